@@ -99,11 +99,13 @@ type MerchantRejected struct {
 	Schedule
 }
 
-// OfferMade is the merchant proposing something other than the request.
+// OfferMade is the merchant proposing something other than the request. The
+// buyer has the escalation window to accept, decline or escalate.
 type OfferMade struct {
 	Kind   OfferKind `json:"kind"`
 	Amount int64     `json:"amount"`
 	Note   string    `json:"note"`
+	Schedule
 }
 
 // OfferAccepted closes the ticket by agreement on the merchant's offer.
