@@ -1,0 +1,196 @@
+package domain
+
+import (
+	"time"
+
+	"github.com/disputes-ledger/disputes/events"
+)
+
+// Replay folds a stream's events, in order, into a ticket.
+func Replay(envs []events.Envelope) Ticket {
+	var t Ticket
+	for _, env := range envs {
+		t = t.Apply(env)
+	}
+	return t
+}
+
+// Apply returns the state after env. It never fails: recorded events were
+// validated when decided, and an applier that second-guessed them would make
+// history unreadable.
+func (t Ticket) Apply(env events.Envelope) Ticket {
+	t = t.clone()
+	at := env.OccurredAt
+	t.Revision, t.Events, t.LastHash, t.UpdatedAt = env.Revision, t.Events+1, env.Hash, at
+	if t.Deadlines == nil {
+		t.Deadlines = map[events.DeadlineKind]time.Time{}
+	}
+	if env.Actor.Role == events.RoleMerchant && t.FirstResponseAt == nil {
+		t.FirstResponseAt = &at
+	}
+
+	switch e := env.Payload.(type) {
+	case events.RefundRequested:
+		t.ID, t.OrderID, t.BuyerID, t.MerchantID = e.TicketID, e.OrderID, e.BuyerID, e.MerchantID
+		t.Kind, t.Reason, t.Currency = e.Kind, e.Reason, e.Currency
+		t.AmountPaid, t.Requested, t.Description = e.AmountPaid, e.Requested, e.Description
+		t.OrderShipped, t.DeliveredAt = e.OrderShipped, e.DeliveredAt
+		t.OpenedAt, t.Status = at, StatusAwaitingMerchant
+		// An order never shipped is grounds for intervention straight away.
+		t.BuyerMayEscalate = !e.OrderShipped
+		t.startDeadlines(e.Schedule)
+	case events.RequestRevised:
+		t.Requested, t.Description = e.Requested, e.Description
+		t.Status, t.Offer = StatusAwaitingMerchant, nil
+		t.BuyerMayEscalate, t.MerchantMayEscalate = !t.OrderShipped, false
+		t.clearDeadlines(events.DeadlineBuyerEscalation)
+		t.startDeadlines(e.Schedule)
+	case events.MerchantAgreed:
+		t.clearDeadlines(events.DeadlineMerchantResponse)
+		if t.Kind != events.KindRefundOnly {
+			t.Status, t.ReturnStatus, t.ReturnAddress = StatusAwaitingReturn, ReturnAwaiting, e.ReturnAddress
+		}
+		t.startDeadlines(e.Schedule)
+	case events.MerchantRejected:
+		t.clearDeadlines(events.DeadlineMerchantResponse)
+		t.Status, t.BuyerMayEscalate = StatusRejected, true
+		t.startDeadlines(e.Schedule)
+	case events.OfferMade:
+		t.clearDeadlines(events.DeadlineMerchantResponse)
+		t.Status, t.Offer = StatusOfferPending, &Offer{Kind: e.Kind, Amount: e.Amount}
+		t.startDeadlines(e.Schedule)
+	case events.OfferAccepted:
+		if e.Kind == events.OfferPartialRefund {
+			t.Refunded += e.Amount
+		}
+		t.close(at, ResolutionAgreed)
+	case events.OfferDeclined:
+		t.Status, t.Offer = StatusRejected, nil
+		t.BuyerMayEscalate, t.MerchantMayEscalate = true, true
+		t.startDeadlines(e.Schedule)
+	case events.ReturnShipped:
+		t.clearDeadlines(events.DeadlineReturnShipment)
+		s := e.Shipment
+		t.Status, t.ReturnStatus, t.ReturnShipment = StatusReturnInTransit, ReturnShipped, &s
+		t.startDeadlines(e.Schedule)
+	case events.ReturnReceived:
+		t.clearDeadlines(events.DeadlineMerchantReceipt)
+		t.ReturnStatus = ReturnReceived
+		if !t.Locked {
+			if t.Kind == events.KindExchange {
+				t.Status = StatusAwaitingReship
+			} else {
+				t.Status = StatusAwaitingRefund
+			}
+			t.startDeadlines(e.Schedule)
+		}
+	case events.ReturnProblemReported:
+		t.clearDeadlines(events.DeadlineMerchantReceipt)
+		t.ReturnStatus = ReturnProblem
+		if !t.Locked {
+			t.Status, t.BuyerMayEscalate = StatusRejected, true
+			t.startDeadlines(e.Schedule)
+		}
+	case events.ReplacementShipped:
+		t.clearDeadlines(events.DeadlineMerchantReship)
+		s := e.Shipment
+		t.Status, t.Replacement, t.BuyerMayEscalate = StatusReplacementInTransit, &s, false
+		t.startDeadlines(e.Schedule)
+	case events.ReplacementConfirmed:
+		t.close(at, ResolutionExchanged)
+	case events.RefundIssued:
+		t.Refunded += e.Amount
+		t.close(at, ResolutionRefunded)
+	case events.InterventionRequested:
+		for k := range t.Deadlines {
+			delete(t.Deadlines, k)
+		}
+		t.Status, t.Locked, t.Offer = StatusNegotiation, true, nil
+		t.BuyerMayEscalate, t.MerchantMayEscalate = false, false
+		t.InterventionBy, t.InterventionAt = e.By, &at
+		t.startDeadlines(e.Schedule)
+	case events.EvidenceRequested:
+		t.clearDeadlines(events.DeadlineNegotiation)
+		t.Status = StatusAwaitingEvidence
+		t.startDeadlines(e.Schedule)
+	case events.EvidenceSubmitted:
+		if t.Evidence == nil {
+			t.Evidence = map[string]Evidence{}
+		}
+		for _, item := range e.Items {
+			t.Evidence[item.ID] = Evidence{EvidenceItem: item, Party: e.Party, RecordedAt: at, Late: e.Late}
+			t.EvidenceOrder = append(t.EvidenceOrder, item.ID)
+		}
+		if e.Party == events.RoleMerchant && !e.Late {
+			t.MerchantEvidenceInWindow = true
+		}
+	case events.MarkedResolved:
+		t.Liability = events.LiabilityNone
+		t.close(at, ResolutionResolved)
+	case events.RulingRecorded:
+		t.clearDeadlines(events.DeadlineRulingSLA)
+		t.Status = StatusRuled
+		t.Ruling = &Ruling{
+			ArbitratorID: env.Actor.ID, RecordedAt: at, Terms: e.Terms,
+			Evidence: append([]string(nil), e.Evidence...), Late: e.Late, PolicyVersion: e.PolicyVersion,
+		}
+		t.startDeadlines(e.Schedule)
+	case events.AppealFiled:
+		t.clearDeadlines(events.DeadlineAppeal)
+		t.Status = StatusUnderAppeal
+		if t.Ruling != nil {
+			t.Ruling.Appeal = &Appeal{Party: e.Party, Grounds: e.Grounds, FiledAt: at}
+		}
+	case events.AppealDecided:
+		if t.Ruling != nil && t.Ruling.Appeal != nil {
+			t.Ruling.Appeal.Decision, t.Ruling.Appeal.DecidedBy = e.Decision, env.Actor.ID
+		}
+	case events.RulingFinalized:
+		t.Refunded += e.Refund
+		t.Compensation += e.Compensation
+		t.Liability = e.Liability
+		t.close(at, ResolutionRuled)
+	case events.TicketWithdrawn:
+		t.close(at, ResolutionWithdrawn)
+	case events.TicketAbandoned:
+		t.close(at, ResolutionAbandoned)
+	case events.TicketExpired:
+		t.close(at, ResolutionExpired)
+	case events.MessagePosted:
+		t.Messages++
+		if e.VagueDeadline {
+			t.VagueMessages++
+		}
+	case events.DeadlineExpired:
+		t.clearDeadlines(e.Deadline)
+		switch e.Deadline {
+		case events.DeadlineMerchantReship:
+			t.BuyerMayEscalate = true
+		case events.DeadlineEvidence:
+			t.Status, t.EvidenceWindowClosed = StatusUnderReview, true
+		}
+	case events.RulingSLABreached:
+		t.SLABreached = true
+	}
+	return t
+}
+
+func (t *Ticket) startDeadlines(s events.Schedule) {
+	for _, d := range s.Deadlines {
+		t.Deadlines[d.Kind] = d.DueAt
+	}
+}
+
+func (t *Ticket) clearDeadlines(kinds ...events.DeadlineKind) {
+	for _, k := range kinds {
+		delete(t.Deadlines, k)
+	}
+}
+
+func (t *Ticket) close(at time.Time, r Resolution) {
+	t.Status, t.Resolution, t.ClosedAt, t.Locked = StatusClosed, r, &at, false
+	t.Offer = nil
+	for k := range t.Deadlines {
+		delete(t.Deadlines, k)
+	}
+}

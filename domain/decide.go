@@ -1,0 +1,135 @@
+package domain
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/disputes-ledger/disputes/events"
+	"github.com/disputes-ledger/disputes/policy"
+)
+
+// Decide validates cmd from actor against the ticket at now, under pol, and
+// returns the events that record it. It never changes t.
+func Decide(t Ticket, actor events.Actor, cmd Command, now time.Time, pol policy.Policy) ([]events.Payload, error) {
+	if cmd == nil {
+		return nil, invalid("command", "is missing")
+	}
+	if err := authorize(t, actor, cmd); err != nil {
+		return nil, err
+	}
+	d := decision{t: t, actor: actor, now: now.UTC(), pol: pol}
+	if open, ok := cmd.(OpenTicket); ok {
+		return d.open(open)
+	}
+	if !t.Exists() {
+		return nil, refuse(ErrTicketNotFound, "%s needs an open ticket", cmd.CommandName())
+	}
+	if t.Closed() {
+		return nil, refuse(ErrTicketClosed, "ticket %s closed as %s", t.ID, t.Resolution)
+	}
+	if t.Locked && actor.Role == events.RoleMerchant && lockedForMerchant(cmd) {
+		return nil, refuse(ErrTicketLocked, "merchant may not %s after intervention", cmd.CommandName())
+	}
+	switch c := cmd.(type) {
+	case ReviseRequest:
+		return d.revise(c)
+	case Withdraw:
+		return d.withdraw(c)
+	case Agree:
+		return d.agree(c)
+	case Reject:
+		return d.reject(c)
+	case MakeOffer:
+		return d.makeOffer(c)
+	case AcceptOffer:
+		return d.acceptOffer()
+	case DeclineOffer:
+		return d.declineOffer(c)
+	case ShipReturn:
+		return d.shipReturn(c)
+	case ConfirmReceipt:
+		return d.confirmReceipt(c)
+	case IssueRefund:
+		return d.issueRefund(c)
+	case ShipReplacement:
+		return d.shipReplacement(c)
+	case ConfirmReplacement:
+		return d.confirmReplacement()
+	case RequestIntervention:
+		return d.requestIntervention(c)
+	case RequestEvidence:
+		return d.requestEvidence(c)
+	case SubmitEvidence:
+		return d.submitEvidence(c)
+	case MarkResolved:
+		return d.markResolved(c)
+	case Rule:
+		return d.rule(c)
+	case FileAppeal:
+		return d.fileAppeal(c)
+	case DecideAppeal:
+		return d.decideAppeal(c)
+	case PostMessage:
+		return d.postMessage(c)
+	case ExpireDeadline:
+		return d.expire(c)
+	}
+	return nil, invalid("command", fmt.Sprintf("%q is not a known command", cmd.CommandName()))
+}
+
+// lockedForMerchant lists what intervention takes out of the merchant's
+// hands: the merchant may still confirm receipt, give evidence, appeal and talk.
+func lockedForMerchant(cmd Command) bool {
+	switch cmd.(type) {
+	case Agree, Reject, MakeOffer, IssueRefund, ShipReplacement, RequestIntervention:
+		return true
+	}
+	return false
+}
+
+// authorize checks the actor's role against the permission table and, for
+// buyers and merchants, ownership of the ticket.
+func authorize(t Ticket, actor events.Actor, cmd Command) error {
+	if !actor.Role.Valid() || actor.ID == "" {
+		return invalid("actor", fmt.Sprintf("%q is not a valid actor", actor.String()))
+	}
+	if !slices.Contains(Permissions()[cmd.CommandName()], actor.Role) {
+		return refuse(ErrRoleNotAllowed, "%s may not %s", actor.Role, cmd.CommandName())
+	}
+	if !t.Exists() {
+		return nil
+	}
+	switch actor.Role {
+	case events.RoleBuyer:
+		if actor.ID != t.BuyerID {
+			return refuse(ErrNotYourTicket, "buyer %s is not the buyer of ticket %s", actor.ID, t.ID)
+		}
+	case events.RoleMerchant:
+		if actor.ID != t.MerchantID {
+			return refuse(ErrNotYourTicket, "merchant %s is not the merchant of ticket %s", actor.ID, t.ID)
+		}
+	}
+	return nil
+}
+
+// decision carries one Decide call's context.
+type decision struct {
+	t     Ticket
+	actor events.Actor
+	now   time.Time
+	pol   policy.Policy
+}
+
+func (d decision) schedule(kinds ...events.DeadlineKind) events.Schedule {
+	return d.pol.Schedule(d.now, kinds...)
+}
+
+func (d decision) requireStatus(cmd string, allowed ...Status) error {
+	if slices.Contains(allowed, d.t.Status) {
+		return nil
+	}
+	return refuse(ErrWrongState, "cannot %s while ticket is %s", cmd, d.t.Status)
+}
+
+func one(p events.Payload) ([]events.Payload, error) { return []events.Payload{p}, nil }

@@ -1,0 +1,67 @@
+package domain
+
+import (
+	"strings"
+
+	"github.com/disputes-ledger/disputes/events"
+)
+
+func (d decision) postMessage(c PostMessage) ([]events.Payload, error) {
+	if strings.TrimSpace(c.Text) == "" {
+		return nil, invalid("text", "is required")
+	}
+	var vague []string
+	if d.actor.Role == events.RoleMerchant {
+		vague = d.pol.VagueWordsIn(c.Text)
+	}
+	return one(events.MessagePosted{Party: d.actor.Role, Text: c.Text, VagueDeadline: len(vague) > 0,
+		VagueWords: vague, PolicyVersion: d.pol.Version})
+}
+
+// expire fires a due deadline and records what its expiry causes, in the
+// same decision, so that the cause and its consequences commit together.
+func (d decision) expire(c ExpireDeadline) ([]events.Payload, error) {
+	if !c.Deadline.Valid() {
+		return nil, invalid("deadline", "is not a known deadline kind")
+	}
+	due, open := d.t.Deadlines[c.Deadline]
+	if !open {
+		return nil, refuse(ErrDeadlineNotOpen, "%s is not running on ticket %s", c.Deadline, d.t.ID)
+	}
+	if d.now.Before(due) {
+		return nil, &DeadlineNotDueError{Kind: c.Deadline, DueAt: due, Now: d.now}
+	}
+	fired := events.DeadlineExpired{Deadline: c.Deadline, DueAt: due}
+	var then []events.Payload
+	switch c.Deadline {
+	case events.DeadlineMerchantResponse:
+		fired.MerchantPenalised = true
+		approval, err := d.approve(true, d.t.ReturnAddress)
+		if err != nil {
+			return nil, err
+		}
+		then = approval
+	case events.DeadlineReturnShipment:
+		then = []events.Payload{events.TicketAbandoned{}}
+	case events.DeadlineBuyerEscalation:
+		then = []events.Payload{events.TicketExpired{}}
+	case events.DeadlineMerchantReceipt:
+		then = []events.Payload{events.ReturnReceived{Auto: true, Schedule: d.receiptSchedule(d.afterReceipt())}}
+	case events.DeadlineMerchantRefund:
+		fired.MerchantPenalised = true
+		then = []events.Payload{events.RefundIssued{Amount: d.t.Requested - d.t.Refunded, Origin: events.RefundBySystem}}
+	case events.DeadlineMerchantReship:
+		fired.MerchantPenalised = true // and the buyer may now request intervention
+	case events.DeadlineBuyerConfirmation:
+		then = []events.Payload{events.ReplacementConfirmed{Auto: true}}
+	case events.DeadlineNegotiation:
+		then = []events.Payload{events.EvidenceRequested{Note: "negotiation window ended", Schedule: d.schedule(events.DeadlineEvidence)}}
+	case events.DeadlineEvidence:
+		fired.MerchantPenalised = !d.t.MerchantEvidenceInWindow
+	case events.DeadlineRulingSLA:
+		then = []events.Payload{events.RulingSLABreached{DueAt: due}}
+	case events.DeadlineAppeal:
+		then = []events.Payload{events.RulingFinalized{Terms: d.t.Ruling.Terms}}
+	}
+	return append([]events.Payload{fired}, then...), nil
+}

@@ -1,0 +1,207 @@
+package domain
+
+import (
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/disputes-ledger/disputes/events"
+)
+
+// Status is a ticket's stage in the lifecycle.
+type Status string
+
+// The statuses. A ticket with StatusNone does not exist yet.
+const (
+	StatusNone                 Status = ""
+	StatusAwaitingMerchant     Status = "awaiting_merchant"
+	StatusRejected             Status = "rejected"
+	StatusOfferPending         Status = "offer_pending"
+	StatusAwaitingReturn       Status = "awaiting_return_shipment"
+	StatusReturnInTransit      Status = "return_in_transit"
+	StatusAwaitingRefund       Status = "awaiting_refund"
+	StatusAwaitingReship       Status = "awaiting_reship"
+	StatusReplacementInTransit Status = "replacement_in_transit"
+	StatusNegotiation          Status = "negotiation"
+	StatusAwaitingEvidence     Status = "awaiting_evidence"
+	StatusUnderReview          Status = "under_review"
+	StatusRuled                Status = "ruled"
+	StatusUnderAppeal          Status = "under_appeal"
+	StatusClosed               Status = "closed"
+)
+
+// Resolution is how a closed ticket ended.
+type Resolution string
+
+// The resolutions.
+const (
+	ResolutionRefunded  Resolution = "refunded"
+	ResolutionExchanged Resolution = "exchanged"
+	ResolutionAgreed    Resolution = "agreed"
+	ResolutionResolved  Resolution = "resolved" // marked resolved in negotiation: 不判责
+	ResolutionWithdrawn Resolution = "withdrawn"
+	ResolutionExpired   Resolution = "expired"
+	ResolutionAbandoned Resolution = "abandoned"
+	ResolutionRuled     Resolution = "ruled"
+)
+
+// ReturnStatus tracks the returned parcel apart from the ticket's stage,
+// because receipt may be confirmed even while the ticket is locked.
+type ReturnStatus string
+
+// The return statuses.
+const (
+	ReturnNone     ReturnStatus = ""
+	ReturnAwaiting ReturnStatus = "awaiting_shipment"
+	ReturnShipped  ReturnStatus = "shipped"
+	ReturnReceived ReturnStatus = "received"
+	ReturnProblem  ReturnStatus = "problem"
+)
+
+// Offer is a merchant's pending counter-proposal.
+type Offer struct {
+	Kind   events.OfferKind
+	Amount int64
+}
+
+// Evidence is one recorded evidence item and its provenance.
+type Evidence struct {
+	events.EvidenceItem
+	Party      events.Role
+	RecordedAt time.Time
+	Late       bool
+}
+
+// Ruling is the arbitrator's ruling and the appeal on it.
+type Ruling struct {
+	ArbitratorID string
+	RecordedAt   time.Time
+	Terms        events.Terms
+	Evidence     []string
+	Late         bool
+	PolicyVersion string
+	Appeal       *Appeal
+}
+
+// Appeal is the one appeal a ticket may have.
+type Appeal struct {
+	Party     events.Role
+	Grounds   string
+	FiledAt   time.Time
+	Decision  events.AppealDecision // "" while pending
+	DecidedBy string
+}
+
+// Ticket is the aggregate's state, folded from its events. Treat it as a
+// value: Apply returns a new Ticket and never changes the one it was called on.
+type Ticket struct {
+	ID           string
+	OrderID      string
+	BuyerID      string
+	MerchantID   string
+	Kind         events.TicketKind
+	Reason       events.Reason
+	Currency     string
+	AmountPaid   int64
+	Requested    int64
+	Refunded     int64
+	Compensation int64
+	Description  string
+	OrderShipped bool
+	DeliveredAt  *time.Time
+
+	Status     Status
+	Resolution Resolution
+	Liability  events.Liability
+	Locked     bool
+	// BuyerMayEscalate and MerchantMayEscalate record that the other side
+	// rejected or timed out, which gives grounds for intervention.
+	BuyerMayEscalate    bool
+	MerchantMayEscalate bool
+	Offer               *Offer
+	ReturnAddress       string
+	ReturnStatus        ReturnStatus
+	ReturnShipment      *events.Shipment
+	Replacement         *events.Shipment
+
+	// Deadlines are the open deadlines and their due times.
+	Deadlines map[events.DeadlineKind]time.Time
+	// Evidence by item id, and EvidenceOrder in recording order.
+	Evidence      map[string]Evidence
+	EvidenceOrder []string
+	// MerchantEvidenceInWindow is whether the merchant sent evidence before its window closed.
+	MerchantEvidenceInWindow bool
+	EvidenceWindowClosed     bool
+	Ruling                   *Ruling
+	SLABreached              bool
+	InterventionBy           events.Role
+	InterventionAt           *time.Time
+
+	OpenedAt        time.Time
+	UpdatedAt       time.Time
+	ClosedAt        *time.Time
+	FirstResponseAt *time.Time
+	Messages        int
+	VagueMessages   int
+
+	// Revision is the revision of the last applied event; Events counts them.
+	Revision uint64
+	Events   int
+	LastHash string
+}
+
+// Exists reports whether the ticket has been opened.
+func (t Ticket) Exists() bool { return t.Status != StatusNone }
+
+// Closed reports whether the ticket is closed.
+func (t Ticket) Closed() bool { return t.Status == StatusClosed }
+
+// NextDeadline returns the earliest open deadline, if any.
+func (t Ticket) NextDeadline() (events.DeadlineKind, time.Time, bool) {
+	var (
+		kind  events.DeadlineKind
+		due   time.Time
+		found bool
+	)
+	for _, k := range events.DeadlineKinds() { // fixed order makes ties deterministic
+		d, ok := t.Deadlines[k]
+		if ok && (!found || d.Before(due)) {
+			kind, due, found = k, d, true
+		}
+	}
+	return kind, due, found
+}
+
+// OpenDeadlines returns the open deadlines sorted by due time.
+func (t Ticket) OpenDeadlines() []events.ScheduledDeadline {
+	out := make([]events.ScheduledDeadline, 0, len(t.Deadlines))
+	for _, k := range events.DeadlineKinds() {
+		if d, ok := t.Deadlines[k]; ok {
+			out = append(out, events.ScheduledDeadline{Kind: k, DueAt: d})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b events.ScheduledDeadline) int { return a.DueAt.Compare(b.DueAt) })
+	return out
+}
+
+// clone returns a copy that shares no mutable memory with t.
+func (t Ticket) clone() Ticket {
+	c := t
+	c.Deadlines = maps.Clone(t.Deadlines)
+	c.Evidence = maps.Clone(t.Evidence)
+	c.EvidenceOrder = slices.Clone(t.EvidenceOrder)
+	if t.Offer != nil {
+		o := *t.Offer
+		c.Offer = &o
+	}
+	if t.Ruling != nil {
+		r := *t.Ruling
+		r.Evidence = slices.Clone(r.Evidence)
+		if r.Appeal != nil {
+			a := *r.Appeal
+			r.Appeal = &a
+		}
+		c.Ruling = &r
+	}
+	return c
+}
