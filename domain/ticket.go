@@ -74,13 +74,13 @@ type Evidence struct {
 
 // Ruling is the arbitrator's ruling and the appeal on it.
 type Ruling struct {
-	ArbitratorID string
-	RecordedAt   time.Time
-	Terms        events.Terms
-	Evidence     []string
-	Late         bool
+	ArbitratorID  string
+	RecordedAt    time.Time
+	Terms         events.Terms
+	Evidence      []string
+	Late          bool
 	PolicyVersion string
-	Appeal       *Appeal
+	Appeal        *Appeal
 }
 
 // Appeal is the one appeal a ticket may have.
