@@ -1,0 +1,140 @@
+package events_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/disputes-ledger/disputes/events"
+)
+
+// update rewrites the golden files from the fixtures, as in go/doc's tests:
+//
+//	go test ./events/ -run TestGolden -update
+//
+// A changed golden file is a changed wire format: stored events are never
+// rewritten, so review the diff as a schema change (new schema version and
+// an upcaster), not as a test fixture refresh.
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/events from the fixtures")
+
+// goldenDir is the repository's top-level testdata/events folder.
+const goldenDir = "../testdata/events"
+
+func goldenPath(eventType string) string { return filepath.Join(goldenDir, eventType+".json") }
+
+func readGolden(t testing.TB, eventType string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(goldenPath(eventType))
+	require.NoError(t, err, "golden file of %s (create it with: go test ./events/ -run TestGolden -update)", eventType)
+	return data
+}
+
+// TestGolden pins the exact wire bytes of every catalogue type. The golden
+// files hold the wire bytes verbatim: no indentation, no trailing newline.
+func TestGolden(t *testing.T) {
+	if *update {
+		require.NoError(t, os.MkdirAll(goldenDir, 0o755))
+	}
+	for _, typ := range sortedTypes() {
+		t.Run(typ, func(t *testing.T) {
+			_, wire := sampleEnvelope(t, typ)
+			if *update {
+				require.NoError(t, os.WriteFile(goldenPath(typ), wire, 0o644))
+			}
+			assert.Equal(t, string(readGolden(t, typ)), string(wire), "wire bytes of %s changed", typ)
+		})
+	}
+}
+
+// TestGoldenFilesMatchCatalogue fails when a type is added to Types() without
+// a golden file, or a golden file outlives its type.
+func TestGoldenFilesMatchCatalogue(t *testing.T) {
+	t.Parallel()
+	types := events.Types()
+	known := make(map[string]bool, len(types))
+	for _, typ := range types {
+		assert.False(t, known[typ], "Types() lists %s twice", typ)
+		known[typ] = true
+		v, ok := events.SchemaVersionOf(typ)
+		assert.True(t, ok, "SchemaVersionOf(%s)", typ)
+		assert.Equal(t, events.CurrentSchemaVersion, v, "SchemaVersionOf(%s)", typ)
+		_, err := os.Stat(goldenPath(typ))
+		assert.NoError(t, err, "type %s has no golden file (create it with -update)", typ)
+	}
+	files, err := filepath.Glob(filepath.Join(goldenDir, "*.json"))
+	require.NoError(t, err)
+	for _, f := range files {
+		typ := strings.TrimSuffix(filepath.Base(f), ".json")
+		assert.True(t, known[typ], "golden file %s has no type in Types()", f)
+	}
+	assert.Len(t, fixtures(), len(types), "one fixture per type")
+	_, ok := events.SchemaVersionOf("refund.requested.v2")
+	assert.False(t, ok, "SchemaVersionOf of an unknown type")
+}
+
+// TestGoldenRoundTrip decodes every golden file back to its fixture and
+// re-encodes it byte for byte, at envelope and at payload level.
+func TestGoldenRoundTrip(t *testing.T) {
+	t.Parallel()
+	for _, typ := range sortedTypes() {
+		t.Run(typ, func(t *testing.T) {
+			t.Parallel()
+			golden := readGolden(t, typ)
+			want, _ := sampleEnvelope(t, typ)
+
+			env, err := events.Decode(golden)
+			require.NoError(t, err)
+			assert.Equal(t, want, env)
+			assert.IsType(t, want.Payload, env.Payload, "Decode returns payload values, not pointers")
+			again, err := events.Encode(env)
+			require.NoError(t, err)
+			assert.Equal(t, string(golden), string(again))
+
+			// The payload struct alone, decoded strictly from the golden
+			// payload, re-encodes to the same bytes: no field is dropped,
+			// renamed or reformatted by the struct's JSON shape.
+			var outer struct {
+				Payload json.RawMessage `json:"payload"`
+			}
+			require.NoError(t, json.Unmarshal(golden, &outer))
+			p := reflect.New(reflect.TypeOf(want.Payload))
+			dec := json.NewDecoder(bytes.NewReader(outer.Payload))
+			dec.DisallowUnknownFields()
+			require.NoError(t, dec.Decode(p.Interface()))
+			out, err := json.Marshal(p.Elem().Interface())
+			require.NoError(t, err)
+			assert.Equal(t, string(outer.Payload), string(out))
+			assert.Equal(t, want.Payload, p.Elem().Interface())
+		})
+	}
+}
+
+// hashSuffixLen is len(`,"hash":"` + 64 hex digits + `"}`).
+const hashSuffixLen = 9 + 64 + 2
+
+// TestGoldenHashDefinition pins what the hash covers, independently of the
+// codec: the hex SHA-256 of the wire bytes without the hash member, that is
+// of everything up to prev_hash followed by the closing brace.
+func TestGoldenHashDefinition(t *testing.T) {
+	t.Parallel()
+	for _, typ := range sortedTypes() {
+		golden := readGolden(t, typ)
+		require.Greater(t, len(golden), hashSuffixLen, typ)
+		cut := len(golden) - hashSuffixLen
+		require.Equal(t, `,"hash":"`, string(golden[cut:cut+9]), "%s: hash is the last member", typ)
+		body := append(bytes.Clone(golden[:cut]), '}')
+		sum := sha256.Sum256(body)
+		assert.Equal(t, hex.EncodeToString(sum[:]), string(golden[cut+9:len(golden)-2]), typ)
+		assert.True(t, json.Valid(golden), typ)
+	}
+}
