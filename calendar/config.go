@@ -147,9 +147,10 @@ func isDigits(s string) bool {
 
 // parseDate parses a strict YYYY-MM-DD into its day number (see day.go).
 func parseDate(s string) (int64, bool) {
+	// With this layout time.Parse is strict: it wants zero-padded fields,
+	// rejects impossible dates (2026-02-30) and trailing text.
 	t, err := time.Parse(dateLayout, s)
-	// The round trip rejects anything time.Parse is lenient about.
-	if err != nil || t.Format(dateLayout) != s {
+	if err != nil {
 		return 0, false
 	}
 	return floorDiv(t.Unix(), secondsPerDay), true
