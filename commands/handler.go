@@ -1,0 +1,228 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/disputes-ledger/disputes/domain"
+	"github.com/disputes-ledger/disputes/events"
+	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/policy"
+)
+
+// Handler runs commands against a store. It is safe for concurrent use.
+type Handler struct {
+	store      eventstore.Store
+	pol        policy.Policy
+	clock      func() time.Time
+	newID      func() (uuid.UUID, error)
+	retries    int
+	clientTime bool
+	limits     Limits
+}
+
+// Option configures a Handler.
+type Option func(*Handler)
+
+// WithClock sets the clock commands are decided at (default time.Now).
+func WithClock(now func() time.Time) Option { return func(h *Handler) { h.clock = now } }
+
+// WithPolicy sets the policy in force (default policy.Default()).
+func WithPolicy(p policy.Policy) Option { return func(h *Handler) { h.pol = p } }
+
+// WithClientTime lets requests carry their own time (Request.At): for
+// replays, imports and simulations, never for a live API.
+func WithClientTime() Option { return func(h *Handler) { h.clientTime = true } }
+
+// WithRetries bounds how often a command is re-decided after losing a race.
+func WithRetries(n int) Option { return func(h *Handler) { h.retries = n } }
+
+// WithLimits sets the input bounds.
+func WithLimits(l Limits) Option { return func(h *Handler) { h.limits = l } }
+
+// NewHandler returns a handler writing to store.
+func NewHandler(store eventstore.Store, opts ...Option) *Handler {
+	h := &Handler{store: store, pol: policy.Default(), clock: time.Now, newID: uuid.NewV7, retries: 32, limits: DefaultLimits()}
+	for _, o := range opts {
+		o(h)
+	}
+	return h
+}
+
+// Policy returns the policy in force.
+func (h *Handler) Policy() policy.Policy { return h.pol }
+
+// Limits returns the input bounds.
+func (h *Handler) Limits() Limits { return h.limits }
+
+// Result is what a handled command recorded.
+type Result struct {
+	TicketID string
+	Events   []events.Envelope
+	// Revision is the ticket's revision after the command.
+	Revision uint64
+	// Duplicate is true when the command id had been handled before: Events
+	// are the ones recorded then, and nothing new was written.
+	Duplicate bool
+	Ticket    domain.Ticket
+}
+
+// ErrRevisionMismatch is returned when Request.ExpectedRevision does not match the ticket.
+var ErrRevisionMismatch = errors.New("ticket revision does not match the expected revision")
+
+// ErrTooManyConflicts is returned when a command lost the race more times than allowed.
+var ErrTooManyConflicts = errors.New("too many concurrent writers on one ticket")
+
+// Handle validates and executes one command.
+func (h *Handler) Handle(ctx context.Context, req Request, cmd domain.Command) (Result, error) {
+	if err := Validate(req, cmd, h.limits); err != nil {
+		return Result{}, err
+	}
+	now := h.clock()
+	if req.At != nil {
+		if !h.clientTime {
+			return Result{}, invalidField("at", "client-supplied time is not accepted by this ledger")
+		}
+		now = *req.At
+	}
+	if open, ok := cmd.(domain.OpenTicket); ok && open.TicketID == "" {
+		open.TicketID = req.TicketID
+		cmd = open
+	}
+	stream := events.StreamFor(req.TicketID)
+	for attempt := 0; ; attempt++ {
+		ticket, history, err := h.load(ctx, req.TicketID)
+		if err != nil {
+			return Result{}, err
+		}
+		if prior := recordedBy(history, req.CommandID); len(prior) > 0 {
+			return Result{TicketID: req.TicketID, Events: prior, Revision: ticket.Revision, Duplicate: true, Ticket: ticket}, nil
+		}
+		if req.ExpectedRevision != nil && (!ticket.Exists() || ticket.Revision != *req.ExpectedRevision) {
+			return Result{}, fmt.Errorf("ticket %s at revision %d (exists=%t), expected %d: %w",
+				req.TicketID, ticket.Revision, ticket.Exists(), *req.ExpectedRevision, ErrRevisionMismatch)
+		}
+		payloads, err := domain.Decide(ticket, req.Actor, cmd, now, h.pol)
+		if err != nil {
+			return Result{}, fmt.Errorf("%s on ticket %s: %w", cmd.CommandName(), req.TicketID, err)
+		}
+		sealed, data, err := h.envelopes(req, stream, now, history, payloads)
+		if err != nil {
+			return Result{}, err
+		}
+		expected := eventstore.NoStream()
+		if len(history) > 0 {
+			expected = eventstore.Exact(history[len(history)-1].Revision)
+		}
+		_, err = h.store.Append(ctx, stream, expected, data)
+		if err == nil {
+			for _, env := range sealed {
+				ticket = ticket.Apply(env)
+			}
+			return Result{TicketID: req.TicketID, Events: sealed, Revision: ticket.Revision, Ticket: ticket}, nil
+		}
+		if !errors.Is(err, eventstore.ErrConcurrency) {
+			return Result{}, fmt.Errorf("append %s: %w", stream, err)
+		}
+		if attempt >= h.retries {
+			return Result{}, fmt.Errorf("%s on ticket %s after %d attempts: %w", cmd.CommandName(), req.TicketID, attempt+1, ErrTooManyConflicts)
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return Result{}, err
+		}
+	}
+}
+
+// backoff waits a little, with jitter, so that writers racing on one ticket
+// spread out instead of colliding again in lockstep.
+func backoff(ctx context.Context, attempt int) error {
+	limit := time.Duration(1<<min(attempt, 6)) * 100 * time.Microsecond
+	timer := time.NewTimer(rand.N(limit) + 50*time.Microsecond)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}
+
+func (h *Handler) envelopes(req Request, stream string, now time.Time, history []events.Envelope, payloads []events.Payload) ([]events.Envelope, []eventstore.EventData, error) {
+	correlation := req.CorrelationID
+	if correlation == "" {
+		correlation = req.CommandID
+	}
+	envs := make([]events.Envelope, len(payloads))
+	for i, p := range payloads {
+		id, err := h.newID()
+		if err != nil {
+			return nil, nil, fmt.Errorf("new event id: %w", err)
+		}
+		envs[i] = events.Envelope{ID: id, Stream: stream, Type: p.EventType(), SchemaVersion: events.CurrentSchemaVersion,
+			OccurredAt: now, Actor: req.Actor, CommandID: req.CommandID, CorrelationID: correlation, Payload: p}
+	}
+	var last *events.Envelope
+	if n := len(history); n > 0 {
+		last = &history[n-1]
+	}
+	sealed, wire, err := events.Link(last, envs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("seal events for %s: %w", stream, err)
+	}
+	data := make([]eventstore.EventData, len(sealed))
+	for i, env := range sealed {
+		data[i] = eventstore.EventData{ID: env.ID, Type: env.Type, Revision: env.Revision, Data: wire[i]}
+	}
+	return sealed, data, nil
+}
+
+func recordedBy(history []events.Envelope, commandID string) []events.Envelope {
+	var out []events.Envelope
+	for _, env := range history {
+		if env.CommandID == commandID {
+			out = append(out, env)
+		}
+	}
+	return out
+}
+
+// Load returns a ticket's current state and its verified stream.
+func (h *Handler) Load(ctx context.Context, ticketID string) (domain.Ticket, []events.Envelope, error) {
+	return h.load(ctx, ticketID)
+}
+
+func (h *Handler) load(ctx context.Context, ticketID string) (domain.Ticket, []events.Envelope, error) {
+	return LoadTicket(ctx, h.store, ticketID)
+}
+
+// LoadTicket reads, decodes, verifies and folds a ticket's stream. A missing
+// ticket is the zero Ticket with no events and no error.
+func LoadTicket(ctx context.Context, store eventstore.Store, ticketID string) (domain.Ticket, []events.Envelope, error) {
+	stream := events.StreamFor(ticketID)
+	recs, err := store.ReadStream(ctx, stream, 0, 0)
+	if errors.Is(err, eventstore.ErrStreamNotFound) {
+		return domain.Ticket{}, nil, nil
+	}
+	if err != nil {
+		return domain.Ticket{}, nil, fmt.Errorf("load %s: %w", stream, err)
+	}
+	envs := make([]events.Envelope, len(recs))
+	var t domain.Ticket
+	for i, rec := range recs {
+		env, err := events.Decode(rec.Data)
+		if err != nil {
+			return domain.Ticket{}, nil, fmt.Errorf("load %s revision %d: %w", stream, rec.Revision, err)
+		}
+		envs[i] = env
+		t = t.Apply(env)
+	}
+	if err := events.VerifyChain(nil, envs); err != nil {
+		return domain.Ticket{}, nil, fmt.Errorf("load %s: %w", stream, err)
+	}
+	return t, envs, nil
+}

@@ -1,0 +1,224 @@
+package commands
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/disputes-ledger/disputes/domain"
+	"github.com/disputes-ledger/disputes/events"
+)
+
+// Request is one command as it arrives from outside: the JSON-lines input of
+// `disputes exec` and the body of the HTTP API.
+type Request struct {
+	CommandID     string          `json:"command_id"`
+	CorrelationID string          `json:"correlation_id,omitempty"`
+	TicketID      string          `json:"ticket_id"`
+	Actor         events.Actor    `json:"actor"`
+	Command       string          `json:"command"`
+	Data          json.RawMessage `json:"data,omitempty"`
+	// ExpectedRevision, when set, makes the command fail unless the ticket is
+	// at exactly this revision (the HTTP If-Match header).
+	ExpectedRevision *uint64 `json:"expected_revision,omitempty"`
+	// At is the command's time. Only a Handler built WithClientTime honours
+	// it (replays, imports and the simulated demo); otherwise it is refused.
+	At *time.Time `json:"at,omitempty"`
+}
+
+// Limits bound every field of a command so that bad input fails early and
+// cheaply rather than bloating the ledger.
+type Limits struct {
+	MaxRequestBytes int // whole JSON request
+	MaxIDBytes      int // command, ticket, actor and other *_id fields
+	MaxTextBytes    int // any other string field
+	MaxListItems    int // any list
+}
+
+// DefaultLimits are generous for people and tight for abuse.
+func DefaultLimits() Limits {
+	return Limits{MaxRequestBytes: 256 << 10, MaxIDBytes: 128, MaxTextBytes: 8 << 10, MaxListItems: 64}
+}
+
+// ErrValidation is returned (wrapped) for malformed requests: nothing is appended.
+var ErrValidation = errors.New("invalid request")
+
+// ValidationError names the offending field.
+type ValidationError struct {
+	Field  string
+	Reason string
+}
+
+func (e *ValidationError) Error() string { return fmt.Sprintf("%s: %s", e.Field, e.Reason) }
+
+// Unwrap lets errors.Is(err, ErrValidation) match.
+func (e *ValidationError) Unwrap() error { return ErrValidation }
+
+func invalidField(field, reason string) error { return &ValidationError{Field: field, Reason: reason} }
+
+// catalogue lists one zero value of every command; ParseRequest decodes into
+// a fresh value of the matching type.
+func catalogue() []domain.Command {
+	return []domain.Command{
+		domain.OpenTicket{}, domain.ReviseRequest{}, domain.Withdraw{}, domain.Agree{}, domain.Reject{},
+		domain.MakeOffer{}, domain.AcceptOffer{}, domain.DeclineOffer{}, domain.ShipReturn{}, domain.ConfirmReceipt{},
+		domain.IssueRefund{}, domain.ShipReplacement{}, domain.ConfirmReplacement{}, domain.RequestIntervention{},
+		domain.RequestEvidence{}, domain.SubmitEvidence{}, domain.MarkResolved{}, domain.Rule{}, domain.FileAppeal{},
+		domain.DecideAppeal{}, domain.PostMessage{}, domain.ExpireDeadline{},
+	}
+}
+
+// Names returns every command name the API accepts.
+func Names() []string {
+	var out []string
+	for _, c := range catalogue() {
+		out = append(out, c.CommandName())
+	}
+	return out
+}
+
+// ParseRequest decodes and validates one JSON request strictly: unknown
+// fields, unknown commands, missing ids and oversize values are errors.
+func ParseRequest(data []byte, limits Limits) (Request, domain.Command, error) {
+	var req Request
+	if len(data) > limits.MaxRequestBytes {
+		return req, nil, invalidField("request", fmt.Sprintf("is %d bytes, limit %d", len(data), limits.MaxRequestBytes))
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return req, nil, invalidField("request", "malformed JSON: "+err.Error())
+	}
+	if dec.More() {
+		return req, nil, invalidField("request", "trailing data after the JSON object")
+	}
+	cmd, err := DecodeCommand(req.Command, req.Data)
+	if err != nil {
+		return req, nil, err
+	}
+	if err := Validate(req, cmd, limits); err != nil {
+		return req, nil, err
+	}
+	return req, cmd, nil
+}
+
+// DecodeCommand strictly decodes data as the command named name.
+func DecodeCommand(name string, data json.RawMessage) (domain.Command, error) {
+	for _, zero := range catalogue() {
+		if zero.CommandName() != name {
+			continue
+		}
+		ptr := reflect.New(reflect.TypeOf(zero))
+		if len(bytes.TrimSpace(data)) > 0 && !bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
+			dec := json.NewDecoder(bytes.NewReader(data))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(ptr.Interface()); err != nil {
+				return nil, invalidField("data", fmt.Sprintf("%s: %v", name, err))
+			}
+		}
+		return ptr.Elem().Interface().(domain.Command), nil
+	}
+	if name == "" {
+		return nil, invalidField("command", "is required")
+	}
+	return nil, invalidField("command", fmt.Sprintf("%q is not a known command (known: %s)", name, strings.Join(Names(), ", ")))
+}
+
+// Validate checks the request envelope and bounds every field of cmd.
+func Validate(req Request, cmd domain.Command, limits Limits) error {
+	if err := checkID("command_id", req.CommandID, limits, true); err != nil {
+		return err
+	}
+	if err := checkID("ticket_id", req.TicketID, limits, true); err != nil {
+		return err
+	}
+	if err := checkID("correlation_id", req.CorrelationID, limits, false); err != nil {
+		return err
+	}
+	if !req.Actor.Role.Valid() {
+		return invalidField("actor.role", fmt.Sprintf("%q is not a role", req.Actor.Role))
+	}
+	if err := checkID("actor.id", req.Actor.ID, limits, true); err != nil {
+		return err
+	}
+	if open, ok := cmd.(domain.OpenTicket); ok && open.TicketID != "" && open.TicketID != req.TicketID {
+		return invalidField("data.ticket_id", "differs from the request's ticket_id")
+	}
+	return checkValue("data", reflect.ValueOf(cmd), limits)
+}
+
+func checkID(field, v string, limits Limits, required bool) error {
+	if v == "" {
+		if required {
+			return invalidField(field, "is required")
+		}
+		return nil
+	}
+	if len(v) > limits.MaxIDBytes {
+		return invalidField(field, fmt.Sprintf("is %d bytes, limit %d", len(v), limits.MaxIDBytes))
+	}
+	for _, r := range v {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.:@", r)) {
+			return invalidField(field, fmt.Sprintf("%q may only hold letters, digits and - _ . : @", v))
+		}
+	}
+	return nil
+}
+
+// checkValue walks a command's fields: ids are short, text is bounded and
+// valid UTF-8, lists are bounded.
+func checkValue(path string, v reflect.Value, limits Limits) error {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return nil
+		}
+		return checkValue(path, v.Elem(), limits)
+	case reflect.Struct:
+		if v.Type() == reflect.TypeOf(time.Time{}) {
+			return nil
+		}
+		for i := 0; i < v.NumField(); i++ {
+			f := v.Type().Field(i)
+			name := strings.Split(f.Tag.Get("json"), ",")[0]
+			sub := path
+			if !f.Anonymous {
+				sub = path + "." + name
+			}
+			if err := checkValue(sub, v.Field(i), limits); err != nil {
+				return err
+			}
+		}
+	case reflect.Slice:
+		if v.Len() > limits.MaxListItems {
+			return invalidField(path, fmt.Sprintf("has %d items, limit %d", v.Len(), limits.MaxListItems))
+		}
+		for i := 0; i < v.Len(); i++ {
+			if err := checkValue(fmt.Sprintf("%s[%d]", path, i), v.Index(i), limits); err != nil {
+				return err
+			}
+		}
+	case reflect.String:
+		s := v.String()
+		if !utf8.ValidString(s) {
+			return invalidField(path, "is not valid UTF-8")
+		}
+		max := limits.MaxTextBytes
+		if strings.HasSuffix(path, "_id") || strings.HasSuffix(path, ".id") {
+			max = limits.MaxIDBytes
+		}
+		if len(s) > max {
+			return invalidField(path, fmt.Sprintf("is %d bytes, limit %d", len(s), max))
+		}
+	case reflect.Int64, reflect.Int:
+		if v.Int() < 0 {
+			return invalidField(path, "must not be negative")
+		}
+	}
+	return nil
+}
