@@ -1,0 +1,137 @@
+package events
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Summary returns a one-line, human-readable account of an event, for
+// timelines and the audit trail.
+func Summary(env Envelope) string {
+	who := env.Actor.String()
+	switch e := env.Payload.(type) {
+	case RefundRequested:
+		return fmt.Sprintf("%s opened a %s request (%s) for %s of %s paid on order %s", who, e.Kind, e.Reason,
+			Money(e.Requested, e.Currency), Money(e.AmountPaid, e.Currency), e.OrderID)
+	case RequestRevised:
+		return fmt.Sprintf("%s revised the request to %s", who, Money(e.Requested, ""))
+	case MerchantAgreed:
+		if e.Auto {
+			return "merchant did not answer in time: request approved automatically"
+		}
+		return fmt.Sprintf("%s agreed%s", who, prefixed(" (return to ", e.ReturnAddress, ")"))
+	case MerchantRejected:
+		return fmt.Sprintf("%s rejected: %s", who, clip(e.Reason))
+	case OfferMade:
+		return fmt.Sprintf("%s offered %s%s", who, e.Kind, amountIf(e.Amount))
+	case OfferAccepted:
+		return fmt.Sprintf("%s accepted the offer (%s%s)", who, e.Kind, amountIf(e.Amount))
+	case OfferDeclined:
+		return fmt.Sprintf("%s declined the offer", who)
+	case ReturnShipped:
+		return fmt.Sprintf("%s shipped the return via %s %s", who, e.Carrier, e.TrackingNumber)
+	case ReturnReceived:
+		if e.Auto {
+			return "receipt confirmed automatically after the merchant's window"
+		}
+		return fmt.Sprintf("%s confirmed receipt of the return", who)
+	case ReturnProblemReported:
+		return fmt.Sprintf("%s reported a problem with the return: %s", who, e.Problem)
+	case ReplacementShipped:
+		return fmt.Sprintf("%s shipped a replacement via %s %s", who, e.Carrier, e.TrackingNumber)
+	case ReplacementConfirmed:
+		if e.Auto {
+			return "replacement confirmed automatically after the buyer's window"
+		}
+		return fmt.Sprintf("%s confirmed the replacement", who)
+	case RefundIssued:
+		return fmt.Sprintf("refund of %s issued (by %s)", Money(e.Amount, ""), e.Origin)
+	case InterventionRequested:
+		return fmt.Sprintf("%s requested platform intervention; ticket locked", who)
+	case EvidenceRequested:
+		return fmt.Sprintf("%s requested evidence from both parties", who)
+	case EvidenceSubmitted:
+		ids := make([]string, len(e.Items))
+		for i, it := range e.Items {
+			ids[i] = it.ID
+		}
+		late := ""
+		if e.Late {
+			late = " (late)"
+		}
+		return fmt.Sprintf("%s submitted evidence %s%s", who, strings.Join(ids, ", "), late)
+	case MarkedResolved:
+		return fmt.Sprintf("%s marked the dispute resolved (no liability ruling)", who)
+	case RulingRecorded:
+		return fmt.Sprintf("%s ruled %s, liability %s, refund %s%s", who, e.Outcome, e.Liability, Money(e.Refund, ""), compensation(e.Terms))
+	case AppealFiled:
+		return fmt.Sprintf("%s appealed: %s", who, clip(e.Grounds))
+	case AppealDecided:
+		return fmt.Sprintf("%s %s the ruling", who, e.Decision)
+	case RulingFinalized:
+		return fmt.Sprintf("ruling final: %s, liability %s, refund %s%s", e.Outcome, e.Liability, Money(e.Refund, ""), compensation(e.Terms))
+	case TicketWithdrawn:
+		return fmt.Sprintf("%s withdrew the ticket", who)
+	case TicketAbandoned:
+		return "closed as abandoned: the return was never shipped"
+	case TicketExpired:
+		return "closed as expired: the buyer did not escalate in time"
+	case MessagePosted:
+		flag := ""
+		if e.VagueDeadline {
+			flag = fmt.Sprintf(" [vague deadline: %s]", strings.Join(e.VagueWords, ", "))
+		}
+		return fmt.Sprintf("%s: %q%s", who, clip(e.Text), flag)
+	case DeadlineExpired:
+		pen := ""
+		if e.MerchantPenalised {
+			pen = " (merchant penalised)"
+		}
+		return fmt.Sprintf("deadline %s expired%s", e.Deadline, pen)
+	case RulingSLABreached:
+		return "platform missed its ruling deadline (service breach)"
+	}
+	return env.Type
+}
+
+// Money formats minor units as a decimal amount, e.g. 19900 CNY → "199.00 CNY".
+func Money(minor int64, currency string) string {
+	sign := ""
+	if minor < 0 {
+		sign, minor = "-", -minor
+	}
+	s := fmt.Sprintf("%s%d.%02d", sign, minor/100, minor%100)
+	if currency != "" {
+		s += " " + currency
+	}
+	return s
+}
+
+func amountIf(amount int64) string {
+	if amount == 0 {
+		return ""
+	}
+	return " of " + Money(amount, "")
+}
+
+func compensation(t Terms) string {
+	if !t.Counterfeit {
+		return ""
+	}
+	return fmt.Sprintf(", counterfeit compensation %s (假一赔十)", Money(t.Compensation, ""))
+}
+
+func prefixed(before, s, after string) string {
+	if s == "" {
+		return ""
+	}
+	return before + s + after
+}
+
+func clip(s string) string {
+	const max = 80
+	if r := []rune(s); len(r) > max {
+		return string(r[:max-1]) + "…"
+	}
+	return s
+}
