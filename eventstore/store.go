@@ -116,6 +116,21 @@ type Store interface {
 	// present in the stream at the revision given, Append succeeds, writes
 	// nothing and reports Duplicate. A mismatch returns an error wrapping
 	// ErrConcurrency. A returned nil error means the events are durable.
+	//
+	// Finer points every backend honours (checked by package storetest):
+	//   - Each event's Revision must equal the revision the store assigns
+	//     (stream's last revision + 1 + index in events), whatever expected
+	//     says, else ErrConcurrency.
+	//   - An ID stored at another stream or revision, or repeated within
+	//     events, fails with ErrDuplicateID and nothing is written. A batch
+	//     that only partly repeats a stored prefix of the stream fails with
+	//     ErrConcurrency.
+	//   - For a Duplicate, NextExpected and LastPosition describe the last
+	//     event of the retried batch as it was first written, so a retrying
+	//     writer carries on exactly as if its first attempt had answered.
+	//   - An empty stream name or an empty events slice is an error.
+	//   - If ctx ends while the append is in flight the outcome is unknown;
+	//     retrying with the same IDs is safe.
 	Append(ctx context.Context, stream string, expected ExpectedRevision, events []EventData) (AppendResult, error)
 
 	// ReadStream returns up to limit events of stream starting at revision
@@ -124,12 +139,14 @@ type Store interface {
 	ReadStream(ctx context.Context, stream string, from uint64, limit int) ([]RecordedEvent, error)
 
 	// ReadStreamBackward returns up to limit events of stream from revision
-	// from (inclusive) downwards; from = math.MaxUint64 starts at the end.
+	// from (inclusive) downwards; from = math.MaxUint64 starts at the end;
+	// limit <= 0 means all. A missing stream returns an empty slice and
+	// ErrStreamNotFound.
 	ReadStreamBackward(ctx context.Context, stream string, from uint64, limit int) ([]RecordedEvent, error)
 
 	// ReadAll returns up to limit events of the global log with Position > after,
-	// in position order. It never returns a position while a smaller one
-	// could still appear (no gaps are ever skipped).
+	// in position order; limit <= 0 means all. It never returns a position
+	// while a smaller one could still appear (no gaps are ever skipped).
 	ReadAll(ctx context.Context, after uint64, limit int) ([]RecordedEvent, error)
 
 	// Subscribe delivers every event with Position > after in order: first the

@@ -1,0 +1,124 @@
+package sqlite
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config tunes a Store. The zero value is usable: every zero field takes its
+// default.
+type Config struct {
+	// BusyTimeout is how long a connection waits for a lock held by another
+	// connection to the same file (a projection writer, another process)
+	// before failing with SQLITE_BUSY. Default 5s.
+	BusyTimeout time.Duration
+
+	// MaxBatch caps the number of appends grouped into one commit. Larger
+	// batches amortise the fsync over more appends; the cap bounds the
+	// latency a single batch adds. Default 256.
+	MaxBatch int
+
+	// QueueSize is the number of appends that may wait for the writer before
+	// Append blocks. Default 1024.
+	QueueSize int
+
+	// ReadConns is the size of the read connection pool. Default 4.
+	ReadConns int
+
+	// PollInterval is how often an idle subscription looks for events
+	// appended by another process on the same file. Appends made through this
+	// Store wake subscriptions at once and do not wait for the poll.
+	// Default 1s.
+	PollInterval time.Duration
+
+	// SubscriptionBatch is the number of events a subscription reads per
+	// query while catching up. Default 512.
+	SubscriptionBatch int
+}
+
+func (c *Config) setDefaults() {
+	if c.BusyTimeout == 0 {
+		c.BusyTimeout = 5 * time.Second
+	}
+	if c.MaxBatch == 0 {
+		c.MaxBatch = 256
+	}
+	if c.QueueSize == 0 {
+		c.QueueSize = 1024
+	}
+	if c.ReadConns == 0 {
+		c.ReadConns = 4
+	}
+	if c.PollInterval == 0 {
+		c.PollInterval = time.Second
+	}
+	if c.SubscriptionBatch == 0 {
+		c.SubscriptionBatch = 512
+	}
+}
+
+// Validate reports a configuration that cannot work. Zero fields are valid:
+// they mean the default.
+func (c Config) Validate() error {
+	var errs []error
+	if c.BusyTimeout < 0 {
+		errs = append(errs, errors.New("BusyTimeout must not be negative"))
+	}
+	if c.MaxBatch < 0 || c.QueueSize < 0 || c.ReadConns < 0 || c.SubscriptionBatch < 0 {
+		errs = append(errs, errors.New("MaxBatch, QueueSize, ReadConns and SubscriptionBatch must not be negative"))
+	}
+	if c.PollInterval < 0 {
+		errs = append(errs, errors.New("PollInterval must not be negative"))
+	}
+	return errors.Join(errs...)
+}
+
+// DefaultBusyTimeout is the busy timeout DSN uses.
+const DefaultBusyTimeout = 5 * time.Second
+
+// DSN returns the data source name for sql.Open("sqlite", …) that other
+// components (projections) use to open their own connections to the store's
+// file. It sets the pragmas the store relies on: WAL journal, synchronous
+// FULL, a busy timeout of DefaultBusyTimeout, foreign keys on, and BEGIN
+// IMMEDIATE for transactions, so that a transaction that will write takes the
+// write lock up front and waits for it rather than failing half-way.
+func DSN(path string) string {
+	return dsn(path, DefaultBusyTimeout, false)
+}
+
+// dsn builds a modernc.org/sqlite DSN. The path must not contain '?', which
+// the driver takes as the start of the parameters.
+func dsn(path string, busy time.Duration, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
+	q.Add("_pragma", "foreign_keys(1)")
+	if readOnly {
+		// query_only makes a read connection unable to write by accident.
+		// The journal mode is a property of the file, already set to WAL by
+		// the writer before any reader opens.
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(FULL)")
+		q.Set("_txlock", "immediate")
+	}
+	return path + "?" + q.Encode()
+}
+
+func checkPath(path string) error {
+	if path == "" {
+		return errors.New("empty path")
+	}
+	if strings.ContainsRune(path, '?') {
+		return fmt.Errorf("path %q contains '?'", path)
+	}
+	if path == ":memory:" || strings.HasPrefix(path, "file:") {
+		// An in-memory database is private to one connection, so the writer
+		// and the read pool would see different databases.
+		return fmt.Errorf("path %q: a file path is required", path)
+	}
+	return nil
+}

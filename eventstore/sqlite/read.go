@@ -1,0 +1,219 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/google/uuid"
+)
+
+// readStmts are prepared on the read pool; database/sql prepares each one
+// lazily on every pooled connection that runs it.
+type readStmts struct {
+	forward  *sql.Stmt
+	backward *sql.Stmt
+	all      *sql.Stmt
+	exists   *sql.Stmt
+}
+
+func (r *readStmts) prepare(ctx context.Context, db *sql.DB) error {
+	for _, p := range []struct {
+		dst   **sql.Stmt
+		query string
+	}{
+		{&r.forward, `SELECT position, id, revision, type, data FROM events
+			WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`},
+		{&r.backward, `SELECT position, id, revision, type, data FROM events
+			WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`},
+		// Positions are committed in order by the single writer, so any
+		// snapshot this query reads holds a gap-free prefix of the log:
+		// "position > after" cannot skip one that commits later.
+		{&r.all, `SELECT position, id, stream, revision, type, data FROM events
+			WHERE position > ? ORDER BY position LIMIT ?`},
+		{&r.exists, `SELECT EXISTS (SELECT 1 FROM events WHERE stream = ?)`},
+	} {
+		stmt, err := db.PrepareContext(ctx, p.query)
+		if err != nil {
+			return fmt.Errorf("prepare %q: %w", p.query, err)
+		}
+		*p.dst = stmt
+	}
+	return nil
+}
+
+func (r *readStmts) close() error {
+	var errs []error
+	for _, st := range []*sql.Stmt{r.forward, r.backward, r.all, r.exists} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ReadStream implements eventstore.Store.
+func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, limit int) ([]eventstore.RecordedEvent, error) {
+	evs, err := s.readStream(ctx, s.r.forward, stream, from, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read stream %s: %w", stream, err)
+	}
+	return evs, nil
+}
+
+// ReadStreamBackward implements eventstore.Store.
+func (s *Store) ReadStreamBackward(ctx context.Context, stream string, from uint64, limit int) ([]eventstore.RecordedEvent, error) {
+	evs, err := s.readStream(ctx, s.r.backward, stream, from, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read stream %s backward: %w", stream, err)
+	}
+	return evs, nil
+}
+
+func (s *Store) readStream(ctx context.Context, stmt *sql.Stmt, stream string, from uint64, limit int) ([]eventstore.RecordedEvent, error) {
+	if err := s.readable(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := stmt.QueryContext(ctx, stream, clampInt64(from), sqlLimit(limit))
+	if err != nil {
+		return nil, err
+	}
+	evs := make([]eventstore.RecordedEvent, 0, initialCap(limit))
+	var (
+		rawID sql.RawBytes
+		rev   int64
+		e     eventstore.RecordedEvent
+	)
+	for rows.Next() {
+		e = eventstore.RecordedEvent{Stream: stream}
+		var pos int64
+		if err := rows.Scan(&pos, &rawID, &rev, &e.Type, &e.Data); err != nil {
+			return nil, errors.Join(err, rows.Close())
+		}
+		if e.ID, err = uuid.FromBytes(rawID); err != nil {
+			return nil, errors.Join(fmt.Errorf("position %d: %w", pos, err), rows.Close())
+		}
+		e.Position, e.Revision = uint64(pos), uint64(rev)
+		evs = append(evs, e)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, err
+	}
+	if len(evs) > 0 {
+		return evs, nil
+	}
+	// Empty: tell a missing stream from a range past its end.
+	var exists bool
+	if err := s.r.exists.QueryRowContext(ctx, stream).Scan(&exists); err != nil {
+		return nil, err
+	}
+	if !exists {
+		return evs, eventstore.ErrStreamNotFound
+	}
+	return evs, nil
+}
+
+// ReadAll implements eventstore.Store.
+func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]eventstore.RecordedEvent, error) {
+	evs, err := s.readAll(ctx, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read all after %d: %w", after, err)
+	}
+	return evs, nil
+}
+
+func (s *Store) readAll(ctx context.Context, after uint64, limit int) ([]eventstore.RecordedEvent, error) {
+	if err := s.readable(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := s.r.all.QueryContext(ctx, clampInt64(after), sqlLimit(limit))
+	if err != nil {
+		return nil, err
+	}
+	evs := make([]eventstore.RecordedEvent, 0, initialCap(limit))
+	// Streams and types repeat across a batch: share their strings.
+	var names interner
+	var (
+		pos, rev           int64
+		rawID, stream, typ sql.RawBytes
+		e                  eventstore.RecordedEvent
+		expectedNext       = clampInt64(after) + 1
+	)
+	for rows.Next() {
+		e = eventstore.RecordedEvent{}
+		if err := rows.Scan(&pos, &rawID, &stream, &rev, &typ, &e.Data); err != nil {
+			return nil, errors.Join(err, rows.Close())
+		}
+		if pos != expectedNext {
+			// Cannot happen while only this package writes the table; a gap
+			// would silently lose an event for every projection.
+			return nil, errors.Join(fmt.Errorf("gap in global log: position %d where %d was due", pos, expectedNext), rows.Close())
+		}
+		expectedNext = pos + 1
+		if e.ID, err = uuid.FromBytes(rawID); err != nil {
+			return nil, errors.Join(fmt.Errorf("position %d: %w", pos, err), rows.Close())
+		}
+		e.Stream, e.Type = names.get(stream), names.get(typ)
+		e.Position, e.Revision = uint64(pos), uint64(rev)
+		evs = append(evs, e)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, err
+	}
+	return evs, nil
+}
+
+// readable fails fast for a cancelled context or a closed store, so callers
+// see context.Canceled or ErrClosed rather than a driver error.
+func (s *Store) readable(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if s.isClosed() {
+		return ErrClosed
+	}
+	return nil
+}
+
+// interner shares the string for repeated byte values within one read.
+type interner map[string]string
+
+func (in *interner) get(b []byte) string {
+	if *in == nil {
+		*in = make(map[string]string)
+	}
+	if s, ok := (*in)[string(b)]; ok { // no allocation for the lookup
+		return s
+	}
+	s := string(b)
+	(*in)[s] = s
+	return s
+}
+
+// sqlLimit maps "limit <= 0 means all" to SQLite's LIMIT -1.
+func sqlLimit(limit int) int64 {
+	if limit <= 0 {
+		return -1
+	}
+	return int64(limit)
+}
+
+// initialCap bounds the up-front allocation for a result of unknown size.
+func initialCap(limit int) int {
+	if limit <= 0 || limit > 1024 {
+		return 16
+	}
+	return limit
+}
+
+// clampInt64 maps revisions and positions beyond SQLite's signed 64-bit
+// INTEGER to its maximum, which no stored value reaches.
+func clampInt64(v uint64) int64 {
+	if v > math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(v)
+}

@@ -1,0 +1,142 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/disputes-ledger/disputes/eventstore"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// ErrClosed is returned by operations on a closed Store, and reported by the
+// Err of subscriptions the Close ended.
+var ErrClosed = errors.New("event store closed")
+
+// Store is the SQLite event store. It implements eventstore.Store; all methods
+// are safe for concurrent use.
+type Store struct {
+	cfg Config
+
+	// wdb holds exactly one connection, used only by the writer goroutine
+	// (and by migrate before it starts).
+	wdb *sql.DB
+	w   writeStmts
+
+	// rdb is the read pool.
+	rdb *sql.DB
+	r   readStmts
+
+	reqs       chan *appendReq
+	done       chan struct{} // closed by Close: stop taking work
+	writerDone chan struct{} // closed when the writer has answered its last request
+	commits    *notifier
+
+	mu        sync.Mutex // guards closed and the subs Add/Wait pairing
+	closed    bool
+	subs      sync.WaitGroup
+	closeOnce sync.Once
+	closeErr  error
+
+	stats writerStats
+}
+
+var _ eventstore.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the event store in the SQLite file at path,
+// applies pending schema migrations, and starts the writer. Close it to stop
+// the writer and release the file.
+func Open(ctx context.Context, path string, cfg Config) (_ *Store, err error) {
+	if err := checkPath(path); err != nil {
+		return nil, fmt.Errorf("open event store: %w", err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("open event store %s: %w", path, err)
+	}
+	cfg.setDefaults()
+
+	s := &Store{
+		cfg:        cfg,
+		reqs:       make(chan *appendReq, cfg.QueueSize),
+		done:       make(chan struct{}),
+		writerDone: make(chan struct{}),
+		commits:    newNotifier(),
+	}
+	defer func() {
+		if err != nil {
+			err = errors.Join(fmt.Errorf("open event store %s: %w", path, err), s.closeDBs())
+		}
+	}()
+
+	if s.wdb, err = sql.Open("sqlite", dsn(path, cfg.BusyTimeout, false)); err != nil {
+		return nil, err
+	}
+	// One connection that lives as long as the store: its prepared
+	// statements are reused by every batch.
+	s.wdb.SetMaxOpenConns(1)
+	s.wdb.SetMaxIdleConns(1)
+	s.wdb.SetConnMaxLifetime(0)
+	s.wdb.SetConnMaxIdleTime(0)
+	if err := migrate(ctx, s.wdb); err != nil {
+		return nil, err
+	}
+	if err := s.w.prepare(ctx, s.wdb); err != nil {
+		return nil, err
+	}
+
+	if s.rdb, err = sql.Open("sqlite", dsn(path, cfg.BusyTimeout, true)); err != nil {
+		return nil, err
+	}
+	s.rdb.SetMaxOpenConns(cfg.ReadConns)
+	s.rdb.SetMaxIdleConns(cfg.ReadConns)
+	if err := s.r.prepare(ctx, s.rdb); err != nil {
+		return nil, err
+	}
+
+	go s.runWriter()
+	return s, nil
+}
+
+// Close stops the writer once it has answered every queued append, ends all
+// subscriptions (their Err reports ErrClosed) and closes the connections.
+// It is safe to call more than once.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		close(s.done)
+		s.mu.Unlock()
+		<-s.writerDone
+		s.subs.Wait()
+		s.closeErr = s.closeDBs()
+	})
+	return s.closeErr
+}
+
+func (s *Store) closeDBs() error {
+	var errs []error
+	errs = append(errs, s.w.close(), s.r.close())
+	if s.rdb != nil {
+		errs = append(errs, s.rdb.Close())
+	}
+	if s.wdb != nil {
+		errs = append(errs, s.wdb.Close())
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("close event store: %w", err)
+	}
+	return nil
+}
+
+// isClosed reports whether Close has begun.
+func (s *Store) isClosed() bool {
+	select {
+	case <-s.done:
+		return true
+	default:
+		return false
+	}
+}

@@ -1,0 +1,338 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/disputes-ledger/disputes/eventstore"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// writeStmts are prepared once on the writer's single connection and bound
+// to each batch's transaction with Tx.StmtContext, which reuses the prepared
+// statement rather than compiling it again.
+type writeStmts struct {
+	maxPosition *sql.Stmt
+	head        *sql.Stmt
+	byID        *sql.Stmt
+	insert      *sql.Stmt
+	savepoint   *sql.Stmt
+	release     *sql.Stmt
+	rollbackTo  *sql.Stmt
+}
+
+func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
+	for _, p := range []struct {
+		dst   **sql.Stmt
+		query string
+	}{
+		{&w.maxPosition, `SELECT coalesce(max(position), 0) FROM events`},
+		{&w.head, `SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1`},
+		{&w.byID, `SELECT stream, revision, position FROM events WHERE id = ?`},
+		{&w.insert, `INSERT INTO events (position, id, stream, revision, type, data) VALUES (?, ?, ?, ?, ?, ?)`},
+		{&w.savepoint, `SAVEPOINT append`},
+		{&w.release, `RELEASE append`},
+		{&w.rollbackTo, `ROLLBACK TO append`},
+	} {
+		stmt, err := db.PrepareContext(ctx, p.query)
+		if err != nil {
+			return fmt.Errorf("prepare %q: %w", p.query, err)
+		}
+		*p.dst = stmt
+	}
+	return nil
+}
+
+func (w *writeStmts) close() error {
+	var errs []error
+	for _, st := range []*sql.Stmt{w.maxPosition, w.head, w.byID, w.insert, w.savepoint, w.release, w.rollbackTo} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// writerStats counts the writer's work; tests use it to see group commit.
+type writerStats struct {
+	commits atomic.Uint64 // committed transactions
+	appends atomic.Uint64 // requests answered by a committed transaction
+}
+
+// runWriter is the only goroutine that writes. It serves batches until Close,
+// then answers whatever is still queued and exits.
+func (s *Store) runWriter() {
+	defer close(s.writerDone)
+	batch := make([]*appendReq, 0, s.cfg.MaxBatch)
+	for {
+		select {
+		case r := <-s.reqs:
+			batch = s.fill(append(batch[:0], r))
+			s.commitBatch(batch)
+		case <-s.done:
+			for {
+				batch = s.fill(batch[:0])
+				if len(batch) == 0 {
+					return
+				}
+				s.commitBatch(batch)
+			}
+		}
+		clear(batch) // drop references to answered requests
+	}
+}
+
+// fill adds the requests already queued, without waiting for more: the
+// batch grows by itself while the previous commit is being fsynced.
+func (s *Store) fill(batch []*appendReq) []*appendReq {
+	for len(batch) < s.cfg.MaxBatch {
+		select {
+		case r := <-s.reqs:
+			batch = append(batch, r)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// commitBatch runs every request of batch in one transaction and answers each
+// caller after the commit.
+func (s *Store) commitBatch(batch []*appendReq) {
+	// The callers' contexts are checked per request, but the transaction
+	// itself must not die with any single caller.
+	ctx := context.Background()
+	resps := make([]appendResp, len(batch))
+	answer := func() {
+		for i, r := range batch {
+			r.resp <- resps[i]
+		}
+	}
+
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		failAll(batch, resps, fmt.Errorf("begin: %w", err))
+		answer()
+		return
+	}
+	b := &batchTx{ctx: ctx, tx: tx, w: &s.w}
+	if err := b.bind(); err != nil {
+		failAll(batch, resps, errors.Join(err, tx.Rollback()))
+		answer()
+		return
+	}
+
+	written := 0
+	for i, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			resps[i].err = fmt.Errorf("append %s: %w", r.stream, err)
+			continue
+		}
+		res, reqErr, fatal := b.apply(r)
+		if fatal != nil {
+			failAll(batch, resps, errors.Join(fatal, tx.Rollback()))
+			answer()
+			return
+		}
+		resps[i] = appendResp{res: res, err: reqErr}
+		if reqErr == nil && !res.Duplicate {
+			written++
+		}
+	}
+
+	if err := tx.Commit(); err != nil {
+		failAll(batch, resps, fmt.Errorf("commit: %w", err))
+		answer()
+		return
+	}
+	s.stats.commits.Add(1)
+	s.stats.appends.Add(uint64(len(batch)))
+	if written > 0 {
+		s.commits.broadcast()
+	}
+	answer()
+}
+
+// failAll gives every request that has no error of its own the batch's
+// error: none of the batch was committed.
+func failAll(batch []*appendReq, resps []appendResp, err error) {
+	for i, r := range batch {
+		if resps[i].err == nil {
+			resps[i] = appendResp{err: fmt.Errorf("append %s: %w", r.stream, err)}
+		}
+	}
+}
+
+// batchTx is one group-commit transaction. Every query runs inside it, so
+// each request's checks see the batch's earlier inserts as well as the
+// committed log.
+type batchTx struct {
+	ctx context.Context
+	tx  *sql.Tx
+	w   *writeStmts
+	// bound statements
+	head, byID, insert, savepoint, release, rollbackTo *sql.Stmt
+	// last is the highest position in the log including this batch so far.
+	last int64
+}
+
+func (b *batchTx) bind() error {
+	b.head = b.tx.StmtContext(b.ctx, b.w.head)
+	b.byID = b.tx.StmtContext(b.ctx, b.w.byID)
+	b.insert = b.tx.StmtContext(b.ctx, b.w.insert)
+	b.savepoint = b.tx.StmtContext(b.ctx, b.w.savepoint)
+	b.release = b.tx.StmtContext(b.ctx, b.w.release)
+	b.rollbackTo = b.tx.StmtContext(b.ctx, b.w.rollbackTo)
+	// Read under the write lock (BEGIN IMMEDIATE): no other connection can
+	// add a position before this transaction commits.
+	if err := b.tx.StmtContext(b.ctx, b.w.maxPosition).QueryRowContext(b.ctx).Scan(&b.last); err != nil {
+		return fmt.Errorf("read last position: %w", err)
+	}
+	return nil
+}
+
+// apply checks and writes one request. reqErr is the request's own failure
+// (the transaction is unchanged by it); fatal means the transaction is no
+// longer usable and the whole batch must fail.
+func (b *batchTx) apply(r *appendReq) (res eventstore.AppendResult, reqErr, fatal error) {
+	last, exists, err := b.streamHead(r.stream)
+	if err != nil {
+		return res, nil, err
+	}
+	var next uint64
+	if exists {
+		next = last + 1
+	}
+	if !r.expected.Allows(last, exists) || !revisionsFrom(r.events, next) {
+		res, reqErr, fatal = b.explain(r, last, exists)
+		if reqErr == nil && fatal == nil && !res.Duplicate {
+			fatal = fmt.Errorf("append %s: check failed but no reason found", r.stream)
+		}
+		return res, reqErr, fatal
+	}
+
+	// A single INSERT that fails is undone by SQLite on its own; a multi-event
+	// append needs a savepoint so a failure half-way leaves nothing behind.
+	multi := len(r.events) > 1
+	if multi {
+		if _, err := b.savepoint.ExecContext(b.ctx); err != nil {
+			return res, nil, fmt.Errorf("savepoint: %w", err)
+		}
+	}
+	pos := b.last
+	for _, e := range r.events {
+		pos++
+		_, err := b.insert.ExecContext(b.ctx, pos, e.ID[:], r.stream, int64(e.Revision), e.Type, e.Data)
+		if err == nil {
+			continue
+		}
+		if multi {
+			if _, rbErr := b.rollbackTo.ExecContext(b.ctx); rbErr != nil {
+				return res, nil, errors.Join(err, fmt.Errorf("rollback to savepoint: %w", rbErr))
+			}
+			if _, relErr := b.release.ExecContext(b.ctx); relErr != nil {
+				return res, nil, errors.Join(err, fmt.Errorf("release savepoint: %w", relErr))
+			}
+		}
+		if !isConstraint(err) {
+			return res, nil, fmt.Errorf("insert: %w", err)
+		}
+		// The checks above passed, so the only constraint left to break is
+		// the unique ID: explain reports which event and where it lives.
+		res, reqErr, fatal = b.explain(r, last, exists)
+		if reqErr == nil && fatal == nil {
+			return eventstore.AppendResult{}, fmt.Errorf("append %s: %w", r.stream, err), nil
+		}
+		return res, reqErr, fatal
+	}
+	if multi {
+		if _, err := b.release.ExecContext(b.ctx); err != nil {
+			return res, nil, fmt.Errorf("release savepoint: %w", err)
+		}
+	}
+	b.last = pos
+	return eventstore.AppendResult{NextExpected: r.events[len(r.events)-1].Revision, LastPosition: uint64(pos)}, nil, nil
+}
+
+// explain decides why a request cannot be written as asked: an idempotent
+// retry (every ID already at its stream and revision), an ID used elsewhere,
+// or a concurrency conflict. It returns all zero values when it finds none of
+// these.
+func (b *batchTx) explain(r *appendReq, last uint64, exists bool) (res eventstore.AppendResult, reqErr, fatal error) {
+	found := 0
+	var lastPos int64
+	for _, e := range r.events {
+		var (
+			stream string
+			rev    int64
+			pos    int64
+		)
+		err := b.byID.QueryRowContext(b.ctx, e.ID[:]).Scan(&stream, &rev, &pos)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return res, nil, fmt.Errorf("look up event %s: %w", e.ID, err)
+		}
+		if stream != r.stream || uint64(rev) != e.Revision {
+			return res, fmt.Errorf("append %s: event %s at revision %d is stored in %s at revision %d: %w",
+				r.stream, e.ID, e.Revision, stream, rev, eventstore.ErrDuplicateID), nil
+		}
+		found++
+		lastPos = pos
+	}
+	if found == len(r.events) {
+		return eventstore.AppendResult{
+			NextExpected: r.events[len(r.events)-1].Revision,
+			LastPosition: uint64(lastPos),
+			Duplicate:    true,
+		}, nil, nil
+	}
+	if !r.expected.Allows(last, exists) {
+		return res, &eventstore.ConcurrencyError{Stream: r.stream, Expected: r.expected, Actual: last, Exists: exists}, nil
+	}
+	var next uint64
+	if exists {
+		next = last + 1
+	}
+	for i, e := range r.events {
+		if want := next + uint64(i); e.Revision != want {
+			return res, fmt.Errorf("append %s: event %s carries revision %d, the store assigns %d: %w",
+				r.stream, e.ID, e.Revision, want, eventstore.ErrConcurrency), nil
+		}
+	}
+	return res, nil, nil
+}
+
+// streamHead returns the stream's last revision, or exists=false.
+func (b *batchTx) streamHead(stream string) (last uint64, exists bool, err error) {
+	var rev int64
+	switch err := b.head.QueryRowContext(b.ctx, stream).Scan(&rev); {
+	case errors.Is(err, sql.ErrNoRows):
+		return 0, false, nil
+	case err != nil:
+		return 0, false, fmt.Errorf("read head of %s: %w", stream, err)
+	}
+	return uint64(rev), true, nil
+}
+
+// revisionsFrom reports whether events carry revisions next, next+1, ….
+func revisionsFrom(events []eventstore.EventData, next uint64) bool {
+	for i, e := range events {
+		if e.Revision != next+uint64(i) {
+			return false
+		}
+	}
+	return true
+}
+
+// isConstraint reports a constraint violation, which aborts only the failing
+// statement, not the transaction.
+func isConstraint(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT
+}
