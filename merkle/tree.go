@@ -3,6 +3,7 @@ package merkle
 import (
 	"fmt"
 	"math/bits"
+	"slices"
 )
 
 // Tree is an append-only Merkle tree that keeps every leaf hash and every
@@ -21,8 +22,14 @@ type Tree struct {
 // Append adds leaf hashes (already LeafHash-ed) to the right of the tree, in
 // order.
 func (t *Tree) Append(leaves ...Hash) {
-	if len(t.levels) == 0 {
-		t.levels = [][]Hash{make([]Hash, 0, len(leaves))}
+	// Reserve every level's final length up front: a bulk append of a
+	// million leaves would otherwise copy each level about twenty times.
+	newSize := t.Size() + uint64(len(leaves))
+	for l := 0; l == 0 || newSize>>l > 0; l++ {
+		if l == len(t.levels) {
+			t.levels = append(t.levels, nil)
+		}
+		t.levels[l] = slices.Grow(t.levels[l], int(newSize>>l)-len(t.levels[l]))
 	}
 	for _, leaf := range leaves {
 		t.levels[0] = append(t.levels[0], leaf)
