@@ -77,19 +77,44 @@ func (s *Store) readStream(ctx context.Context, stmt *sql.Stmt, stream string, f
 	if err := s.readable(ctx); err != nil {
 		return nil, err
 	}
+	evs, err := scanStream(ctx, stmt, stream, from, limit)
+	if err != nil || len(evs) > 0 {
+		return evs, err
+	}
+	// Empty: tell a missing stream from a range past its end. Both queries
+	// must see one snapshot, or a stream created in between would come back
+	// as neither missing nor holding events.
+	tx, err := s.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback() // read-only: there is nothing to undo, and no error to act on
+	if evs, err = scanStream(ctx, tx.StmtContext(ctx, stmt), stream, from, limit); err != nil || len(evs) > 0 {
+		return evs, err
+	}
+	var exists bool
+	if err := tx.StmtContext(ctx, s.r.exists).QueryRowContext(ctx, stream).Scan(&exists); err != nil {
+		return nil, err
+	}
+	if !exists {
+		return evs, eventstore.ErrStreamNotFound
+	}
+	return evs, nil
+}
+
+// scanStream runs one of the stream range queries.
+func scanStream(ctx context.Context, stmt *sql.Stmt, stream string, from uint64, limit int) ([]eventstore.RecordedEvent, error) {
 	rows, err := stmt.QueryContext(ctx, stream, clampInt64(from), sqlLimit(limit))
 	if err != nil {
 		return nil, err
 	}
 	evs := make([]eventstore.RecordedEvent, 0, initialCap(limit))
 	var (
-		rawID sql.RawBytes
-		rev   int64
-		e     eventstore.RecordedEvent
+		rawID    sql.RawBytes
+		pos, rev int64
 	)
 	for rows.Next() {
-		e = eventstore.RecordedEvent{Stream: stream}
-		var pos int64
+		e := eventstore.RecordedEvent{Stream: stream}
 		if err := rows.Scan(&pos, &rawID, &rev, &e.Type, &e.Data); err != nil {
 			return nil, errors.Join(err, rows.Close())
 		}
@@ -101,17 +126,6 @@ func (s *Store) readStream(ctx context.Context, stmt *sql.Stmt, stream string, f
 	}
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return nil, err
-	}
-	if len(evs) > 0 {
-		return evs, nil
-	}
-	// Empty: tell a missing stream from a range past its end.
-	var exists bool
-	if err := s.r.exists.QueryRowContext(ctx, stream).Scan(&exists); err != nil {
-		return nil, err
-	}
-	if !exists {
-		return evs, eventstore.ErrStreamNotFound
 	}
 	return evs, nil
 }

@@ -2,12 +2,22 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
 	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/disputes-ledger/disputes/eventstore"
 	"github.com/disputes-ledger/disputes/eventstore/sqlite"
 	"github.com/disputes-ledger/disputes/eventstore/storetest"
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -27,4 +37,339 @@ func TestConformance(t *testing.T) {
 		s, _ := openStore(t, sqlite.Config{})
 		return s
 	})
+}
+
+func TestReopenKeepsEventsAndSchema(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "events.db")
+	s, err := sqlite.Open(ctx, path, sqlite.Config{})
+	require.NoError(t, err)
+	evs := storetestEvents("reopen", 3)
+	_, err = s.Append(ctx, "reopen", eventstore.NoStream(), evs)
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+
+	s, err = sqlite.Open(ctx, path, sqlite.Config{})
+	require.NoError(t, err)
+	defer s.Close()
+	got, err := s.ReadStream(ctx, "reopen", 0, 0)
+	require.NoError(t, err)
+	require.Len(t, got, 3)
+	for i := range evs {
+		assert.Equal(t, evs[i].ID, got[i].ID)
+		assert.Equal(t, evs[i].Data, got[i].Data)
+	}
+	v, err := s.SchemaVersion(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, v)
+
+	db := openRaw(t, path)
+	var applied int
+	require.NoError(t, db.QueryRow(`SELECT count(*) FROM eventstore_migrations`).Scan(&applied))
+	assert.Equal(t, v, applied, "each migration recorded once, not again on reopen")
+	var mode string
+	require.NoError(t, db.QueryRow(`PRAGMA journal_mode`).Scan(&mode))
+	assert.Equal(t, "wal", mode)
+}
+
+func TestOpenRefusesNewerSchema(t *testing.T) {
+	ctx := context.Background()
+	_, path := openStore(t, sqlite.Config{})
+	db := openRaw(t, path)
+	_, err := db.Exec(`INSERT INTO eventstore_migrations (version, name, applied_at) VALUES (99, 'from the future', '')`)
+	require.NoError(t, err)
+
+	_, err = sqlite.Open(ctx, path, sqlite.Config{})
+	assert.ErrorIs(t, err, sqlite.ErrSchemaTooNew)
+}
+
+func TestOpenRejectsBadArguments(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		path string
+		cfg  sqlite.Config
+	}{
+		{"empty path", "", sqlite.Config{}},
+		{"in-memory", ":memory:", sqlite.Config{}},
+		{"URI", "file:x.db", sqlite.Config{}},
+		{"question mark", filepath.Join(dir, "a?b.db"), sqlite.Config{}},
+		{"negative batch", filepath.Join(dir, "neg.db"), sqlite.Config{MaxBatch: -1}},
+		{"negative poll", filepath.Join(dir, "neg.db"), sqlite.Config{PollInterval: -time.Second}},
+		{"directory missing", filepath.Join(dir, "no", "such", "dir", "x.db"), sqlite.Config{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := sqlite.Open(context.Background(), tc.path, tc.cfg)
+			if !assert.Error(t, err) {
+				s.Close()
+			}
+		})
+	}
+}
+
+func TestClose(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openStore(t, sqlite.Config{})
+	_, err := s.Append(ctx, "close", eventstore.NoStream(), storetestEvents("close", 1))
+	require.NoError(t, err)
+	sub, err := s.Subscribe(ctx, 0)
+	require.NoError(t, err)
+
+	require.NoError(t, s.Close())
+	require.NoError(t, s.Close(), "Close twice")
+
+	for range sub.Events() { // at most the one pending event
+	}
+	assert.ErrorIs(t, sub.Err(), sqlite.ErrClosed)
+	_, err = s.Append(ctx, "close", eventstore.Exact(0), storetestEvents("close", 1))
+	assert.ErrorIs(t, err, sqlite.ErrClosed)
+	_, err = s.ReadAll(ctx, 0, 0)
+	assert.ErrorIs(t, err, sqlite.ErrClosed)
+	_, err = s.ReadStream(ctx, "close", 0, 0)
+	assert.ErrorIs(t, err, sqlite.ErrClosed)
+	_, err = s.Subscribe(ctx, 0)
+	assert.ErrorIs(t, err, sqlite.ErrClosed)
+}
+
+// TestCloseDuringAppends closes the store under load: every append must
+// either succeed (and be on disk) or report ErrClosed, and no goroutine may
+// outlive the store.
+func TestCloseDuringAppends(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "events.db")
+	s, err := sqlite.Open(ctx, path, sqlite.Config{})
+	require.NoError(t, err)
+	sub, err := s.Subscribe(ctx, 0)
+	require.NoError(t, err)
+
+	const writers = 16
+	var wg sync.WaitGroup
+	acked := make([][]uuid.UUID, writers)
+	errs := make([]error, writers)
+	for w := range writers {
+		wg.Go(func() {
+			stream := fmt.Sprintf("w-%d", w)
+			for rev := uint64(0); ; rev++ {
+				evs := storetestEvents(stream, 1)
+				evs[0].Revision = rev
+				_, err := s.Append(ctx, stream, expectAfter(rev), evs)
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				acked[w] = append(acked[w], evs[0].ID)
+			}
+		})
+	}
+	time.Sleep(100 * time.Millisecond)
+	require.NoError(t, s.Close())
+	wg.Wait()
+	for w, err := range errs {
+		assert.ErrorIs(t, err, sqlite.ErrClosed, "writer %d", w)
+	}
+	for range sub.Events() {
+	}
+
+	s, err = sqlite.Open(ctx, path, sqlite.Config{})
+	require.NoError(t, err)
+	defer s.Close()
+	for w, ids := range acked {
+		got, err := s.ReadStream(ctx, fmt.Sprintf("w-%d", w), 0, 0)
+		if len(ids) == 0 {
+			continue
+		}
+		require.NoError(t, err)
+		require.GreaterOrEqual(t, len(got), len(ids))
+		for i, id := range ids {
+			assert.Equal(t, id, got[i].ID, "writer %d event %d", w, i)
+		}
+	}
+	require.NoError(t, s.Close())
+
+	assertNoLeaks(t)
+}
+
+// TestSharedFileWithProjection runs what the projections package will do:
+// its own *sql.DB on the store's file (sqlite.DSN), writing a read model in
+// the same file from a subscription while writers append. Neither side may
+// see SQLITE_BUSY.
+func TestSharedFileWithProjection(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s, path := openStore(t, sqlite.Config{})
+
+	proj, err := sql.Open("sqlite", sqlite.DSN(path))
+	require.NoError(t, err)
+	defer proj.Close()
+	_, err = proj.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS proj_counts (stream TEXT PRIMARY KEY, n INTEGER NOT NULL, position INTEGER NOT NULL)`)
+	require.NoError(t, err)
+
+	const writers, perWriter = 8, 25
+	sub, err := s.Subscribe(ctx, 0)
+	require.NoError(t, err)
+	projErr := make(chan error, 1)
+	go func() {
+		for seen := 0; seen < writers*perWriter; seen++ {
+			e := <-sub.Events()
+			tx, err := proj.BeginTx(ctx, nil)
+			if err == nil {
+				_, err = tx.ExecContext(ctx, `INSERT INTO proj_counts (stream, n, position) VALUES (?, 1, ?)
+					ON CONFLICT (stream) DO UPDATE SET n = n + 1, position = excluded.position`, e.Stream, int64(e.Position))
+				err = errors.Join(err, tx.Commit())
+			}
+			if err != nil {
+				projErr <- err
+				return
+			}
+		}
+		projErr <- nil
+	}()
+
+	var wg sync.WaitGroup
+	errs := make([]error, writers)
+	for w := range writers {
+		wg.Go(func() {
+			stream := fmt.Sprintf("shared-%d", w)
+			for rev := range uint64(perWriter) {
+				evs := storetestEvents(stream, 1)
+				evs[0].Revision = rev
+				if _, err := s.Append(ctx, stream, expectAfter(rev), evs); err != nil {
+					errs[w] = err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for w, err := range errs {
+		require.NoError(t, err, "writer %d", w)
+	}
+	select {
+	case err := <-projErr:
+		require.NoError(t, err, "projection")
+	case <-time.After(30 * time.Second):
+		t.Fatal("projection did not catch up")
+	}
+
+	rows, err := proj.QueryContext(ctx, `SELECT stream, n FROM proj_counts ORDER BY stream`)
+	require.NoError(t, err)
+	defer rows.Close()
+	counted := 0
+	for rows.Next() {
+		var stream string
+		var n int
+		require.NoError(t, rows.Scan(&stream, &n))
+		assert.Equal(t, perWriter, n, stream)
+		counted++
+	}
+	require.NoError(t, rows.Err())
+	assert.Equal(t, writers, counted)
+}
+
+// TestTwoStoresOneFile stands in for two processes sharing a file: both
+// append, positions stay gap-free, and a subscription on one sees the
+// other's events through the poll.
+func TestTwoStoresOneFile(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cfg := sqlite.Config{PollInterval: 20 * time.Millisecond}
+	a, path := openStore(t, cfg)
+	b, err := sqlite.Open(ctx, path, cfg)
+	require.NoError(t, err)
+	defer b.Close()
+
+	sub, err := a.Subscribe(ctx, 0)
+	require.NoError(t, err)
+
+	const perStore = 30
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, s := range []*sqlite.Store{a, b} {
+		wg.Go(func() {
+			// Both stores race on one stream: exactly one wins each revision.
+			for n := 0; n < perStore; {
+				next := uint64(0)
+				if last, err := s.ReadStreamBackward(ctx, "both", math.MaxUint64, 1); err == nil {
+					next = last[0].Revision + 1
+				}
+				evs := storetestEvents("both", 1)
+				evs[0].Revision = next
+				_, err := s.Append(ctx, "both", expectAfter(next), evs)
+				if errors.Is(err, eventstore.ErrConcurrency) {
+					continue
+				}
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				n++
+			}
+		})
+	}
+	wg.Wait()
+	require.NoError(t, errors.Join(errs...))
+
+	var got []eventstore.RecordedEvent
+	for len(got) < 2*perStore {
+		select {
+		case e := <-sub.Events():
+			got = append(got, e)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("subscription on store a saw %d of %d events", len(got), 2*perStore)
+		}
+	}
+	for i, e := range got {
+		assert.Equal(t, uint64(i+1), e.Position)
+		assert.Equal(t, uint64(i), e.Revision)
+	}
+}
+
+// storetestEvents returns n events for stream numbered from 0.
+func storetestEvents(stream string, n int) []eventstore.EventData {
+	evs := make([]eventstore.EventData, n)
+	for i := range evs {
+		evs[i] = eventstore.EventData{
+			ID:       uuid.New(),
+			Type:     "test.happened",
+			Revision: uint64(i),
+			Data:     fmt.Appendf(nil, `{"stream":%q,"i":%d}`, stream, i),
+		}
+	}
+	return evs
+}
+
+func expectAfter(n uint64) eventstore.ExpectedRevision {
+	if n == 0 {
+		return eventstore.NoStream()
+	}
+	return eventstore.Exact(n - 1)
+}
+
+// openRaw opens a plain connection pool on the store's file.
+func openRaw(tb testing.TB, path string) *sql.DB {
+	tb.Helper()
+	db, err := sql.Open("sqlite", sqlite.DSN(path))
+	require.NoError(tb, err)
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+// assertNoLeaks fails if a goroutine of the store or of database/sql is
+// still running after the store was closed.
+func assertNoLeaks(t *testing.T) {
+	t.Helper()
+	var leaked []string
+	assert.Eventually(t, func() bool {
+		buf := make([]byte, 1<<20)
+		leaked = leaked[:0]
+		for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
+			if strings.Contains(g, "eventstore/sqlite.(*") || strings.Contains(g, "database/sql.") {
+				leaked = append(leaked, g)
+			}
+		}
+		return len(leaked) == 0
+	}, 5*time.Second, 10*time.Millisecond)
+	for _, g := range leaked {
+		t.Logf("leaked goroutine:\n%s", g)
+	}
 }
