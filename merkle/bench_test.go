@@ -51,7 +51,7 @@ func BenchmarkRoot1M(b *testing.B) {
 	}
 
 	b.Run("sha256Floor", func(b *testing.B) {
-		var buf [1 + 2*Size]byte
+		var buf [1 + 2*HashSize]byte
 		var sink Hash
 		for b.Loop() {
 			for range benchLeaves - 1 {
@@ -137,7 +137,7 @@ func BenchmarkInclusionProof1M(b *testing.B) {
 			i++
 		}
 		b.ReportMetric(float64(proofLen), "hashes/proof")
-		b.ReportMetric(float64(proofLen*Size), "bytes/proof")
+		b.ReportMetric(float64(proofLen*HashSize), "bytes/proof")
 	})
 }
 
@@ -195,7 +195,7 @@ func BenchmarkConsistency1M(b *testing.B) {
 			i++
 		}
 		b.ReportMetric(float64(total)/float64(len(sizes)), "hashes/proof")
-		b.ReportMetric(float64(total*Size)/float64(len(sizes)), "bytes/proof")
+		b.ReportMetric(float64(total*HashSize)/float64(len(sizes)), "bytes/proof")
 	})
 	b.Run("Verify", func(b *testing.B) {
 		i := 0

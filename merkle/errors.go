@@ -36,6 +36,7 @@ type RootMismatchError struct {
 	Expected Hash
 }
 
+// Error describes the mismatch with both roots in hex.
 func (e *RootMismatchError) Error() string {
 	return fmt.Sprintf("root of tree size %d: proof leads to %s, expected %s", e.Size, e.Computed, e.Expected)
 }

@@ -89,7 +89,7 @@ func tamperPositions(l, n, m int) []int {
 // flipped returns a copy of p with one bit of hash i changed.
 func flipped(p []Hash, i int) []Hash {
 	q := append([]Hash(nil), p...)
-	q[i][i%Size] ^= 0x40
+	q[i][i%HashSize] ^= 0x40
 	return q
 }
 

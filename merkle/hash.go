@@ -6,8 +6,8 @@ import (
 	"fmt"
 )
 
-// Size is the length in bytes of a Hash.
-const Size = sha256.Size
+// HashSize is the length in bytes of a Hash.
+const HashSize = sha256.Size
 
 // Prefixes of RFC 6962 section 2.1 that separate leaf hashes from node hashes.
 const (
@@ -17,7 +17,7 @@ const (
 
 // Hash is a SHA-256 digest: a leaf hash, an inner node hash or a tree root.
 // Its text form is 64 lowercase hex digits.
-type Hash [Size]byte
+type Hash [HashSize]byte
 
 // EmptyRoot returns the root of the tree with no leaves, SHA-256 of the
 // empty string.
@@ -38,10 +38,10 @@ func LeafHash(data []byte) Hash {
 func NodeHash(left, right Hash) Hash {
 	// One fixed-size buffer and sha256.Sum256 avoid the allocations of a
 	// hash.Hash: node hashing is the inner loop of every root and proof.
-	var buf [1 + 2*Size]byte
+	var buf [1 + 2*HashSize]byte
 	buf[0] = nodePrefix
 	copy(buf[1:], left[:])
-	copy(buf[1+Size:], right[:])
+	copy(buf[1+HashSize:], right[:])
 	return sha256.Sum256(buf[:])
 }
 
@@ -61,7 +61,7 @@ func (h Hash) String() string { return hex.EncodeToString(h[:]) }
 // MarshalText encodes h as 64 lowercase hex digits, so that a Hash is a JSON
 // string.
 func (h Hash) MarshalText() ([]byte, error) {
-	out := make([]byte, hex.EncodedLen(Size))
+	out := make([]byte, hex.EncodedLen(HashSize))
 	hex.Encode(out, h[:])
 	return out, nil
 }
@@ -69,8 +69,8 @@ func (h Hash) MarshalText() ([]byte, error) {
 // UnmarshalText decodes 64 hex digits (either case) into h. It returns an
 // error wrapping ErrMalformedHash for any other input and leaves h unchanged.
 func (h *Hash) UnmarshalText(text []byte) error {
-	if len(text) != hex.EncodedLen(Size) {
-		return fmt.Errorf("parse hash: %d hex digits, want %d: %w", len(text), hex.EncodedLen(Size), ErrMalformedHash)
+	if len(text) != hex.EncodedLen(HashSize) {
+		return fmt.Errorf("parse hash: %d hex digits, want %d: %w", len(text), hex.EncodedLen(HashSize), ErrMalformedHash)
 	}
 	var tmp Hash
 	if _, err := hex.Decode(tmp[:], text); err != nil {

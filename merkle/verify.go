@@ -33,6 +33,8 @@ func verifyInclusion(leafHash Hash, index, size uint64, proof []Hash, root Hash)
 	r := leafHash
 	for _, p := range proof {
 		if sn == 0 {
+			// Unreachable after the length check; kept so that the loop
+			// stays the RFC's algorithm, safe on its own.
 			return fmt.Errorf("proof longer than the path to the root: %w", ErrInvalidProof)
 		}
 		if fn&1 == 1 || fn == sn {
@@ -115,6 +117,8 @@ func verifyConsistency(size1, size2 uint64, root1, root2 Hash, proof []Hash) err
 	// rebuilds the new root from all of them.
 	for _, c := range rest {
 		if sn == 0 {
+			// Unreachable after the length check; kept so that the loop
+			// stays the RFC's algorithm, safe on its own.
 			return fmt.Errorf("proof longer than the path to the root: %w", ErrInvalidProof)
 		}
 		if fn&1 == 1 || fn == sn {

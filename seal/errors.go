@@ -33,6 +33,7 @@ type KeyMismatchError struct {
 	VerifyingKeyID string
 }
 
+// Error names both keys, so the operator sees which key signed the seal.
 func (e *KeyMismatchError) Error() string {
 	return fmt.Sprintf("seal signed by key %s, verifying key is %s", e.SealKeyID, e.VerifyingKeyID)
 }
