@@ -1,40 +1,14 @@
 package events
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"time"
-
-	"github.com/google/uuid"
 )
-
-// wireBody is the hashed part of the wire form, in canonical field order.
-type wireBody struct {
-	ID            string          `json:"id"`
-	Stream        string          `json:"stream"`
-	Revision      uint64          `json:"revision"`
-	Type          string          `json:"type"`
-	SchemaVersion int             `json:"schema_version"`
-	OccurredAt    time.Time       `json:"occurred_at"`
-	Actor         Actor           `json:"actor"`
-	CommandID     string          `json:"command_id"`
-	CorrelationID string          `json:"correlation_id"`
-	Payload       json.RawMessage `json:"payload"`
-	PrevHash      string          `json:"prev_hash"`
-}
-
-// wireEnvelope is the full wire form: the body followed by its hash.
-type wireEnvelope struct {
-	wireBody
-	Hash string `json:"hash"`
-}
 
 // Seal computes env's hash over its canonical encoding (which includes
 // PrevHash, chaining it to its predecessor) and returns the sealed envelope
-// with its wire bytes. OccurredAt is normalised to UTC.
+// with its wire bytes. OccurredAt is normalised to UTC. Seal refuses (with
+// ErrMalformed) text that is not valid UTF-8, which could not be read back
+// as sealed.
 func Seal(env Envelope) (Envelope, []byte, error) {
 	env.OccurredAt = env.OccurredAt.UTC()
 	body, err := encodeBody(env)
@@ -62,40 +36,18 @@ func Encode(env Envelope) ([]byte, error) {
 // encoding of a known event type at a readable schema version, with no
 // unknown fields and a hash that matches the content. It does not check the
 // link to the previous event; see VerifyChain.
+//
+// Bytes that are not the canonical encoding of an envelope are refused with
+// ErrMalformed (or *UnknownTypeError, *VersionError); canonical bytes whose
+// hash does not match are refused with a *ChainError (ErrHashMismatch).
 func Decode(data []byte) (Envelope, error) {
-	var w wireEnvelope
-	if err := strictUnmarshal(data, &w); err != nil {
-		return Envelope{}, fmt.Errorf("decode envelope: %w: %v", ErrMalformed, err)
+	// The canonical reader accepts the common case without encoding/json;
+	// anything it does not accept is decided, and explained, by the strict
+	// path.
+	if env, ok := decodeCanonical(data); ok {
+		return env, nil
 	}
-	id, err := uuid.Parse(w.ID)
-	if err != nil {
-		return Envelope{}, fmt.Errorf("decode envelope: %w: id: %v", ErrMalformed, err)
-	}
-	if _, known := SchemaVersionOf(w.Type); !known {
-		return Envelope{}, fmt.Errorf("decode %s: %w", w.Stream, &UnknownTypeError{Type: w.Type})
-	}
-	raw, err := upcast(w.Type, w.SchemaVersion, w.Payload)
-	if err != nil {
-		return Envelope{}, fmt.Errorf("decode %s revision %d: %w", w.Stream, w.Revision, err)
-	}
-	payload, err := decodePayload(w.Type, raw)
-	if err != nil {
-		return Envelope{}, fmt.Errorf("decode %s revision %d payload: %w: %v", w.Stream, w.Revision, ErrMalformed, err)
-	}
-	env := Envelope{
-		ID: id, Stream: w.Stream, Revision: w.Revision, Type: w.Type,
-		SchemaVersion: w.SchemaVersion, OccurredAt: w.OccurredAt, Actor: w.Actor,
-		CommandID: w.CommandID, CorrelationID: w.CorrelationID,
-		PrevHash: w.PrevHash, Hash: w.Hash, Payload: payload,
-	}
-	canonical, err := Encode(env)
-	if err != nil {
-		return Envelope{}, fmt.Errorf("decode: %w", err)
-	}
-	if !bytes.Equal(canonical, data) {
-		return Envelope{}, fmt.Errorf("decode %s revision %d: %w: bytes are not in canonical form", w.Stream, w.Revision, ErrMalformed)
-	}
-	return env, nil
+	return decodeStrict(data)
 }
 
 // VerifyChain checks that envs are consecutive events of one stream, each
@@ -120,64 +72,33 @@ func VerifyChain(prev *Envelope, envs []Envelope) error {
 			return &ChainError{Stream: env.Stream, Revision: env.Revision, Reason: fmt.Sprintf("prev_hash %q does not match predecessor's hash %q", env.PrevHash, wantPrev)}
 		}
 		if _, err := Encode(env); err != nil {
-			return err
+			return fmt.Errorf("verify chain: %w", err)
 		}
 	}
 	return nil
 }
 
-func encodeBody(env Envelope) ([]byte, error) {
-	if env.Payload == nil {
-		return nil, fmt.Errorf("encode %s revision %d: %w: no payload", env.Stream, env.Revision, ErrMalformed)
-	}
-	if env.Type != env.Payload.EventType() {
-		return nil, fmt.Errorf("encode %s revision %d: %w: type %q but payload is %q", env.Stream, env.Revision, ErrMalformed, env.Type, env.Payload.EventType())
-	}
-	if env.SchemaVersion != CurrentSchemaVersion {
-		return nil, fmt.Errorf("encode %s revision %d: %w", env.Stream, env.Revision, &VersionError{Type: env.Type, Version: env.SchemaVersion, Want: CurrentSchemaVersion})
-	}
-	payload, err := json.Marshal(env.Payload)
-	if err != nil {
-		return nil, fmt.Errorf("encode %s revision %d payload: %w", env.Stream, env.Revision, err)
-	}
-	body, err := json.Marshal(wireBody{
-		ID: env.ID.String(), Stream: env.Stream, Revision: env.Revision, Type: env.Type,
-		SchemaVersion: env.SchemaVersion, OccurredAt: env.OccurredAt.UTC(), Actor: env.Actor,
-		CommandID: env.CommandID, CorrelationID: env.CorrelationID,
-		Payload: payload, PrevHash: env.PrevHash,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("encode %s revision %d: %w", env.Stream, env.Revision, err)
-	}
-	return body, nil
-}
-
-func hashBody(body []byte) string {
-	sum := sha256.Sum256(body)
-	return hex.EncodeToString(sum[:])
-}
-
-// appendHash turns the body `{...}` into `{...,"hash":"<hex>"}`.
-func appendHash(body []byte, hash string) []byte {
-	out := make([]byte, 0, len(body)+len(hash)+10)
-	out = append(out, body[:len(body)-1]...)
-	out = append(out, `,"hash":"`...)
-	out = append(out, hash...)
-	return append(out, `"}`...)
-}
-
 // Link seals envs as the continuation of a stream whose last recorded event
 // is last (nil for a new stream): it assigns consecutive revisions and chains
 // each hash to its predecessor. It returns the sealed envelopes and their wire bytes.
+// Every envelope must belong to last's stream (or, for a new stream, to the
+// first envelope's); a chain across streams is refused with ErrMalformed.
 func Link(last *Envelope, envs []Envelope) ([]Envelope, [][]byte, error) {
 	rev, prevHash := uint64(0), ""
-	if last != nil {
-		rev, prevHash = last.Revision+1, last.Hash
+	var stream string
+	switch {
+	case last != nil:
+		rev, prevHash, stream = last.Revision+1, last.Hash, last.Stream
+	case len(envs) > 0:
+		stream = envs[0].Stream
 	}
 	sealed := make([]Envelope, len(envs))
 	wire := make([][]byte, len(envs))
 	for i, env := range envs {
 		env.Revision, env.PrevHash = rev+uint64(i), prevHash
+		if env.Stream != stream {
+			return nil, nil, fmt.Errorf("link %s revision %d: %w: event of stream %s", stream, env.Revision, ErrMalformed, env.Stream)
+		}
 		s, data, err := Seal(env)
 		if err != nil {
 			return nil, nil, err

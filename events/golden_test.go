@@ -138,3 +138,20 @@ func TestGoldenHashDefinition(t *testing.T) {
 		assert.True(t, json.Valid(golden), typ)
 	}
 }
+
+// TestFastPathCoversCatalogue keeps every catalogue type on Decode's fast
+// path: a payload field whose type the canonical reader does not model
+// would silently send its events to the slow strict path.
+func TestFastPathCoversCatalogue(t *testing.T) {
+	t.Parallel()
+	for _, typ := range sortedTypes() {
+		assert.NoError(t, events.PlanError(typ), typ)
+		golden := readGolden(t, typ)
+		fast, ok := events.DecodeCanonical(golden)
+		if assert.True(t, ok, "fast path reads %s", typ) {
+			strict, err := events.DecodeStrict(golden)
+			require.NoError(t, err)
+			assert.Equal(t, strict, fast, typ)
+		}
+	}
+}

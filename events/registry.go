@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 )
 
 // CurrentSchemaVersion is the schema version of every payload type today.
@@ -12,98 +13,77 @@ import (
 // events are never rewritten.
 const CurrentSchemaVersion = 1
 
+// catalogue returns the zero value of every payload type, in the order of
+// Types(). It is the one list to extend when a type is added.
+func catalogue() []Payload {
+	return []Payload{
+		RefundRequested{}, RequestRevised{}, MerchantAgreed{}, MerchantRejected{},
+		OfferMade{}, OfferAccepted{}, OfferDeclined{}, ReturnShipped{},
+		ReturnReceived{}, ReturnProblemReported{}, ReplacementShipped{},
+		ReplacementConfirmed{}, RefundIssued{}, InterventionRequested{},
+		EvidenceRequested{}, EvidenceSubmitted{}, MarkedResolved{},
+		RulingRecorded{}, AppealFiled{}, AppealDecided{}, RulingFinalized{},
+		TicketWithdrawn{}, TicketAbandoned{}, TicketExpired{}, MessagePosted{},
+		DeadlineExpired{}, RulingSLABreached{},
+	}
+}
+
+// entry is what the codec knows about one payload type.
+type entry struct {
+	name string       // wire name, the interned constant
+	typ  reflect.Type // the payload struct
+	plan *plan        // how the canonical decoder reads it; nil if it cannot
+}
+
+// registry maps wire names to their entries. It is built once at package
+// initialisation and only read afterwards.
+var registry = newRegistry()
+
+func newRegistry() map[string]*entry {
+	m := make(map[string]*entry)
+	for _, p := range catalogue() {
+		e := &entry{name: p.EventType(), typ: reflect.TypeOf(p)}
+		if pl, err := planFor(e.typ); err == nil {
+			e.plan = pl
+		}
+		if _, dup := m[e.name]; dup {
+			panic("events: wire name " + e.name + " registered twice")
+		}
+		m[e.name] = e
+	}
+	return m
+}
+
 // Types lists every wire name of the catalogue.
 func Types() []string {
-	return []string{
-		TypeRefundRequested, TypeRequestRevised, TypeMerchantAgreed, TypeMerchantRejected,
-		TypeOfferMade, TypeOfferAccepted, TypeOfferDeclined, TypeReturnShipped,
-		TypeReturnReceived, TypeReturnProblemReported, TypeReplacementShipped,
-		TypeReplacementConfirmed, TypeRefundIssued, TypeInterventionRequested,
-		TypeEvidenceRequested, TypeEvidenceSubmitted, TypeMarkedResolved,
-		TypeRulingRecorded, TypeAppealFiled, TypeAppealDecided, TypeRulingFinalized,
-		TypeTicketWithdrawn, TypeTicketAbandoned, TypeTicketExpired, TypeMessagePosted,
-		TypeDeadlineExpired, TypeRulingSLABreached,
+	ps := catalogue()
+	names := make([]string, len(ps))
+	for i, p := range ps {
+		names[i] = p.EventType()
 	}
+	return names
 }
 
 // SchemaVersionOf returns the current schema version of a wire name, or
 // false for an unknown type.
 func SchemaVersionOf(eventType string) (int, bool) {
-	for _, known := range Types() {
-		if known == eventType {
-			return CurrentSchemaVersion, true
-		}
+	if _, known := registry[eventType]; !known {
+		return 0, false
 	}
-	return 0, false
+	return CurrentSchemaVersion, true
 }
 
 // decodePayload strictly decodes raw into the payload type named eventType.
 func decodePayload(eventType string, raw []byte) (Payload, error) {
-	switch eventType {
-	case TypeRefundRequested:
-		return decodeAs[RefundRequested](raw)
-	case TypeRequestRevised:
-		return decodeAs[RequestRevised](raw)
-	case TypeMerchantAgreed:
-		return decodeAs[MerchantAgreed](raw)
-	case TypeMerchantRejected:
-		return decodeAs[MerchantRejected](raw)
-	case TypeOfferMade:
-		return decodeAs[OfferMade](raw)
-	case TypeOfferAccepted:
-		return decodeAs[OfferAccepted](raw)
-	case TypeOfferDeclined:
-		return decodeAs[OfferDeclined](raw)
-	case TypeReturnShipped:
-		return decodeAs[ReturnShipped](raw)
-	case TypeReturnReceived:
-		return decodeAs[ReturnReceived](raw)
-	case TypeReturnProblemReported:
-		return decodeAs[ReturnProblemReported](raw)
-	case TypeReplacementShipped:
-		return decodeAs[ReplacementShipped](raw)
-	case TypeReplacementConfirmed:
-		return decodeAs[ReplacementConfirmed](raw)
-	case TypeRefundIssued:
-		return decodeAs[RefundIssued](raw)
-	case TypeInterventionRequested:
-		return decodeAs[InterventionRequested](raw)
-	case TypeEvidenceRequested:
-		return decodeAs[EvidenceRequested](raw)
-	case TypeEvidenceSubmitted:
-		return decodeAs[EvidenceSubmitted](raw)
-	case TypeMarkedResolved:
-		return decodeAs[MarkedResolved](raw)
-	case TypeRulingRecorded:
-		return decodeAs[RulingRecorded](raw)
-	case TypeAppealFiled:
-		return decodeAs[AppealFiled](raw)
-	case TypeAppealDecided:
-		return decodeAs[AppealDecided](raw)
-	case TypeRulingFinalized:
-		return decodeAs[RulingFinalized](raw)
-	case TypeTicketWithdrawn:
-		return decodeAs[TicketWithdrawn](raw)
-	case TypeTicketAbandoned:
-		return decodeAs[TicketAbandoned](raw)
-	case TypeTicketExpired:
-		return decodeAs[TicketExpired](raw)
-	case TypeMessagePosted:
-		return decodeAs[MessagePosted](raw)
-	case TypeDeadlineExpired:
-		return decodeAs[DeadlineExpired](raw)
-	case TypeRulingSLABreached:
-		return decodeAs[RulingSLABreached](raw)
+	e, known := registry[eventType]
+	if !known {
+		return nil, &UnknownTypeError{Type: eventType}
 	}
-	return nil, &UnknownTypeError{Type: eventType}
-}
-
-func decodeAs[T Payload](raw []byte) (Payload, error) {
-	var p T
-	if err := strictUnmarshal(raw, &p); err != nil {
+	p := reflect.New(e.typ)
+	if err := strictUnmarshal(raw, p.Interface()); err != nil {
 		return nil, err
 	}
-	return p, nil
+	return p.Elem().Interface().(Payload), nil
 }
 
 // strictUnmarshal decodes exactly one JSON value into v, refusing unknown
