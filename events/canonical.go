@@ -138,6 +138,9 @@ func (d *canonicalDecoder) str(out *string) bool {
 				if n == 0 {
 					return false
 				}
+				if buf == nil {
+					buf = make([]byte, 0, i-start+64)
+				}
 				buf = utf8.AppendRune(append(buf, d.s[start:i]...), r)
 				i += n
 				start = i
@@ -389,26 +392,22 @@ func (d *canonicalDecoder) slice(vt *valueType, v reflect.Value) bool {
 	if !d.lit("[") {
 		return false
 	}
-	s := reflect.MakeSlice(vt.typ, 0, 4)
 	if d.lit("]") {
-		v.Set(s)
+		v.Set(reflect.MakeSlice(vt.typ, 0, 0))
 		return true
 	}
+	// v is an addressable, nil slice: grow it in place, so that no slice
+	// header is boxed per element.
 	for n := 0; ; n++ {
 		if n > 0 && !d.lit(",") {
 			return false
 		}
-		if n == s.Cap() {
-			grown := reflect.MakeSlice(vt.typ, n, 2*n)
-			reflect.Copy(grown, s)
-			s = grown
-		}
-		s = s.Slice(0, n+1)
-		if !d.value(vt.elem, s.Index(n)) {
+		v.Grow(1)
+		v.SetLen(n + 1)
+		if !d.value(vt.elem, v.Index(n)) {
 			return false
 		}
 		if d.lit("]") {
-			v.Set(s)
 			return true
 		}
 	}
