@@ -29,7 +29,7 @@ type (
 		Tagged   planInner     `json:"tagged"`
 		Untagged string        // written under its Go name
 		Skipped  string        `json:"-"`
-		private  string        //nolint:unused // unexported: not written
+		private  string        // unexported: not written
 		Ptr      *planInner    `json:"ptr"`
 		NilPtr   *planInner    `json:"nil_ptr"`
 		When     *time.Time    `json:"when"`
