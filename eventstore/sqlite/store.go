@@ -140,3 +140,4 @@ func (s *Store) isClosed() bool {
 		return false
 	}
 }
+

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/disputes-ledger/disputes/eventstore"
 	"modernc.org/sqlite"
@@ -68,11 +69,15 @@ type writerStats struct {
 func (s *Store) runWriter() {
 	defer close(s.writerDone)
 	batch := make([]*appendReq, 0, s.cfg.MaxBatch)
+	linger := time.NewTimer(0)
+	<-linger.C
+	prev := 0 // size of the previous batch
 	for {
 		select {
 		case r := <-s.reqs:
-			batch = s.fill(append(batch[:0], r))
+			batch = s.gather(append(batch[:0], r), prev, linger)
 			s.commitBatch(batch)
+			prev = len(batch)
 		case <-s.done:
 			for {
 				batch = s.fill(batch[:0])
@@ -86,8 +91,41 @@ func (s *Store) runWriter() {
 	}
 }
 
-// fill adds the requests already queued, without waiting for more: the
-// batch grows by itself while the previous commit is being fsynced.
+// gather completes a batch. Whatever queued up during the previous commit
+// is taken at once. Then, if the batch is smaller than the previous one, the
+// writer lingers up to Config.MaxBatchWait for the callers it has just
+// answered to come back with their next appends: without that, concurrent
+// writers split into cohorts that alternate between half-size commits. A
+// lone writer never waits (its batch of one matches the previous one).
+func (s *Store) gather(batch []*appendReq, prev int, linger *time.Timer) []*appendReq {
+	batch = s.fill(batch)
+	target := min(prev, s.cfg.MaxBatch)
+	if len(batch) >= target || s.cfg.MaxBatchWait <= 0 {
+		return batch
+	}
+	linger.Reset(s.cfg.MaxBatchWait)
+	defer func() {
+		if !linger.Stop() {
+			select {
+			case <-linger.C:
+			default:
+			}
+		}
+	}()
+	for len(batch) < target {
+		select {
+		case r := <-s.reqs:
+			batch = s.fill(append(batch, r))
+		case <-linger.C:
+			return batch
+		case <-s.done:
+			return batch
+		}
+	}
+	return batch
+}
+
+// fill adds the requests already queued, without waiting for more.
 func (s *Store) fill(batch []*appendReq) []*appendReq {
 	for len(batch) < s.cfg.MaxBatch {
 		select {
