@@ -1,0 +1,266 @@
+package events
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+)
+
+// Scalar readers of the canonical decoder: each accepts only the spelling
+// encoding/json (or time, for times) writes for the value it reads.
+
+// uuid reads the canonical (lower-case, hyphenated) form of a UUID.
+func (d *canonicalDecoder) uuid(id *uuid.UUID) bool {
+	const n = len(`"xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"`)
+	if len(d.s)-d.pos < n || d.s[d.pos] != '"' || d.s[d.pos+n-1] != '"' {
+		return false
+	}
+	text := d.s[d.pos+1 : d.pos+n-1]
+	for i := range len(text) {
+		switch c := text[i]; {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return false
+			}
+		case !isLowerHex(c):
+			return false
+		}
+	}
+	parsed, err := uuid.Parse(text)
+	if err != nil {
+		return false
+	}
+	*id = parsed
+	d.pos += n
+	return true
+}
+
+// str reads a JSON string spelled as encoding/json spells it (HTML-safe
+// escaping). Unescaped strings are substrings of the input, not copies.
+func (d *canonicalDecoder) str(out *string) bool {
+	if d.pos >= len(d.s) || d.s[d.pos] != '"' {
+		return false
+	}
+	start := d.pos + 1
+	var buf []byte // nil until the first escape
+	for i := start; i < len(d.s); {
+		c := d.s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case htmlSafe[c]:
+				i++
+			case c == '"':
+				if buf == nil {
+					*out = d.s[start:i]
+				} else {
+					*out = string(append(buf, d.s[start:i]...))
+				}
+				d.pos = i + 1
+				return true
+			case c == '\\':
+				r, n := canonicalEscape(d.s[i:])
+				if n == 0 {
+					return false
+				}
+				if buf == nil {
+					buf = make([]byte, 0, i-start+64)
+				}
+				buf = utf8.AppendRune(append(buf, d.s[start:i]...), r)
+				i += n
+				start = i
+			default: // control characters and <, >, & must be escaped
+				return false
+			}
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(d.s[i:])
+		if r == utf8.RuneError && n == 1 || r == '\u2028' || r == '\u2029' {
+			return false // never in canonical text: replaced or escaped
+		}
+		i += n
+	}
+	return false
+}
+
+// canonicalEscape decodes the escape sequence at the start of s if it is the
+// one encoding/json writes for its character, and returns its length (0 if
+// it is not).
+func canonicalEscape(s string) (rune, int) {
+	if len(s) < 2 {
+		return 0, 0
+	}
+	switch s[1] {
+	case '"', '\\':
+		return rune(s[1]), 2
+	case 'b':
+		return '\b', 2
+	case 'f':
+		return '\f', 2
+	case 'n':
+		return '\n', 2
+	case 'r':
+		return '\r', 2
+	case 't':
+		return '\t', 2
+	case 'u':
+		if len(s) < 6 {
+			return 0, 0
+		}
+		var r rune
+		for _, c := range []byte(s[2:6]) {
+			if !isLowerHex(c) {
+				return 0, 0
+			}
+			r = r<<4 | rune(hexValue(c))
+		}
+		switch {
+		case r == '<' || r == '>' || r == '&' || r == '\u2028' || r == '\u2029':
+			return r, 6
+		case r < 0x20 && r != '\b' && r != '\f' && r != '\n' && r != '\r' && r != '\t':
+			return r, 6
+		}
+	}
+	return 0, 0
+}
+
+// digits returns the canonical decimal spelling of an unsigned number at
+// the current position: no sign, no leading zero, no fraction or exponent.
+func (d *canonicalDecoder) digits() (string, bool) {
+	i := d.pos
+	for i < len(d.s) && '0' <= d.s[i] && d.s[i] <= '9' {
+		i++
+	}
+	n := d.s[d.pos:i]
+	if n == "" || len(n) > 1 && n[0] == '0' {
+		return "", false
+	}
+	if i < len(d.s) && (d.s[i] == '.' || d.s[i] == 'e' || d.s[i] == 'E') {
+		return "", false
+	}
+	d.pos = i
+	return n, true
+}
+
+func (d *canonicalDecoder) uint64(out *uint64) bool {
+	n, ok := d.digits()
+	if !ok {
+		return false
+	}
+	var v uint64
+	for _, c := range []byte(n) {
+		if v > (1<<64-1)/10 || v*10 > 1<<64-1-uint64(c-'0') {
+			return false
+		}
+		v = v*10 + uint64(c-'0')
+	}
+	*out = v
+	return true
+}
+
+func (d *canonicalDecoder) int64(out *int64) bool {
+	neg := d.pos < len(d.s) && d.s[d.pos] == '-'
+	if neg {
+		d.pos++
+	}
+	var u uint64
+	if !d.uint64(&u) {
+		return false
+	}
+	switch {
+	case neg && u == 0:
+		return false // encoding/json never writes -0
+	case neg && u <= 1<<63:
+		*out = int64(-u)
+	case !neg && u < 1<<63:
+		*out = int64(u)
+	default:
+		return false
+	}
+	return true
+}
+
+// timeText returns the text of a time string: RFC 3339 characters only, so
+// no escape can hide in it (encoding/json passes the raw text to time).
+func (d *canonicalDecoder) timeText() (string, bool) {
+	if d.pos >= len(d.s) || d.s[d.pos] != '"' {
+		return "", false
+	}
+	for i := d.pos + 1; i < len(d.s); i++ {
+		switch c := d.s[i]; {
+		case c == '"':
+			text := d.s[d.pos+1 : i]
+			d.pos = i + 1
+			return text, true
+		case '0' <= c && c <= '9', c == '-', c == ':', c == '.', c == '+', c == 'T', c == 'Z':
+		default:
+			return "", false
+		}
+	}
+	return "", false
+}
+
+// time reads a time as encoding/json does (time.Time.UnmarshalJSON) and
+// requires its text to be what time.Time.MarshalJSON writes back.
+func (d *canonicalDecoder) time(out *time.Time) bool {
+	text, ok := d.timeText()
+	if !ok {
+		return false
+	}
+	var t time.Time
+	if t.UnmarshalText([]byte(text)) != nil || !sameTimeText(t, text) {
+		return false
+	}
+	*out = t
+	return true
+}
+
+// utcTime is time for the envelope's occurred_at, which the encoder writes
+// in UTC.
+func (d *canonicalDecoder) utcTime(out *time.Time) bool {
+	if !d.time(out) {
+		return false
+	}
+	return out.Location() == time.UTC
+}
+
+func sameTimeText(t time.Time, text string) bool {
+	var buf [len(time.RFC3339Nano) + 8]byte
+	b, err := t.AppendText(buf[:0])
+	return err == nil && string(b) == text
+}
+
+// htmlSafe holds true for the ASCII bytes encoding/json writes unescaped in
+// a string with HTML escaping on (its default): printable characters except
+// ", \, <, > and &.
+var htmlSafe = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = !strings.ContainsRune(`"\<>&`, rune(c))
+	}
+	return t
+}()
+
+func isLowerHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' }
+
+func hexValue(c byte) byte {
+	if c <= '9' {
+		return c - '0'
+	}
+	return c - 'a' + 10
+}
+
+// lowerHexDecode decodes len(dst)*2 lower-case hex digits.
+func lowerHexDecode(dst []byte, src string) bool {
+	if len(src) != 2*len(dst) {
+		return false
+	}
+	for i := range dst {
+		hi, lo := src[2*i], src[2*i+1]
+		if !isLowerHex(hi) || !isLowerHex(lo) {
+			return false
+		}
+		dst[i] = hexValue(hi)<<4 | hexValue(lo)
+	}
+	return true
+}
