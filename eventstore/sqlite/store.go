@@ -140,4 +140,3 @@ func (s *Store) isClosed() bool {
 		return false
 	}
 }
-

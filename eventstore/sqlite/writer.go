@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"sync/atomic"
 	"time"
 
@@ -17,13 +18,14 @@ import (
 // to each batch's transaction with Tx.StmtContext, which reuses the prepared
 // statement rather than compiling it again.
 type writeStmts struct {
-	maxPosition *sql.Stmt
-	head        *sql.Stmt
-	byID        *sql.Stmt
-	insert      *sql.Stmt
-	savepoint   *sql.Stmt
-	release     *sql.Stmt
-	rollbackTo  *sql.Stmt
+	maxPosition  *sql.Stmt
+	head         *sql.Stmt
+	byID         *sql.Stmt
+	insert       *sql.Stmt
+	insertIfHead *sql.Stmt
+	savepoint    *sql.Stmt
+	release      *sql.Stmt
+	rollbackTo   *sql.Stmt
 }
 
 func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
@@ -35,6 +37,9 @@ func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
 		{&w.head, `SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1`},
 		{&w.byID, `SELECT stream, revision, position FROM events WHERE id = ?`},
 		{&w.insert, `INSERT INTO events (position, id, stream, revision, type, data) VALUES (?, ?, ?, ?, ?, ?)`},
+		{&w.insertIfHead, `INSERT INTO events (position, id, stream, revision, type, data)
+			SELECT ?1, ?2, ?3, ?4, ?5, ?6
+			WHERE coalesce((SELECT revision FROM events WHERE stream = ?3 ORDER BY revision DESC LIMIT 1), -1) = ?4 - 1`},
 		{&w.savepoint, `SAVEPOINT append`},
 		{&w.release, `RELEASE append`},
 		{&w.rollbackTo, `ROLLBACK TO append`},
@@ -50,7 +55,7 @@ func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
 
 func (w *writeStmts) close() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{w.maxPosition, w.head, w.byID, w.insert, w.savepoint, w.release, w.rollbackTo} {
+	for _, st := range []*sql.Stmt{w.maxPosition, w.head, w.byID, w.insert, w.insertIfHead, w.savepoint, w.release, w.rollbackTo} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
@@ -213,7 +218,7 @@ type batchTx struct {
 	tx  *sql.Tx
 	w   *writeStmts
 	// bound statements
-	head, byID, insert, savepoint, release, rollbackTo *sql.Stmt
+	head, byID, insert, insertIfHead, savepoint, release, rollbackTo *sql.Stmt
 	// last is the highest position in the log including this batch so far.
 	last int64
 }
@@ -222,6 +227,7 @@ func (b *batchTx) bind() error {
 	b.head = b.tx.StmtContext(b.ctx, b.w.head)
 	b.byID = b.tx.StmtContext(b.ctx, b.w.byID)
 	b.insert = b.tx.StmtContext(b.ctx, b.w.insert)
+	b.insertIfHead = b.tx.StmtContext(b.ctx, b.w.insertIfHead)
 	b.savepoint = b.tx.StmtContext(b.ctx, b.w.savepoint)
 	b.release = b.tx.StmtContext(b.ctx, b.w.release)
 	b.rollbackTo = b.tx.StmtContext(b.ctx, b.w.rollbackTo)
@@ -236,21 +242,15 @@ func (b *batchTx) bind() error {
 // apply checks and writes one request. reqErr is the request's own failure
 // (the transaction is unchanged by it); fatal means the transaction is no
 // longer usable and the whole batch must fail.
+//
+// The common case costs one statement per event: the first event's INSERT
+// carries the revision check in its WHERE clause, and only an append that
+// inserts nothing pays for reading the stream head and explaining why.
 func (b *batchTx) apply(r *appendReq) (res eventstore.AppendResult, reqErr, fatal error) {
-	last, exists, err := b.streamHead(r.stream)
-	if err != nil {
-		return res, nil, err
-	}
-	var next uint64
-	if exists {
-		next = last + 1
-	}
-	if !r.expected.Allows(last, exists) || !revisionsFrom(r.events, next) {
-		res, reqErr, fatal = b.explain(r, last, exists)
-		if reqErr == nil && fatal == nil && !res.Duplicate {
-			fatal = fmt.Errorf("append %s: check failed but no reason found", r.stream)
-		}
-		return res, reqErr, fatal
+	first := r.events[0].Revision
+	if !revisionsFrom(r.events, first) || !consistent(r.expected, first) {
+		// No stream state could accept this, but it may be a retry.
+		return b.reject(r)
 	}
 
 	// A single INSERT that fails is undone by SQLite on its own; a multi-event
@@ -261,31 +261,60 @@ func (b *batchTx) apply(r *appendReq) (res eventstore.AppendResult, reqErr, fata
 			return res, nil, fmt.Errorf("savepoint: %w", err)
 		}
 	}
+	undo := func() error {
+		if !multi {
+			return nil
+		}
+		if _, err := b.rollbackTo.ExecContext(b.ctx); err != nil {
+			return fmt.Errorf("rollback to savepoint: %w", err)
+		}
+		if _, err := b.release.ExecContext(b.ctx); err != nil {
+			return fmt.Errorf("release savepoint: %w", err)
+		}
+		return nil
+	}
+
 	pos := b.last
-	for _, e := range r.events {
+	for i, e := range r.events {
 		pos++
-		_, err := b.insert.ExecContext(b.ctx, pos, e.ID[:], r.stream, int64(e.Revision), e.Type, e.Data)
-		if err == nil {
-			continue
+		var (
+			result sql.Result
+			err    error
+		)
+		if i == 0 {
+			// Inserts only if the stream's last revision is first-1 (none
+			// for first = 0).
+			result, err = b.insertIfHead.ExecContext(b.ctx, pos, e.ID[:], r.stream, int64(e.Revision), e.Type, e.Data)
+		} else {
+			_, err = b.insert.ExecContext(b.ctx, pos, e.ID[:], r.stream, int64(e.Revision), e.Type, e.Data)
 		}
-		if multi {
-			if _, rbErr := b.rollbackTo.ExecContext(b.ctx); rbErr != nil {
-				return res, nil, errors.Join(err, fmt.Errorf("rollback to savepoint: %w", rbErr))
+		if err != nil {
+			if undoErr := undo(); undoErr != nil {
+				return res, nil, errors.Join(err, undoErr)
 			}
-			if _, relErr := b.release.ExecContext(b.ctx); relErr != nil {
-				return res, nil, errors.Join(err, fmt.Errorf("release savepoint: %w", relErr))
+			if !isConstraint(err) {
+				return res, nil, fmt.Errorf("insert: %w", err)
+			}
+			// The revision check passed, so the constraint broken is the
+			// unique ID: reject reports which event and where it lives.
+			res, reqErr, fatal = b.reject(r)
+			if fatal == nil && reqErr == nil && !res.Duplicate {
+				return eventstore.AppendResult{}, fmt.Errorf("append %s: %w", r.stream, err), nil
+			}
+			return res, reqErr, fatal
+		}
+		if i == 0 {
+			n, err := result.RowsAffected()
+			if err != nil {
+				return res, nil, errors.Join(fmt.Errorf("rows affected: %w", err), undo())
+			}
+			if n == 0 { // the stream is not where the append expects it
+				if err := undo(); err != nil {
+					return res, nil, err
+				}
+				return b.reject(r)
 			}
 		}
-		if !isConstraint(err) {
-			return res, nil, fmt.Errorf("insert: %w", err)
-		}
-		// The checks above passed, so the only constraint left to break is
-		// the unique ID: explain reports which event and where it lives.
-		res, reqErr, fatal = b.explain(r, last, exists)
-		if reqErr == nil && fatal == nil {
-			return eventstore.AppendResult{}, fmt.Errorf("append %s: %w", r.stream, err), nil
-		}
-		return res, reqErr, fatal
 	}
 	if multi {
 		if _, err := b.release.ExecContext(b.ctx); err != nil {
@@ -294,6 +323,33 @@ func (b *batchTx) apply(r *appendReq) (res eventstore.AppendResult, reqErr, fata
 	}
 	b.last = pos
 	return eventstore.AppendResult{NextExpected: r.events[len(r.events)-1].Revision, LastPosition: uint64(pos)}, nil, nil
+}
+
+// reject reads the stream head and explains why r cannot be written, which
+// may turn out to be an idempotent retry.
+func (b *batchTx) reject(r *appendReq) (res eventstore.AppendResult, reqErr, fatal error) {
+	last, exists, err := b.streamHead(r.stream)
+	if err != nil {
+		return res, nil, err
+	}
+	res, reqErr, fatal = b.explain(r, last, exists)
+	if reqErr == nil && fatal == nil && !res.Duplicate {
+		fatal = fmt.Errorf("append %s: check failed but no reason found", r.stream)
+	}
+	return res, reqErr, fatal
+}
+
+// consistent reports whether an append whose first event carries revision
+// first can satisfy expected at all: Exact(r) needs first = r+1, NoStream
+// needs 0, Any accepts any.
+func consistent(expected eventstore.ExpectedRevision, first uint64) bool {
+	if rev, ok := expected.Revision(); ok {
+		return rev != math.MaxUint64 && first == rev+1
+	}
+	if expected.IsNoStream() {
+		return first == 0
+	}
+	return true
 }
 
 // explain decides why a request cannot be written as asked: an idempotent
