@@ -153,3 +153,44 @@ func BenchmarkEncode(b *testing.B) {
 		base.report(b)
 	})
 }
+
+// BenchmarkDecodeCatalogue decodes the golden event of every catalogue type
+// in turn on every core, as a scan of a log holding all kinds of events
+// would. Its baseline is json.Unmarshal of the same bytes into a map, the
+// cheapest generic decoding of mixed types.
+func BenchmarkDecodeCatalogue(b *testing.B) {
+	var wires [][]byte
+	size := 0
+	for _, typ := range sortedTypes() {
+		w := readGolden(b, typ)
+		wires = append(wires, w)
+		size += len(w)
+	}
+	b.SetParallelism(1)
+	var base baselineNsPerOp
+	b.Run("baseline=json.Unmarshal-map", func(b *testing.B) {
+		b.SetBytes(int64(size / len(wires)))
+		b.RunParallel(func(pb *testing.PB) {
+			for i := 0; pb.Next(); i++ {
+				var m map[string]any
+				if err := json.Unmarshal(wires[i%len(wires)], &m); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+		base.record(b)
+	})
+	b.Run("Decode", func(b *testing.B) {
+		b.SetBytes(int64(size / len(wires)))
+		b.RunParallel(func(pb *testing.PB) {
+			for i := 0; pb.Next(); i++ {
+				if _, err := events.Decode(wires[i%len(wires)]); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+		base.report(b)
+	})
+}
