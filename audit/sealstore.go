@@ -1,0 +1,55 @@
+package audit
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+
+	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/seal"
+)
+
+// StoredSeal is a seal as kept by a SealStore, with the public key of the
+// key that signed it, so that an export can carry the key without access to
+// the signing key. The key is only a convenience: auditors pin the key they
+// trust (see Options.PublicKey), never the one a ledger hands them.
+type StoredSeal struct {
+	seal.Seal
+	PublicKey ed25519.PublicKey
+}
+
+// SealStore keeps seals durably. Implementations are safe for concurrent use
+// (two sealers on one ledger must not corrupt it).
+type SealStore interface {
+	// AddSeal stores s, signed by the key whose public half is pub. Storing a
+	// seal equal to one already stored at the same size (root, time, key and
+	// signature) is a no-op; any other seal at a stored size fails with an
+	// error wrapping ErrSealConflict.
+	AddSeal(ctx context.Context, s seal.Seal, pub ed25519.PublicKey) error
+	// Seals returns every stored seal in increasing size.
+	Seals(ctx context.Context) ([]StoredSeal, error)
+	// LatestSeal returns the seal of the largest size, and false if there is
+	// none.
+	LatestSeal(ctx context.Context) (StoredSeal, bool, error)
+}
+
+// Log is the part of eventstore.Store that sealing, exporting and proving
+// read: the global log in position order.
+type Log interface {
+	ReadAll(ctx context.Context, after uint64, limit int) ([]eventstore.RecordedEvent, error)
+}
+
+// ErrSealConflict is returned (wrapped) by SealStore.AddSeal for a seal at a
+// size that already has a different seal: two sealers disagree about the log.
+var ErrSealConflict = errors.New("a different seal of this size is already stored")
+
+// ErrSealedLogChanged is returned (wrapped) by the Sealer when the log no
+// longer has the root its latest seal signed: an event under the seal was
+// altered, removed or reordered. The Sealer refuses to seal on top of it;
+// run the Verifier to locate the change.
+var ErrSealedLogChanged = errors.New("sealed log changed")
+
+// ErrInvalidEvent is returned (wrapped) by the Sealer for an event that does
+// not decode and verify: the Sealer never signs over an event it could not
+// check.
+var ErrInvalidEvent = errors.New("invalid event in log")

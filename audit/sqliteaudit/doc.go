@@ -1,0 +1,9 @@
+// Package sqliteaudit is the audit's adapter to the SQLite ledger file: a
+// SealStore (package audit) kept in the ledger's own file, and a raw reader
+// of its events table for verification.
+//
+// It opens its own *sql.DB with sqlite.DSN, as the event store's
+// documentation asks of anything sharing the file, keeps its tables
+// prefixed "audit_" with their own migrations table, and never writes to
+// the events table.
+package sqliteaudit

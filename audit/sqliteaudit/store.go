@@ -1,0 +1,153 @@
+package sqliteaudit
+
+import (
+	"context"
+	"crypto/ed25519"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/disputes-ledger/disputes/audit"
+	"github.com/disputes-ledger/disputes/eventstore/sqlite"
+	"github.com/disputes-ledger/disputes/merkle"
+	"github.com/disputes-ledger/disputes/seal"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Store is a SQLite audit.SealStore. It is safe for concurrent use.
+type Store struct {
+	db *sql.DB
+}
+
+var _ audit.SealStore = (*Store)(nil)
+
+// Open opens (creating if needed) the seal tables in the SQLite file at
+// path and applies pending migrations.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if path == "" || strings.ContainsRune(path, '?') {
+		return nil, fmt.Errorf("open seal store: bad path %q", path)
+	}
+	db, err := sql.Open("sqlite", sqlite.DSN(path))
+	if err != nil {
+		return nil, fmt.Errorf("open seal store %s: %w", path, err)
+	}
+	if err := migrate(ctx, db); err != nil {
+		return nil, errors.Join(fmt.Errorf("open seal store %s: %w", path, err), db.Close())
+	}
+	return &Store{db: db}, nil
+}
+
+// Close releases the connections.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close seal store: %w", err)
+	}
+	return nil
+}
+
+// AddSeal implements audit.SealStore.
+func (s *Store) AddSeal(ctx context.Context, sl seal.Seal, pub ed25519.PublicKey) (err error) {
+	if len(pub) != ed25519.PublicKeySize {
+		return fmt.Errorf("add seal of size %d: public key has %d bytes: %w", sl.Size, len(pub), seal.ErrInvalidKey)
+	}
+	if sl.Size == 0 || sl.Size > 1<<63-1 {
+		return fmt.Errorf("add seal of size %d: %w", sl.Size, seal.ErrMalformedSeal)
+	}
+	// The DSN makes this BEGIN IMMEDIATE: the read and the insert are one
+	// decision under the write lock, so two sealers cannot both insert.
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("add seal of size %d: %w", sl.Size, err)
+	}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, tx.Rollback())
+		}
+	}()
+	stored, found, err := scanOne(tx.QueryRowContext(ctx, selectSeal+` WHERE size = ?`, int64(sl.Size)))
+	if err != nil {
+		return fmt.Errorf("add seal of size %d: %w", sl.Size, err)
+	}
+	if found {
+		if same(stored, sl, pub) {
+			return tx.Rollback()
+		}
+		return fmt.Errorf("add seal of size %d with root %s: stored seal has root %s: %w", sl.Size, sl.Root, stored.Root, audit.ErrSealConflict)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_seals (size, root, sealed_at, key_id, signature, public_key) VALUES (?, ?, ?, ?, ?, ?)`,
+		int64(sl.Size), sl.Root[:], sl.SealedAt.UTC().Format(time.RFC3339Nano), sl.KeyID, sl.Signature, []byte(pub)); err != nil {
+		return fmt.Errorf("add seal of size %d: %w", sl.Size, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("add seal of size %d: commit: %w", sl.Size, err)
+	}
+	return nil
+}
+
+func same(a audit.StoredSeal, b seal.Seal, pub ed25519.PublicKey) bool {
+	return a.Size == b.Size && a.Root == b.Root && a.SealedAt.Equal(b.SealedAt) && a.KeyID == b.KeyID &&
+		string(a.Signature) == string(b.Signature) && string(a.PublicKey) == string(pub)
+}
+
+// Seals implements audit.SealStore.
+func (s *Store) Seals(ctx context.Context) ([]audit.StoredSeal, error) {
+	rows, err := s.db.QueryContext(ctx, selectSeal+` ORDER BY size`)
+	if err != nil {
+		return nil, fmt.Errorf("list seals: %w", err)
+	}
+	defer rows.Close()
+	var out []audit.StoredSeal
+	for rows.Next() {
+		st, _, err := scanOne(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list seals: %w", err)
+		}
+		out = append(out, st)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list seals: %w", err)
+	}
+	return out, nil
+}
+
+// LatestSeal implements audit.SealStore.
+func (s *Store) LatestSeal(ctx context.Context) (audit.StoredSeal, bool, error) {
+	st, found, err := scanOne(s.db.QueryRowContext(ctx, selectSeal+` ORDER BY size DESC LIMIT 1`))
+	if err != nil {
+		return audit.StoredSeal{}, false, fmt.Errorf("latest seal: %w", err)
+	}
+	return st, found, nil
+}
+
+const selectSeal = `SELECT size, root, sealed_at, key_id, signature, public_key FROM audit_seals`
+
+type scanner interface{ Scan(dest ...any) error }
+
+// scanOne reads one seal row; found is false for no row.
+func scanOne(row scanner) (audit.StoredSeal, bool, error) {
+	var (
+		size           int64
+		root, sig, pub []byte
+		at, keyID      string
+	)
+	if err := row.Scan(&size, &root, &at, &keyID, &sig, &pub); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return audit.StoredSeal{}, false, nil
+		}
+		return audit.StoredSeal{}, false, err
+	}
+	var st audit.StoredSeal
+	if len(root) != merkle.HashSize {
+		return st, false, fmt.Errorf("seal of size %d: root has %d bytes: %w", size, len(root), seal.ErrMalformedSeal)
+	}
+	sealedAt, err := time.Parse(time.RFC3339Nano, at)
+	if err != nil {
+		return st, false, fmt.Errorf("seal of size %d: sealed_at: %v: %w", size, err, seal.ErrMalformedSeal)
+	}
+	st.Size, st.SealedAt, st.KeyID, st.Signature, st.PublicKey = uint64(size), sealedAt.UTC(), keyID, sig, ed25519.PublicKey(pub)
+	copy(st.Root[:], root)
+	return st, true, nil
+}

@@ -1,0 +1,539 @@
+package audit
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/disputes-ledger/disputes/domain"
+	"github.com/disputes-ledger/disputes/events"
+	"github.com/disputes-ledger/disputes/merkle"
+	"github.com/disputes-ledger/disputes/policy"
+	"github.com/disputes-ledger/disputes/seal"
+)
+
+// DefaultMaxFindings is how many findings a report lists by default; the
+// rest are counted.
+const DefaultMaxFindings = 1000
+
+// Options configure a Verifier.
+type Options struct {
+	// PublicKey is the seal key the auditor trusts, obtained out of band
+	// (`disputes keys` prints it and its fingerprint). When nil, the key the
+	// source carries is used and the report says it was not pinned: a
+	// forger who re-signs every seal would also replace that key.
+	PublicKey ed25519.PublicKey
+	// Policies are policy versions known besides those the source carries.
+	Policies PolicySet
+	// MaxFindings caps the findings listed; 0 means DefaultMaxFindings and
+	// a negative value lists all.
+	MaxFindings int
+}
+
+// InclusionProof proves an event is leaf Position-1 of the log sealed at
+// size Seal.
+type InclusionProof struct {
+	Seal   uint64        `json:"seal"`
+	Hashes []merkle.Hash `json:"hashes"`
+}
+
+// Verifier checks a log, or part of one, event by event in position order.
+// Give it the key, policies, seals and consistency proofs first, then every
+// event, then call Finish. In complete mode the events must be the whole log
+// from position 1 and seal roots are recomputed; otherwise every sealed event
+// must come with an inclusion proof. A Verifier is not safe for concurrent
+// use.
+type Verifier struct {
+	opts     Options
+	report   Report
+	complete bool
+
+	key      ed25519.PublicKey
+	policies PolicySet
+
+	seals       []sealEntry
+	consistency map[[2]uint64]consistencyEntry
+	started     bool
+	latest      *sealEntry // largest seal whose signature verified
+
+	// complete mode: the tree of the events so far.
+	frontier merkle.Frontier
+	next     uint64 // the position expected next
+	gapFrom  uint64 // first position found missing or out of order, 0 if none
+	sealIdx  int    // next seal whose root is due
+	goodSize uint64 // largest seal size whose root matched
+	unsealed int    // events after the latest verified seal
+	streams  map[string]*streamState
+	unknown  map[string]*unknownPolicy
+	finished bool
+}
+
+type sealEntry struct {
+	seal.Seal
+	line  int
+	valid bool // signature verified
+}
+
+type consistencyEntry struct {
+	proof []merkle.Hash
+	line  int
+}
+
+type unknownPolicy struct {
+	finding int // index into report.Findings, -1 if not listed
+	events  int
+}
+
+// NewVerifier returns a verifier of source (a file name or a ledger path,
+// for the report) whose events cover scope.
+func NewVerifier(source, scope string, complete bool, opts Options) *Verifier {
+	if opts.MaxFindings == 0 {
+		opts.MaxFindings = DefaultMaxFindings
+	}
+	v := &Verifier{
+		opts:        opts,
+		complete:    complete,
+		policies:    PolicySet{},
+		consistency: map[[2]uint64]consistencyEntry{},
+		next:        1,
+		streams:     map[string]*streamState{},
+		unknown:     map[string]*unknownPolicy{},
+		report: Report{Source: source, Scope: scope, Complete: complete, Counts: map[Check]int{},
+			Findings: []Finding{}, Warnings: []string{}},
+	}
+	for _, p := range opts.Policies {
+		v.policies[p.Version] = p
+	}
+	if opts.PublicKey != nil {
+		v.key = opts.PublicKey
+		v.report.KeyID, v.report.KeyPinned = seal.KeyID(opts.PublicKey), true
+	}
+	return v
+}
+
+// Fail records a finding the caller made (a malformed bundle line, say).
+func (v *Verifier) Fail(f Finding) {
+	v.report.Counts[f.Check]++
+	if v.opts.MaxFindings >= 0 && len(v.report.Findings) >= v.opts.MaxFindings {
+		v.report.Omitted++
+		return
+	}
+	v.report.Findings = append(v.report.Findings, f)
+}
+
+// Warn records a limit of the verification that is not a failure.
+func (v *Verifier) Warn(format string, args ...any) {
+	v.report.Warnings = append(v.report.Warnings, fmt.Sprintf(format, args...))
+}
+
+// SetPublicKey gives the key the source carries. If the auditor pinned
+// another key, that is a finding and the pinned key stays in use.
+func (v *Verifier) SetPublicKey(pub ed25519.PublicKey, line int) {
+	if v.opts.PublicKey != nil {
+		if !bytes.Equal(pub, v.opts.PublicKey) {
+			v.Fail(Finding{Check: CheckPublicKey, Line: line, Message: fmt.Sprintf(
+				"the source carries key %s, not the pinned key %s; seals are verified with the pinned key", seal.KeyID(pub), v.report.KeyID)})
+		}
+		return
+	}
+	v.key = pub
+	v.report.KeyID = seal.KeyID(pub)
+	v.Warn("seal key not pinned: trusting the key the source carries, %s; compare it with the fingerprint `disputes keys` prints on the ledger's side", v.report.KeyID)
+}
+
+// AddPolicy makes a policy version known.
+func (v *Verifier) AddPolicy(p policy.Policy) { v.policies[p.Version] = p }
+
+// AddSeal adds a seal; its signature is checked at once.
+func (v *Verifier) AddSeal(s seal.Seal, line int) {
+	v.seals = append(v.seals, sealEntry{Seal: s, line: line})
+}
+
+// AddConsistency adds a proof that the seal of size from is a prefix of the
+// seal of size to.
+func (v *Verifier) AddConsistency(from, to uint64, proof []merkle.Hash, line int) {
+	v.consistency[[2]uint64{from, to}] = consistencyEntry{proof: proof, line: line}
+}
+
+// start checks the seals and their consistency, once, before the first event.
+func (v *Verifier) start() {
+	if v.started {
+		return
+	}
+	v.started = true
+	slices.SortStableFunc(v.seals, func(a, b sealEntry) int {
+		switch {
+		case a.Size < b.Size:
+			return -1
+		case a.Size > b.Size:
+			return 1
+		}
+		return 0
+	})
+	v.report.Seals = len(v.seals)
+	for i := range v.seals {
+		s := &v.seals[i]
+		if v.key == nil {
+			v.Fail(Finding{Check: CheckSealSignature, Seal: s.Size, Line: s.line, Message: fmt.Sprintf("seal of size %d: no public key to verify it with", s.Size)})
+			continue
+		}
+		if err := s.Verify(v.key); err != nil {
+			v.Fail(Finding{Check: CheckSealSignature, Seal: s.Size, Line: s.line, Message: fmt.Sprintf("seal of size %d sealed at %s: %v", s.Size, s.SealedAt.Format("2006-01-02T15:04:05Z07:00"), err)})
+			continue
+		}
+		s.valid = true
+		v.latest = s
+		v.report.SealedSize = s.Size
+	}
+	v.checkConsistency()
+	if len(v.seals) == 0 {
+		v.Warn("no seals: chains and rulings are checked, but nothing proves the log was not rewritten whole")
+	}
+}
+
+// checkConsistency checks that consecutive valid seals agree: equal sizes
+// must have equal roots, and each proof given must verify. Without the whole
+// log, a proof is required between every two consecutive seals.
+func (v *Verifier) checkConsistency() {
+	var prev *sealEntry
+	for i := range v.seals {
+		s := &v.seals[i]
+		if !s.valid {
+			continue
+		}
+		if prev != nil {
+			switch {
+			case prev.Size == s.Size && prev.Root != s.Root:
+				v.Fail(Finding{Check: CheckSealConsistency, Seal: s.Size, Line: s.line, Message: fmt.Sprintf(
+					"two seals of size %d sign different roots %s and %s: the log was forked", s.Size, prev.Root, s.Root)})
+			case prev.Size < s.Size:
+				v.checkProof(prev, s)
+			}
+		}
+		prev = s
+	}
+}
+
+func (v *Verifier) checkProof(from, to *sealEntry) {
+	c, ok := v.consistency[[2]uint64{from.Size, to.Size}]
+	if !ok {
+		if !v.complete {
+			v.Fail(Finding{Check: CheckSealConsistency, Seal: to.Size, Line: to.line, Message: fmt.Sprintf(
+				"no consistency proof from the seal of size %d to the seal of size %d", from.Size, to.Size)})
+		}
+		return
+	}
+	if err := merkle.VerifyConsistency(from.Size, to.Size, from.Root, to.Root, c.proof); err != nil {
+		v.Fail(Finding{Check: CheckSealConsistency, Seal: to.Size, Line: c.line, Message: fmt.Sprintf(
+			"the seal of size %d does not extend the seal of size %d: %v", to.Size, from.Size, err)})
+	}
+}
+
+// Event checks the event at global position pos, whose stored bytes are
+// data. proof is its inclusion proof, needed only in partial mode.
+func (v *Verifier) Event(pos uint64, data []byte, proof *InclusionProof, line int) {
+	v.start()
+	v.report.Events++
+	v.report.LastPosition = max(v.report.LastPosition, pos)
+
+	env, err := events.Decode(data)
+	var ref eventRef
+	if err != nil {
+		ref = lenientRef(data)
+		v.Fail(Finding{Check: CheckEventHash, Position: pos, Ticket: ref.ticket, Revision: ref.revisionPtr(), Line: line,
+			Message: fmt.Sprintf("event does not verify: %v", err)})
+	} else {
+		ref = eventRef{stream: env.Stream, ticket: events.TicketOf(env.Stream), revision: env.Revision, hasRevision: true, hash: env.Hash}
+	}
+
+	if v.complete {
+		v.logEvent(pos, data, ref, line)
+	} else {
+		v.provenEvent(pos, data, proof, ref, line)
+	}
+	if ref.stream == "" {
+		return
+	}
+	st := v.stream(ref)
+	if err != nil {
+		v.chainLenient(st, pos, ref, line)
+		return
+	}
+	v.chain(st, pos, env, line)
+	v.legality(st, pos, env, line)
+}
+
+// logEvent adds the event to the recomputed tree and checks every seal the
+// log has now reached.
+func (v *Verifier) logEvent(pos uint64, data []byte, ref eventRef, line int) {
+	switch {
+	case pos > v.next:
+		v.Fail(Finding{Check: CheckLogGap, Position: v.next, Line: line, Message: gapMessage(v.next, pos-1)})
+		if v.gapFrom == 0 {
+			v.gapFrom = v.next
+		}
+	case pos < v.next:
+		v.Fail(Finding{Check: CheckLogOrder, Position: pos, Ticket: ref.ticket, Revision: ref.revisionPtr(), Line: line,
+			Message: fmt.Sprintf("position %d comes after position %d", pos, v.next-1)})
+		if v.gapFrom == 0 {
+			v.gapFrom = pos
+		}
+	}
+	v.next = max(v.next, pos+1)
+	leaf, err := LeafOf(data)
+	if err != nil {
+		leaf = merkle.LeafHash(data) // no hash member: already a finding; any leaf that is not the sealed one will do
+	}
+	v.frontier.Append(leaf)
+	if v.latest == nil || pos > v.latest.Size {
+		v.unsealed++
+	}
+	for v.sealIdx < len(v.seals) && v.seals[v.sealIdx].Size <= pos {
+		v.checkRoot(&v.seals[v.sealIdx], pos)
+		v.sealIdx++
+	}
+}
+
+func gapMessage(from, to uint64) string {
+	if from == to {
+		return fmt.Sprintf("position %d is missing from the log", from)
+	}
+	return fmt.Sprintf("positions %d..%d are missing from the log", from, to)
+}
+
+// checkRoot compares a seal's root with the recomputed root of the log's
+// first s.Size events. pos is the position just read.
+func (v *Verifier) checkRoot(s *sealEntry, pos uint64) {
+	if !s.valid {
+		return
+	}
+	if v.gapFrom != 0 && v.gapFrom <= s.Size {
+		v.Fail(Finding{Check: CheckSealRoot, Position: s.Size, Seal: s.Size, Line: s.line, Message: fmt.Sprintf(
+			"the log under the seal of size %d is not intact from position %d on, so its signed root %s cannot be recomputed", s.Size, v.gapFrom, s.Root)})
+		return
+	}
+	if v.frontier.Size() != s.Size || pos != s.Size {
+		v.Fail(Finding{Check: CheckSealRoot, Position: s.Size, Seal: s.Size, Line: s.line, Message: fmt.Sprintf(
+			"the seal of size %d covers position %d, which is not in the log", s.Size, s.Size)})
+		return
+	}
+	if root := v.frontier.Root(); root != s.Root {
+		v.Fail(Finding{Check: CheckSealRoot, Position: s.Size, Seal: s.Size, Line: s.line, Message: fmt.Sprintf(
+			"the log's positions 1..%d have root %s, the seal signed %s: an event in positions %d..%d was altered, removed, added or moved",
+			s.Size, root, s.Root, v.goodSize+1, s.Size)})
+		return
+	}
+	v.goodSize = s.Size
+}
+
+// provenEvent checks an event of a partial bundle against its inclusion proof.
+func (v *Verifier) provenEvent(pos uint64, data []byte, proof *InclusionProof, ref eventRef, line int) {
+	if pos < v.next {
+		v.Fail(Finding{Check: CheckLogOrder, Position: pos, Ticket: ref.ticket, Revision: ref.revisionPtr(), Line: line,
+			Message: fmt.Sprintf("position %d comes after position %d", pos, v.next-1)})
+	}
+	v.next = max(v.next, pos+1)
+	if proof == nil {
+		if v.latest != nil && pos <= v.latest.Size {
+			v.Fail(Finding{Check: CheckInclusion, Position: pos, Ticket: ref.ticket, Revision: ref.revisionPtr(), Line: line,
+				Message: fmt.Sprintf("no inclusion proof, though the seal of size %d covers position %d", v.latest.Size, pos)})
+		} else {
+			v.unsealed++
+		}
+		return
+	}
+	fail := func(msg string) {
+		v.Fail(Finding{Check: CheckInclusion, Position: pos, Ticket: ref.ticket, Revision: ref.revisionPtr(), Seal: proof.Seal, Line: line, Message: msg})
+	}
+	var s *sealEntry
+	for i := range v.seals {
+		if v.seals[i].Size == proof.Seal && v.seals[i].valid {
+			s = &v.seals[i]
+		}
+	}
+	if s == nil {
+		fail(fmt.Sprintf("proof against a seal of size %d, which the source does not carry with a valid signature", proof.Seal))
+		return
+	}
+	if pos == 0 {
+		fail("position 0 is not a log position")
+		return
+	}
+	leaf, err := LeafOf(data)
+	if err != nil {
+		fail(fmt.Sprintf("no leaf to prove: %v", err))
+		return
+	}
+	if err := merkle.VerifyInclusion(leaf, pos-1, s.Size, proof.Hashes, s.Root); err != nil {
+		fail(fmt.Sprintf("event is not at position %d of the log sealed at size %d: %v", pos, s.Size, err))
+	}
+}
+
+// eventRef is where an event claims to be, read strictly or, for an event
+// that does not verify, leniently.
+type eventRef struct {
+	stream, ticket string
+	revision       uint64
+	hasRevision    bool
+	hash           string
+}
+
+func (r eventRef) revisionPtr() *uint64 {
+	if !r.hasRevision {
+		return nil
+	}
+	rev := r.revision
+	return &rev
+}
+
+// lenientRef reads stream, revision and hash from bytes that failed strict
+// decoding, to name the ticket in the finding and keep the chain going.
+func lenientRef(data []byte) eventRef {
+	var probe struct {
+		Stream   string  `json:"stream"`
+		Revision *uint64 `json:"revision"`
+		Hash     string  `json:"hash"`
+	}
+	if json.Unmarshal(data, &probe) != nil {
+		return eventRef{}
+	}
+	r := eventRef{stream: probe.Stream, ticket: events.TicketOf(probe.Stream), hash: probe.Hash}
+	if probe.Revision != nil {
+		r.revision, r.hasRevision = *probe.Revision, true
+	}
+	return r
+}
+
+// streamState is what the verifier remembers of one ticket.
+type streamState struct {
+	ticket   string
+	seen     bool
+	lastRev  uint64
+	lastHash string
+	lastPos  uint64
+	lastLine int
+	// state is the ticket replayed up to the last event; damaged stops the
+	// legality checks after an event that could not be read.
+	state   domain.Ticket
+	damaged bool
+	// overturned holds the terms an appeal substituted, for the final ruling.
+	overturned *events.Terms
+	// pending are cited evidence ids not on record when their ruling was made.
+	pending map[string]citation
+}
+
+type citation struct {
+	pos, rev uint64
+	line     int
+}
+
+func (v *Verifier) stream(ref eventRef) *streamState {
+	st, ok := v.streams[ref.stream]
+	if !ok {
+		st = &streamState{ticket: ref.ticket}
+		v.streams[ref.stream] = st
+	}
+	return st
+}
+
+// chain checks the event's link to the previous event of its stream.
+func (v *Verifier) chain(st *streamState, pos uint64, env events.Envelope, line int) {
+	var problems []string
+	switch {
+	case !st.seen && env.Revision != 0:
+		problems = append(problems, fmt.Sprintf("the stream's first event has revision %d, not 0", env.Revision))
+	case !st.seen && env.PrevHash != "":
+		problems = append(problems, "the stream's first event links to a previous event")
+	case st.seen:
+		if env.Revision != st.lastRev+1 {
+			problems = append(problems, fmt.Sprintf("revision %d follows revision %d (position %d)", env.Revision, st.lastRev, st.lastPos))
+		}
+		if env.PrevHash != st.lastHash {
+			problems = append(problems, fmt.Sprintf("prev_hash %s is not the hash %s of the previous event (position %d)", short(env.PrevHash), short(st.lastHash), st.lastPos))
+		}
+	}
+	if len(problems) > 0 {
+		rev := env.Revision
+		v.Fail(Finding{Check: CheckChain, Position: pos, Ticket: st.ticket, Revision: &rev, Line: line, Message: joinProblems(problems)})
+	}
+	st.seen, st.lastRev, st.lastHash, st.lastPos, st.lastLine = true, env.Revision, env.Hash, pos, line
+}
+
+// chainLenient keeps the chain going past an event that does not verify, so
+// that only that event is reported, and stops the legality checks of its
+// ticket, whose replay would now be guesswork.
+func (v *Verifier) chainLenient(st *streamState, pos uint64, ref eventRef, line int) {
+	if !st.damaged {
+		v.Warn("ticket %s: legality checks stop at position %d, whose event could not be read", st.ticket, pos)
+	}
+	st.damaged = true
+	if ref.hasRevision {
+		st.seen, st.lastRev, st.lastHash, st.lastPos = true, ref.revision, ref.hash, pos
+	}
+}
+
+func short(h string) string {
+	if len(h) > 12 {
+		return h[:12] + "…"
+	}
+	if h == "" {
+		return `""`
+	}
+	return h
+}
+
+func joinProblems(ps []string) string {
+	var b bytes.Buffer
+	for i, p := range ps {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+// Finish completes the checks that need the whole input and returns the
+// report. Call it once.
+func (v *Verifier) Finish() *Report {
+	v.start()
+	if v.finished {
+		return &v.report
+	}
+	v.finished = true
+	if v.complete {
+		for ; v.sealIdx < len(v.seals); v.sealIdx++ {
+			s := &v.seals[v.sealIdx]
+			if s.valid {
+				v.Fail(Finding{Check: CheckSealRoot, Position: s.Size, Seal: s.Size, Line: s.line, Message: fmt.Sprintf(
+					"the seal of size %d covers positions 1..%d, but the log ends at position %d: events were removed or withheld", s.Size, s.Size, v.next-1)})
+			}
+		}
+	}
+	for _, st := range v.streams {
+		for id, c := range st.pending {
+			rev := c.rev
+			v.Fail(Finding{Check: CheckRulingEvidence, Position: c.pos, Ticket: st.ticket, Revision: &rev, Line: c.line,
+				Message: fmt.Sprintf("the ruling cites evidence %q, which is never recorded on the ticket", id)})
+		}
+	}
+	for ver, u := range v.unknown {
+		if u.finding >= 0 {
+			v.report.Findings[u.finding].Message = fmt.Sprintf(
+				"policy version %q is not known to the verifier: the deadlines and terms of %d event(s) could not be checked", ver, u.events)
+		}
+	}
+	if v.unsealed > 0 {
+		if v.latest == nil {
+			v.Warn("%d event(s) are not covered by any verified seal", v.unsealed)
+		} else {
+			v.Warn("%d event(s) after position %d are not covered by the latest seal: their chains are checked, but no seal protects them yet", v.unsealed, v.latest.Size)
+		}
+	}
+	v.report.Tickets = len(v.streams)
+	v.report.Policies = v.policies.Versions()
+	v.report.sortFindings()
+	return &v.report
+}
