@@ -5,51 +5,51 @@ import (
 	"strings"
 )
 
-// Summary returns a one-line, human-readable account of an event, for
-// timelines and the audit trail.
+// Summary returns a one-line, human-readable account of what an event
+// records, for timelines and the audit trail. It leaves out who acted: the
+// actor is shown beside it.
 func Summary(env Envelope) string {
-	who := env.Actor.String()
 	switch e := env.Payload.(type) {
 	case RefundRequested:
-		return fmt.Sprintf("%s opened a %s request (%s) for %s of %s paid on order %s", who, e.Kind, e.Reason,
+		return fmt.Sprintf("opened a %s request (%s) for %s of %s paid on order %s", e.Kind, e.Reason,
 			Money(e.Requested, e.Currency), Money(e.AmountPaid, e.Currency), e.OrderID)
 	case RequestRevised:
-		return fmt.Sprintf("%s revised the request to %s", who, Money(e.Requested, ""))
+		return fmt.Sprintf("revised the request to %s", Money(e.Requested, ""))
 	case MerchantAgreed:
 		if e.Auto {
 			return "merchant did not answer in time: request approved automatically"
 		}
-		return fmt.Sprintf("%s agreed%s", who, prefixed(" (return to ", e.ReturnAddress, ")"))
+		return fmt.Sprintf("agreed%s", prefixed(" (return to ", e.ReturnAddress, ")"))
 	case MerchantRejected:
-		return fmt.Sprintf("%s rejected: %s", who, clip(e.Reason))
+		return fmt.Sprintf("rejected: %s", clip(e.Reason))
 	case OfferMade:
-		return fmt.Sprintf("%s offered %s%s", who, e.Kind, amountIf(e.Amount))
+		return fmt.Sprintf("offered %s%s", e.Kind, amountIf(e.Amount))
 	case OfferAccepted:
-		return fmt.Sprintf("%s accepted the offer (%s%s)", who, e.Kind, amountIf(e.Amount))
+		return fmt.Sprintf("accepted the offer (%s%s)", e.Kind, amountIf(e.Amount))
 	case OfferDeclined:
-		return fmt.Sprintf("%s declined the offer", who)
+		return "declined the offer"
 	case ReturnShipped:
-		return fmt.Sprintf("%s shipped the return via %s %s", who, e.Carrier, e.TrackingNumber)
+		return fmt.Sprintf("shipped the return via %s %s", e.Carrier, e.TrackingNumber)
 	case ReturnReceived:
 		if e.Auto {
 			return "receipt confirmed automatically after the merchant's window"
 		}
-		return fmt.Sprintf("%s confirmed receipt of the return", who)
+		return "confirmed receipt of the return"
 	case ReturnProblemReported:
-		return fmt.Sprintf("%s reported a problem with the return: %s", who, e.Problem)
+		return fmt.Sprintf("reported a problem with the return: %s", e.Problem)
 	case ReplacementShipped:
-		return fmt.Sprintf("%s shipped a replacement via %s %s", who, e.Carrier, e.TrackingNumber)
+		return fmt.Sprintf("shipped a replacement via %s %s", e.Carrier, e.TrackingNumber)
 	case ReplacementConfirmed:
 		if e.Auto {
 			return "replacement confirmed automatically after the buyer's window"
 		}
-		return fmt.Sprintf("%s confirmed the replacement", who)
+		return "confirmed the replacement"
 	case RefundIssued:
 		return fmt.Sprintf("refund of %s issued (by %s)", Money(e.Amount, ""), e.Origin)
 	case InterventionRequested:
-		return fmt.Sprintf("%s requested platform intervention; ticket locked", who)
+		return "requested platform intervention; ticket locked"
 	case EvidenceRequested:
-		return fmt.Sprintf("%s requested evidence from both parties", who)
+		return "requested evidence from both parties"
 	case EvidenceSubmitted:
 		ids := make([]string, len(e.Items))
 		for i, it := range e.Items {
@@ -59,19 +59,19 @@ func Summary(env Envelope) string {
 		if e.Late {
 			late = " (late)"
 		}
-		return fmt.Sprintf("%s submitted evidence %s%s", who, strings.Join(ids, ", "), late)
+		return fmt.Sprintf("submitted evidence %s%s", strings.Join(ids, ", "), late)
 	case MarkedResolved:
-		return fmt.Sprintf("%s marked the dispute resolved (no liability ruling)", who)
+		return "marked the dispute resolved (no liability ruling)"
 	case RulingRecorded:
-		return fmt.Sprintf("%s ruled %s, liability %s, refund %s%s", who, e.Outcome, e.Liability, Money(e.Refund, ""), compensation(e.Terms))
+		return fmt.Sprintf("ruled %s, liability %s, refund %s%s", e.Outcome, e.Liability, Money(e.Refund, ""), compensation(e.Terms))
 	case AppealFiled:
-		return fmt.Sprintf("%s appealed: %s", who, clip(e.Grounds))
+		return fmt.Sprintf("appealed: %s", clip(e.Grounds))
 	case AppealDecided:
-		return fmt.Sprintf("%s %s the ruling", who, e.Decision)
+		return fmt.Sprintf("%s the ruling", e.Decision)
 	case RulingFinalized:
 		return fmt.Sprintf("ruling final: %s, liability %s, refund %s%s", e.Outcome, e.Liability, Money(e.Refund, ""), compensation(e.Terms))
 	case TicketWithdrawn:
-		return fmt.Sprintf("%s withdrew the ticket", who)
+		return "withdrew the ticket"
 	case TicketAbandoned:
 		return "closed as abandoned: the return was never shipped"
 	case TicketExpired:
@@ -81,7 +81,7 @@ func Summary(env Envelope) string {
 		if e.VagueDeadline {
 			flag = fmt.Sprintf(" [vague deadline: %s]", strings.Join(e.VagueWords, ", "))
 		}
-		return fmt.Sprintf("%s: %q%s", who, clip(e.Text), flag)
+		return fmt.Sprintf("said %q%s", clip(e.Text), flag)
 	case DeadlineExpired:
 		pen := ""
 		if e.MerchantPenalised {

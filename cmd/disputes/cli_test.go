@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// runCLI runs the binary's entry point in-process.
+func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), args, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+const execInput = `{"command_id":"c1","ticket_id":"T-1","actor":{"role":"buyer","id":"b-1"},"command":"open_ticket","at":"2026-11-02T02:00:00Z","data":{"order_id":"O-1","merchant_id":"m-1","kind":"return_refund","reason":"quality","currency":"CNY","amount_paid":19900,"requested":19900,"order_shipped":true,"delivered_at":"2026-10-30T02:00:00Z"}}
+{"command_id":"c2","ticket_id":"T-1","actor":{"role":"merchant","id":"m-1"},"command":"reject","at":"2026-11-02T05:00:00Z","data":{"reason":"人为损坏"}}
+{"command_id":"c2","ticket_id":"T-1","actor":{"role":"merchant","id":"m-1"},"command":"reject","at":"2026-11-02T05:00:00Z","data":{"reason":"人为损坏"}}
+{"command_id":"c3","ticket_id":"T-1","actor":{"role":"merchant","id":"m-2"},"command":"agree","at":"2026-11-02T06:00:00Z","data":{"return_address":"x"}}
+not json
+{"command_id":"c4","ticket_id":"T-1","actor":{"role":"buyer","id":"b-1"},"command":"request_intervention","at":"2026-11-03T02:00:00Z","data":{"reason":"商家拒绝"}}
+`
+
+func TestExecShowHistory(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "ledger.db")
+
+	code, out, _ := runCLI(t, execInput, "exec", "--db", db, "--client-time")
+	assert.Equal(t, 1, code, "some commands failed: exit 1")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.Len(t, lines, 6)
+	var results []execOutcome
+	for _, l := range lines {
+		var o execOutcome
+		require.NoError(t, json.Unmarshal([]byte(l), &o))
+		results = append(results, o)
+	}
+	assert.True(t, results[0].OK)
+	assert.True(t, results[1].OK)
+	assert.True(t, results[2].Duplicate, "same command id twice is recorded once")
+	assert.Equal(t, "forbidden", results[3].Kind)
+	assert.Equal(t, "validation", results[4].Kind)
+	assert.True(t, results[5].OK)
+	assert.Equal(t, "negotiation", results[5].Status)
+
+	code, out, _ = runCLI(t, "", "show", "--db", db, "T-1")
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, "negotiation")
+	assert.Contains(t, out, "locked")
+	assert.Contains(t, out, "ruling_sla")
+
+	code, out, _ = runCLI(t, "", "history", "--db", db, "T-1")
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, "rejected: 人为损坏")
+	assert.Contains(t, out, "requested platform intervention")
+
+	code, out, _ = runCLI(t, "", "history", "--db", db, "--json", "--as-of", "2026-11-02T05:30:00Z", "T-1")
+	require.Equal(t, 0, code)
+	var entries []struct {
+		Type       string    `json:"type"`
+		StateAfter stateView `json:"state_after"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &entries))
+	require.Len(t, entries, 2, "as of 05:30 only the request and the rejection had happened")
+	assert.Equal(t, "rejected", string(entries[1].StateAfter.Status))
+}
+
+func TestUsageErrors(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "none.db")
+	tests := []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{nil, 2, ""},
+		{[]string{"teleport"}, 2, "unknown command"},
+		{[]string{"show", "--db", db}, 2, "exactly one TICKET"},
+		{[]string{"show", "--db", db, "T-1"}, 1, "create one with"},
+		{[]string{"history", "--bogus"}, 2, "flag provided but not defined"},
+		{[]string{"history", "--db", db, "--as-of", "yesterday", "T"}, 2, "cannot read"},
+		{[]string{"show", "--help"}, 0, "Usage: disputes show"},
+	}
+	for _, tc := range tests {
+		code, _, errOut := runCLI(t, "", tc.args...)
+		assert.Equal(t, tc.code, code, "%v: %s", tc.args, errOut)
+		assert.Contains(t, errOut, tc.msg, "%v", tc.args)
+	}
+}
+
+func TestExecRefusesClientTimeByDefault(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "ledger.db")
+	code, out, _ := runCLI(t, strings.SplitN(execInput, "\n", 2)[0]+"\n", "exec", "--db", db)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, "client-supplied time")
+}

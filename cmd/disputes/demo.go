@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/disputes-ledger/disputes/commands"
+	"github.com/disputes-ledger/disputes/domain"
+	"github.com/disputes-ledger/disputes/events"
+	"github.com/disputes-ledger/disputes/scenarios"
+)
+
+func runDemo(ctx context.Context, e env) error {
+	fs := newFlags(e, "demo", "demo [--db PATH] [--tickets N] [--seed N] [--show TICKET]")
+	var sf storeFlags
+	sf.register(fs)
+	fs.Lookup("db").DefValue = "disputes-demo.db"
+	_ = fs.Set("db", "disputes-demo.db")
+	tickets := fs.Int("tickets", 300, "generated tickets besides the five seed disputes")
+	seed := fs.Int64("seed", 1, "random seed of the generated tickets")
+	show := fs.String("show", "", "ticket whose timeline to print (default: the counterfeit ruling)")
+	if err := parseFlags(fs, e.args); err != nil {
+		return err
+	}
+	if *tickets < 0 || *tickets > 1_000_000 {
+		return fmt.Errorf("%w: --tickets must be between 0 and 1000000", errUsage)
+	}
+	pol, err := sf.loadPolicy()
+	if err != nil {
+		return err
+	}
+	if err := removeLedger(sf.db); err != nil {
+		return err
+	}
+	store, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	loc := pol.BusinessCalendar().Location()
+
+	start := time.Date(2026, 11, 2, 9, 30, 0, 0, loc)
+	seeds := scenarios.Seeds(start)
+	all := append(scenarios.Generate(*seed, *tickets, start.AddDate(0, -3, 0), pol), seeds...)
+	fmt.Fprintf(e.stdout, "disputes demo — ledger %s, policy %s\n", sf.db, pol.Version)
+	fmt.Fprintf(e.stdout, "Playing %d seed disputes and %d generated tickets through the command path on a simulated clock…\n\n", len(seeds), *tickets)
+
+	h := commands.NewHandler(store, commands.WithPolicy(pol), commands.WithClientTime())
+	sim := newSimulation(h)
+	began := time.Now()
+	if err := sim.run(ctx, all, progressPrinter(e.stderr)); err != nil {
+		return fmt.Errorf("simulation: %w", err)
+	}
+	elapsed := time.Since(began)
+
+	printDemoSummary(e.stdout, sim, elapsed)
+	fmt.Fprintln(e.stdout)
+	printSeedTable(e.stdout, sim, seeds)
+
+	focus := *show
+	if focus == "" {
+		focus = counterfeitTicket(seeds)
+	}
+	if focus != "" {
+		_, envs, err := commands.LoadTicket(ctx, store, focus)
+		if err != nil {
+			return err
+		}
+		if len(envs) == 0 {
+			return fmt.Errorf("ticket %s not found", focus)
+		}
+		fmt.Fprintf(e.stdout, "\nTimeline of ticket %s (times in %s):\n\n", focus, loc)
+		steps := domain.Timeline(envs, nil)
+		printTimeline(e.stdout, steps, loc)
+		fmt.Fprintln(e.stdout)
+		printState(e.stdout, steps[len(steps)-1].State, loc)
+	}
+	fmt.Fprintf(e.stdout, "\nExplore: disputes show --db %s %s | disputes history --db %s --as-of '2026-11-04 12:00' %s\n", sf.db, focus, sf.db, focus)
+	return nil
+}
+
+// removeLedger deletes a previous demo ledger: the demo always starts fresh.
+func removeLedger(path string) error {
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("remove old demo ledger: %w", err)
+		}
+	}
+	return nil
+}
+
+func progressPrinter(w io.Writer) func(done, total int) {
+	isTTY := false
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			isTTY = true
+		}
+	}
+	if !isTTY {
+		return nil
+	}
+	return func(done, total int) {
+		fmt.Fprintf(w, "\r  %d/%d steps", done, total)
+		if done+200 >= total {
+			fmt.Fprint(w, "\r\033[K")
+		}
+	}
+}
+
+func printDemoSummary(w io.Writer, sim *simulation, elapsed time.Duration) {
+	byStatus := map[string]int{}
+	var refunded, compensation int64
+	var currency string
+	for _, t := range sim.tickets {
+		key := string(t.Status)
+		if t.Resolution != "" {
+			key = "closed: " + string(t.Resolution)
+		}
+		byStatus[key]++
+		refunded += t.Refunded
+		compensation += t.Compensation
+		currency = t.Currency
+	}
+	st := sim.stats
+	fmt.Fprintf(w, "Recorded %d events from %d commands in %s (%.0f commands/s, durable).\n",
+		st.events, st.commands, elapsed.Round(time.Millisecond), float64(st.commands)/elapsed.Seconds())
+	fmt.Fprintf(w, "Deadlines fired by the scheduler: %d. Commands refused by the rules: %d.\n\n", st.fired, st.refused)
+
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "TICKETS BY OUTCOME\tCOUNT\tSHARE\t")
+	keys := make([]string, 0, len(byStatus))
+	for k := range byStatus {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		return byStatus[keys[i]] > byStatus[keys[j]] || byStatus[keys[i]] == byStatus[keys[j]] && keys[i] < keys[j]
+	})
+	for _, k := range keys {
+		fmt.Fprintf(tw, "%s\t%d\t%.1f%%\t\n", k, byStatus[k], 100*float64(byStatus[k])/float64(len(sim.tickets)))
+	}
+	fmt.Fprintf(tw, "total\t%d\t\t\n", len(sim.tickets))
+	tw.Flush()
+	fmt.Fprintf(w, "\nRefunded %s; counterfeit compensation ordered %s.\n", events.Money(refunded, currency), events.Money(compensation, currency))
+	if len(st.refusals) > 0 {
+		var parts []string
+		for k, n := range st.refusals {
+			parts = append(parts, fmt.Sprintf("%s ×%d", k, n))
+		}
+		sort.Strings(parts)
+		fmt.Fprintf(w, "Refusals: %s.\n", strings.Join(parts, "; "))
+	}
+}
+
+func printSeedTable(w io.Writer, sim *simulation, seeds []scenarios.Scenario) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SEED DISPUTE\tTICKET\tOUTCOME\tREFUNDED\tLIABILITY")
+	for _, sc := range seeds {
+		t := sim.tickets[sc.TicketID]
+		outcome := string(t.Status)
+		if t.Resolution != "" {
+			outcome = string(t.Resolution)
+		}
+		liability := string(t.Liability)
+		if t.Compensation > 0 {
+			liability += fmt.Sprintf(" (+%s compensation)", events.Money(t.Compensation, t.Currency))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", sc.Title, sc.TicketID, outcome, events.Money(t.Refunded, t.Currency), orDash(liability))
+	}
+	tw.Flush()
+}
+
+func counterfeitTicket(seeds []scenarios.Scenario) string {
+	for _, sc := range seeds {
+		if strings.Contains(strings.ToLower(sc.Name), "counterfeit") {
+			return sc.TicketID
+		}
+	}
+	if len(seeds) > 0 {
+		return seeds[0].TicketID
+	}
+	return ""
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}

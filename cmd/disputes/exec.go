@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/disputes-ledger/disputes/commands"
+	"github.com/disputes-ledger/disputes/domain"
+)
+
+// execOutcome is one line of `disputes exec` output.
+type execOutcome struct {
+	Line      int      `json:"line"`
+	CommandID string   `json:"command_id,omitempty"`
+	TicketID  string   `json:"ticket_id,omitempty"`
+	OK        bool     `json:"ok"`
+	Duplicate bool     `json:"duplicate,omitempty"`
+	Revision  *uint64  `json:"revision,omitempty"`
+	Events    []string `json:"events,omitempty"`
+	Status    string   `json:"status,omitempty"`
+	Error     string   `json:"error,omitempty"`
+	Kind      string   `json:"error_kind,omitempty"`
+}
+
+func runExec(ctx context.Context, e env) error {
+	fs := newFlags(e, "exec", "exec [--db PATH] [--client-time] [FILE|-]")
+	var sf storeFlags
+	sf.register(fs)
+	clientTime := fs.Bool("client-time", false, "honour each command's \"at\" time (imports and simulations)")
+	stopOnError := fs.Bool("stop-on-error", false, "stop at the first command that fails")
+	if err := parseFlags(fs, e.args); err != nil {
+		return err
+	}
+	if fs.NArg() > 1 {
+		return fmt.Errorf("%w: at most one input file", errUsage)
+	}
+	in := e.stdin
+	if name := fs.Arg(0); name != "" && name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		in = f
+	}
+	pol, err := sf.loadPolicy()
+	if err != nil {
+		return err
+	}
+	store, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	opts := []commands.Option{commands.WithPolicy(pol)}
+	if *clientTime {
+		opts = append(opts, commands.WithClientTime())
+	}
+	h := commands.NewHandler(store, opts...)
+	failed, err := execLines(ctx, h, in, e.stdout, *stopOnError)
+	if err != nil {
+		return err
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d command(s) failed", failed)
+	}
+	return nil
+}
+
+func execLines(ctx context.Context, h *commands.Handler, in io.Reader, out io.Writer, stopOnError bool) (failed int, err error) {
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 64<<10), h.Limits().MaxRequestBytes+1)
+	enc := json.NewEncoder(out)
+	line := 0
+	for sc.Scan() {
+		line++
+		raw := sc.Bytes()
+		if len(trimSpace(raw)) == 0 {
+			continue
+		}
+		o := execOne(ctx, h, line, raw)
+		if err := enc.Encode(o); err != nil {
+			return failed, err
+		}
+		if !o.OK {
+			failed++
+			if stopOnError {
+				return failed, nil
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return failed, fmt.Errorf("read line %d: %w", line+1, err)
+	}
+	return failed, nil
+}
+
+func execOne(ctx context.Context, h *commands.Handler, line int, raw []byte) execOutcome {
+	req, cmd, err := commands.ParseRequest(raw, h.Limits())
+	o := execOutcome{Line: line, CommandID: req.CommandID, TicketID: req.TicketID}
+	if err == nil {
+		var res commands.Result
+		res, err = h.Handle(ctx, req, cmd)
+		if err == nil {
+			rev := res.Revision
+			o.OK, o.Duplicate, o.Revision, o.Status = true, res.Duplicate, &rev, string(res.Ticket.Status)
+			for _, ev := range res.Events {
+				o.Events = append(o.Events, ev.Type)
+			}
+			return o
+		}
+	}
+	o.Error, o.Kind = err.Error(), errorKind(err)
+	return o
+}
+
+// errorKind names the class of a failure, as the HTTP API maps it to statuses.
+func errorKind(err error) string {
+	switch {
+	case errors.Is(err, commands.ErrValidation), errors.Is(err, domain.ErrInvalidCommand):
+		return "validation"
+	case errors.Is(err, domain.ErrRoleNotAllowed), errors.Is(err, domain.ErrNotYourTicket):
+		return "forbidden"
+	case errors.Is(err, domain.ErrTicketNotFound):
+		return "not_found"
+	case errors.Is(err, commands.ErrRevisionMismatch), errors.Is(err, commands.ErrTooManyConflicts):
+		return "conflict"
+	default:
+		var notDue *domain.DeadlineNotDueError
+		if errors.As(err, &notDue) || isDomainRefusal(err) {
+			return "refused"
+		}
+		return "internal"
+	}
+}
+
+func isDomainRefusal(err error) bool {
+	for _, s := range []error{domain.ErrTicketExists, domain.ErrTicketClosed, domain.ErrTicketLocked, domain.ErrWrongState,
+		domain.ErrAmountExceedsPaid, domain.ErrWindowClosed, domain.ErrEscalationNotAllowed, domain.ErrEvidenceNotFound,
+		domain.ErrSameArbitrator, domain.ErrAlreadyAppealed, domain.ErrRulingTerms, domain.ErrDeadlineNotOpen} {
+		if errors.Is(err, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\r') {
+		b = b[1:]
+	}
+	return b
+}

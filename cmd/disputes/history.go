@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/disputes-ledger/disputes/commands"
+	"github.com/disputes-ledger/disputes/domain"
+	"github.com/disputes-ledger/disputes/events"
+)
+
+func runHistory(ctx context.Context, e env) error {
+	fs := newFlags(e, "history", "history [--db PATH] [--as-of TIME] [--json] TICKET")
+	var sf storeFlags
+	sf.register(fs)
+	asOfText := fs.String("as-of", "", "show the ticket as it stood at this time (RFC 3339, or 2006-01-02 15:04 in the policy's zone)")
+	asJSON := fs.Bool("json", false, "print JSON instead of a table")
+	if err := parseFlags(fs, e.args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("%w: want exactly one TICKET", errUsage)
+	}
+	pol, err := sf.loadPolicy()
+	if err != nil {
+		return err
+	}
+	loc := pol.BusinessCalendar().Location()
+	var asOf *time.Time
+	if *asOfText != "" {
+		t, err := parseTime(*asOfText, loc)
+		if err != nil {
+			return fmt.Errorf("%w: --as-of: %v", errUsage, err)
+		}
+		asOf = &t
+	}
+	store, err := sf.openExisting(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	_, envs, err := commands.LoadTicket(ctx, store, fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	if len(envs) == 0 {
+		return fmt.Errorf("ticket %s not found", fs.Arg(0))
+	}
+	steps := domain.Timeline(envs, asOf)
+	if *asJSON {
+		return writeHistoryJSON(e, steps)
+	}
+	if asOf != nil {
+		fmt.Fprintf(e.stdout, "Ticket %s as of %s (%d of %d events)\n\n", fs.Arg(0), asOf.In(loc).Format(timeLayout), len(steps), len(envs))
+	}
+	printTimeline(e.stdout, steps, loc)
+	if len(steps) > 0 {
+		fmt.Fprintln(e.stdout)
+		printState(e.stdout, steps[len(steps)-1].State, loc)
+	}
+	return nil
+}
+
+type historyEntry struct {
+	Revision   uint64         `json:"revision"`
+	OccurredAt time.Time      `json:"occurred_at"`
+	Actor      events.Actor   `json:"actor"`
+	Type       string         `json:"type"`
+	Summary    string         `json:"summary"`
+	CommandID  string         `json:"command_id"`
+	Hash       string         `json:"hash"`
+	Payload    events.Payload `json:"payload"`
+	StateAfter stateView      `json:"state_after"`
+}
+
+func writeHistoryJSON(e env, steps []domain.Step) error {
+	out := make([]historyEntry, len(steps))
+	for i, s := range steps {
+		ev := s.Event
+		out[i] = historyEntry{Revision: ev.Revision, OccurredAt: ev.OccurredAt, Actor: ev.Actor, Type: ev.Type,
+			Summary: events.Summary(ev), CommandID: ev.CommandID, Hash: ev.Hash, Payload: ev.Payload, StateAfter: viewOf(s.State)}
+	}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+func parseTime(s string, loc *time.Location) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("cannot read %q as a time (try 2026-11-02T10:00:00+08:00)", s)
+}

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/eventstore/sqlite"
+	"github.com/disputes-ledger/disputes/policy"
+)
+
+// storeFlags are the flags that choose the ledger and its policy.
+type storeFlags struct {
+	db         string
+	policyFile string
+}
+
+func (s *storeFlags) register(fs *flag.FlagSet) {
+	def := os.Getenv("DISPUTES_DB")
+	if def == "" {
+		def = "disputes.db"
+	}
+	fs.StringVar(&s.db, "db", def, "ledger file (SQLite); env DISPUTES_DB")
+	fs.StringVar(&s.policyFile, "policy", os.Getenv("DISPUTES_POLICY"), "policy JSON file (default: built-in policy); env DISPUTES_POLICY")
+}
+
+func (s *storeFlags) open(ctx context.Context) (eventstore.Store, error) {
+	store, err := sqlite.Open(ctx, s.db, sqlite.Config{})
+	if err != nil {
+		return nil, fmt.Errorf("open ledger %s: %w", s.db, err)
+	}
+	return store, nil
+}
+
+// openExisting refuses to create a ledger where a read was meant.
+func (s *storeFlags) openExisting(ctx context.Context) (eventstore.Store, error) {
+	if _, err := os.Stat(s.db); err != nil {
+		return nil, fmt.Errorf("ledger %s: %w (create one with 'disputes demo' or 'disputes exec')", s.db, err)
+	}
+	return s.open(ctx)
+}
+
+func (s *storeFlags) loadPolicy() (policy.Policy, error) {
+	if s.policyFile == "" {
+		return policy.Default(), nil
+	}
+	data, err := os.ReadFile(s.policyFile)
+	if err != nil {
+		return policy.Policy{}, fmt.Errorf("read policy: %w", err)
+	}
+	p, err := policy.Parse(data)
+	if err != nil {
+		return policy.Policy{}, fmt.Errorf("policy %s: %w", s.policyFile, err)
+	}
+	return p, nil
+}

@@ -1,0 +1,113 @@
+// Command disputes is the ledger's single binary: a CLI over the embedded
+// ledger and, with `serve`, its HTTP API.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+)
+
+// env is what every subcommand gets: its arguments and the process's streams.
+type env struct {
+	args   []string
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+type subcommand struct {
+	summary string
+	run     func(ctx context.Context, e env) error
+}
+
+func subcommands() map[string]subcommand {
+	return map[string]subcommand{
+		"demo":    {"play the seed disputes and generated tickets through a fresh ledger", runDemo},
+		"exec":    {"execute commands given as JSON lines (file or stdin)", runExec},
+		"history": {"print a ticket's timeline, optionally as of a past moment", runHistory},
+		"show":    {"print a ticket's current state and open deadlines", runShow},
+	}
+}
+
+// errUsage marks a command-line mistake: exit status 2.
+var errUsage = errors.New("usage")
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cmds := subcommands()
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout, cmds)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	sc, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "disputes: unknown command %q\n\n", args[0])
+		usage(stderr, cmds)
+		return 2
+	}
+	err := sc.run(ctx, env{args: args[1:], stdin: stdin, stdout: stdout, stderr: stderr})
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(stderr, "disputes %s: %v\n", args[0], err)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "disputes %s: %v\n", args[0], err)
+		return 1
+	}
+}
+
+func usage(w io.Writer, cmds map[string]subcommand) {
+	fmt.Fprintln(w, "disputes — an event-sourced dispute ledger")
+	fmt.Fprintln(w, "\nUsage: disputes <command> [flags]\n\nCommands:")
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun 'disputes <command> --help' for a command's flags.")
+}
+
+// newFlags returns a flag set that prints its usage to e.stderr and reports
+// errors as usage errors rather than exiting.
+func newFlags(e env, name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "Usage: disputes %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	return nil
+}

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/disputes-ledger/disputes/domain"
+	"github.com/disputes-ledger/disputes/events"
+)
+
+const timeLayout = "2006-01-02 15:04"
+
+// stateView is the JSON face of a ticket's state.
+type stateView struct {
+	TicketID     string                     `json:"ticket_id"`
+	OrderID      string                     `json:"order_id"`
+	BuyerID      string                     `json:"buyer_id"`
+	MerchantID   string                     `json:"merchant_id"`
+	Kind         events.TicketKind          `json:"kind"`
+	Reason       events.Reason              `json:"reason"`
+	Status       domain.Status              `json:"status"`
+	Resolution   domain.Resolution          `json:"resolution,omitempty"`
+	Liability    events.Liability           `json:"liability,omitempty"`
+	Locked       bool                       `json:"locked"`
+	Currency     string                     `json:"currency"`
+	AmountPaid   int64                      `json:"amount_paid"`
+	Requested    int64                      `json:"requested"`
+	Refunded     int64                      `json:"refunded"`
+	Compensation int64                      `json:"compensation"`
+	Deadlines    []events.ScheduledDeadline `json:"open_deadlines"`
+	Evidence     []string                   `json:"evidence"`
+	Revision     uint64                     `json:"revision"`
+	OpenedAt     time.Time                  `json:"opened_at"`
+	UpdatedAt    time.Time                  `json:"updated_at"`
+	ClosedAt     *time.Time                 `json:"closed_at,omitempty"`
+}
+
+func viewOf(t domain.Ticket) stateView {
+	return stateView{TicketID: t.ID, OrderID: t.OrderID, BuyerID: t.BuyerID, MerchantID: t.MerchantID, Kind: t.Kind,
+		Reason: t.Reason, Status: t.Status, Resolution: t.Resolution, Liability: t.Liability, Locked: t.Locked,
+		Currency: t.Currency, AmountPaid: t.AmountPaid, Requested: t.Requested, Refunded: t.Refunded,
+		Compensation: t.Compensation, Deadlines: t.OpenDeadlines(), Evidence: append([]string{}, t.EvidenceOrder...),
+		Revision: t.Revision, OpenedAt: t.OpenedAt, UpdatedAt: t.UpdatedAt, ClosedAt: t.ClosedAt}
+}
+
+// printTimeline writes one row per event: when, who, what, and the state after.
+func printTimeline(w io.Writer, steps []domain.Step, loc *time.Location) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "REV\tWHEN\tWHO\tWHAT\tSTATE AFTER")
+	for _, s := range steps {
+		ev := s.Event
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", ev.Revision, ev.OccurredAt.In(loc).Format(timeLayout),
+			ev.Actor, events.Summary(ev), stateLine(s.State, loc))
+	}
+	tw.Flush()
+}
+
+func stateLine(t domain.Ticket, loc *time.Location) string {
+	parts := []string{string(t.Status)}
+	if t.Resolution != "" {
+		parts[0] += " (" + string(t.Resolution) + ")"
+	}
+	if t.Locked {
+		parts = append(parts, "locked")
+	}
+	if kind, due, ok := t.NextDeadline(); ok {
+		parts = append(parts, fmt.Sprintf("next: %s by %s", kind, due.In(loc).Format("01-02 15:04")))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func printState(w io.Writer, t domain.Ticket, loc *time.Location) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	row := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
+	row("Ticket", fmt.Sprintf("%s (order %s, %s, reason %s)", t.ID, t.OrderID, t.Kind, t.Reason))
+	row("Parties", fmt.Sprintf("buyer %s, merchant %s", t.BuyerID, t.MerchantID))
+	status := string(t.Status)
+	if t.Resolution != "" {
+		status += " — " + string(t.Resolution)
+	}
+	if t.Locked {
+		status += " (locked: platform intervening)"
+	}
+	row("Status", status)
+	row("Money", fmt.Sprintf("paid %s, requested %s, refunded %s, compensation %s",
+		events.Money(t.AmountPaid, t.Currency), events.Money(t.Requested, t.Currency),
+		events.Money(t.Refunded, t.Currency), events.Money(t.Compensation, t.Currency)))
+	if t.Liability != "" {
+		row("Liability", string(t.Liability))
+	}
+	if t.Ruling != nil {
+		r := t.Ruling
+		line := fmt.Sprintf("%s by %s on %s, liability %s", r.Terms.Outcome, r.ArbitratorID, r.RecordedAt.In(loc).Format(timeLayout), r.Terms.Liability)
+		if r.Appeal != nil {
+			line += fmt.Sprintf("; appealed by %s", r.Appeal.Party)
+			if r.Appeal.Decision != "" {
+				line += fmt.Sprintf(", %s by %s", r.Appeal.Decision, r.Appeal.DecidedBy)
+			}
+		}
+		row("Ruling", line)
+	}
+	if len(t.EvidenceOrder) > 0 {
+		row("Evidence", strings.Join(t.EvidenceOrder, ", "))
+	}
+	deadlines := t.OpenDeadlines()
+	if len(deadlines) == 0 {
+		row("Deadlines", "none open")
+	}
+	for i, d := range deadlines {
+		label := ""
+		if i == 0 {
+			label = "Deadlines"
+		}
+		row(label, fmt.Sprintf("%s due %s", d.Kind, d.DueAt.In(loc).Format(timeLayout)))
+	}
+	row("Revision", fmt.Sprintf("%d (%d events, last hash %s…)", t.Revision, t.Events, short(t.LastHash)))
+	tw.Flush()
+}
+
+func short(hash string) string {
+	if len(hash) > 12 {
+		return hash[:12]
+	}
+	return hash
+}

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/disputes-ledger/disputes/commands"
+)
+
+func runShow(ctx context.Context, e env) error {
+	fs := newFlags(e, "show", "show [--db PATH] [--json] TICKET")
+	var sf storeFlags
+	sf.register(fs)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parseFlags(fs, e.args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("%w: want exactly one TICKET", errUsage)
+	}
+	pol, err := sf.loadPolicy()
+	if err != nil {
+		return err
+	}
+	store, err := sf.openExisting(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	ticket, _, err := commands.LoadTicket(ctx, store, fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	if !ticket.Exists() {
+		return fmt.Errorf("ticket %s not found", fs.Arg(0))
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(viewOf(ticket))
+	}
+	printState(e.stdout, ticket, pol.BusinessCalendar().Location())
+	return nil
+}
