@@ -1,0 +1,152 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/disputes-ledger/disputes/eventstore"
+)
+
+// ReadStream implements eventstore.Store.
+func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, limit int) ([]eventstore.RecordedEvent, error) {
+	evs, err := s.readStream(ctx, s.q.forward, stream, from, limit, clampInt64(from), math.MaxInt64)
+	if err != nil {
+		return nil, fmt.Errorf("read stream %s: %w", stream, err)
+	}
+	return evs, nil
+}
+
+// ReadStreamBackward implements eventstore.Store.
+func (s *Store) ReadStreamBackward(ctx context.Context, stream string, from uint64, limit int) ([]eventstore.RecordedEvent, error) {
+	evs, err := s.readStream(ctx, s.q.backward, stream, from, limit, 0, clampInt64(from))
+	if err != nil {
+		return nil, fmt.Errorf("read stream %s backward: %w", stream, err)
+	}
+	return evs, nil
+}
+
+// readStream runs a range query; lo..hi is the revision range it covers, used
+// to tell a missing stream from an empty range.
+func (s *Store) readStream(ctx context.Context, query, stream string, from uint64, limit int, lo, hi int64) ([]eventstore.RecordedEvent, error) {
+	if err := s.readable(ctx); err != nil {
+		return nil, err
+	}
+	evs, err := s.scanStream(ctx, query, stream, from, limit)
+	if err != nil || len(evs) > 0 {
+		return evs, err
+	}
+	// Empty: tell a missing stream from a range past its end, in one
+	// snapshot. If events of the range committed since the read above, the
+	// log only grows, so reading again finds them.
+	var exists, inRange bool
+	if err := s.pool.QueryRow(ctx, s.q.streamState, stream, lo, hi).Scan(&exists, &inRange); err != nil {
+		return nil, err
+	}
+	switch {
+	case inRange:
+		return s.scanStream(ctx, query, stream, from, limit)
+	case !exists:
+		return evs, eventstore.ErrStreamNotFound
+	default:
+		return evs, nil
+	}
+}
+
+func (s *Store) scanStream(ctx context.Context, query, stream string, from uint64, limit int) ([]eventstore.RecordedEvent, error) {
+	rows, err := s.pool.Query(ctx, query, stream, clampInt64(from), sqlLimit(limit))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	evs := make([]eventstore.RecordedEvent, 0, initialCap(limit))
+	for rows.Next() {
+		e := eventstore.RecordedEvent{Stream: stream}
+		if err := decodeRow(rows.RawValues(), rows.FieldDescriptions(), &e); err != nil {
+			return nil, err
+		}
+		evs = append(evs, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return evs, nil
+}
+
+// ReadAll implements eventstore.Store.
+func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]eventstore.RecordedEvent, error) {
+	evs, err := s.readAll(ctx, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read all after %d: %w", after, err)
+	}
+	return evs, nil
+}
+
+func (s *Store) readAll(ctx context.Context, after uint64, limit int) ([]eventstore.RecordedEvent, error) {
+	if err := s.readable(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := s.pool.Query(ctx, s.q.all, clampInt64(after), sqlLimit(limit))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	evs := make([]eventstore.RecordedEvent, 0, initialCap(limit))
+	var names interner // streams and types repeat across a batch: share their strings
+	expectedNext := uint64(clampInt64(after)) + 1
+	for rows.Next() {
+		var e eventstore.RecordedEvent
+		if err := decodeRowAll(rows.RawValues(), rows.FieldDescriptions(), &e, &names); err != nil {
+			return nil, err
+		}
+		if e.Position != expectedNext {
+			// Cannot happen while writers follow the head lock; a gap would
+			// silently lose an event for every projection.
+			return nil, fmt.Errorf("gap in global log: position %d where %d was due", e.Position, expectedNext)
+		}
+		expectedNext++
+		evs = append(evs, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return evs, nil
+}
+
+// readable fails fast for a cancelled context or a closed store, so callers
+// see context.Canceled or ErrClosed rather than a driver error.
+func (s *Store) readable(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if s.isClosed() {
+		return ErrClosed
+	}
+	return nil
+}
+
+// sqlLimit maps "limit <= 0 means all" to LIMIT NULL.
+func sqlLimit(limit int) *int64 {
+	if limit <= 0 {
+		return nil
+	}
+	l := int64(limit)
+	return &l
+}
+
+// initialCap bounds the up-front allocation for a result of unknown size.
+func initialCap(limit int) int {
+	if limit <= 0 || limit > 1024 {
+		return 16
+	}
+	return limit
+}
+
+// clampInt64 maps revisions and positions beyond bigint to its maximum,
+// which no stored value reaches.
+func clampInt64(v uint64) int64 {
+	if v > math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(v)
+}

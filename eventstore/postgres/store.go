@@ -1,0 +1,159 @@
+package postgres
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// ErrClosed is returned by operations on a closed Store, and reported by the
+// Err of subscriptions the Close ended.
+var ErrClosed = errors.New("event store closed")
+
+// Store is the PostgreSQL event store. It implements eventstore.Store; all
+// methods are safe for concurrent use.
+type Store struct {
+	cfg     Config
+	pool    *pgxpool.Pool
+	schema  string // unquoted
+	t       tables
+	q       queries
+	channel string // LISTEN/NOTIFY channel, one per schema
+
+	reqs       chan *appendReq
+	done       chan struct{} // closed by Close: stop taking work
+	writerDone chan struct{} // closed when the writer has answered its last request
+	commits    *notifier
+
+	listenCtx    context.Context // ends at Close
+	stopListen   context.CancelFunc
+	listenDone   chan struct{}
+	listenerOnce sync.Once
+
+	mu        sync.Mutex // guards closed and the subs Add/Wait pairing
+	closed    bool
+	subs      sync.WaitGroup
+	closeOnce sync.Once
+	closeErr  error
+
+	stats writerStats
+
+	// beforeCommit, when set (by tests), runs in the writer after a batch's
+	// inserts and before its COMMIT, while the batch holds the head lock.
+	beforeCommit func()
+}
+
+var _ eventstore.Store = (*Store)(nil)
+
+// Open connects to the database at connString (a PostgreSQL URL or DSN as
+// pgx accepts them, including pool_* parameters), applies pending schema
+// migrations and starts the writer. Close it to stop the writer and close
+// the pool.
+func Open(ctx context.Context, connString string, cfg Config) (_ *Store, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("open event store: %w", err)
+	}
+	cfg.setDefaults()
+	poolCfg, err := pgxpool.ParseConfig(connString)
+	if err != nil {
+		// The connection string may hold a password: do not echo it.
+		return nil, fmt.Errorf("open event store: parse connection string: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, poolCfg)
+	if err != nil {
+		return nil, fmt.Errorf("open event store: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			pool.Close()
+		}
+	}()
+
+	schema := cfg.Schema
+	if schema == "" {
+		var current *string
+		if err := pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&current); err != nil {
+			return nil, fmt.Errorf("open event store: current schema: %w", err)
+		}
+		if current == nil {
+			return nil, errors.New("open event store: no schema on the search_path exists; set Config.Schema")
+		}
+		schema = *current
+	}
+	t := newTables(schema)
+	if err := migrate(ctx, pool, t, schema); err != nil {
+		return nil, fmt.Errorf("open event store in schema %s: %w", schema, err)
+	}
+
+	s := &Store{
+		cfg:        cfg,
+		pool:       pool,
+		schema:     schema,
+		t:          t,
+		q:          newQueries(t),
+		channel:    channelName(schema),
+		reqs:       make(chan *appendReq, cfg.QueueSize),
+		done:       make(chan struct{}),
+		writerDone: make(chan struct{}),
+		commits:    newNotifier(),
+		listenDone: make(chan struct{}),
+	}
+	s.listenCtx, s.stopListen = context.WithCancel(context.Background())
+	go s.runWriter()
+	return s, nil
+}
+
+// Pool returns the store's connection pool, for read models that keep their
+// tables in the same database. They must not write the store's tables
+// (eventstore_*); reading them is fine but ReadAll/Subscribe is the
+// supported interface. The pool is closed by Close.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Schema returns the (unquoted) name of the schema holding the store's tables.
+func (s *Store) Schema() string { return s.schema }
+
+// Close stops the writer once it has answered every queued append, ends all
+// subscriptions (their Err reports ErrClosed), stops the listener and closes
+// the pool. It is safe to call more than once.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		close(s.done)
+		s.mu.Unlock()
+		<-s.writerDone
+		s.subs.Wait()
+		s.stopListen()
+		s.listenerOnce.Do(func() { close(s.listenDone) }) // never started: nothing to wait for
+		<-s.listenDone
+		s.pool.Close()
+	})
+	return s.closeErr
+}
+
+// isClosed reports whether Close has begun.
+func (s *Store) isClosed() bool {
+	select {
+	case <-s.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// channelName is the NOTIFY channel of a schema's store. Channel names are
+// identifiers, so a long schema name is replaced by a digest.
+func channelName(schema string) string {
+	const prefix = "eventstore."
+	if len(prefix)+len(schema) <= maxIdentifier {
+		return prefix + schema
+	}
+	sum := sha256.Sum256([]byte(schema))
+	return prefix + hex.EncodeToString(sum[:16])
+}
