@@ -1,0 +1,164 @@
+package globallog
+
+import (
+	"context"
+	"sync"
+
+	"github.com/disputes-ledger/disputes/eventstore"
+)
+
+// Pager reads the global log in pages aligned to multiples of its page size
+// and decodes each page once for every subscriber that shares it: the
+// read models rebuilt side by side read the same pages, so the log is
+// scanned and decoded once, not once per read model. It also reads one page
+// ahead in the background, so decoding overlaps the consumers' work.
+//
+// Only full pages are cached; the page at the head of the log is read afresh
+// each time, since it is still growing. A Pager is safe for concurrent use.
+type Pager struct {
+	store eventstore.Store
+	size  uint64
+	keep  int
+
+	ctx    context.Context // bounds prefetches; cancelled by Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu    sync.Mutex
+	pages map[uint64]*chunk // by page index: positions index*size+1 … (index+1)*size
+}
+
+// chunk is one page being read or read.
+type chunk struct {
+	done   chan struct{} // closed when events and err are set
+	events []Event
+	err    error
+}
+
+// Default pager sizes.
+const (
+	DefaultPagerSize = 1024
+	DefaultPagerKeep = 8
+)
+
+// NewPager returns a pager over store reading size events per page (default
+// DefaultPagerSize) and keeping the last keep pages (default
+// DefaultPagerKeep) for subscribers that trail the leader.
+func NewPager(store eventstore.Store, size, keep int) *Pager {
+	if size <= 0 {
+		size = DefaultPagerSize
+	}
+	if keep <= 0 {
+		keep = DefaultPagerKeep
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Pager{store: store, size: uint64(size), keep: keep, ctx: ctx, cancel: cancel, pages: map[uint64]*chunk{}}
+}
+
+// Close stops background reads. Read keeps working without read-ahead.
+func (p *Pager) Close() {
+	p.cancel()
+	p.wg.Wait()
+}
+
+// Read returns the decoded events after position after, up to the end of the
+// page that contains after+1, and whether that page was full (more events
+// may follow at once); a short page is the head of the log.
+func (p *Pager) Read(ctx context.Context, after uint64) ([]Event, bool, error) {
+	idx := after / p.size
+	c, err := p.get(ctx, idx)
+	if err != nil {
+		return nil, false, err
+	}
+	full := uint64(len(c.events)) == p.size
+	if full {
+		p.prefetch(idx + 1)
+	}
+	skip := after - idx*p.size
+	if skip >= uint64(len(c.events)) {
+		return nil, full, nil
+	}
+	return c.events[skip:], full, nil
+}
+
+// get returns page idx, reading it unless it is cached or being read.
+func (p *Pager) get(ctx context.Context, idx uint64) (*chunk, error) {
+	p.mu.Lock()
+	c, ok := p.pages[idx]
+	if !ok {
+		c = &chunk{done: make(chan struct{})}
+		p.pages[idx] = c
+	}
+	p.mu.Unlock()
+	if !ok {
+		p.load(ctx, idx, c)
+	}
+	select {
+	case <-c.done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if c.err != nil {
+		return nil, c.err
+	}
+	return c, nil
+}
+
+func (p *Pager) prefetch(idx uint64) {
+	p.mu.Lock()
+	if _, ok := p.pages[idx]; ok || p.ctx.Err() != nil {
+		p.mu.Unlock()
+		return
+	}
+	c := &chunk{done: make(chan struct{})}
+	p.pages[idx] = c
+	p.wg.Add(1)
+	p.mu.Unlock()
+	go func() {
+		defer p.wg.Done()
+		p.load(p.ctx, idx, c)
+	}()
+}
+
+// load reads and decodes page idx into c. Failed and short pages are not
+// kept: the next reader asks the store again.
+func (p *Pager) load(ctx context.Context, idx uint64, c *chunk) {
+	recs, err := p.store.ReadAll(ctx, idx*p.size, int(p.size))
+	if err == nil {
+		c.events = make([]Event, len(recs))
+		for i, rec := range recs {
+			c.events[i] = decode(rec)
+		}
+	}
+	c.err = err
+	p.mu.Lock()
+	if err != nil || uint64(len(c.events)) < p.size {
+		delete(p.pages, idx)
+	} else {
+		p.evict()
+	}
+	p.mu.Unlock()
+	close(c.done)
+}
+
+// evict drops the oldest finished pages beyond keep. Called with mu held.
+func (p *Pager) evict() {
+	for len(p.pages) > p.keep {
+		var oldest uint64
+		found := false
+		for idx, c := range p.pages {
+			select {
+			case <-c.done:
+			default:
+				continue // being read
+			}
+			if !found || idx < oldest {
+				oldest, found = idx, true
+			}
+		}
+		if !found {
+			return
+		}
+		delete(p.pages, oldest)
+	}
+}
