@@ -221,7 +221,7 @@ func LoadTicket(ctx context.Context, store eventstore.Store, ticketID string) (d
 		envs[i] = env
 		t = t.Apply(env)
 	}
-	if err := events.VerifyChain(nil, envs); err != nil {
+	if err := events.VerifyLinks(nil, envs); err != nil {
 		return domain.Ticket{}, nil, fmt.Errorf("load %s: %w", stream, err)
 	}
 	return t, envs, nil

@@ -51,9 +51,25 @@ func Decode(data []byte) (Envelope, error) {
 }
 
 // VerifyChain checks that envs are consecutive events of one stream, each
-// linked to its predecessor's hash. The first event must have revision 0 and
-// an empty PrevHash unless prev (the event before envs[0]) is given.
+// linked to its predecessor's hash and each hash matching its content. The
+// first event must have revision 0 and an empty PrevHash unless prev (the
+// event before envs[0]) is given.
 func VerifyChain(prev *Envelope, envs []Envelope) error {
+	if err := VerifyLinks(prev, envs); err != nil {
+		return err
+	}
+	for _, env := range envs {
+		if _, err := Encode(env); err != nil {
+			return fmt.Errorf("verify chain: %w", err)
+		}
+	}
+	return nil
+}
+
+// VerifyLinks checks only the links of a chain (stream, consecutive
+// revisions, prev_hash), for envelopes whose own hashes Decode has already
+// checked against their bytes: it saves re-encoding every event on load.
+func VerifyLinks(prev *Envelope, envs []Envelope) error {
 	for i, env := range envs {
 		wantRev, wantPrev, stream := uint64(0), "", env.Stream
 		switch {
@@ -70,9 +86,6 @@ func VerifyChain(prev *Envelope, envs []Envelope) error {
 		}
 		if env.PrevHash != wantPrev {
 			return &ChainError{Stream: env.Stream, Revision: env.Revision, Reason: fmt.Sprintf("prev_hash %q does not match predecessor's hash %q", env.PrevHash, wantPrev)}
-		}
-		if _, err := Encode(env); err != nil {
-			return fmt.Errorf("verify chain: %w", err)
 		}
 	}
 	return nil
