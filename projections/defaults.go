@@ -1,0 +1,20 @@
+package projections
+
+import (
+	"context"
+
+	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/policy"
+)
+
+// Default returns the ledger's read models over db: ticket status, merchant
+// penalties scored under pol, and the audit trail.
+func Default(db *DB, pol policy.Policy) []Projection {
+	return []Projection{NewTicketStatus(db), NewMerchantPenalties(db, pol), NewAuditTrail(db)}
+}
+
+// RunToHead brings the default read models in db up to the head of the
+// store's global log and returns what it did.
+func RunToHead(ctx context.Context, store eventstore.Store, db *DB, pol policy.Policy) (Report, error) {
+	return NewProjector(store, db, Default(db, pol), Options{}).Run(ctx)
+}

@@ -1,0 +1,281 @@
+package projections
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+
+	"github.com/disputes-ledger/disputes/projections/globallog"
+)
+
+// runner is the Watermill handler of one projection. It is called for one
+// message at a time (the subscriber sends the next page only after an ack),
+// so its fields need no lock except the outcome, which Report reads.
+type runner struct {
+	proj Projection
+	db   *DB
+	opts *Options
+
+	durable uint64 // the stored checkpoint
+	applied uint64 // last position folded into the projection (≥ durable)
+	until   uint64 // stop once durable reaches it; 0 follows the log forever
+	from    uint64 // checkpoint when the run began
+
+	handler     *message.Handler
+	indexed     bool
+	openParked  bool // rm_parked holds unresolved events of this projection
+	started     time.Time
+	checkpointQ string
+
+	mu       sync.Mutex
+	finished time.Time
+	failure  *Failure
+	err      error
+}
+
+func newRunner(proj Projection, db *DB, opts *Options, until uint64) *runner {
+	return &runner{proj: proj, db: db, opts: opts, until: until,
+		checkpointQ: db.Dialect.Q(`UPDATE ` + checkpointsTable + ` SET position = ?, updated_at = ? WHERE projection = ? AND position = ?`)}
+}
+
+// checkpoint is the subscriber's Config.Checkpoint: delivery starts after
+// the stored checkpoint, and the runner's own counters start there too.
+func (r *runner) checkpoint(ctx context.Context) (uint64, error) {
+	pos, err := r.db.Checkpoint(ctx, r.proj.Name())
+	if err != nil {
+		return 0, err
+	}
+	var open int
+	if err := r.db.SQL.QueryRowContext(ctx, r.db.Dialect.Q(`SELECT count(*) FROM `+parkedTable+` WHERE projection = ? AND resolved_at IS NULL`),
+		r.proj.Name()).Scan(&open); err != nil {
+		return 0, fmt.Errorf("read parked events of %s: %w", r.proj.Name(), err)
+	}
+	r.durable, r.applied, r.from, r.openParked = pos, pos, pos, open > 0
+	r.started = time.Now()
+	return pos, nil
+}
+
+// middlewares returns the handler's middlewares, outermost first: stop on
+// what cannot be retried, retry with backoff, turn panics into errors.
+func (r *runner) middlewares() []message.HandlerMiddleware {
+	retry := middleware.Retry{
+		MaxRetries:      r.opts.MaxRetries,
+		InitialInterval: r.opts.RetryInterval,
+		MaxInterval:     r.opts.MaxRetryInterval,
+		Multiplier:      2,
+		ShouldRetry:     func(p middleware.RetryParams) bool { return retryable(p.Err) },
+		Logger:          r.opts.Logger,
+	}
+	return []message.HandlerMiddleware{r.guard, retry.Middleware, middleware.Recoverer}
+}
+
+// fatalError is a failure that retrying cannot fix and that is not an event's fault.
+type fatalError struct{ err error }
+
+func (e *fatalError) Error() string { return e.err.Error() }
+func (e *fatalError) Unwrap() error { return e.err }
+
+func retryable(err error) bool {
+	var poison *PoisonError
+	var fatal *fatalError
+	var panicked middleware.RecoveredPanicError
+	return !errors.As(err, &poison) && !errors.As(err, &fatal) && !errors.As(err, &panicked) && !errors.Is(err, context.Canceled)
+}
+
+// handle applies one page and commits it with the checkpoint.
+func (r *runner) handle(msg *message.Message) error {
+	ctx := msg.Context()
+	if r.isFinished() {
+		return &fatalError{fmt.Errorf("%s: stopped", r.proj.Name())}
+	}
+	page, err := globallog.PageOf(msg)
+	if err != nil {
+		return &fatalError{err}
+	}
+	for _, ev := range page.Events {
+		pos := ev.Record.Position
+		if pos <= r.applied {
+			continue // delivered again after a retry or a restart: already applied
+		}
+		if pos != r.applied+1 {
+			return &fatalError{fmt.Errorf("%s: position %d delivered after %d: the log has a gap", r.proj.Name(), pos, r.applied)}
+		}
+		if ev.Err != nil {
+			return r.poison(ctx, ev, ev.Err, false)
+		}
+		panicked, err := r.apply(ctx, ev)
+		if err != nil {
+			var refused *ApplyError
+			if panicked || errors.As(err, &refused) {
+				return r.poison(ctx, ev, err, panicked)
+			}
+			return fmt.Errorf("%s: apply position %d: %w", r.proj.Name(), pos, err)
+		}
+		r.applied = pos
+	}
+	return r.commit(ctx, page.Tail)
+}
+
+// apply calls the projection, turning a panic into an error: a bug that
+// panics on one event must stop the projection at that event, not crash
+// the process or skip it.
+func (r *runner) apply(ctx context.Context, ev globallog.Event) (panicked bool, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			panicked, err = true, fmt.Errorf("panic: %v\n%s", v, debug.Stack())
+		}
+	}()
+	return false, r.proj.Apply(ctx, ev)
+}
+
+// poison commits what came before the event, so the checkpoint stops right
+// before it, and returns the PoisonError that parks it. After a panic the
+// projection's memory cannot be trusted, so it is dropped instead and the
+// checkpoint stays at the last commit.
+func (r *runner) poison(ctx context.Context, ev globallog.Event, cause error, panicked bool) error {
+	if panicked {
+		r.proj.Reset()
+		r.applied = r.durable
+	} else if err := r.commit(ctx, false); err != nil {
+		return err // retried; the event fails again after the commit succeeds
+	}
+	f := Failure{Position: ev.Record.Position, EventID: ev.Record.ID.String(), Stream: ev.Record.Stream,
+		Revision: ev.Record.Revision, EventType: ev.Record.Type, Reason: cause.Error()}
+	return &PoisonError{Projection: r.proj.Name(), Failure: f, Err: cause}
+}
+
+// commit writes the pending changes and the checkpoint in one transaction.
+func (r *runner) commit(ctx context.Context, tail bool) error {
+	if r.applied > r.durable {
+		tx, err := r.db.SQL.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("%s: begin: %w", r.proj.Name(), err)
+		}
+		if err := r.write(ctx, tx); err != nil {
+			return errors.Join(err, tx.Rollback())
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("%s: commit through position %d: %w", r.proj.Name(), r.applied, err)
+		}
+		r.proj.Committed()
+		r.durable = r.applied
+		r.openParked = false
+	}
+	if r.opts.Progress != nil {
+		r.opts.Progress(Progress{Projection: r.proj.Name(), Position: r.durable, Head: r.until, Since: r.from, Elapsed: time.Since(r.started)})
+	}
+	reached := r.until > 0 && r.durable >= r.until
+	if (tail || reached) && !r.indexed {
+		if err := r.ensureIndexes(ctx); err != nil {
+			return err
+		}
+	}
+	if reached {
+		r.finish(nil, nil)
+	}
+	return nil
+}
+
+func (r *runner) write(ctx context.Context, tx *sql.Tx) error {
+	if err := r.proj.Flush(ctx, tx); err != nil {
+		return fmt.Errorf("%s: write through position %d: %w", r.proj.Name(), r.applied, err)
+	}
+	res, err := tx.ExecContext(ctx, r.checkpointQ, int64(r.applied), formatTime(r.opts.Now()), r.proj.Name(), int64(r.durable))
+	if err != nil {
+		return fmt.Errorf("%s: advance checkpoint: %w", r.proj.Name(), err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return &fatalError{fmt.Errorf("%s at %d: %w", r.proj.Name(), r.durable, ErrCheckpointMoved)}
+	}
+	if r.openParked {
+		if _, err := tx.ExecContext(ctx, r.db.Dialect.Q(`UPDATE `+parkedTable+` SET resolved_at = ?, resolution = ?
+			WHERE projection = ? AND resolved_at IS NULL AND position <= ?`),
+			formatTime(r.opts.Now()), "applied", r.proj.Name(), int64(r.applied)); err != nil {
+			return fmt.Errorf("%s: resolve parked events: %w", r.proj.Name(), err)
+		}
+	}
+	return nil
+}
+
+func (r *runner) ensureIndexes(ctx context.Context) error {
+	for _, ddl := range r.proj.Schema().Indexes {
+		if _, err := r.db.SQL.ExecContext(ctx, ddl); err != nil {
+			return fmt.Errorf("%s: create index: %w", r.proj.Name(), err)
+		}
+	}
+	r.indexed = true
+	return nil
+}
+
+// guard is the outermost middleware: an error that survived the retries
+// stops the projection, after parking the event if it was the event's fault.
+// Returning the error nacks the page; the stopped subscription never sends
+// it again, so nothing after it is applied.
+func (r *runner) guard(h message.HandlerFunc) message.HandlerFunc {
+	return func(msg *message.Message) ([]*message.Message, error) {
+		out, err := h(msg)
+		if err == nil || msg.Context().Err() != nil {
+			return out, err // success, or the run is being shut down
+		}
+		var poison *PoisonError
+		var panicked middleware.RecoveredPanicError
+		switch {
+		case errors.As(err, &poison):
+			f := poison.Failure
+			if perr := r.db.park(context.WithoutCancel(msg.Context()), r.proj.Name(), f, r.opts.Now()); perr != nil {
+				r.opts.Logger.Error("Cannot park poison event", perr, watermill.LogFields{"projection": r.proj.Name(), "position": f.Position})
+			} else {
+				f.Parked = true
+			}
+			r.opts.Logger.Error("Projection stopped at an event it cannot apply", err, watermill.LogFields{"projection": r.proj.Name(), "position": f.Position})
+			r.finish(&f, err)
+		case errors.As(err, &panicked):
+			r.proj.Reset()
+			r.opts.Logger.Error("Projection stopped after a panic", err, watermill.LogFields{"projection": r.proj.Name()})
+			r.finish(&Failure{Reason: err.Error()}, err)
+		default:
+			r.opts.Logger.Error("Projection stopped", err, watermill.LogFields{"projection": r.proj.Name()})
+			r.finish(&Failure{Reason: err.Error()}, err)
+		}
+		return out, err
+	}
+}
+
+// finish records the outcome once and stops the handler: its subscription
+// ends, so no further page is delivered.
+func (r *runner) finish(f *Failure, err error) {
+	r.mu.Lock()
+	if !r.finished.IsZero() {
+		r.mu.Unlock()
+		return
+	}
+	r.finished, r.failure, r.err = time.Now(), f, err
+	r.mu.Unlock()
+	if r.handler != nil {
+		r.handler.Stop()
+	}
+}
+
+func (r *runner) isFinished() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return !r.finished.IsZero()
+}
+
+func (r *runner) report() ProjectionReport {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	end := r.finished
+	if end.IsZero() {
+		end = time.Now()
+	}
+	return ProjectionReport{Name: r.proj.Name(), From: r.from, To: r.durable, Elapsed: end.Sub(r.started), Failure: r.failure, Err: r.err}
+}

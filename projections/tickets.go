@@ -1,0 +1,312 @@
+package projections
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/disputes-ledger/disputes/domain"
+	"github.com/disputes-ledger/disputes/events"
+	"github.com/disputes-ledger/disputes/projections/globallog"
+)
+
+// TicketStatusName is the ticket-status projection's name.
+const TicketStatusName = "ticket_status"
+
+// TicketStatus is one row per ticket with its current state. The state is
+// folded by domain.Ticket.Apply, the same code the write path uses, so the
+// read model can never disagree with the aggregate; the row keeps what that
+// fold needs to carry on from the stored row after a restart.
+type TicketStatus struct {
+	db       *DB
+	cache    map[string]*ticketEntry
+	dirty    []*ticketEntry
+	maxCache int
+	upsert   string // multi-row insert prefix
+	conflict string // its ON CONFLICT clause
+	load     string
+}
+
+// ticketEntry is a ticket as the projection holds it in memory.
+type ticketEntry struct {
+	t             domain.Ticket
+	rulingOutcome events.Outcome // the ruling's, then the final terms'
+	evidence      int
+	position      uint64
+	dirty         bool
+}
+
+// DefaultTicketCache is how many ticket rows TicketStatus keeps in memory
+// between pages, so that a busy ticket is not read back for every page.
+const DefaultTicketCache = 50_000
+
+// ticketColumns are rm_ticket_status's columns in insert order.
+var ticketColumns = []string{
+	"ticket_id", "order_id", "buyer_id", "merchant_id", "kind", "reason", "currency",
+	"state", "locked", "amount_paid", "requested", "refunded", "compensation", "order_shipped",
+	"next_deadline_kind", "next_deadline_at", "open_deadlines",
+	"opened_at", "updated_at", "closed_at", "resolution", "ruling_outcome", "liability",
+	"intervened_by", "intervened_at", "appealed_by", "appeal_decision", "sla_breached", "first_response_at",
+	"messages", "vague_messages", "evidence_items", "events", "revision", "last_position",
+}
+
+// NewTicketStatus returns the ticket-status projection over db.
+func NewTicketStatus(db *DB) *TicketStatus {
+	set := make([]string, 0, len(ticketColumns)-1)
+	for _, c := range ticketColumns[1:] {
+		set = append(set, c+" = excluded."+c)
+	}
+	return &TicketStatus{
+		db: db, cache: map[string]*ticketEntry{}, maxCache: DefaultTicketCache,
+		upsert:   `INSERT INTO rm_ticket_status (` + strings.Join(ticketColumns, ", ") + `) VALUES `,
+		conflict: ` ON CONFLICT (ticket_id) DO UPDATE SET ` + strings.Join(set, ", "),
+		load:     db.Dialect.Q(`SELECT ` + strings.Join(ticketColumns, ", ") + ` FROM rm_ticket_status WHERE ticket_id = ?`),
+	}
+}
+
+// Name implements Projection.
+func (*TicketStatus) Name() string { return TicketStatusName }
+
+// Schema implements Projection.
+func (*TicketStatus) Schema() Schema {
+	return Schema{
+		Version: 1,
+		Tables: []Table{{Name: "rm_ticket_status", DDL: `CREATE TABLE IF NOT EXISTS rm_ticket_status (
+			ticket_id          TEXT   NOT NULL PRIMARY KEY,
+			order_id           TEXT   NOT NULL,
+			buyer_id           TEXT   NOT NULL,
+			merchant_id        TEXT   NOT NULL,
+			kind               TEXT   NOT NULL,
+			reason             TEXT   NOT NULL,
+			currency           TEXT   NOT NULL,
+			state              TEXT   NOT NULL,
+			locked             BIGINT NOT NULL,
+			amount_paid        BIGINT NOT NULL,
+			requested          BIGINT NOT NULL,
+			refunded           BIGINT NOT NULL,
+			compensation       BIGINT NOT NULL,
+			order_shipped      BIGINT NOT NULL,
+			next_deadline_kind TEXT,
+			next_deadline_at   TEXT,
+			open_deadlines     TEXT   NOT NULL,
+			opened_at          TEXT   NOT NULL,
+			updated_at         TEXT   NOT NULL,
+			closed_at          TEXT,
+			resolution         TEXT,
+			ruling_outcome     TEXT,
+			liability          TEXT,
+			intervened_by      TEXT,
+			intervened_at      TEXT,
+			appealed_by        TEXT,
+			appeal_decision    TEXT,
+			sla_breached       BIGINT NOT NULL,
+			first_response_at  TEXT,
+			messages           BIGINT NOT NULL,
+			vague_messages     BIGINT NOT NULL,
+			evidence_items     BIGINT NOT NULL,
+			events             BIGINT NOT NULL,
+			revision           BIGINT NOT NULL,
+			last_position      BIGINT NOT NULL
+		)`}},
+		Indexes: []string{
+			`CREATE INDEX IF NOT EXISTS rm_ticket_status_merchant ON rm_ticket_status (merchant_id, opened_at)`,
+			`CREATE INDEX IF NOT EXISTS rm_ticket_status_state ON rm_ticket_status (state, opened_at)`,
+			`CREATE INDEX IF NOT EXISTS rm_ticket_status_opened ON rm_ticket_status (opened_at)`,
+			`CREATE INDEX IF NOT EXISTS rm_ticket_status_deadline ON rm_ticket_status (next_deadline_at)`,
+		},
+	}
+}
+
+// Apply implements Projection.
+func (ts *TicketStatus) Apply(ctx context.Context, ev globallog.Event) error {
+	env := ev.Env
+	id := events.TicketOf(env.Stream)
+	if id == "" {
+		return nil // not a ticket's stream: no row to keep
+	}
+	e, err := ts.entry(ctx, id, env)
+	if err != nil {
+		return err
+	}
+	if e.t.Events > 0 && env.Revision != e.t.Revision+1 {
+		return refuse("ticket %s: revision %d follows revision %d", id, env.Revision, e.t.Revision)
+	}
+	next := e.t.Apply(env)
+	switch p := env.Payload.(type) {
+	case events.EvidenceSubmitted:
+		e.evidence += len(p.Items)
+	case events.RulingRecorded:
+		e.rulingOutcome = p.Outcome
+	case events.RulingFinalized:
+		e.rulingOutcome = p.Outcome
+	}
+	e.t, e.position = next, ev.Record.Position
+	if !e.dirty {
+		e.dirty = true
+		ts.dirty = append(ts.dirty, e)
+	}
+	return nil
+}
+
+// entry returns the ticket's entry: cached, read back, or new for the
+// ticket's opening event.
+func (ts *TicketStatus) entry(ctx context.Context, id string, env events.Envelope) (*ticketEntry, error) {
+	if e, ok := ts.cache[id]; ok {
+		if env.Type == events.TypeRefundRequested {
+			return nil, refuse("ticket %s opened twice", id)
+		}
+		return e, nil
+	}
+	if env.Type == events.TypeRefundRequested {
+		if env.Revision != 0 {
+			return nil, refuse("ticket %s opened at revision %d", id, env.Revision)
+		}
+		e := &ticketEntry{}
+		ts.cache[id] = e
+		return e, nil
+	}
+	e, err := ts.read(ctx, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, refuse("%s for ticket %s, which was never opened", env.Type, id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	ts.cache[id] = e
+	return e, nil
+}
+
+// Flush implements Projection.
+func (ts *TicketStatus) Flush(ctx context.Context, tx *sql.Tx) error {
+	return chunked(ctx, tx, ts.db.Dialect, ts.upsert, ts.conflict, len(ticketColumns), 64, len(ts.dirty),
+		func(i int, args []any) []any { return ts.dirty[i].row(args) })
+}
+
+// Committed implements Projection.
+func (ts *TicketStatus) Committed() {
+	for _, e := range ts.dirty {
+		e.dirty = false
+	}
+	ts.dirty = ts.dirty[:0]
+	if len(ts.cache) > ts.maxCache {
+		ts.cache = make(map[string]*ticketEntry, ts.maxCache)
+	}
+}
+
+// Reset implements Projection.
+func (ts *TicketStatus) Reset() {
+	ts.cache = map[string]*ticketEntry{}
+	ts.dirty = nil
+}
+
+// row appends the entry's column values in ticketColumns order.
+func (e *ticketEntry) row(args []any) []any {
+	t := &e.t
+	var nextKind, nextAt any
+	if k, at, ok := t.NextDeadline(); ok {
+		nextKind, nextAt = string(k), formatTime(at)
+	}
+	var appealedBy, decision any
+	if t.Ruling != nil && t.Ruling.Appeal != nil {
+		appealedBy, decision = string(t.Ruling.Appeal.Party), nullString(string(t.Ruling.Appeal.Decision))
+	}
+	return append(args,
+		t.ID, t.OrderID, t.BuyerID, t.MerchantID, string(t.Kind), string(t.Reason), t.Currency,
+		string(t.Status), boolInt(t.Locked), t.AmountPaid, t.Requested, t.Refunded, t.Compensation, boolInt(t.OrderShipped),
+		nextKind, nextAt, encodeDeadlines(t.OpenDeadlines()),
+		formatTime(t.OpenedAt), formatTime(t.UpdatedAt), nullTime(t.ClosedAt), nullString(string(t.Resolution)),
+		nullString(string(e.rulingOutcome)), nullString(string(t.Liability)),
+		nullString(string(t.InterventionBy)), nullTime(t.InterventionAt), appealedBy, decision,
+		boolInt(t.SLABreached), nullTime(t.FirstResponseAt),
+		int64(t.Messages), int64(t.VagueMessages), int64(e.evidence), int64(t.Events), int64(t.Revision), int64(e.position),
+	)
+}
+
+// read restores a ticket from its row: every field domain.Ticket.Apply
+// needs to fold the ticket's next events into the columns above.
+func (ts *TicketStatus) read(ctx context.Context, id string) (*ticketEntry, error) {
+	var (
+		e                                                    ticketEntry
+		t                                                    = &e.t
+		kind, reason, state                                  string
+		locked, shipped, breached                            int64
+		nextKind, nextAt, closed, resolution, rulingOutcome  sql.NullString
+		liability, interventionBy, interventionAt            sql.NullString
+		appealedBy, decision, firstResponse                  sql.NullString
+		deadlines, opened, updated                           string
+		messages, vague, evidence, count, revision, position int64
+	)
+	err := ts.db.SQL.QueryRowContext(ctx, ts.load, id).Scan(
+		&t.ID, &t.OrderID, &t.BuyerID, &t.MerchantID, &kind, &reason, &t.Currency,
+		&state, &locked, &t.AmountPaid, &t.Requested, &t.Refunded, &t.Compensation, &shipped,
+		&nextKind, &nextAt, &deadlines,
+		&opened, &updated, &closed, &resolution, &rulingOutcome, &liability,
+		&interventionBy, &interventionAt, &appealedBy, &decision, &breached, &firstResponse,
+		&messages, &vague, &evidence, &count, &revision, &position)
+	if err != nil {
+		return nil, fmt.Errorf("read ticket %s: %w", id, err)
+	}
+	t.Kind, t.Reason, t.Status = events.TicketKind(kind), events.Reason(reason), domain.Status(state)
+	t.Locked, t.OrderShipped, t.SLABreached = locked != 0, shipped != 0, breached != 0
+	t.Resolution, t.Liability = domain.Resolution(resolution.String), events.Liability(liability.String)
+	t.InterventionBy = events.Role(interventionBy.String)
+	t.Messages, t.VagueMessages, t.Events, t.Revision = int(messages), int(vague), int(count), uint64(revision)
+	e.evidence, e.position, e.rulingOutcome = int(evidence), uint64(position), events.Outcome(rulingOutcome.String)
+	if rulingOutcome.Valid {
+		t.Ruling = &domain.Ruling{Terms: events.Terms{Outcome: e.rulingOutcome}}
+		if appealedBy.Valid {
+			t.Ruling.Appeal = &domain.Appeal{Party: events.Role(appealedBy.String), Decision: events.AppealDecision(decision.String)}
+		}
+	}
+	if t.Deadlines, err = decodeDeadlines(deadlines); err != nil {
+		return nil, fmt.Errorf("read ticket %s: %w", id, err)
+	}
+	for _, f := range []struct {
+		dst *time.Time
+		src string
+	}{{&t.OpenedAt, opened}, {&t.UpdatedAt, updated}} {
+		if *f.dst, err = parseTime(f.src); err != nil {
+			return nil, fmt.Errorf("read ticket %s: %w", id, err)
+		}
+	}
+	for _, f := range []struct {
+		dst **time.Time
+		src sql.NullString
+	}{{&t.ClosedAt, closed}, {&t.InterventionAt, interventionAt}, {&t.FirstResponseAt, firstResponse}} {
+		if *f.dst, err = parseNullTime(f.src); err != nil {
+			return nil, fmt.Errorf("read ticket %s: %w", id, err)
+		}
+	}
+	return &e, nil
+}
+
+// encodeDeadlines writes open deadlines as "kind@time;kind@time", soonest first.
+func encodeDeadlines(ds []events.ScheduledDeadline) string {
+	parts := make([]string, len(ds))
+	for i, d := range ds {
+		parts[i] = string(d.Kind) + "@" + formatTime(d.DueAt)
+	}
+	return strings.Join(parts, ";")
+}
+
+func decodeDeadlines(s string) (map[events.DeadlineKind]time.Time, error) {
+	out := map[events.DeadlineKind]time.Time{}
+	if s == "" {
+		return out, nil
+	}
+	for _, part := range strings.Split(s, ";") {
+		kind, at, ok := strings.Cut(part, "@")
+		if !ok {
+			return nil, fmt.Errorf("open deadline %q is not kind@time", part)
+		}
+		due, err := parseTime(at)
+		if err != nil {
+			return nil, err
+		}
+		out[events.DeadlineKind(kind)] = due
+	}
+	return out, nil
+}

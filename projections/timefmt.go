@@ -1,0 +1,61 @@
+package projections
+
+import (
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// TimeLayout is how every time in the read models is stored: UTC text,
+// fixed width, to the microsecond (PostgreSQL's precision). Fixed width makes
+// text order time order, so range filters are plain comparisons, and the
+// sqlite3 shell's date functions read it as it is.
+const TimeLayout = "2006-01-02T15:04:05.000000Z"
+
+// formatTime returns t in TimeLayout.
+func formatTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
+
+// nullTime returns t in TimeLayout, or NULL for nil.
+func nullTime(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return formatTime(*t)
+}
+
+// nullString returns s, or NULL for "".
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// parseTime reads a time written by formatTime.
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse(TimeLayout, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("stored time %q: %w", s, err)
+	}
+	return t, nil
+}
+
+// parseNullTime reads a nullable time column.
+func parseNullTime(s sql.NullString) (*time.Time, error) {
+	if !s.Valid {
+		return nil, nil
+	}
+	t, err := parseTime(s.String)
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// boolInt stores a bool as 0 or 1: the one boolean spelling both backends' integer columns take.
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
