@@ -4,13 +4,11 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/disputes-ledger/disputes/commands"
-	"github.com/disputes-ledger/disputes/domain"
 )
 
 // execOutcome is one line of `disputes exec` output.
@@ -119,36 +117,9 @@ func execOne(ctx context.Context, h *commands.Handler, line int, raw []byte) exe
 	return o
 }
 
-// errorKind names the class of a failure, as the HTTP API maps it to statuses.
-func errorKind(err error) string {
-	switch {
-	case errors.Is(err, commands.ErrValidation), errors.Is(err, domain.ErrInvalidCommand):
-		return "validation"
-	case errors.Is(err, domain.ErrRoleNotAllowed), errors.Is(err, domain.ErrNotYourTicket):
-		return "forbidden"
-	case errors.Is(err, domain.ErrTicketNotFound):
-		return "not_found"
-	case errors.Is(err, commands.ErrRevisionMismatch), errors.Is(err, commands.ErrTooManyConflicts):
-		return "conflict"
-	default:
-		var notDue *domain.DeadlineNotDueError
-		if errors.As(err, &notDue) || isDomainRefusal(err) {
-			return "refused"
-		}
-		return "internal"
-	}
-}
-
-func isDomainRefusal(err error) bool {
-	for _, s := range []error{domain.ErrTicketExists, domain.ErrTicketClosed, domain.ErrTicketLocked, domain.ErrWrongState,
-		domain.ErrAmountExceedsPaid, domain.ErrWindowClosed, domain.ErrEscalationNotAllowed, domain.ErrEvidenceNotFound,
-		domain.ErrSameArbitrator, domain.ErrAlreadyAppealed, domain.ErrRulingTerms, domain.ErrDeadlineNotOpen} {
-		if errors.Is(err, s) {
-			return true
-		}
-	}
-	return false
-}
+// errorKind names the class of a failure, as the HTTP API maps it to
+// statuses: commands.Classify is the one table of them.
+func errorKind(err error) string { return string(commands.Classify(err).Kind) }
 
 func trimSpace(b []byte) []byte {
 	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\r') {

@@ -1,0 +1,92 @@
+package commands
+
+import (
+	"errors"
+
+	"github.com/disputes-ledger/disputes/domain"
+)
+
+// ErrorKind is the class of a failed command: what a client must do about
+// it. The CLI prints it and the HTTP API maps it to a status code.
+type ErrorKind string
+
+// The error kinds.
+const (
+	// KindValidation: the request is malformed; fix it, do not retry as is.
+	KindValidation ErrorKind = "validation"
+	// KindForbidden: the actor may not do this (role or ownership).
+	KindForbidden ErrorKind = "forbidden"
+	// KindNotFound: the ticket does not exist.
+	KindNotFound ErrorKind = "not_found"
+	// KindConflict: the ticket changed under the client (If-Match) or too
+	// many writers raced; re-read and retry.
+	KindConflict ErrorKind = "conflict"
+	// KindRefused: the rules refuse the command in the ticket's current state.
+	KindRefused ErrorKind = "refused"
+	// KindInternal: anything else, including a cancelled context; the
+	// ledger's fault, not the client's.
+	KindInternal ErrorKind = "internal"
+)
+
+// Classification is an error's kind and a stable code naming the exact
+// reason, e.g. {KindRefused, "ticket_locked"}. Codes never change meaning:
+// clients may switch on them.
+type Classification struct {
+	Kind ErrorKind
+	Code string
+}
+
+// classes is the one table from the write path's sentinels to kinds and
+// codes. Order matters only where one error could match two entries.
+var classes = []struct {
+	err  error
+	kind ErrorKind
+	code string
+}{
+	{ErrValidation, KindValidation, "validation"},
+	{domain.ErrInvalidCommand, KindValidation, "invalid_command"},
+	{domain.ErrRoleNotAllowed, KindForbidden, "role_not_allowed"},
+	{domain.ErrNotYourTicket, KindForbidden, "not_your_ticket"},
+	{domain.ErrTicketNotFound, KindNotFound, "ticket_not_found"},
+	{ErrRevisionMismatch, KindConflict, "revision_mismatch"},
+	{ErrTooManyConflicts, KindConflict, "too_many_conflicts"},
+	{domain.ErrTicketExists, KindRefused, "ticket_exists"},
+	{domain.ErrTicketClosed, KindRefused, "ticket_closed"},
+	{domain.ErrTicketLocked, KindRefused, "ticket_locked"},
+	{domain.ErrWrongState, KindRefused, "wrong_state"},
+	{domain.ErrAmountExceedsPaid, KindRefused, "amount_exceeds_paid"},
+	{domain.ErrWindowClosed, KindRefused, "window_closed"},
+	{domain.ErrEscalationNotAllowed, KindRefused, "escalation_not_allowed"},
+	{domain.ErrEvidenceNotFound, KindRefused, "evidence_not_found"},
+	{domain.ErrSameArbitrator, KindRefused, "same_arbitrator"},
+	{domain.ErrAlreadyAppealed, KindRefused, "already_appealed"},
+	{domain.ErrRulingTerms, KindRefused, "ruling_terms"},
+	{domain.ErrDeadlineNotOpen, KindRefused, "deadline_not_open"},
+}
+
+// Classify returns the kind and code of an error returned by Handle,
+// ParseRequest or Validate. Errors it does not know are KindInternal.
+func Classify(err error) Classification {
+	if err == nil {
+		return Classification{}
+	}
+	for _, c := range classes {
+		if errors.Is(err, c.err) {
+			return Classification{Kind: c.kind, Code: c.code}
+		}
+	}
+	var notDue *domain.DeadlineNotDueError
+	if errors.As(err, &notDue) {
+		return Classification{Kind: KindRefused, Code: "deadline_not_due"}
+	}
+	return Classification{Kind: KindInternal, Code: "internal"}
+}
+
+// Codes lists every code Classify can return, for documentation and tests.
+func Codes() []string {
+	out := make([]string, 0, len(classes)+2)
+	for _, c := range classes {
+		out = append(out, c.code)
+	}
+	return append(out, "deadline_not_due", "internal")
+}
