@@ -227,7 +227,7 @@ func (v *Verifier) checkProof(from, to *sealEntry) {
 	}
 	if err := merkle.VerifyConsistency(from.Size, to.Size, from.Root, to.Root, c.proof); err != nil {
 		v.Fail(Finding{Check: CheckSealConsistency, Seal: to.Size, Line: c.line, Message: fmt.Sprintf(
-			"the seal of size %d does not extend the seal of size %d: %v", to.Size, from.Size, err)})
+			"the proof given does not show the seal of size %d extends the seal of size %d (the seals fork, or the log the proof was computed from is not the log that was sealed): %v", to.Size, from.Size, err)})
 	}
 }
 

@@ -1,0 +1,106 @@
+package bundle
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/disputes-ledger/disputes/audit"
+	"github.com/disputes-ledger/disputes/merkle"
+	"github.com/disputes-ledger/disputes/policy"
+	"github.com/disputes-ledger/disputes/seal"
+)
+
+// Writer writes bundle lines. Call Flush at the end.
+type Writer struct {
+	w   *bufio.Writer
+	buf []byte
+}
+
+// NewWriter returns a writer to w.
+func NewWriter(w io.Writer) *Writer { return &Writer{w: bufio.NewWriterSize(w, 1<<20)} }
+
+func (w *Writer) json(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("write bundle line: %w", err)
+	}
+	b = append(b, '\n')
+	if _, err := w.w.Write(b); err != nil {
+		return fmt.Errorf("write bundle line: %w", err)
+	}
+	return nil
+}
+
+// Header writes the header line.
+func (w *Writer) Header(h Header) error {
+	h.Kind, h.Format = KindHeader, Format
+	return w.json(h)
+}
+
+// PublicKey writes the public key line.
+func (w *Writer) PublicKey(pub ed25519.PublicKey) error {
+	return w.json(PublicKey{Kind: KindPublicKey, KeyID: seal.KeyID(pub), Ed25519: pub})
+}
+
+// Policy writes a policy line.
+func (w *Writer) Policy(p policy.Policy) error {
+	raw, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("write policy %s: %w", p.Version, err)
+	}
+	return w.json(Policy{Kind: KindPolicy, Version: p.Version, Policy: raw})
+}
+
+// Seal writes a seal line.
+func (w *Writer) Seal(s seal.Seal) error { return w.json(Seal{Kind: KindSeal, Seal: s}) }
+
+// Consistency writes a consistency proof line.
+func (w *Writer) Consistency(from, to uint64, hashes []merkle.Hash) error {
+	return w.json(Consistency{Kind: KindConsistency, From: from, To: to, Hashes: hashes})
+}
+
+// eventPrefix opens every event line; Verify's fast path reads it back.
+const eventPrefix = `{"kind":"event","position":`
+
+// Event writes an event line with its stored bytes, untouched, as the data
+// member (last, so a reader can take it whole without parsing it).
+func (w *Writer) Event(pos uint64, data []byte, proof *audit.InclusionProof) error {
+	b := append(w.buf[:0], eventPrefix...)
+	b = strconv.AppendUint(b, pos, 10)
+	if proof != nil {
+		p, err := json.Marshal(proof)
+		if err != nil {
+			return fmt.Errorf("write event %d: %w", pos, err)
+		}
+		b = append(b, `,"proof":`...)
+		b = append(b, p...)
+	}
+	if json.Valid(data) && !bytes.ContainsAny(data, "\r\n") {
+		b = append(b, `,"data":`...)
+		b = append(b, data...)
+	} else {
+		b = append(b, `,"raw":"`...)
+		b = base64.StdEncoding.AppendEncode(b, data)
+		b = append(b, '"')
+	}
+	b = append(b, '}', '\n')
+	w.buf = b
+	if _, err := w.w.Write(b); err != nil {
+		return fmt.Errorf("write event %d: %w", pos, err)
+	}
+	return nil
+}
+
+// Flush writes any buffered lines.
+func (w *Writer) Flush() error {
+	if err := w.w.Flush(); err != nil {
+		return fmt.Errorf("flush bundle: %w", err)
+	}
+	return nil
+}
