@@ -27,8 +27,8 @@ const generatedMerchants = 60
 // a few are appealed, withdrawn, left to expire or abandoned; and some
 // merchants answer with vague promises. Every ticket plays to its close.
 //
-// The timings use pol's deadlines, so the scenarios play without a refusal
-// under pol (and, deadlines aside, under any policy).
+// The timings follow pol's deadlines (every expiry is a step at its due
+// time), so the scenarios play without a refusal under pol.
 func Generate(seed int64, n int, start time.Time, pol policy.Policy) []Scenario {
 	scs, _ := generate(seed, n, start, pol)
 	return scs
