@@ -86,14 +86,17 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
+// mmapSize is the most of the file each connection maps: 256 MiB.
+const mmapSize = 256 << 20
+
 // DefaultBusyTimeout is the busy timeout DSN uses.
 const DefaultBusyTimeout = 5 * time.Second
 
 // DSN returns the data source name for sql.Open("sqlite", …) that other
 // components (projections) use to open their own connections to the store's
 // file. It sets the pragmas the store relies on: WAL journal, synchronous
-// FULL, a busy timeout of DefaultBusyTimeout, foreign keys on, and BEGIN
-// IMMEDIATE for transactions, so that a transaction that will write takes the
+// FULL, a busy timeout of DefaultBusyTimeout, foreign keys on, memory-mapped
+// reads, and BEGIN IMMEDIATE for transactions, so that a transaction that will write takes the
 // write lock up front and waits for it rather than failing half-way.
 func DSN(path string) string {
 	return dsn(path, DefaultBusyTimeout, false)
@@ -105,6 +108,10 @@ func dsn(path string, busy time.Duration, readOnly bool) string {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
 	q.Add("_pragma", "foreign_keys(1)")
+	// Reading pages through a memory map instead of a read() per page
+	// speeds up log scans by a quarter (BenchmarkReadAll). The map covers
+	// the main file only; WAL frames are still read with pread.
+	q.Add("_pragma", fmt.Sprintf("mmap_size(%d)", mmapSize))
 	if readOnly {
 		// query_only makes a read connection unable to write by accident.
 		// The journal mode is a property of the file, already set to WAL by

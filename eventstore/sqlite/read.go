@@ -110,14 +110,16 @@ func scanStream(ctx context.Context, stmt *sql.Stmt, stream string, from uint64,
 	}
 	evs := make([]eventstore.RecordedEvent, 0, initialCap(limit))
 	var (
-		rawID    sql.RawBytes
-		pos, rev int64
+		rawID, data sql.RawBytes
+		pos, rev    int64
+		buf         slab
 	)
 	for rows.Next() {
 		e := eventstore.RecordedEvent{Stream: stream}
-		if err := rows.Scan(&pos, &rawID, &rev, &e.Type, &e.Data); err != nil {
+		if err := rows.Scan(&pos, &rawID, &rev, &e.Type, &data); err != nil {
 			return nil, errors.Join(err, rows.Close())
 		}
+		e.Data = buf.copy(data)
 		if e.ID, err = uuid.FromBytes(rawID); err != nil {
 			return nil, errors.Join(fmt.Errorf("position %d: %w", pos, err), rows.Close())
 		}
@@ -151,16 +153,18 @@ func (s *Store) readAll(ctx context.Context, after uint64, limit int) ([]eventst
 	// Streams and types repeat across a batch: share their strings.
 	var names interner
 	var (
-		pos, rev           int64
-		rawID, stream, typ sql.RawBytes
-		e                  eventstore.RecordedEvent
-		expectedNext       = clampInt64(after) + 1
+		pos, rev                 int64
+		rawID, stream, typ, data sql.RawBytes
+		e                        eventstore.RecordedEvent
+		buf                      slab
+		expectedNext             = clampInt64(after) + 1
 	)
 	for rows.Next() {
 		e = eventstore.RecordedEvent{}
-		if err := rows.Scan(&pos, &rawID, &stream, &rev, &typ, &e.Data); err != nil {
+		if err := rows.Scan(&pos, &rawID, &stream, &rev, &typ, &data); err != nil {
 			return nil, errors.Join(err, rows.Close())
 		}
+		e.Data = buf.copy(data)
 		if pos != expectedNext {
 			// Cannot happen while only this package writes the table; a gap
 			// would silently lose an event for every projection.
@@ -190,6 +194,32 @@ func (s *Store) readable(ctx context.Context) error {
 		return ErrClosed
 	}
 	return nil
+}
+
+// slab copies event data into shared chunks: a few allocations per read
+// instead of one per event. Chunks start small, for short stream reads, and
+// double up to 64 KiB, for log scans. Each copy's capacity ends where it
+// does, so an append to one event's Data reallocates rather than
+// overwriting the next. An event kept alive keeps its chunk alive.
+type slab struct {
+	buf  []byte
+	next int // size of the next chunk
+}
+
+const (
+	slabFirst = 4 << 10
+	slabMax   = 64 << 10
+)
+
+func (s *slab) copy(b []byte) []byte {
+	if len(b) > cap(s.buf)-len(s.buf) {
+		size := max(s.next, slabFirst)
+		s.next = min(2*size, slabMax)
+		s.buf = make([]byte, 0, max(size, len(b)))
+	}
+	start := len(s.buf)
+	s.buf = append(s.buf, b...)
+	return s.buf[start:len(s.buf):len(s.buf)]
 }
 
 // interner shares the string for repeated byte values within one read.
