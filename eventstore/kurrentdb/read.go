@@ -1,0 +1,161 @@
+package kurrentdb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+
+	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
+	"github.com/disputes-ledger/disputes/eventstore"
+)
+
+// ReadStream implements eventstore.Store.
+func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, limit int) ([]eventstore.RecordedEvent, error) {
+	evs, err := s.readStream(ctx, stream, esdb.Forwards, esdb.Revision(from), limit)
+	if err != nil {
+		return evs, fmt.Errorf("read %s from %d: %w", stream, from, err)
+	}
+	return evs, nil
+}
+
+// ReadStreamBackward implements eventstore.Store.
+func (s *Store) ReadStreamBackward(ctx context.Context, stream string, from uint64, limit int) ([]eventstore.RecordedEvent, error) {
+	var start esdb.StreamPosition = esdb.Revision(from)
+	if from == math.MaxUint64 {
+		start = esdb.End{}
+	}
+	evs, err := s.readStream(ctx, stream, esdb.Backwards, start, limit)
+	if err != nil {
+		return evs, fmt.Errorf("read %s backwards from %d: %w", stream, from, err)
+	}
+	return evs, nil
+}
+
+// readStream reads a stream and gives each event its global position from
+// the index, waiting for the index if the events are newer than it.
+func (s *Store) readStream(ctx context.Context, stream string, dir esdb.Direction, from esdb.StreamPosition, limit int) ([]eventstore.RecordedEvent, error) {
+	out := []eventstore.RecordedEvent{}
+	if err := ctx.Err(); err != nil {
+		return out, err
+	}
+	if s.isClosed() {
+		return out, ErrClosed
+	}
+	count := uint64(math.MaxInt64) // the server's "all"
+	if limit > 0 {
+		count = uint64(limit)
+	}
+	if r, ok := from.(esdb.StreamRevision); ok && dir == esdb.Forwards && r.Value > math.MaxInt64 {
+		return out, nil // past any stream's end; the server takes such values as "end"
+	}
+	rs, err := s.client.ReadStream(ctx, s.streamName(stream), esdb.ReadStreamOptions{Direction: dir, From: from}, count)
+	if err != nil {
+		return out, s.opErr(ctx, err)
+	}
+	defer rs.Close()
+	for {
+		re, err := rs.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if esdbCode(err) == esdb.ErrorCodeResourceNotFound {
+			return []eventstore.RecordedEvent{}, eventstore.ErrStreamNotFound
+		}
+		if err != nil {
+			return out, s.opErr(ctx, err)
+		}
+		e := re.OriginalEvent()
+		le, ok := s.decode(e)
+		if !ok {
+			return out, fmt.Errorf("event %s at revision %d was not written by this store", e.EventID, e.EventNumber)
+		}
+		out = append(out, le)
+	}
+	for i := range out {
+		pos, err := s.waitFor(ctx, out[i].ID, out[i].Stream, out[i].Revision)
+		if err != nil {
+			return nil, s.opErr(ctx, err)
+		}
+		out[i].Position = pos
+	}
+	return out, nil
+}
+
+// ReadAll implements eventstore.Store. It reads $all from the $all position
+// of global position after, and numbers the store's events from there; it
+// returns at most the events the index has reached, so it never skips one.
+func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]eventstore.RecordedEvent, error) {
+	out := []eventstore.RecordedEvent{}
+	if err := ctx.Err(); err != nil {
+		return out, fmt.Errorf("read all after %d: %w", after, err)
+	}
+	if s.isClosed() {
+		return out, fmt.Errorf("read all after %d: %w", after, ErrClosed)
+	}
+	end := s.idx.len()
+	if after >= end {
+		return out, nil
+	}
+	if limit > 0 && uint64(limit) < end-after {
+		end = after + uint64(limit)
+	}
+	cp, err := s.Checkpoint(after)
+	if err != nil {
+		return out, fmt.Errorf("read all after %d: %w", after, err)
+	}
+	out, err = s.readAllFrom(ctx, cp, end)
+	if err != nil {
+		return out, fmt.Errorf("read all after %d: %w", after, s.opErr(ctx, err))
+	}
+	return out, nil
+}
+
+// readAllFrom reads the store's events after cp up to global position end.
+func (s *Store) readAllFrom(ctx context.Context, cp Checkpoint, end uint64) ([]eventstore.RecordedEvent, error) {
+	out := make([]eventstore.RecordedEvent, 0, end-cp.Position)
+	from, pos, last := cp.allPosition(), cp.Position, cp.pos()
+	started := cp.Position > 0 // from then on, skip what is not after last
+	for pos < end {
+		batch := min(end-pos+1, uint64(s.cfg.ReadBatch)) // +1: the read may repeat its first event
+		rs, err := s.client.ReadAll(ctx, esdb.ReadAllOptions{From: from}, batch)
+		if err != nil {
+			return out, err
+		}
+		sent := uint64(0)
+		for pos < end {
+			re, err := rs.Recv()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				rs.Close()
+				return out, err
+			}
+			sent++
+			e := re.OriginalEvent()
+			if started && !after(e.Position, last) {
+				continue // a read from a position may include the event at it
+			}
+			last, started = e.Position, true
+			le, ok := s.decode(e)
+			if !ok {
+				continue
+			}
+			pos++
+			if known, _ := s.idx.at(pos); known.id != le.ID {
+				rs.Close()
+				return out, fmt.Errorf("$all has event %s at position %d, the index has %s", le.ID, pos, known.id)
+			}
+			le.Position = pos
+			out = append(out, le)
+		}
+		rs.Close()
+		if pos < end && sent < batch {
+			return out, fmt.Errorf("$all ended at position %d, the index goes to %d", pos, end)
+		}
+		from = last
+	}
+	return out, nil
+}
