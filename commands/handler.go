@@ -79,6 +79,12 @@ var ErrRevisionMismatch = errors.New("ticket revision does not match the expecte
 var ErrTooManyConflicts = errors.New("too many concurrent writers on one ticket")
 
 // Handle validates and executes one command.
+//
+// Before deciding, it fires every deadline of the ticket that is already due
+// (each as its own system command with the deterministic expiry id, exactly
+// as the scheduler would): a command that arrives after a deadline passed is
+// decided against what the deadline caused, never against a stale state in
+// which the lapsed right still seemed open.
 func (h *Handler) Handle(ctx context.Context, req Request, cmd domain.Command) (Result, error) {
 	if err := Validate(req, cmd, h.limits); err != nil {
 		return Result{}, err
@@ -94,6 +100,10 @@ func (h *Handler) Handle(ctx context.Context, req Request, cmd domain.Command) (
 		open.TicketID = req.TicketID
 		cmd = open
 	}
+	return h.handleAt(ctx, req, cmd, now.UTC())
+}
+
+func (h *Handler) handleAt(ctx context.Context, req Request, cmd domain.Command, now time.Time) (Result, error) {
 	stream := events.StreamFor(req.TicketID)
 	for attempt := 0; ; attempt++ {
 		ticket, history, err := h.load(ctx, req.TicketID)
@@ -102,6 +112,12 @@ func (h *Handler) Handle(ctx context.Context, req Request, cmd domain.Command) (
 		}
 		if prior := recordedBy(history, req.CommandID); len(prior) > 0 {
 			return Result{TicketID: req.TicketID, Events: prior, Revision: ticket.Revision, Duplicate: true, Ticket: ticket}, nil
+		}
+		if fired, err := h.fireOverdue(ctx, ticket, cmd, now); err != nil {
+			return Result{}, err
+		} else if fired {
+			attempt-- // not a conflict: the state moved on because time did
+			continue
 		}
 		if req.ExpectedRevision != nil && (!ticket.Exists() || ticket.Revision != *req.ExpectedRevision) {
 			return Result{}, fmt.Errorf("ticket %s at revision %d (exists=%t), expected %d: %w",
@@ -136,6 +152,28 @@ func (h *Handler) Handle(ctx context.Context, req Request, cmd domain.Command) (
 			return Result{}, err
 		}
 	}
+}
+
+// fireOverdue records the expiry of the ticket's earliest deadline if it is
+// due at now, and reports whether it did. The deadline a system command is
+// itself firing is left to that command.
+func (h *Handler) fireOverdue(ctx context.Context, t domain.Ticket, cmd domain.Command, now time.Time) (bool, error) {
+	kind, due, ok := t.NextDeadline()
+	if !ok || due.After(now) || t.Closed() {
+		return false, nil
+	}
+	if exp, isExpiry := cmd.(domain.ExpireDeadline); isExpiry && exp.Deadline == kind {
+		return false, nil
+	}
+	req := Request{CommandID: ExpiryCommandID(t.ID, kind, due), CorrelationID: t.ID, TicketID: t.ID,
+		Actor: events.SystemActor(), Command: domain.ExpireDeadline{}.CommandName()}
+	res, err := h.handleAt(ctx, req, domain.ExpireDeadline{Deadline: kind}, now)
+	if err != nil {
+		return false, fmt.Errorf("fire overdue %s on ticket %s: %w", kind, t.ID, err)
+	}
+	// A duplicate means this very expiry is already on record; looping on it
+	// would never end, so the command is decided as things stand.
+	return !res.Duplicate, nil
 }
 
 // backoff waits a little, with jitter, so that writers racing on one ticket

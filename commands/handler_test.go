@@ -203,3 +203,42 @@ func TestEveryCommandNameDecodes(t *testing.T) {
 		assert.Equal(t, name, cmd.CommandName())
 	}
 }
+
+// TestOverdueDeadlinesFireFirst: a merchant answering after its 72 hours is
+// too late — the auto-approval the scheduler would have fired is recorded
+// first, and the late rejection is decided against it.
+func TestOverdueDeadlinesFireFirst(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ledger.db"), sqlite.Config{})
+	require.NoError(t, err)
+	defer store.Close()
+	h := commands.NewHandler(store, commands.WithClientTime())
+	at := func(req commands.Request, d time.Duration) commands.Request {
+		ts := now.Add(d)
+		req.At = &ts
+		return req
+	}
+	req, cmd := parse(t, openLine)
+	_, err = h.Handle(ctx, at(req, 0), cmd)
+	require.NoError(t, err)
+
+	late, lateCmd := parse(t, `{"command_id":"c-late","ticket_id":"T-1","actor":{"role":"merchant","id":"m-1"},"command":"reject","data":{"reason":"too late"}}`)
+	_, err = h.Handle(ctx, at(late, 72*time.Hour+5*time.Minute), lateCmd)
+	require.ErrorIs(t, err, domain.ErrTicketClosed, "the silent merchant's request was auto-approved and refunded first")
+
+	ticket, history, err := commands.LoadTicket(ctx, store, "T-1")
+	require.NoError(t, err)
+	assert.Equal(t, domain.ResolutionRefunded, ticket.Resolution)
+	require.Len(t, history, 4)
+	fired := history[1].Payload.(events.DeadlineExpired)
+	assert.Equal(t, events.DeadlineMerchantResponse, fired.Deadline)
+	assert.True(t, fired.MerchantPenalised)
+	assert.Equal(t, commands.ExpiryCommandID("T-1", fired.Deadline, fired.DueAt), history[1].CommandID)
+
+	// The scheduler firing the same expiry afterwards records nothing more.
+	sched := commands.Request{CommandID: history[1].CommandID, TicketID: "T-1", Actor: events.SystemActor(), Command: "expire_deadline"}
+	res, err := h.Handle(ctx, at(sched, 73*time.Hour), domain.ExpireDeadline{Deadline: events.DeadlineMerchantResponse})
+	require.NoError(t, err)
+	assert.True(t, res.Duplicate)
+}

@@ -144,6 +144,10 @@ func (t Ticket) Apply(env events.Envelope) Ticket {
 	case events.AppealDecided:
 		if t.Ruling != nil && t.Ruling.Appeal != nil {
 			t.Ruling.Appeal.Decision, t.Ruling.Appeal.DecidedBy = e.Decision, env.Actor.ID
+			if e.Terms != nil {
+				terms := *e.Terms
+				t.Ruling.Appeal.Terms = &terms
+			}
 		}
 	case events.RulingFinalized:
 		t.Refunded += e.Refund

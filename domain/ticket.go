@@ -90,6 +90,8 @@ type Appeal struct {
 	FiledAt   time.Time
 	Decision  events.AppealDecision // "" while pending
 	DecidedBy string
+	// Terms replace the ruling's terms when the appeal overturned it.
+	Terms *events.Terms
 }
 
 // Ticket is the aggregate's state, folded from its events. Treat it as a

@@ -113,6 +113,9 @@ func Parse(data []byte) (Policy, error) {
 	if err := dec.Decode(&p); err != nil {
 		return Policy{}, fmt.Errorf("parse policy: %w: %v", ErrInvalidPolicy, err)
 	}
+	if dec.More() {
+		return Policy{}, fmt.Errorf("parse policy: %w: trailing data after the JSON object", ErrInvalidPolicy)
+	}
 	if p.VagueWords == nil {
 		p.VagueWords = Default().VagueWords
 	}

@@ -120,6 +120,7 @@ func TestParseRefuses(t *testing.T) {
 		{"bad holiday", `{"calendar": {"holidays": ["2026-13-01"]}}`},
 		{"not JSON", `version: x`},
 		{"wrong type", `{"no_reason_days": "seven"}`},
+		{"trailing data", `{"version": "a"} garbage`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
