@@ -5,17 +5,22 @@
 // # Write path
 //
 //  1. Append validates its arguments, copies the event bytes and queues a
-//     request for the writer goroutine.
-//  2. The writer takes every request queued so far (up to Config.MaxBatch),
-//     opens one BEGIN IMMEDIATE transaction, and checks and inserts each
-//     request in turn. Because the checks run inside the transaction they see
-//     the batch's own earlier inserts, so two appends to the same stream in
-//     one batch are ordered like two separate transactions would be.
-//  3. A request that fails its check (wrong expected revision, duplicate ID)
-//     is answered with its error and leaves the transaction untouched; the
-//     others in the batch go on.
-//  4. One COMMIT (one fsync of the WAL, synchronous=FULL) makes the whole
-//     batch durable; only then is each caller answered and are subscribers
+//     request for the writer goroutine (writer.go).
+//  2. The writer takes every request queued so far, up to Config.MaxBatch.
+//     If that is fewer than the previous batch held, it lingers up to
+//     Config.MaxBatchWait for the callers it just answered to come back, so
+//     concurrent writers share one commit instead of alternating between two.
+//  3. In one BEGIN IMMEDIATE transaction it inserts each request in turn
+//     (batch.go). The first event's INSERT carries the expected-revision
+//     check in its WHERE clause; because it runs inside the transaction it
+//     sees the batch's earlier inserts, so two appends to one stream in one
+//     batch are ordered as two transactions would be.
+//  4. A request that fails (wrong expected revision, ID used elsewhere) is
+//     undone alone, through a savepoint when it holds several events, and
+//     is answered with its error; the rest of the batch goes on. A request
+//     that inserts nothing is checked for being an idempotent retry.
+//  5. One COMMIT, with one fsync of the WAL (synchronous=FULL), makes the
+//     batch durable. Only then is each caller answered and are subscribers
 //     woken.
 //
 // Global positions are the table's INTEGER PRIMARY KEY, assigned by the
@@ -30,8 +35,9 @@
 // *sql.DB with sql.Open("sqlite", sqlite.DSN(path)): it sets WAL, FULL
 // synchronous, a busy timeout and BEGIN IMMEDIATE transactions, so writers
 // queue on SQLite's single write lock instead of failing with SQLITE_BUSY.
-// Keep projection write transactions short (they hold the same write lock
-// appends need), prefix their tables (the store owns the tables "events" and
+// Keep projection write transactions short: they hold the one write lock
+// appends need, and one held longer than the busy timeout makes appends fail
+// with SQLITE_BUSY. Prefix their tables (the store owns the tables "events" and
 // "eventstore_migrations"), keep their own migrations table, and do not write
 // to the events table. Reading it directly is fine but ReadAll/Subscribe is
 // the supported interface.

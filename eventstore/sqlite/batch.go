@@ -1,0 +1,283 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/disputes-ledger/disputes/eventstore"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// writeStmts are prepared once on the writer's single connection and bound
+// to each batch's transaction with Tx.StmtContext, which reuses the prepared
+// statement rather than compiling it again.
+type writeStmts struct {
+	maxPosition  *sql.Stmt
+	head         *sql.Stmt
+	byID         *sql.Stmt
+	insert       *sql.Stmt
+	insertIfHead *sql.Stmt
+	savepoint    *sql.Stmt
+	release      *sql.Stmt
+	rollbackTo   *sql.Stmt
+}
+
+func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
+	for _, p := range []struct {
+		dst   **sql.Stmt
+		query string
+	}{
+		{&w.maxPosition, `SELECT coalesce(max(position), 0) FROM events`},
+		{&w.head, `SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1`},
+		{&w.byID, `SELECT stream, revision, position FROM events WHERE id = ?`},
+		{&w.insert, `INSERT INTO events (position, id, stream, revision, type, data) VALUES (?, ?, ?, ?, ?, ?)`},
+		{&w.insertIfHead, `INSERT INTO events (position, id, stream, revision, type, data)
+			SELECT ?1, ?2, ?3, ?4, ?5, ?6
+			WHERE coalesce((SELECT revision FROM events WHERE stream = ?3 ORDER BY revision DESC LIMIT 1), -1) = ?4 - 1`},
+		{&w.savepoint, `SAVEPOINT append`},
+		{&w.release, `RELEASE append`},
+		{&w.rollbackTo, `ROLLBACK TO append`},
+	} {
+		stmt, err := db.PrepareContext(ctx, p.query)
+		if err != nil {
+			return fmt.Errorf("prepare %q: %w", p.query, err)
+		}
+		*p.dst = stmt
+	}
+	return nil
+}
+
+func (w *writeStmts) close() error {
+	var errs []error
+	for _, st := range []*sql.Stmt{w.maxPosition, w.head, w.byID, w.insert, w.insertIfHead, w.savepoint, w.release, w.rollbackTo} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// batchTx is one group-commit transaction. Every query runs inside it, so
+// each request's checks see the batch's earlier inserts as well as the
+// committed log.
+type batchTx struct {
+	ctx context.Context
+	tx  *sql.Tx
+	w   *writeStmts
+	// bound statements
+	head, byID, insert, insertIfHead, savepoint, release, rollbackTo *sql.Stmt
+	// last is the highest position in the log including this batch so far.
+	last int64
+}
+
+func (b *batchTx) bind() error {
+	b.head = b.tx.StmtContext(b.ctx, b.w.head)
+	b.byID = b.tx.StmtContext(b.ctx, b.w.byID)
+	b.insert = b.tx.StmtContext(b.ctx, b.w.insert)
+	b.insertIfHead = b.tx.StmtContext(b.ctx, b.w.insertIfHead)
+	b.savepoint = b.tx.StmtContext(b.ctx, b.w.savepoint)
+	b.release = b.tx.StmtContext(b.ctx, b.w.release)
+	b.rollbackTo = b.tx.StmtContext(b.ctx, b.w.rollbackTo)
+	// Read under the write lock (BEGIN IMMEDIATE): no other connection can
+	// add a position before this transaction commits.
+	if err := b.tx.StmtContext(b.ctx, b.w.maxPosition).QueryRowContext(b.ctx).Scan(&b.last); err != nil {
+		return fmt.Errorf("read last position: %w", err)
+	}
+	return nil
+}
+
+// apply checks and writes one request. reqErr is the request's own failure
+// (the transaction is unchanged by it); fatal means the transaction is no
+// longer usable and the whole batch must fail.
+//
+// The common case costs one statement per event: the first event's INSERT
+// carries the revision check in its WHERE clause, and only an append that
+// inserts nothing pays for reading the stream head and explaining why.
+func (b *batchTx) apply(r *appendReq) (res eventstore.AppendResult, reqErr, fatal error) {
+	first := r.events[0].Revision
+	if !revisionsFrom(r.events, first) || !consistent(r.expected, first) {
+		// No stream state could accept this, but it may be a retry.
+		return b.reject(r)
+	}
+
+	// A single INSERT that fails is undone by SQLite on its own; a multi-event
+	// append needs a savepoint so a failure half-way leaves nothing behind.
+	multi := len(r.events) > 1
+	if multi {
+		if _, err := b.savepoint.ExecContext(b.ctx); err != nil {
+			return res, nil, fmt.Errorf("savepoint: %w", err)
+		}
+	}
+	undo := func() error {
+		if !multi {
+			return nil
+		}
+		if _, err := b.rollbackTo.ExecContext(b.ctx); err != nil {
+			return fmt.Errorf("rollback to savepoint: %w", err)
+		}
+		if _, err := b.release.ExecContext(b.ctx); err != nil {
+			return fmt.Errorf("release savepoint: %w", err)
+		}
+		return nil
+	}
+
+	pos := b.last
+	for i, e := range r.events {
+		pos++
+		var (
+			result sql.Result
+			err    error
+		)
+		if i == 0 {
+			// Inserts only if the stream's last revision is first-1 (none
+			// for first = 0).
+			result, err = b.insertIfHead.ExecContext(b.ctx, pos, e.ID[:], r.stream, int64(e.Revision), e.Type, e.Data)
+		} else {
+			_, err = b.insert.ExecContext(b.ctx, pos, e.ID[:], r.stream, int64(e.Revision), e.Type, e.Data)
+		}
+		if err != nil {
+			if undoErr := undo(); undoErr != nil {
+				return res, nil, errors.Join(err, undoErr)
+			}
+			if !isConstraint(err) {
+				return res, nil, fmt.Errorf("insert: %w", err)
+			}
+			// The revision check passed, so the constraint broken is the
+			// unique ID: reject reports which event and where it lives.
+			res, reqErr, fatal = b.reject(r)
+			if fatal == nil && reqErr == nil && !res.Duplicate {
+				return eventstore.AppendResult{}, fmt.Errorf("append %s: %w", r.stream, err), nil
+			}
+			return res, reqErr, fatal
+		}
+		if i == 0 {
+			n, err := result.RowsAffected()
+			if err != nil {
+				return res, nil, errors.Join(fmt.Errorf("rows affected: %w", err), undo())
+			}
+			if n == 0 { // the stream is not where the append expects it
+				if err := undo(); err != nil {
+					return res, nil, err
+				}
+				return b.reject(r)
+			}
+		}
+	}
+	if multi {
+		if _, err := b.release.ExecContext(b.ctx); err != nil {
+			return res, nil, fmt.Errorf("release savepoint: %w", err)
+		}
+	}
+	b.last = pos
+	return eventstore.AppendResult{NextExpected: r.events[len(r.events)-1].Revision, LastPosition: uint64(pos)}, nil, nil
+}
+
+// reject reads the stream head and explains why r cannot be written, which
+// may turn out to be an idempotent retry.
+func (b *batchTx) reject(r *appendReq) (res eventstore.AppendResult, reqErr, fatal error) {
+	last, exists, err := b.streamHead(r.stream)
+	if err != nil {
+		return res, nil, err
+	}
+	res, reqErr, fatal = b.explain(r, last, exists)
+	if reqErr == nil && fatal == nil && !res.Duplicate {
+		fatal = fmt.Errorf("append %s: check failed but no reason found", r.stream)
+	}
+	return res, reqErr, fatal
+}
+
+// consistent reports whether an append whose first event carries revision
+// first can satisfy expected at all: Exact(r) needs first = r+1, NoStream
+// needs 0, Any accepts any.
+func consistent(expected eventstore.ExpectedRevision, first uint64) bool {
+	if rev, ok := expected.Revision(); ok {
+		return rev != math.MaxUint64 && first == rev+1
+	}
+	if expected.IsNoStream() {
+		return first == 0
+	}
+	return true
+}
+
+// explain decides why a request cannot be written as asked: an idempotent
+// retry (every ID already at its stream and revision), an ID used elsewhere,
+// or a concurrency conflict. It returns all zero values when it finds none of
+// these.
+func (b *batchTx) explain(r *appendReq, last uint64, exists bool) (res eventstore.AppendResult, reqErr, fatal error) {
+	found := 0
+	var lastPos int64
+	for _, e := range r.events {
+		var (
+			stream string
+			rev    int64
+			pos    int64
+		)
+		err := b.byID.QueryRowContext(b.ctx, e.ID[:]).Scan(&stream, &rev, &pos)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return res, nil, fmt.Errorf("look up event %s: %w", e.ID, err)
+		}
+		if stream != r.stream || uint64(rev) != e.Revision {
+			return res, fmt.Errorf("append %s: event %s at revision %d is stored in %s at revision %d: %w",
+				r.stream, e.ID, e.Revision, stream, rev, eventstore.ErrDuplicateID), nil
+		}
+		found++
+		lastPos = pos
+	}
+	if found == len(r.events) {
+		return eventstore.AppendResult{
+			NextExpected: r.events[len(r.events)-1].Revision,
+			LastPosition: uint64(lastPos),
+			Duplicate:    true,
+		}, nil, nil
+	}
+	if !r.expected.Allows(last, exists) {
+		return res, &eventstore.ConcurrencyError{Stream: r.stream, Expected: r.expected, Actual: last, Exists: exists}, nil
+	}
+	var next uint64
+	if exists {
+		next = last + 1
+	}
+	for i, e := range r.events {
+		if want := next + uint64(i); e.Revision != want {
+			return res, fmt.Errorf("append %s: event %s carries revision %d, the store assigns %d: %w",
+				r.stream, e.ID, e.Revision, want, eventstore.ErrConcurrency), nil
+		}
+	}
+	return res, nil, nil
+}
+
+// streamHead returns the stream's last revision, or exists=false.
+func (b *batchTx) streamHead(stream string) (last uint64, exists bool, err error) {
+	var rev int64
+	switch err := b.head.QueryRowContext(b.ctx, stream).Scan(&rev); {
+	case errors.Is(err, sql.ErrNoRows):
+		return 0, false, nil
+	case err != nil:
+		return 0, false, fmt.Errorf("read head of %s: %w", stream, err)
+	}
+	return uint64(rev), true, nil
+}
+
+// revisionsFrom reports whether events carry revisions next, next+1, ….
+func revisionsFrom(events []eventstore.EventData, next uint64) bool {
+	for i, e := range events {
+		if e.Revision != next+uint64(i) {
+			return false
+		}
+	}
+	return true
+}
+
+// isConstraint reports a constraint violation, which aborts only the failing
+// statement, not the transaction.
+func isConstraint(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT
+}
