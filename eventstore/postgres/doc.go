@@ -41,16 +41,18 @@
 // SQLite backend, recovers the throughput: one writer goroutine per Store
 // takes every queued Append (up to Config.MaxBatch) into one transaction:
 //
-//  1. BEGIN; lock the head row (the position after which this batch writes).
-//  2. One pipelined round trip reads the head revision of every stream the
-//     batch touches and the location of every event ID it carries.
-//  3. Each request is checked in Go against that state plus the batch's own
+//  1. One pipelined round trip: BEGIN, lock the head row (the position
+//     after which this batch writes), read the head revision of every
+//     stream the batch touches and the location of every event ID it
+//     carries. The server runs the statements in order, so the reads take
+//     their snapshots after the lock is granted.
+//  2. Each request is checked in Go against that state plus the batch's own
 //     earlier writes (expected revision, revisions, idempotent retries, IDs
 //     used elsewhere); refused requests get their own error and write nothing.
-//  4. One pipelined round trip inserts the accepted events (INSERT … SELECT
-//     FROM unnest), moves the head and queues a NOTIFY.
-//  5. COMMIT, durable under synchronous_commit; only then are the callers
-//     answered and this process's subscriptions woken.
+//  3. A second round trip inserts the accepted events (INSERT … SELECT FROM
+//     unnest), moves the head, queues a NOTIFY and COMMITs, durably under
+//     synchronous_commit. Only then are the callers answered and this
+//     process's subscriptions woken.
 //
 // Because the checks run under the lock, the unique constraints are a second
 // line of defence, not the mechanism: a violation fails the whole batch.

@@ -43,7 +43,7 @@ func TestNoSkipUnderConcurrentWriters(t *testing.T) {
 		writers = append(writers, s)
 	}
 	for _, s := range writers {
-		s.beforeCommit = func() { time.Sleep(time.Duration(rand.IntN(2000)) * time.Microsecond) }
+		s.commitDelay = func() time.Duration { return time.Duration(rand.IntN(2000)) * time.Microsecond }
 	}
 	reader, err := Open(ctx, connString, Config{PollInterval: time.Hour}) // LISTEN or nothing
 	require.NoError(t, err)

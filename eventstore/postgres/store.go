@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/disputes-ledger/disputes/eventstore"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -43,9 +44,10 @@ type Store struct {
 
 	stats writerStats
 
-	// beforeCommit, when set (by tests), runs in the writer after a batch's
-	// inserts and before its COMMIT, while the batch holds the head lock.
-	beforeCommit func()
+	// commitDelay, when set (by tests), returns a pause the server takes
+	// after a batch's inserts and before its COMMIT, while the batch holds
+	// the head lock.
+	commitDelay func() time.Duration
 }
 
 var _ eventstore.Store = (*Store)(nil)

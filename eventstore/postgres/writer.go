@@ -100,32 +100,46 @@ func (s *Store) commitBatch(batch []*appendReq) {
 	}
 }
 
-// runBatch is one transaction: lock the head, read what the requests need,
-// check them in Go, insert the accepted events, move the head, notify, and
-// commit. On error nothing is committed (or, if COMMIT itself failed, the
-// outcome is unknown) and every live request fails with it.
+// runBatch is one transaction in two round trips: the first pipelines
+// BEGIN, the head lock and the lookups; the second the inserts, the head's
+// move, the NOTIFY and COMMIT. On error nothing is committed (or, if the
+// connection failed around COMMIT, the outcome is unknown) and every live
+// request fails with it.
 func (s *Store) runBatch(ctx context.Context, batch []*appendReq, live []int, resps []appendResp) (written bool, err error) {
-	tx, err := s.pool.Begin(ctx)
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return false, fmt.Errorf("begin: %w", err)
+		return false, fmt.Errorf("acquire connection: %w", err)
 	}
+	// pgxpool destroys a connection released inside a transaction, so one
+	// left in a failed transaction is never reused.
+	defer conn.Release()
+	inTx := false
 	defer func() {
-		if err != nil {
-			err = errors.Join(err, tx.Rollback(context.WithoutCancel(ctx)))
+		if err != nil && inTx {
+			_, rbErr := conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+			if rbErr != nil {
+				err = errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
+			}
 		}
 	}()
 
-	// The lock comes first, in its own statement: every later statement of
-	// the transaction takes its snapshot after it, so it sees every batch
-	// committed before this one, and none can commit until this one ends.
+	// The server runs a pipeline's statements one after the other, and
+	// under READ COMMITTED each takes its snapshot when it starts: the
+	// lookups after the lock, so they see every batch committed before this
+	// one, and none can commit until this one ends.
 	st := batchState{heads: make(map[string]head), ids: make(map[uuid.UUID]place)}
-	var last int64
-	if err := tx.QueryRow(ctx, s.q.lockHead).Scan(&last); err != nil {
-		return false, fmt.Errorf("lock head: %w", err)
-	}
-	st.last = uint64(last)
-	if err := s.lookUp(ctx, tx, batch, live, &st); err != nil {
-		return false, err
+	b := &pgx.Batch{}
+	b.Queue("BEGIN")
+	b.Queue(s.q.lockHead).QueryRow(func(row pgx.Row) error {
+		var last int64
+		err := row.Scan(&last)
+		st.last = uint64(last)
+		return err
+	})
+	s.queueLookUps(b, batch, live, &st)
+	inTx = true
+	if err := conn.SendBatch(ctx, b).Close(); err != nil {
+		return false, fmt.Errorf("lock head and read stream heads and event ids: %w", err)
 	}
 
 	for _, i := range live {
@@ -134,30 +148,33 @@ func (s *Store) runBatch(ctx context.Context, batch []*appendReq, live []int, re
 	if st.rows.len() == 0 {
 		// Only duplicates and refusals: nothing to write. Rolling back also
 		// releases the lock.
-		return false, tx.Rollback(ctx)
+		if _, err := conn.Exec(ctx, "ROLLBACK"); err != nil {
+			return false, fmt.Errorf("rollback: %w", err)
+		}
+		inTx = false
+		return false, nil
 	}
 
-	b := &pgx.Batch{}
+	b = &pgx.Batch{}
 	r := &st.rows
 	b.Queue(s.q.insert, r.positions, r.ids, r.streams, r.revisions, r.types, r.data)
 	b.Queue(s.q.setHead, int64(st.last))
 	// Delivered to listeners only when the transaction commits.
 	b.Queue(s.q.notify, s.channel, strconv.FormatUint(st.last, 10))
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return false, fmt.Errorf("insert %d events: %w", r.len(), err)
+	if s.commitDelay != nil {
+		b.Queue("SELECT pg_sleep($1)", s.commitDelay().Seconds())
 	}
-	if s.beforeCommit != nil {
-		s.beforeCommit()
+	b.Queue("COMMIT")
+	if err := conn.SendBatch(ctx, b).Close(); err != nil {
+		return true, fmt.Errorf("insert %d events and commit: %w", r.len(), err)
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return true, fmt.Errorf("commit: %w", err)
-	}
+	inTx = false
 	return true, nil
 }
 
-// lookUp fills st with the heads of the batch's streams and the places of
-// its event IDs that are already stored, in one round trip.
-func (s *Store) lookUp(ctx context.Context, tx pgx.Tx, batch []*appendReq, live []int, st *batchState) error {
+// queueLookUps queues the reads of the heads of the batch's streams and the
+// places of its event IDs that are already stored.
+func (s *Store) queueLookUps(b *pgx.Batch, batch []*appendReq, live []int, st *batchState) {
 	var (
 		streams []string
 		ids     []uuid.UUID
@@ -173,7 +190,6 @@ func (s *Store) lookUp(ctx context.Context, tx pgx.Tx, batch []*appendReq, live 
 			ids = append(ids, e.ID)
 		}
 	}
-	b := &pgx.Batch{}
 	b.Queue(s.q.heads, streams).Query(func(rows pgx.Rows) error {
 		var (
 			stream string
@@ -199,8 +215,4 @@ func (s *Store) lookUp(ctx context.Context, tx pgx.Tx, batch []*appendReq, live 
 		})
 		return err
 	})
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("read stream heads and event ids: %w", err)
-	}
-	return nil
 }
