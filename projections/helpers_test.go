@@ -1,12 +1,14 @@
 package projections_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -237,4 +239,44 @@ func (k *ticket) rule(t testing.TB, at time.Time, terms events.Terms) {
 func (k *ticket) decideAppeal(t testing.TB, at time.Time, decision events.AppealDecision, terms *events.Terms) {
 	t.Helper()
 	k.do(t, at, events.Actor{Role: events.RoleSeniorArbitrator, ID: "sarb-1"}, domain.DecideAppeal{Decision: decision, Rationale: "reviewed", Terms: terms})
+}
+
+// lockedBuffer is a bytes.Buffer safe for a child process's two streams.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// generate is scenarios.Generate with ticket ids made unique to the seed:
+// generated ids hold only the opening day and the index, so two batches
+// would otherwise reuse ids.
+func generate(seed int64, n int, start time.Time, pol policy.Policy) []scenarios.Scenario {
+	scs := scenarios.Generate(seed, n, start, pol)
+	for i := range scs {
+		uniqueTicket(&scs[i], fmt.Sprintf("s%d-%s", seed, scs[i].TicketID))
+	}
+	return scs
+}
+
+// uniqueTicket renames a scenario's ticket.
+func uniqueTicket(sc *scenarios.Scenario, id string) {
+	sc.TicketID = id
+	for j, st := range sc.Steps {
+		if open, ok := st.Command.(domain.OpenTicket); ok {
+			open.TicketID = id
+			sc.Steps[j].Command = open
+		}
+	}
 }

@@ -20,7 +20,7 @@ import (
 func TestTicketStatusMatchesTheAggregate(t *testing.T) {
 	t.Parallel()
 	l := newLedger(t)
-	scs := append(scenarios.Seeds(epoch), scenarios.Generate(11, 120, epoch, l.pol)...)
+	scs := append(scenarios.Seeds(epoch), generate(11, 120, epoch, l.pol)...)
 	appendScenarios(t, l.store, l.pol, scs[:60])
 	l.runToHead(t) // half now, half later: the second run reads rows back
 	appendScenarios(t, l.store, l.pol, scs[60:])
@@ -103,7 +103,7 @@ func TestHeadFindsTheLastPosition(t *testing.T) {
 	assert.Zero(t, head)
 	total := 0
 	for _, n := range []int{1, 2, 5, 17} {
-		total += appendScenarios(t, l.store, l.pol, scenarios.Generate(int64(n), n, epoch.AddDate(0, 0, n), l.pol))
+		total += appendScenarios(t, l.store, l.pol, generate(int64(n), n, epoch.AddDate(0, 0, n), l.pol))
 		head, err := projections.Head(ctx, l.store)
 		require.NoError(t, err)
 		assert.Equal(t, uint64(total), head)
@@ -119,7 +119,7 @@ func TestRebuildEqualsIncremental(t *testing.T) {
 	t.Parallel()
 	l := newLedger(t)
 	ctx := context.Background()
-	scs := append(scenarios.Seeds(epoch), scenarios.Generate(21, 60, epoch.AddDate(0, -1, 0), l.pol)...)
+	scs := append(scenarios.Seeds(epoch), generate(21, 60, epoch.AddDate(0, -1, 0), l.pol)...)
 	steps := interleave(scs)
 	third := len(steps) / 3
 
@@ -185,7 +185,7 @@ func TestRebuildOneProjection(t *testing.T) {
 	t.Parallel()
 	l := newLedger(t)
 	ctx := context.Background()
-	appendScenarios(t, l.store, l.pol, scenarios.Generate(3, 20, epoch, l.pol))
+	appendScenarios(t, l.store, l.pol, generate(3, 20, epoch, l.pol))
 	l.runToHead(t)
 	before := dump(t, l.db)
 	_, err := l.db.SQL.Exec(`UPDATE rm_audit_trail SET summary = 'tampered'`)

@@ -2,6 +2,7 @@ package globallog_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strconv"
 	"sync/atomic"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/disputes-ledger/disputes/domain"
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore"
 	"github.com/disputes-ledger/disputes/eventstore/sqlite"
@@ -42,13 +44,16 @@ func openStore(t *testing.T) *countingStore {
 
 // appendTickets plays n generated tickets and appends each stream whole; it
 // returns the envelopes in log order.
-// Ticket ids carry the start date and index, so each seed starts on its own day.
 func appendTickets(t *testing.T, store eventstore.Store, seed int64, n int) []events.Envelope {
 	t.Helper()
 	pol := policy.Default()
 	var all []events.Envelope
 	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC).AddDate(0, 0, int(seed))
 	for _, sc := range scenarios.Generate(seed, n, start, pol) {
+		sc.TicketID = fmt.Sprintf("s%d-%s", seed, sc.TicketID) // generated ids repeat across seeds
+		open := sc.Steps[0].Command.(domain.OpenTicket)
+		open.TicketID = sc.TicketID
+		sc.Steps[0].Command = open
 		envs, err := scenarios.Play(sc, pol, func() uuid.UUID { return uuid.Must(uuid.NewV7()) })
 		require.NoError(t, err)
 		data := make([]eventstore.EventData, len(envs))
