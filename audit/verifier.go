@@ -25,6 +25,10 @@ type Options struct {
 	// source carries is used and the report says it was not pinned: a
 	// forger who re-signs every seal would also replace that key.
 	PublicKey ed25519.PublicKey
+	// KeyID pins the key by fingerprint (seal.KeyID) instead: the key the
+	// source carries is used only if its fingerprint is KeyID. Ignored when
+	// PublicKey is set.
+	KeyID string
 	// Policies are policy versions known besides those the source carries.
 	Policies PolicySet
 	// MaxFindings caps the findings listed; 0 means DefaultMaxFindings and
@@ -106,9 +110,12 @@ func NewVerifier(source, scope string, complete bool, opts Options) *Verifier {
 	for _, p := range opts.Policies {
 		v.policies[p.Version] = p
 	}
-	if opts.PublicKey != nil {
+	switch {
+	case opts.PublicKey != nil:
 		v.key = opts.PublicKey
 		v.report.KeyID, v.report.KeyPinned = seal.KeyID(opts.PublicKey), true
+	case opts.KeyID != "":
+		v.report.KeyID = opts.KeyID
 	}
 	return v
 }
@@ -136,6 +143,15 @@ func (v *Verifier) SetPublicKey(pub ed25519.PublicKey, line int) {
 			v.Fail(Finding{Check: CheckPublicKey, Line: line, Message: fmt.Sprintf(
 				"the source carries key %s, not the pinned key %s; seals are verified with the pinned key", seal.KeyID(pub), v.report.KeyID)})
 		}
+		return
+	}
+	if v.opts.KeyID != "" {
+		if got := seal.KeyID(pub); got != v.opts.KeyID {
+			v.Fail(Finding{Check: CheckPublicKey, Line: line, Message: fmt.Sprintf(
+				"the source carries key %s, not the pinned key %s: seals cannot be verified", got, v.opts.KeyID)})
+			return
+		}
+		v.key, v.report.KeyID, v.report.KeyPinned = pub, v.opts.KeyID, true
 		return
 	}
 	v.key = pub

@@ -20,6 +20,7 @@ import (
 	"github.com/disputes-ledger/disputes/audit/internal/fixture"
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/policy"
+	"github.com/disputes-ledger/disputes/seal"
 )
 
 var t0 = time.Date(2026, 11, 2, 1, 30, 0, 0, time.UTC)
@@ -354,5 +355,26 @@ func TestRewrittenTicketFailsItsInclusionProofs(t *testing.T) {
 	for i, f := range incl {
 		assert.Equal(t, positions[i], f.Position)
 		assert.Equal(t, fixture.TicketID(0), f.Ticket)
+	}
+}
+
+func TestPinByKeyID(t *testing.T) {
+	t.Parallel()
+	l := newLedger(t, 7, policy.Default(), false)
+	buf, _ := l.export(t, bundle.Scope{Kind: bundle.ScopeAll})
+	for _, tc := range []struct {
+		keyID string
+		want  []audit.Check
+	}{
+		{seal.KeyID(pub()), nil},
+		{"ed25519:00000000000000000000000000000000", []audit.Check{audit.CheckPublicKey, audit.CheckSealSignature}},
+	} {
+		rep, err := bundle.Verify(bytes.NewReader(buf.Bytes()), "b", audit.Options{KeyID: tc.keyID})
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, checks(rep), tc.keyID)
+		assert.Equal(t, tc.want == nil, rep.KeyPinned)
+		if tc.want == nil {
+			assert.Empty(t, rep.Warnings)
+		}
 	}
 }

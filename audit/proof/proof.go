@@ -146,9 +146,12 @@ func ProveConsistency(ctx context.Context, log audit.Log, seals audit.SealStore,
 	if err != nil {
 		return Consistency{}, fmt.Errorf("prove consistency: %w", err)
 	}
+	if from == 0 {
+		return Consistency{}, fmt.Errorf("prove consistency from size 0: %w", ErrNotSealed)
+	}
 	older, err := sealAt(ctx, seals, from)
-	if err != nil || from == 0 {
-		return Consistency{}, fmt.Errorf("prove consistency from size %d: %w", from, errors.Join(err, ErrNotSealed))
+	if err != nil {
+		return Consistency{}, fmt.Errorf("prove consistency: %w", err)
 	}
 	if older.Size > newer.Size {
 		return Consistency{}, fmt.Errorf("prove consistency: seal %d is larger than seal %d", older.Size, newer.Size)

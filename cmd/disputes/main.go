@@ -33,6 +33,14 @@ func subcommands() map[string]subcommand {
 		"exec":    {"execute commands given as JSON lines (file or stdin)", runExec},
 		"history": {"print a ticket's timeline, optionally as of a past moment", runHistory},
 		"show":    {"print a ticket's current state and open deadlines", runShow},
+
+		// Audit: seals, exports and offline verification (package audit).
+		"keys":         {"print the seal public key and fingerprint, or generate a signing key", runKeys},
+		"seal":         {"seal the global log to its head (Merkle root signed with Ed25519)", runSeal},
+		"export":       {"write a self-contained audit bundle (JSON Lines)", runExport},
+		"verify":       {"verify a bundle or a live ledger: hashes, chains, seals, rulings", runVerify},
+		"prove":        {"print an inclusion proof of an event, or a seal consistency proof", runProve},
+		"verify-proof": {"check a proof printed by 'disputes prove'", runVerifyProof},
 	}
 }
 

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/disputes-ledger/disputes/seal"
+)
+
+// signingKeyEnv holds the seal signing key as the base64 of its 32-byte seed.
+const signingKeyEnv = "DISPUTES_SIGNING_KEY"
+
+// keyFlags choose the seal signing key: a PEM file or the environment, never
+// the ledger, so that whoever can write the ledger cannot re-sign it.
+type keyFlags struct{ file string }
+
+func (k *keyFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&k.file, "key", "", "seal signing key, PEM PKCS #8 Ed25519 (default: env "+signingKeyEnv+", base64 seed)")
+}
+
+// load reads the signing key from the file or, without one, the environment.
+func (k *keyFlags) load() (ed25519.PrivateKey, error) {
+	if k.file != "" {
+		data, err := os.ReadFile(k.file)
+		if err != nil {
+			return nil, fmt.Errorf("read signing key: %w", err)
+		}
+		priv, err := seal.ParsePrivateKeyPEM(data)
+		if err != nil {
+			return nil, fmt.Errorf("signing key %s: %w", k.file, err)
+		}
+		return priv, nil
+	}
+	if v := os.Getenv(signingKeyEnv); v != "" {
+		priv, err := seal.ParsePrivateKeySeed(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", signingKeyEnv, err)
+		}
+		return priv, nil
+	}
+	return nil, fmt.Errorf("%w: no signing key: pass --key FILE or set %s (create one with 'disputes keys --generate FILE')", errUsage, signingKeyEnv)
+}
+
+// pinFlags choose the public key an auditor trusts.
+type pinFlags struct{ file, keyID string }
+
+func (p *pinFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&p.file, "public-key", "", "trusted seal public key, PEM (as 'disputes keys --out' writes it)")
+	fs.StringVar(&p.keyID, "key-id", "", "trusted seal key fingerprint (ed25519:…), as 'disputes keys' prints it")
+}
+
+// load returns the pinned key (nil if only a fingerprint or nothing is pinned).
+func (p *pinFlags) load() (ed25519.PublicKey, error) {
+	if p.file == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(p.file)
+	if err != nil {
+		return nil, fmt.Errorf("read public key: %w", err)
+	}
+	pub, err := seal.ParsePublicKeyPEM(data)
+	if err != nil {
+		return nil, fmt.Errorf("public key %s: %w", p.file, err)
+	}
+	if p.keyID != "" && seal.KeyID(pub) != p.keyID {
+		return nil, fmt.Errorf("%w: --public-key is %s, --key-id says %s", errUsage, seal.KeyID(pub), p.keyID)
+	}
+	return pub, nil
+}
+
+type keyInfo struct {
+	KeyID        string `json:"key_id"`
+	PublicKeyPEM string `json:"public_key_pem"`
+	PrivateFile  string `json:"private_key_file,omitempty"`
+	PublicFile   string `json:"public_key_file,omitempty"`
+}
+
+func runKeys(_ context.Context, e env) error {
+	fset := newFlags(e, "keys", "keys [--key FILE] [--out PUBLIC.pem] [--json] | keys --generate FILE [--out PUBLIC.pem]")
+	var kf keyFlags
+	kf.register(fset)
+	generate := fset.String("generate", "", "create a new signing key in FILE (mode 0600; never overwrites)")
+	out := fset.String("out", "", "also write the public key, PEM, to this file for auditors")
+	asJSON := fset.Bool("json", false, "print JSON")
+	if err := parseFlags(fset, e.args); err != nil {
+		return err
+	}
+	if fset.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fset.Args())
+	}
+	var (
+		priv ed25519.PrivateKey
+		info keyInfo
+	)
+	if *generate != "" {
+		if kf.file != "" {
+			return fmt.Errorf("%w: --generate and --key are exclusive", errUsage)
+		}
+		_, p, err := seal.GenerateKey(nil)
+		if err != nil {
+			return err
+		}
+		pemData, err := seal.MarshalPrivateKeyPEM(p)
+		if err != nil {
+			return err
+		}
+		if err := writeNew(*generate, pemData, 0o600); err != nil {
+			return fmt.Errorf("write signing key: %w", err)
+		}
+		priv, info.PrivateFile = p, *generate
+	} else {
+		p, err := kf.load()
+		if err != nil {
+			return err
+		}
+		priv = p
+	}
+	pub := priv.Public().(ed25519.PublicKey)
+	pubPEM, err := seal.MarshalPublicKeyPEM(pub)
+	if err != nil {
+		return err
+	}
+	info.KeyID, info.PublicKeyPEM = seal.KeyID(pub), string(pubPEM)
+	if *out != "" {
+		if err := os.WriteFile(*out, pubPEM, 0o644); err != nil {
+			return fmt.Errorf("write public key: %w", err)
+		}
+		info.PublicFile = *out
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(info)
+	}
+	if info.PrivateFile != "" {
+		fmt.Fprintf(e.stdout, "new signing key written to %s (keep it secret, outside the ledger)\n", info.PrivateFile)
+	}
+	fmt.Fprintf(e.stdout, "key id  %s\n\n%s", info.KeyID, info.PublicKeyPEM)
+	if info.PublicFile != "" {
+		fmt.Fprintf(e.stdout, "\npublic key written to %s\n", info.PublicFile)
+	}
+	return nil
+}
+
+// writeNew creates path with data, refusing to replace an existing file.
+func writeNew(path string, data []byte, perm fs.FileMode) (err error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			err = errors.Join(err, os.Remove(path))
+		}
+	}()
+	_, err = f.Write(data)
+	return err
+}
