@@ -60,7 +60,9 @@ func (s *Store) append(ctx context.Context, stream string, expected eventstore.E
 	_, err = s.client.AppendToStream(ctx, s.streamName(stream), esdb.AppendToStreamOptions{ExpectedRevision: want}, data...)
 	switch {
 	case esdbCode(err) == esdb.ErrorCodeWrongExpectedVersion:
-		return s.retryOrConflict(ctx, stream, expected, events)
+		// Not a retry: the server answers a retry sent at the same
+		// revision (which the events fix) with success.
+		return eventstore.AppendResult{}, s.conflict(ctx, stream, expected, events)
 	case err != nil:
 		return eventstore.AppendResult{}, s.opErr(ctx, err)
 	}
@@ -69,8 +71,11 @@ func (s *Store) append(ctx context.Context, stream string, expected eventstore.E
 	if err != nil {
 		return res, fmt.Errorf("appended, but: %w", err)
 	}
-	// An event the index had before the append was sent is one the server
-	// took as a retry of an earlier append from elsewhere.
+	// The server answers a retry at the same revision with success, as if
+	// it wrote: if the index had the events before this append was sent,
+	// that is what happened. A retry racing its first attempt from another
+	// process, before the index saw it, is reported as a fresh write (with
+	// the right positions all the same).
 	res.Duplicate = res.LastPosition <= indexed
 	return res, nil
 }
@@ -130,29 +135,6 @@ func (s *Store) known(stream string, events []eventstore.EventData) (res eventst
 	default:
 		return res, fmt.Errorf("%d of %d events are stored already, the rest are not: %w", found, len(events), eventstore.ErrConcurrency), true
 	}
-}
-
-// retryOrConflict explains a wrong expected version from the server: the
-// events may all be in the stream already (a retry of an append whose
-// answer was lost, possibly from another process the index has not caught
-// up with), else it is a conflict.
-func (s *Store) retryOrConflict(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events []eventstore.EventData) (eventstore.AppendResult, error) {
-	stored, err := s.readRaw(ctx, stream, events[0].Revision, len(events))
-	if err != nil {
-		return eventstore.AppendResult{}, err
-	}
-	if len(stored) == len(events) {
-		same := true
-		for i := range events {
-			same = same && stored[i].EventID == events[i].ID
-		}
-		if same {
-			res, err := s.result(ctx, stream, events)
-			res.Duplicate = true
-			return res, err
-		}
-	}
-	return eventstore.AppendResult{}, s.conflict(ctx, stream, expected, events)
 }
 
 // result describes the events as stored, once the index has them.

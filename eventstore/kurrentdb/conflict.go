@@ -73,24 +73,3 @@ func (s *Store) head(ctx context.Context, stream string) (last uint64, exists bo
 	}
 	return e.OriginalEvent().EventNumber, true, nil
 }
-
-// readRaw reads up to n events of stream from revision from, as the server
-// has them.
-func (s *Store) readRaw(ctx context.Context, stream string, from uint64, n int) ([]*esdb.RecordedEvent, error) {
-	rs, err := s.client.ReadStream(ctx, s.streamName(stream), esdb.ReadStreamOptions{From: esdb.Revision(from)}, uint64(n))
-	if err != nil {
-		return nil, s.opErr(ctx, err)
-	}
-	defer rs.Close()
-	var out []*esdb.RecordedEvent
-	for {
-		e, err := rs.Recv()
-		switch {
-		case errors.Is(err, io.EOF), esdbCode(err) == esdb.ErrorCodeResourceNotFound:
-			return out, nil
-		case err != nil:
-			return out, s.opErr(ctx, err)
-		}
-		out = append(out, e.OriginalEvent())
-	}
-}

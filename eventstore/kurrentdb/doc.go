@@ -36,15 +36,15 @@
 //   - some ids stored, others not: ErrConcurrency.
 //
 // A retry the index has not seen yet (the first attempt came from another
-// process moments ago) reaches the server: it either deduplicates it
-// (same position) or answers wrong expected version, after which the store
-// reads the stream and reports a duplicate if the events are all there.
+// process moments ago) reaches the server, which deduplicates it: it was sent
+// at the same expected revision, since the events' revisions fix it. The
+// answer then has the right NextExpected and LastPosition but may not say
+// Duplicate, as the server's success looks the same either way.
 // Within one process, appends sharing an id are serialised, so ErrDuplicateID
 // is exact. Across processes it is best effort: two processes writing the same
 // new id to two different streams at the same moment can both succeed, since
-// KurrentDB has no unique constraint on ids. Ledger ids are random or derived
-// from command ids that are unique per ticket, so this needs a client bug and
-// a race together.
+// KurrentDB has no unique constraint on ids. The command handler gives every
+// event a fresh UUIDv7, so this takes a client bug and a race together.
 //
 // # Global positions
 //
