@@ -255,3 +255,35 @@ func TestParseURL(t *testing.T) {
 		})
 	}
 }
+
+// TestFollowerResubscribes drops the server's subscriptions: the store's
+// index follower must resubscribe and carry on, while a consumer's
+// subscription ends with an error (its consumer resumes from its checkpoint).
+func TestFollowerResubscribes(t *testing.T) {
+	ctx := context.Background()
+	srv := startDouble(t)
+	s := open(t, srv.URL(), kurrentdb.Config{RetryInterval: 10 * time.Millisecond, IndexWait: 5 * time.Second})
+	writer := open(t, srv.URL(), kurrentdb.Config{})
+	_, err := s.Append(ctx, "r", eventstore.NoStream(), ledgerEvents("r", 0, 2))
+	require.NoError(t, err)
+	sub, err := s.Subscribe(ctx, 0)
+	require.NoError(t, err)
+	receiveN(t, sub, 2)
+
+	srv.DropSubscriptions()
+	for range sub.Events() {
+	}
+	require.Error(t, sub.Err())
+	assert.NotErrorIs(t, sub.Err(), context.Canceled)
+	assert.NotErrorIs(t, sub.Err(), kurrentdb.ErrClosed)
+
+	// Events written elsewhere after the drop reach the index again.
+	_, err = writer.Append(ctx, "w", eventstore.NoStream(), ledgerEvents("w", 0, 3))
+	require.NoError(t, err)
+	res, err := s.Append(ctx, "r", eventstore.Exact(1), ledgerEvents("r", 2, 1))
+	require.NoError(t, err)
+	assert.Equal(t, uint64(6), res.LastPosition)
+	all, err := s.ReadAll(ctx, 0, 0)
+	require.NoError(t, err)
+	assert.Len(t, all, 6)
+}

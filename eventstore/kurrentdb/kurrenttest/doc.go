@@ -29,6 +29,9 @@
 //     subscriber is held back by gRPC flow control; nothing is dropped.
 //   - serverfeatures.GetSupportedMethods, which the client calls on connect.
 //
+// Server.DropSubscriptions ends every subscription with an Unavailable
+// status, as a server going away does, to test resubscription.
+//
 // $all positions imitate the server's transaction log: byte offsets that grow
 // with the size of each record, commit == prepare for a single-event append,
 // and one commit position shared by all events of a multi-event append (each

@@ -41,6 +41,7 @@ type memLog struct {
 	streams map[string][]*record
 	cursor  uint64        // next free byte of the imitated log
 	changed chan struct{} // closed and replaced after every write
+	dropped chan struct{} // closed and replaced to drop every subscription
 }
 
 func newMemLog() *memLog {
@@ -48,7 +49,23 @@ func newMemLog() *memLog {
 		streams: make(map[string][]*record),
 		cursor:  firstPosition,
 		changed: make(chan struct{}),
+		dropped: make(chan struct{}),
 	}
+}
+
+// dropSignal returns a channel closed at the next dropAll.
+func (l *memLog) dropSignal() <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.dropped
+}
+
+// dropAll ends every running subscription.
+func (l *memLog) dropAll() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	close(l.dropped)
+	l.dropped = make(chan struct{})
 }
 
 // expectKind is the expected-revision option of an append.

@@ -71,6 +71,11 @@ func (s *Server) Close() {
 	<-s.done
 }
 
+// DropSubscriptions ends every running subscription with an Unavailable
+// status, as a server does when it shuts down or loses leadership, so
+// tests can check that clients resubscribe. Reads and appends go on.
+func (s *Server) DropSubscriptions() { s.log.dropAll() }
+
 // Len is the number of events in $all, for tests of the double itself.
 func (s *Server) Len() int { return s.log.allLen() }
 

@@ -335,3 +335,25 @@ func TestMaxAppendSize(t *testing.T) {
 	_, err = appendTo(c, "s", esdb.NoStream{}, events(1, "t"))
 	require.NoError(t, err, "a small append still goes through")
 }
+
+func TestDropSubscriptions(t *testing.T) {
+	srv, c := start(t, kurrenttest.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	sub, err := c.SubscribeToAll(ctx, esdb.SubscribeToAllOptions{From: esdb.Start{}})
+	require.NoError(t, err)
+	defer sub.Close()
+	require.NotNil(t, sub.Recv().CaughtUp, "an empty log is caught up at once")
+
+	srv.DropSubscriptions()
+	ev := sub.Recv()
+	require.NotNil(t, ev.SubscriptionDropped)
+	assert.Error(t, ev.SubscriptionDropped.Error)
+
+	_, err = appendTo(c, "s", esdb.NoStream{}, events(1, "t"))
+	require.NoError(t, err, "appends go on")
+	again, err := c.SubscribeToAll(ctx, esdb.SubscribeToAllOptions{From: esdb.Start{}})
+	require.NoError(t, err, "so do new subscriptions")
+	defer again.Close()
+	assert.NotNil(t, again.Recv().EventAppeared)
+}

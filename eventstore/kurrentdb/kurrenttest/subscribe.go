@@ -2,7 +2,13 @@ package kurrenttest
 
 import (
 	"github.com/EventStore/EventStore-Client-Go/v4/protos/streams"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
+
+// errDropped ends the subscriptions Server.DropSubscriptions drops, with the
+// status a server that goes away answers.
+var errDropped = status.Error(codes.Unavailable, "kurrenttest: subscription dropped by the test")
 
 // subscribeAll runs a catch-up subscription to $all: the events after the
 // starting point (exclusive, as the server documents for subscriptions),
@@ -21,6 +27,7 @@ func (r *reader) subscribeAll(o *streams.ReadReq_Options_AllOptions) error {
 	case *streams.ReadReq_Options_AllOptions_End:
 		next = r.log.allLen()
 	}
+	dropped := r.log.dropSignal()
 	if err := r.confirm(); err != nil {
 		return err
 	}
@@ -32,6 +39,9 @@ func (r *reader) subscribeAll(o *streams.ReadReq_Options_AllOptions) error {
 	for {
 		batch, changed := r.log.snapshotAll(next)
 		for _, rec := range batch {
+			if isClosed(dropped) {
+				return errDropped
+			}
 			next++
 			if r.filter.match(rec) {
 				if err := r.send(rec); err != nil {
@@ -57,6 +67,8 @@ func (r *reader) subscribeAll(o *streams.ReadReq_Options_AllOptions) error {
 		}
 		select {
 		case <-changed:
+		case <-dropped:
+			return errDropped
 		case <-r.ctx().Done():
 			return contextError(r.ctx())
 		}
@@ -75,6 +87,7 @@ func (r *reader) subscribeStream(o *streams.ReadReq_Options_StreamOptions) error
 		recs, _, _ := r.log.snapshotStream(name, 0)
 		next = uint64(len(recs))
 	}
+	dropped := r.log.dropSignal()
 	if err := r.confirm(); err != nil {
 		return err
 	}
@@ -82,6 +95,9 @@ func (r *reader) subscribeStream(o *streams.ReadReq_Options_StreamOptions) error
 	for {
 		batch, _, changed := r.log.snapshotStream(name, next)
 		for _, rec := range batch {
+			if isClosed(dropped) {
+				return errDropped
+			}
 			if rec.revision < next {
 				continue
 			}
@@ -101,8 +117,19 @@ func (r *reader) subscribeStream(o *streams.ReadReq_Options_StreamOptions) error
 		}
 		select {
 		case <-changed:
+		case <-dropped:
+			return errDropped
 		case <-r.ctx().Done():
 			return contextError(r.ctx())
 		}
+	}
+}
+
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
 	}
 }
