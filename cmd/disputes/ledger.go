@@ -8,12 +8,14 @@ import (
 
 	"github.com/disputes-ledger/disputes/eventstore"
 	"github.com/disputes-ledger/disputes/eventstore/sqlite"
+	"github.com/disputes-ledger/disputes/internal/storeurl"
 	"github.com/disputes-ledger/disputes/policy"
 )
 
 // storeFlags are the flags that choose the ledger and its policy.
 type storeFlags struct {
 	db         string
+	store      string // event-store URL; when set, overrides db
 	policyFile string
 }
 
@@ -23,10 +25,18 @@ func (s *storeFlags) register(fs *flag.FlagSet) {
 		def = "disputes.db"
 	}
 	fs.StringVar(&s.db, "db", def, "ledger file (SQLite); env DISPUTES_DB")
+	fs.StringVar(&s.store, "store", os.Getenv("DISPUTES_STORE"), "event store URL: sqlite:PATH, a path, or postgres://…; overrides --db; env DISPUTES_STORE")
 	fs.StringVar(&s.policyFile, "policy", os.Getenv("DISPUTES_POLICY"), "policy JSON file (default: built-in policy); env DISPUTES_POLICY")
 }
 
 func (s *storeFlags) open(ctx context.Context) (eventstore.Store, error) {
+	if s.store != "" {
+		store, err := storeurl.Open(ctx, s.store)
+		if err != nil {
+			return nil, fmt.Errorf("open ledger %s: %w", storeurl.Redacted(s.store), err)
+		}
+		return store, nil
+	}
 	store, err := sqlite.Open(ctx, s.db, sqlite.Config{})
 	if err != nil {
 		return nil, fmt.Errorf("open ledger %s: %w", s.db, err)
@@ -36,6 +46,15 @@ func (s *storeFlags) open(ctx context.Context) (eventstore.Store, error) {
 
 // openExisting refuses to create a ledger where a read was meant.
 func (s *storeFlags) openExisting(ctx context.Context) (eventstore.Store, error) {
+	if s.store != "" {
+		// Only a file can be checked for; a server store is opened as is.
+		if t, err := storeurl.Parse(s.store); err == nil && t.Backend == storeurl.SQLite {
+			if _, err := os.Stat(t.Path); err != nil {
+				return nil, fmt.Errorf("ledger %s: %w (create one with 'disputes demo' or 'disputes exec')", t.Path, err)
+			}
+		}
+		return s.open(ctx)
+	}
 	if _, err := os.Stat(s.db); err != nil {
 		return nil, fmt.Errorf("ledger %s: %w (create one with 'disputes demo' or 'disputes exec')", s.db, err)
 	}

@@ -33,6 +33,7 @@ func subcommands() map[string]subcommand {
 		"exec":    {"execute commands given as JSON lines (file or stdin)", runExec},
 		"history": {"print a ticket's timeline, optionally as of a past moment", runHistory},
 		"show":    {"print a ticket's current state and open deadlines", runShow},
+		"forward": {"publish every ledger event to NATS JetStream (checkpointed, deduplicated)", runForward},
 
 		// Audit: seals, exports and offline verification (package audit).
 		"keys":         {"print the seal public key and fingerprint, or generate a signing key", runKeys},

@@ -96,12 +96,12 @@ func Open(ctx context.Context, raw string) (eventstore.Store, error) {
 	case Postgres:
 		s, err := postgres.Open(ctx, t.URL, postgres.Config{})
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", Redacted(raw), err)
+			return nil, err // postgres.Open never echoes the URL, which may hold a password
 		}
 		return s, nil
 	case KurrentDB:
 		// Extension point: replace with the KurrentDB backend's Open.
-		return nil, fmt.Errorf("%s: %w", Redacted(raw), ErrNotAvailable)
+		return nil, fmt.Errorf("%s: %w", t.Backend, ErrNotAvailable)
 	default:
 		return nil, fmt.Errorf("store URL %s: backend %q: %w", Redacted(raw), t.Backend, ErrUnknownScheme)
 	}
