@@ -7,10 +7,15 @@ import (
 	"runtime"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 )
+
+// rollbackTimeout bounds the ROLLBACK after a failed batch; if it does not
+// answer in time the connection is dropped, which rolls back as well.
+const rollbackTimeout = 5 * time.Second
 
 // writerStats counts the writer's work; tests use it to see group commit.
 type writerStats struct {
@@ -102,9 +107,9 @@ func (s *Store) commitBatch(batch []*appendReq) {
 
 // runBatch is one transaction in two round trips: the first pipelines
 // BEGIN, the head lock and the lookups; the second the inserts, the head's
-// move, the NOTIFY and COMMIT. On error nothing is committed (or, if the
-// connection failed around COMMIT, the outcome is unknown) and every live
-// request fails with it.
+// move, the NOTIFY and COMMIT. written reports that events were committed.
+// On error nothing is committed (or, if the connection failed around
+// COMMIT, the outcome is unknown) and every live request fails with it.
 func (s *Store) runBatch(ctx context.Context, batch []*appendReq, live []int, resps []appendResp) (written bool, err error) {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
@@ -116,7 +121,11 @@ func (s *Store) runBatch(ctx context.Context, batch []*appendReq, live []int, re
 	inTx := false
 	defer func() {
 		if err != nil && inTx {
-			_, rbErr := conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+			// ctx may be what ended the batch: roll back under a fresh,
+			// short deadline.
+			rbCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+			defer cancel()
+			_, rbErr := conn.Exec(rbCtx, "ROLLBACK")
 			if rbErr != nil {
 				err = errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
 			}
@@ -166,7 +175,7 @@ func (s *Store) runBatch(ctx context.Context, batch []*appendReq, live []int, re
 	}
 	b.Queue("COMMIT")
 	if err := conn.SendBatch(ctx, b).Close(); err != nil {
-		return true, fmt.Errorf("insert %d events and commit: %w", r.len(), err)
+		return false, fmt.Errorf("insert %d events and commit: %w", r.len(), err)
 	}
 	inTx = false
 	return true, nil
