@@ -67,7 +67,9 @@ func (c Config) Validate() error {
 }
 
 // Forwarder publishes a store's global log, in order, to a Watermill
-// publisher. Run one forwarder per checkpoint at a time.
+// publisher. Its methods must not run concurrently, and only one forwarder
+// (in any process) may use a checkpoint at a time: two would publish the
+// same events in interleaved order.
 type Forwarder struct {
 	store eventstore.Store
 	pub   message.Publisher
