@@ -1,0 +1,113 @@
+package httpapi_test
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/disputes-ledger/disputes/domain"
+	"github.com/disputes-ledger/disputes/events"
+	"github.com/disputes-ledger/disputes/httpapi"
+)
+
+// TestEveryForbiddenCommandIs403AndRecordsNothing has every principal a
+// token can carry try every command it may not issue on a ticket — by role
+// (the domain's permission table) or by ownership (someone else's ticket)
+// — and checks each gets 403 and the ledger is unchanged.
+func TestEveryForbiddenCommandIs403AndRecordsNothing(t *testing.T) {
+	t.Parallel()
+	l := newLedger(t, options{})
+	l.as("buyer:b-1").ok("T-1", "open_ticket", "c-open", openData("m-1"))
+	head := l.head()
+
+	principals := []string{"buyer:b-1", "buyer:b-2", "merchant:m-1", "merchant:m-2", "agent:cs-1", "auditor:au-1",
+		"arbitrator:arb-1", "arbitrator:arb-2", "senior_arbitrator:sr-1"}
+	perms := domain.Permissions()
+	tried := 0
+	for _, who := range principals {
+		c := l.as(who)
+		role, id := splitPrincipal(who)
+		for _, name := range httpapi.APICommands() {
+			allowed := slices.Contains(perms[name], role)
+			owner := (role == events.RoleBuyer && id == "b-1") || (role == events.RoleMerchant && id == "m-1") ||
+				(role != events.RoleBuyer && role != events.RoleMerchant)
+			if allowed && owner {
+				continue
+			}
+			tried++
+			res := c.command("T-1", name, fmt.Sprintf("x-%s-%s", id, name), nil)
+			require.Equal(t, http.StatusForbidden, res.status, "%s %s: %s", who, name, res.body)
+			p := res.problem(t)
+			if !allowed {
+				assert.Equal(t, "role_not_allowed", p.Code, "%s %s", who, name)
+			} else {
+				assert.Equal(t, "not_your_ticket", p.Code, "%s %s", who, name)
+			}
+		}
+	}
+	assert.Equal(t, head, l.head(), "nothing recorded")
+	assert.Greater(t, tried, 100)
+	auditorTried := 0
+	for _, name := range httpapi.APICommands() {
+		if res := l.as("auditor:au-1").command("T-1", name, "a-"+name, nil); res.status == http.StatusForbidden {
+			auditorTried++
+		}
+	}
+	assert.Len(t, httpapi.APICommands(), auditorTried, "an auditor writes nothing")
+
+	// expire_deadline belongs to the scheduler: no route offers it.
+	res := l.as("agent:cs-1").command("T-1", "expire_deadline", "x-exp", map[string]any{"deadline": "merchant_response"})
+	assert.Equal(t, http.StatusNotFound, res.status)
+	assert.Equal(t, head, l.head())
+}
+
+// TestReadsAreScoped checks that buyers and merchants read only their own
+// tickets and scores, and that the platform reads everything.
+func TestReadsAreScoped(t *testing.T) {
+	t.Parallel()
+	l := newLedger(t, options{})
+	l.as("buyer:b-1").ok("T-1", "open_ticket", "c-open", openData("m-1"))
+
+	tests := []struct {
+		who, path string
+		status    int
+	}{
+		{"buyer:b-1", "/v1/tickets/T-1", 200},
+		{"merchant:m-1", "/v1/tickets/T-1/history", 200},
+		{"agent:cs-1", "/v1/tickets/T-1", 200},
+		{"auditor:au-1", "/v1/tickets/T-1/history", 200},
+		{"senior_arbitrator:sr-1", "/v1/tickets/T-1", 200},
+		{"buyer:b-2", "/v1/tickets/T-1", 403},
+		{"buyer:b-2", "/v1/tickets/T-1/history", 403},
+		{"merchant:m-2", "/v1/tickets/T-1", 403},
+		{"merchant:m-2", "/v1/tickets/T-1/audit", 403},
+		{"buyer:b-2", "/v1/tickets?buyer_id=b-1", 403},
+		{"merchant:m-2", "/v1/tickets?merchant_id=m-1", 403},
+		{"merchant:m-2", "/v1/merchants/m-1/score", 403},
+		{"buyer:b-1", "/v1/merchants/m-1/score", 403},
+		{"buyer:b-1", "/v1/merchants/scores", 403},
+		{"buyer:b-2", "/v1/events?ticket_id=T-1", 403},
+		{"merchant:m-2", "/v1/events?ticket_id=T-1", 403},
+		{"auditor:au-1", "/v1/tickets/T-9", 404},
+	}
+	for _, tc := range tests {
+		res := l.as(tc.who).get(tc.path)
+		assert.Equal(t, tc.status, res.status, "%s GET %s: %s", tc.who, tc.path, res.body)
+		if tc.status >= 400 {
+			res.problem(t)
+		}
+	}
+}
+
+func splitPrincipal(s string) (events.Role, string) {
+	for i := range s {
+		if s[i] == ':' {
+			return events.Role(s[:i]), s[i+1:]
+		}
+	}
+	return events.Role(s), ""
+}

@@ -1,0 +1,132 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/disputes-ledger/disputes/auth"
+	"github.com/disputes-ledger/disputes/commands"
+)
+
+// Problem is an RFC 9457 problem details object. Type is a stable URN,
+// "urn:disputes:problem:<code>", and Code repeats the code on its own so
+// clients can switch on it without parsing.
+type Problem struct {
+	Type      string `json:"type"`
+	Title     string `json:"title"`
+	Status    int    `json:"status"`
+	Detail    string `json:"detail,omitempty"`
+	Instance  string `json:"instance,omitempty"`
+	Code      string `json:"code"`
+	Field     string `json:"field,omitempty"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// ProblemTypePrefix begins every problem type.
+const ProblemTypePrefix = "urn:disputes:problem:"
+
+// apiError is an error the HTTP layer itself raises (bad header, bad query,
+// body too large, no such route): it carries its status and code.
+type apiError struct {
+	status int
+	code   string
+	field  string
+	detail string
+}
+
+func (e *apiError) Error() string { return e.detail }
+
+func badRequest(field, detail string) error {
+	return &apiError{status: http.StatusBadRequest, code: "validation", field: field, detail: detail}
+}
+
+func forbidden(code, detail string) error {
+	return &apiError{status: http.StatusForbidden, code: code, detail: detail}
+}
+
+func notFound(code, detail string) error {
+	return &apiError{status: http.StatusNotFound, code: code, detail: detail}
+}
+
+// kindStatus maps the write path's error kinds to HTTP statuses.
+var kindStatus = map[commands.ErrorKind]int{
+	commands.KindValidation: http.StatusBadRequest,
+	commands.KindForbidden:  http.StatusForbidden,
+	commands.KindNotFound:   http.StatusNotFound,
+	commands.KindConflict:   http.StatusConflict,
+	commands.KindRefused:    http.StatusUnprocessableEntity,
+	commands.KindInternal:   http.StatusInternalServerError,
+}
+
+// problemFor is the one place errors become problems: the API's own
+// errors, authentication, oversize bodies and timeouts here, and every
+// domain and command error through commands.Classify.
+func problemFor(err error) Problem {
+	var (
+		api      *apiError
+		tooLarge *http.MaxBytesError
+		verr     *commands.ValidationError
+	)
+	switch {
+	case errors.As(err, &api):
+		return newProblem(api.status, api.code, api.detail, api.field)
+	case errors.Is(err, auth.ErrUnauthenticated):
+		// The reason (unknown, expired, bad signature) goes to the log, not
+		// to the client, who could use it to probe tokens.
+		return newProblem(http.StatusUnauthorized, "unauthenticated", "a valid bearer token is required", "")
+	case errors.As(err, &tooLarge):
+		return newProblem(http.StatusRequestEntityTooLarge, "request_too_large", err.Error(), "")
+	case errors.Is(err, context.DeadlineExceeded):
+		return newProblem(http.StatusServiceUnavailable, "timeout", "the request took too long; it may or may not have been recorded: retry with the same Idempotency-Key", "")
+	case errors.Is(err, context.Canceled):
+		return newProblem(499, "cancelled", "the client went away", "")
+	}
+	c := commands.Classify(err)
+	status := kindStatus[c.Kind]
+	if c.Code == "revision_mismatch" {
+		status = http.StatusPreconditionFailed // only If-Match sets an expected revision
+	}
+	field := ""
+	if errors.As(err, &verr) {
+		field = verr.Field
+	}
+	detail := err.Error()
+	if c.Kind == commands.KindInternal {
+		detail = "internal error; see the server log for the request id"
+	}
+	return newProblem(status, c.Code, detail, field)
+}
+
+func newProblem(status int, code, detail, field string) Problem {
+	title := http.StatusText(status)
+	if status == 499 {
+		title = "Client Closed Request"
+	}
+	return Problem{Type: ProblemTypePrefix + code, Title: title, Status: status, Detail: detail, Code: code, Field: field}
+}
+
+// writeProblem answers with err as application/problem+json and records it
+// for the access log.
+func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
+	p := problemFor(err)
+	p.Instance = r.URL.Path
+	info := infoOf(r.Context())
+	if info != nil {
+		p.RequestID = info.requestID
+		info.err, info.code = err, p.Code
+	}
+	if p.Status == http.StatusUnauthorized {
+		challenge := `Bearer realm="disputes"`
+		if strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") {
+			challenge += `, error="invalid_token"`
+		}
+		w.Header().Set("WWW-Authenticate", challenge)
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}

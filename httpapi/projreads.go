@@ -1,0 +1,231 @@
+package httpapi
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/disputes-ledger/disputes/eventstore/sqlite"
+	"github.com/disputes-ledger/disputes/policy"
+	"github.com/disputes-ledger/disputes/projections"
+)
+
+// ProjectionReads is the ReadModel over package projections' tables.
+//
+// Scores come from projections.Scores. The package has no query functions
+// for ticket lists and audit trails yet, so those are read here with SQL
+// on rm_ticket_status and rm_audit_trail, whose columns docs/projections.md
+// publishes for analytics; move them behind projections' own API when it
+// has one.
+type ProjectionReads struct {
+	DB     *projections.DB
+	Policy policy.Policy
+}
+
+var _ ReadModel = ProjectionReads{}
+
+// OpenSQLiteReads opens a pool of read-only connections to the read models
+// in the SQLite file at path, for ProjectionReads. The projector's own
+// *projections.DB has a single connection, which queries would queue
+// behind; WAL lets these read beside it.
+func OpenSQLiteReads(path string, conns int) (*projections.DB, error) {
+	db, err := sql.Open("sqlite", sqlite.DSN(path)+"&_pragma=query_only(1)")
+	if err != nil {
+		return nil, fmt.Errorf("open read models %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	return &projections.DB{SQL: db, Dialect: projections.SQLite}, nil
+}
+
+const ticketSummaryColumns = `ticket_id, order_id, buyer_id, merchant_id, kind, reason, state, resolution, locked,
+	currency, amount_paid, requested, refunded, next_deadline_kind, next_deadline_at, opened_at, updated_at,
+	closed_at, revision, last_position`
+
+// ListTickets implements ReadModel.
+func (p ProjectionReads) ListTickets(ctx context.Context, f TicketFilter) (TicketPage, error) {
+	var where []string
+	var args []any
+	add := func(cond string, arg any) { where = append(where, cond); args = append(args, arg) }
+	if f.State != "" {
+		add("state = ?", f.State)
+	}
+	if f.BuyerID != "" {
+		add("buyer_id = ?", f.BuyerID)
+	}
+	if f.MerchantID != "" {
+		add("merchant_id = ?", f.MerchantID)
+	}
+	if f.Kind != "" {
+		add("kind = ?", f.Kind)
+	}
+	if !f.OpenedFrom.IsZero() {
+		add("opened_at >= ?", formatTime(f.OpenedFrom))
+	}
+	if !f.OpenedTo.IsZero() {
+		add("opened_at < ?", formatTime(f.OpenedTo))
+	}
+	if !f.DeadlineBefore.IsZero() {
+		add("next_deadline_at <= ?", formatTime(f.DeadlineBefore))
+	}
+	if f.After != nil {
+		at := formatTime(f.After.OpenedAt)
+		where = append(where, "(opened_at > ? OR (opened_at = ? AND ticket_id > ?))")
+		args = append(args, at, at, f.After.TicketID)
+	}
+	q := `SELECT ` + ticketSummaryColumns + ` FROM rm_ticket_status`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > MaxPageSize {
+		limit = DefaultPageSize
+	}
+	// One row more than asked says whether there is a next page.
+	q += fmt.Sprintf(` ORDER BY opened_at, ticket_id LIMIT %d`, limit+1)
+	rows, err := p.DB.SQL.QueryContext(ctx, p.DB.Dialect.Q(q), args...)
+	if err != nil {
+		return TicketPage{}, fmt.Errorf("list tickets: %w", err)
+	}
+	defer rows.Close()
+	var page TicketPage
+	for rows.Next() {
+		s, err := scanSummary(rows)
+		if err != nil {
+			return TicketPage{}, fmt.Errorf("list tickets: %w", err)
+		}
+		page.Items = append(page.Items, s)
+	}
+	if err := rows.Err(); err != nil {
+		return TicketPage{}, fmt.Errorf("list tickets: %w", err)
+	}
+	if len(page.Items) > limit {
+		page.Items = page.Items[:limit]
+		last := page.Items[limit-1]
+		page.Next = &TicketCursor{OpenedAt: last.OpenedAt, TicketID: last.TicketID}
+	}
+	return page, nil
+}
+
+func scanSummary(rows *sql.Rows) (TicketSummary, error) {
+	var (
+		s                                     TicketSummary
+		resolution, nextKind, nextAt, closed  sql.NullString
+		opened, updated                       string
+		locked, amountPaid, requested, refund int64
+		revision, position                    int64
+	)
+	if err := rows.Scan(&s.TicketID, &s.OrderID, &s.BuyerID, &s.MerchantID, &s.Kind, &s.Reason, &s.Status, &resolution,
+		&locked, &s.Currency, &amountPaid, &requested, &refund, &nextKind, &nextAt, &opened, &updated, &closed,
+		&revision, &position); err != nil {
+		return s, err
+	}
+	s.Resolution, s.Locked, s.NextDeadline = resolution.String, locked != 0, nextKind.String
+	s.AmountPaid, s.Requested, s.Refunded = amountPaid, requested, refund
+	s.Revision, s.ProjectedThrough = uint64(revision), uint64(position)
+	var err error
+	if s.OpenedAt, err = parseTime(opened); err != nil {
+		return s, err
+	}
+	if s.UpdatedAt, err = parseTime(updated); err != nil {
+		return s, err
+	}
+	if s.NextDeadlineAt, err = parseNullTime(nextAt); err != nil {
+		return s, err
+	}
+	if s.ClosedAt, err = parseNullTime(closed); err != nil {
+		return s, err
+	}
+	return s, nil
+}
+
+// AuditTrail implements ReadModel.
+func (p ProjectionReads) AuditTrail(ctx context.Context, ticketID string) ([]AuditEntry, error) {
+	rows, err := p.DB.SQL.QueryContext(ctx, p.DB.Dialect.Q(`SELECT position, revision, occurred_at, actor_role, actor_id,
+		event_type, summary, command_id, correlation_id, hash FROM rm_audit_trail WHERE ticket_id = ? ORDER BY revision`), ticketID)
+	if err != nil {
+		return nil, fmt.Errorf("audit trail of %s: %w", ticketID, err)
+	}
+	defer rows.Close()
+	out := []AuditEntry{}
+	for rows.Next() {
+		var (
+			e             AuditEntry
+			position, rev int64
+			at            string
+		)
+		if err := rows.Scan(&position, &rev, &at, &e.ActorRole, &e.ActorID, &e.Type, &e.Summary, &e.CommandID,
+			&e.CorrelationID, &e.Hash); err != nil {
+			return nil, fmt.Errorf("audit trail of %s: %w", ticketID, err)
+		}
+		e.Position, e.Revision = uint64(position), uint64(rev)
+		if e.OccurredAt, err = parseTime(at); err != nil {
+			return nil, fmt.Errorf("audit trail of %s: %w", ticketID, err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("audit trail of %s: %w", ticketID, err)
+	}
+	return out, nil
+}
+
+// Scores implements ReadModel.
+func (p ProjectionReads) Scores(ctx context.Context, windowEnd time.Time, merchantID string) ([]MerchantScore, error) {
+	all, err := projections.Scores(ctx, p.DB, windowEnd, p.Policy)
+	if err != nil {
+		return nil, fmt.Errorf("merchant scores: %w", err)
+	}
+	out := []MerchantScore{}
+	for _, s := range all {
+		if merchantID != "" && s.MerchantID != merchantID {
+			continue
+		}
+		b := make(map[string]int, len(s.Breakdown))
+		for reason, points := range s.Breakdown {
+			b[string(reason)] = points
+		}
+		out = append(out, MerchantScore{MerchantID: s.MerchantID, WindowStart: s.WindowStart, WindowEnd: s.WindowEnd,
+			Score: s.Score, Breakdown: b, Facts: s.Facts, Flagged: s.Flagged, PolicyVersion: s.PolicyVersion,
+			DisputesOpened: s.DisputesOpened, Interventions: s.Interventions, InterventionRate: s.InterventionRate,
+			Rulings: s.Rulings, RulingsWon: s.RulingsWon, RulingsLost: s.RulingsLost, MerchantLiableRate: s.MerchantLiableRate,
+			FirstResponses: s.FirstResponses, MedianFirstResponse: s.MedianFirstResponse.Seconds()})
+	}
+	return out, nil
+}
+
+// Checkpoints implements ReadModel.
+func (p ProjectionReads) Checkpoints(ctx context.Context) (map[string]uint64, error) {
+	out := map[string]uint64{}
+	for _, name := range []string{projections.TicketStatusName, projections.MerchantPenaltiesName, projections.AuditTrailName} {
+		pos, err := p.DB.Checkpoint(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = pos
+	}
+	return out, nil
+}
+
+func formatTime(t time.Time) string { return t.UTC().Format(projections.TimeLayout) }
+
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse(projections.TimeLayout, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("stored time %q: %w", s, err)
+	}
+	return t, nil
+}
+
+func parseNullTime(s sql.NullString) (*time.Time, error) {
+	if !s.Valid {
+		return nil, nil
+	}
+	t, err := parseTime(s.String)
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}

@@ -1,0 +1,328 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/disputes-ledger/disputes/commands"
+	"github.com/disputes-ledger/disputes/domain"
+	"github.com/disputes-ledger/disputes/events"
+)
+
+// queryFunc answers a read; an error becomes a problem.
+type queryFunc func(w http.ResponseWriter, r *http.Request) error
+
+// query bounds a read's time and turns its error into a problem.
+func (s *Server) query(f queryFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.QueryTimeout)
+		defer cancel()
+		r = r.WithContext(ctx)
+		if id := r.PathValue("ticket_id"); id != "" {
+			infoOf(ctx).ticketID = id
+		}
+		if err := f(w, r); err != nil {
+			writeProblem(w, r, err)
+		}
+	})
+}
+
+var errNoReadModel = &apiError{status: http.StatusServiceUnavailable, code: "read_model_unavailable",
+	detail: "this server runs without the projections this query needs"}
+
+func ticketNotFound(id string) error {
+	return notFound("ticket_not_found", "ticket "+id+" does not exist")
+}
+
+// loadReadable loads a ticket from its stream and checks the principal may
+// read it.
+func (s *Server) loadReadable(r *http.Request) (domain.Ticket, []events.Envelope, error) {
+	id := r.PathValue("ticket_id")
+	t, envs, err := commands.LoadTicket(r.Context(), s.store, id)
+	if err != nil {
+		return domain.Ticket{}, nil, err
+	}
+	if !t.Exists() {
+		return domain.Ticket{}, nil, ticketNotFound(id)
+	}
+	if p := principalOf(r); !mayRead(p, owners{buyer: t.BuyerID, merchant: t.MerchantID}) {
+		return domain.Ticket{}, nil, errNotYours(p, id)
+	}
+	return t, envs, nil
+}
+
+// getTicket is GET /v1/tickets/{ticket_id}.
+func (s *Server) getTicket(w http.ResponseWriter, r *http.Request) error {
+	t, _, err := s.loadReadable(r)
+	if err != nil {
+		return err
+	}
+	tag := etag(t.Revision)
+	w.Header().Set("ETag", tag)
+	if r.Header.Get("If-None-Match") == tag {
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	writeJSON(w, http.StatusOK, viewTicket(t))
+	return nil
+}
+
+// getHistory is GET /v1/tickets/{ticket_id}/history.
+func (s *Server) getHistory(w http.ResponseWriter, r *http.Request) error {
+	asOf, err := timeParam(r, "as_of")
+	if err != nil {
+		return err
+	}
+	_, envs, err := s.loadReadable(r)
+	if err != nil {
+		return err
+	}
+	var at *time.Time
+	if !asOf.IsZero() {
+		at = &asOf
+	}
+	steps := domain.Timeline(envs, at)
+	out := HistoryResponse{TicketID: r.PathValue("ticket_id"), AsOf: at, Events: len(envs), Steps: make([]HistoryStep, len(steps))}
+	for i, st := range steps {
+		ev := st.Event
+		payload, err := json.Marshal(ev.Payload)
+		if err != nil {
+			return fmt.Errorf("encode %s revision %d: %w", ev.Stream, ev.Revision, err)
+		}
+		out.Steps[i] = HistoryStep{Revision: ev.Revision, OccurredAt: ev.OccurredAt, Actor: ev.Actor, Type: ev.Type,
+			Summary: events.Summary(ev), CommandID: ev.CommandID, Hash: ev.Hash, PrevHash: ev.PrevHash, Payload: payload,
+			StateAfter: viewTicket(st.State)}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// AuditResponse is a ticket's audit trail.
+type AuditResponse struct {
+	TicketID string       `json:"ticket_id"`
+	Entries  []AuditEntry `json:"entries"`
+}
+
+// getAuditTrail is GET /v1/tickets/{ticket_id}/audit.
+func (s *Server) getAuditTrail(w http.ResponseWriter, r *http.Request) error {
+	if s.reads == nil {
+		return errNoReadModel
+	}
+	id := r.PathValue("ticket_id")
+	o, ok, err := ticketOwners(r.Context(), s.store, id)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ticketNotFound(id)
+	}
+	if p := principalOf(r); !mayRead(p, o) {
+		return errNotYours(p, id)
+	}
+	entries, err := s.reads.AuditTrail(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, AuditResponse{TicketID: id, Entries: entries})
+	return nil
+}
+
+// TicketList is a page of tickets.
+type TicketList struct {
+	Items []TicketSummary `json:"items"`
+	// NextCursor fetches the next page; absent on the last one.
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// listTickets is GET /v1/tickets.
+func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) error {
+	if s.reads == nil {
+		return errNoReadModel
+	}
+	q := r.URL.Query()
+	f := TicketFilter{State: q.Get("status"), BuyerID: q.Get("buyer_id"), MerchantID: q.Get("merchant_id"), Kind: q.Get("kind")}
+	var err error
+	for _, tp := range []struct {
+		name string
+		dst  *time.Time
+	}{{"opened_from", &f.OpenedFrom}, {"opened_to", &f.OpenedTo}, {"deadline_before", &f.DeadlineBefore}} {
+		if *tp.dst, err = timeParam(r, tp.name); err != nil {
+			return err
+		}
+	}
+	if f.Limit, err = intParam(r, "limit", DefaultPageSize, 1, MaxPageSize); err != nil {
+		return err
+	}
+	if c := q.Get("cursor"); c != "" {
+		if f.After, err = decodeCursor(c); err != nil {
+			return err
+		}
+	}
+	p := principalOf(r)
+	switch p.Role {
+	case events.RoleBuyer:
+		if f.BuyerID != "" && f.BuyerID != p.ID {
+			return forbidden("not_your_ticket", "a buyer lists only its own tickets")
+		}
+		f.BuyerID = p.ID
+	case events.RoleMerchant:
+		if f.MerchantID != "" && f.MerchantID != p.ID {
+			return forbidden("not_your_ticket", "a merchant lists only its own tickets")
+		}
+		f.MerchantID = p.ID
+	}
+	page, err := s.reads.ListTickets(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	out := TicketList{Items: page.Items}
+	if out.Items == nil {
+		out.Items = []TicketSummary{}
+	}
+	if page.Next != nil {
+		out.NextCursor = encodeCursor(*page.Next)
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// ScoreList is merchants' penalty scores.
+type ScoreList struct {
+	WindowEnd time.Time       `json:"window_end"`
+	Items     []MerchantScore `json:"items"`
+}
+
+// listScores is GET /v1/merchants/scores.
+func (s *Server) listScores(w http.ResponseWriter, r *http.Request) error {
+	p := principalOf(r)
+	only := ""
+	switch {
+	case p.Role == events.RoleMerchant:
+		only = p.ID
+	case !readsAll(p):
+		return forbidden("role_not_allowed", string(p.Role)+" may not read merchant scores")
+	}
+	return s.writeScores(w, r, only)
+}
+
+// getScore is GET /v1/merchants/{merchant_id}/score.
+func (s *Server) getScore(w http.ResponseWriter, r *http.Request) error {
+	p, id := principalOf(r), r.PathValue("merchant_id")
+	if !readsAll(p) && !(p.Role == events.RoleMerchant && p.ID == id) {
+		return forbidden("not_your_score", p.String()+" may not read the score of merchant "+id)
+	}
+	return s.writeScores(w, r, id)
+}
+
+func (s *Server) writeScores(w http.ResponseWriter, r *http.Request, merchantID string) error {
+	if s.reads == nil {
+		return errNoReadModel
+	}
+	at, err := timeParam(r, "as_of")
+	if err != nil {
+		return err
+	}
+	if at.IsZero() {
+		at = s.cfg.Now()
+	}
+	scores, err := s.reads.Scores(r.Context(), at, merchantID)
+	if err != nil {
+		return err
+	}
+	if r.PathValue("merchant_id") != "" {
+		if len(scores) == 0 {
+			return notFound("merchant_not_found", "no tickets or penalties for merchant "+merchantID+" in the window")
+		}
+		writeJSON(w, http.StatusOK, scores[0])
+		return nil
+	}
+	writeJSON(w, http.StatusOK, ScoreList{WindowEnd: at.UTC(), Items: scores})
+	return nil
+}
+
+// Me is who a token stands for.
+type Me struct {
+	Role events.Role `json:"role"`
+	ID   string      `json:"id"`
+}
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request) {
+	p := principalOf(r)
+	writeJSON(w, http.StatusOK, Me{Role: p.Role, ID: p.ID})
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz is ready when the ledger can be read and cfg.Ready agrees.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	_, err := s.store.ReadAll(ctx, 0, 1)
+	if err == nil && s.cfg.Ready != nil {
+		err = s.cfg.Ready(ctx)
+	}
+	if err != nil {
+		writeProblem(w, r, &apiError{status: http.StatusServiceUnavailable, code: "not_ready", detail: err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func timeParam(r *http.Request, name string) (time.Time, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return time.Time{}, badRequest(name, "must be an RFC 3339 time, e.g. 2026-11-02T10:00:00+08:00")
+	}
+	return t, nil
+}
+
+func intParam(r *http.Request, name string, def, lo, hi int) (int, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, badRequest(name, "must be an integer from "+strconv.Itoa(lo)+" to "+strconv.Itoa(hi))
+	}
+	return n, nil
+}
+
+// cursorJSON is a cursor's content; the cursor is its base64url encoding,
+// opaque to clients.
+type cursorJSON struct {
+	OpenedAt time.Time `json:"o"`
+	TicketID string    `json:"t"`
+}
+
+func encodeCursor(c TicketCursor) string {
+	b, _ := json.Marshal(cursorJSON{OpenedAt: c.OpenedAt.UTC(), TicketID: c.TicketID})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (*TicketCursor, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	var c cursorJSON
+	if err == nil {
+		err = json.Unmarshal(b, &c)
+	}
+	if err == nil && c.TicketID == "" {
+		err = errors.New("empty")
+	}
+	if err != nil {
+		return nil, badRequest("cursor", "not a cursor this API gave out")
+	}
+	return &TicketCursor{OpenedAt: c.OpenedAt, TicketID: c.TicketID}, nil
+}
