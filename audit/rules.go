@@ -20,11 +20,14 @@ func (v *Verifier) legality(st *streamState, pos uint64, env events.Envelope, li
 	fail := func(c Check, format string, args ...any) {
 		v.Fail(Finding{Check: c, Position: pos, Ticket: st.ticket, Revision: &rev, Line: line, Message: fmt.Sprintf(format, args...)})
 	}
-	t := st.state
+	var t domain.Ticket
+	if st.state != nil {
+		t = *st.state
+	}
 	v.resolveCitations(st, env)
 	switch {
-	case t.Closed():
-		fail(CheckClosedTicket, "%s recorded after the ticket closed as %s", env.Type, t.Resolution)
+	case st.closed:
+		fail(CheckClosedTicket, "%s recorded after the ticket closed", env.Type)
 	case !t.Exists():
 		open, ok := env.Payload.(events.RefundRequested)
 		if !ok {
@@ -38,15 +41,17 @@ func (v *Verifier) legality(st *streamState, pos uint64, env events.Envelope, li
 		}
 		v.checkPolicyRules(t, st, env, fail)
 	}
-	if !t.Closed() {
-		v.checkSchedule(st, env, fail)
+	if st.closed {
+		return
 	}
-
-	st.state = t.Apply(env)
-	if st.state.Closed() {
+	v.checkSchedule(st, env, fail)
+	next := t.Apply(env)
+	if next.Closed() {
 		// Nothing may follow a close, so only the fact of the close is kept.
-		st.state = domain.Ticket{ID: st.state.ID, Status: domain.StatusClosed, Resolution: st.state.Resolution}
+		st.state, st.closed = nil, true
+		return
 	}
+	st.state = &next
 }
 
 type failFunc func(c Check, format string, args ...any)

@@ -250,40 +250,74 @@ func (v *Verifier) checkProof(from, to *sealEntry) {
 // Event checks the event at global position pos, whose stored bytes are
 // data. proof is its inclusion proof, needed only in partial mode.
 func (v *Verifier) Event(pos uint64, data []byte, proof *InclusionProof, line int) {
+	v.Apply(Prepare(pos, data, proof, line))
+}
+
+// Prepared is an event decoded, its hash checked and its leaf computed: the
+// part of checking an event that depends on nothing else, done by Prepare
+// (safe for concurrent use, so callers may spread it over cores) before
+// Apply checks it against everything before it.
+type Prepared struct {
+	pos   uint64
+	line  int
+	proof *InclusionProof
+	env   events.Envelope
+	err   error // from events.Decode
+	ref   eventRef
+	leaf  merkle.Hash
+	// leafErr is set when data has no readable hash member; leaf is then a
+	// stand-in that cannot match any sealed leaf.
+	leafErr error
+}
+
+// Prepare decodes and hashes the event at pos. It keeps no reference to
+// data after it returns.
+func Prepare(pos uint64, data []byte, proof *InclusionProof, line int) Prepared {
+	p := Prepared{pos: pos, line: line, proof: proof}
+	p.env, p.err = events.Decode(data)
+	if p.err != nil {
+		p.ref = lenientRef(data)
+		if p.leaf, p.leafErr = LeafOf(data); p.leafErr != nil {
+			p.leaf = merkle.LeafHash(data)
+		}
+		return p
+	}
+	p.ref = eventRef{stream: p.env.Stream, ticket: events.TicketOf(p.env.Stream), revision: p.env.Revision, hasRevision: true, hash: p.env.Hash}
+	p.leaf, p.leafErr = LeafHash(p.env.Hash)
+	return p
+}
+
+// Apply checks a prepared event. Events must be applied in position order.
+func (v *Verifier) Apply(p Prepared) {
 	v.start()
 	v.report.Events++
-	v.report.LastPosition = max(v.report.LastPosition, pos)
-
-	env, err := events.Decode(data)
-	var ref eventRef
-	if err != nil {
-		ref = lenientRef(data)
+	v.report.LastPosition = max(v.report.LastPosition, p.pos)
+	pos, line, ref := p.pos, p.line, p.ref
+	if p.err != nil {
 		v.Fail(Finding{Check: CheckEventHash, Position: pos, Ticket: ref.ticket, Revision: ref.revisionPtr(), Line: line,
-			Message: fmt.Sprintf("event does not verify: %v", err)})
-	} else {
-		ref = eventRef{stream: env.Stream, ticket: events.TicketOf(env.Stream), revision: env.Revision, hasRevision: true, hash: env.Hash}
+			Message: fmt.Sprintf("event does not verify: %v", p.err)})
 	}
-
 	if v.complete {
-		v.logEvent(pos, data, ref, line)
+		v.logEvent(p)
 	} else {
-		v.provenEvent(pos, data, proof, ref, line)
+		v.provenEvent(p)
 	}
 	if ref.stream == "" {
 		return
 	}
 	st := v.stream(ref)
-	if err != nil {
+	if p.err != nil {
 		v.chainLenient(st, pos, ref, line)
 		return
 	}
-	v.chain(st, pos, env, line)
-	v.legality(st, pos, env, line)
+	v.chain(st, pos, p.env, line)
+	v.legality(st, pos, p.env, line)
 }
 
 // logEvent adds the event to the recomputed tree and checks every seal the
 // log has now reached.
-func (v *Verifier) logEvent(pos uint64, data []byte, ref eventRef, line int) {
+func (v *Verifier) logEvent(p Prepared) {
+	pos, ref, line := p.pos, p.ref, p.line
 	switch {
 	case pos > v.next:
 		v.Fail(Finding{Check: CheckLogGap, Position: v.next, Line: line, Message: gapMessage(v.next, pos-1)})
@@ -298,11 +332,7 @@ func (v *Verifier) logEvent(pos uint64, data []byte, ref eventRef, line int) {
 		}
 	}
 	v.next = max(v.next, pos+1)
-	leaf, err := LeafOf(data)
-	if err != nil {
-		leaf = merkle.LeafHash(data) // no hash member: already a finding; any leaf that is not the sealed one will do
-	}
-	v.frontier.Append(leaf)
+	v.frontier.Append(p.leaf)
 	if v.latest == nil || pos > v.latest.Size {
 		v.unsealed++
 	}
@@ -345,7 +375,8 @@ func (v *Verifier) checkRoot(s *sealEntry, pos uint64) {
 }
 
 // provenEvent checks an event of a partial bundle against its inclusion proof.
-func (v *Verifier) provenEvent(pos uint64, data []byte, proof *InclusionProof, ref eventRef, line int) {
+func (v *Verifier) provenEvent(p Prepared) {
+	pos, proof, ref, line := p.pos, p.proof, p.ref, p.line
 	if pos < v.next {
 		v.Fail(Finding{Check: CheckLogOrder, Position: pos, Ticket: ref.ticket, Revision: ref.revisionPtr(), Line: line,
 			Message: fmt.Sprintf("position %d comes after position %d", pos, v.next-1)})
@@ -377,12 +408,11 @@ func (v *Verifier) provenEvent(pos uint64, data []byte, proof *InclusionProof, r
 		fail("position 0 is not a log position")
 		return
 	}
-	leaf, err := LeafOf(data)
-	if err != nil {
-		fail(fmt.Sprintf("no leaf to prove: %v", err))
+	if p.leafErr != nil {
+		fail(fmt.Sprintf("no leaf to prove: %v", p.leafErr))
 		return
 	}
-	if err := merkle.VerifyInclusion(leaf, pos-1, s.Size, proof.Hashes, s.Root); err != nil {
+	if err := merkle.VerifyInclusion(p.leaf, pos-1, s.Size, proof.Hashes, s.Root); err != nil {
 		fail(fmt.Sprintf("event is not at position %d of the log sealed at size %d: %v", pos, s.Size, err))
 	}
 }
@@ -430,9 +460,11 @@ type streamState struct {
 	lastHash string
 	lastPos  uint64
 	lastLine int
-	// state is the ticket replayed up to the last event; damaged stops the
-	// legality checks after an event that could not be read.
-	state   domain.Ticket
+	// state is the ticket replayed up to the last event, nil once it closed
+	// (only the fact of the close is kept: nothing may follow it); damaged
+	// stops the legality checks after an event that could not be read.
+	state   *domain.Ticket
+	closed  bool
 	damaged bool
 	// overturned holds the terms an appeal substituted, for the final ruling.
 	overturned *events.Terms

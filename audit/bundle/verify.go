@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
 
 	"github.com/disputes-ledger/disputes/audit"
@@ -18,37 +19,35 @@ import (
 // Verify reads a bundle from r and verifies it under opts; name is the
 // bundle's name in the report. The error is for failures to read r; every
 // problem with the bundle's content is a finding in the report.
+//
+// Lines are read, and event lines decoded and hashed, on other goroutines
+// (audit.Prepare, one per core); the checks that depend on order run here,
+// line by line, in the bundle's order.
 func Verify(r io.Reader, name string, opts audit.Options) (*audit.Report, error) {
-	br := bufio.NewReaderSize(r, 1<<20)
-	line := 0
+	stop := make(chan struct{})
+	defer close(stop)
+	batches := readBatches(r, stop)
+
 	var (
 		v       *audit.Verifier
 		header  Header
 		inEvent bool
 		events  int
-		long    []byte
+		line    int
 	)
 	fail := func(msg string, args ...any) {
 		v.Fail(audit.Finding{Check: audit.CheckBundleFormat, Line: line, Message: fmt.Sprintf(msg, args...)})
 	}
-	for {
-		text, err := br.ReadSlice('\n')
-		if errors.Is(err, bufio.ErrBufferFull) {
-			// A line longer than the buffer: gather it whole.
-			long = append(long[:0], text...)
-			for errors.Is(err, bufio.ErrBufferFull) {
-				text, err = br.ReadSlice('\n')
-				long = append(long, text...)
-			}
-			text = long
+	for b := range batches.ordered {
+		<-b.done
+		if b.err != nil {
+			return nil, fmt.Errorf("read bundle %s line %d: %w", name, b.first+len(b.lines), b.err)
 		}
-		if err != nil && !errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("read bundle %s line %d: %w", name, line+1, err)
-		}
-		if len(bytes.TrimSpace(text)) > 0 {
-			line++
-			text = bytes.TrimRight(text, "\r\n")
-			if v == nil {
+		for i, text := range b.lines {
+			line = b.first + i
+			switch {
+			case len(bytes.TrimSpace(text)) == 0:
+			case v == nil:
 				var h Header
 				if jerr := json.Unmarshal(text, &h); jerr != nil || h.Kind != KindHeader || h.Format != Format {
 					v = audit.NewVerifier(name, "unknown", false, opts)
@@ -57,20 +56,16 @@ func Verify(r io.Reader, name string, opts audit.Options) (*audit.Report, error)
 				}
 				header = h
 				v = audit.NewVerifier(name, h.Scope.String(), h.Complete, opts)
-			} else if pos, data, ok := fastEvent(text); ok {
+			case b.fast[i]:
 				inEvent, events = true, events+1
-				v.Event(pos, data, nil, line)
-			} else {
-				kind, isEvent := record(v, text, line, inEvent, fail)
-				if isEvent {
+				v.Apply(b.prepared[i])
+			default:
+				if record(v, text, line, inEvent, fail) {
 					inEvent, events = true, events+1
 				}
-				_ = kind
 			}
 		}
-		if errors.Is(err, io.EOF) {
-			break
-		}
+		batches.recycle(b)
 	}
 	if v == nil {
 		v = audit.NewVerifier(name, "unknown", false, opts)
@@ -81,6 +76,125 @@ func Verify(r io.Reader, name string, opts audit.Options) (*audit.Report, error)
 		fail("the header announces %d events, the bundle holds %d: it was cut short or added to", header.Events, events)
 	}
 	return v.Finish(), nil
+}
+
+// batch is a run of consecutive lines, prepared in parallel and checked in order.
+type batch struct {
+	first    int      // line number of lines[0]
+	arena    []byte   // holds the lines
+	lines    [][]byte // owned copies, without the line end
+	fast     []bool   // lines[i] is an event line in the fast form, prepared
+	prepared []audit.Prepared
+	err      error         // a read error after the lines
+	done     chan struct{} // closed once prepared
+}
+
+const batchLines = 512
+
+// batchReader yields a bundle's lines in order, in batches whose event
+// lines are prepared by a pool of workers, one per core.
+type batchReader struct {
+	ordered <-chan *batch
+	free    chan []byte // arenas handed back by the consumer
+}
+
+// recycle returns a checked batch's memory for reuse: neither the Verifier
+// nor the records keep references into it.
+func (br batchReader) recycle(b *batch) {
+	select {
+	case br.free <- b.arena[:0]:
+	default:
+	}
+}
+
+// readBatches reads r on its own goroutine. Closing stop ends the reading early.
+func readBatches(r io.Reader, stop <-chan struct{}) batchReader {
+	workers := runtime.GOMAXPROCS(0)
+	ordered := make(chan *batch, 2*workers)
+	work := make(chan *batch, 2*workers)
+	free := make(chan []byte, 4*workers)
+	for range workers {
+		go func() {
+			for b := range work {
+				for i, text := range b.lines {
+					if pos, data, ok := fastEvent(text); ok {
+						b.fast[i], b.prepared[i] = true, audit.Prepare(pos, data, nil, b.first+i)
+					}
+				}
+				close(b.done)
+			}
+		}()
+	}
+	go func() {
+		defer close(ordered)
+		defer close(work)
+		br := bufio.NewReaderSize(r, 1<<20)
+		next := 1
+		for {
+			b := &batch{first: next, done: make(chan struct{}), lines: make([][]byte, 0, batchLines)}
+			select {
+			case b.arena = <-free:
+			default:
+				b.arena = make([]byte, 0, 1<<20)
+			}
+			// Lines are sliced out of the arena once it is full, so that
+			// growing it never leaves a line behind in an old array.
+			var ends []int
+			for len(ends) < batchLines && b.err == nil {
+				text, err := readLine(br)
+				if len(text) > 0 || err == nil {
+					b.arena = append(b.arena, bytes.TrimRight(text, "\r\n")...)
+					ends = append(ends, len(b.arena))
+				}
+				if err != nil && !errors.Is(err, io.EOF) {
+					b.err = err
+				}
+				if err != nil {
+					break
+				}
+			}
+			start := 0
+			for _, end := range ends {
+				b.lines = append(b.lines, b.arena[start:end:end])
+				start = end
+			}
+			b.fast, b.prepared = make([]bool, len(b.lines)), make([]audit.Prepared, len(b.lines))
+			last := len(b.lines) < batchLines || b.err != nil
+			select {
+			case ordered <- b:
+			case <-stop:
+				return
+			}
+			if b.err != nil {
+				close(b.done)
+				return
+			}
+			select {
+			case work <- b:
+			case <-stop:
+				return
+			}
+			next += len(b.lines)
+			if last {
+				return
+			}
+		}
+	}()
+	return batchReader{ordered: ordered, free: free}
+}
+
+// readLine returns the next line, whatever its length, including its end.
+func readLine(br *bufio.Reader) ([]byte, error) {
+	text, err := br.ReadSlice('\n')
+	if !errors.Is(err, bufio.ErrBufferFull) {
+		return text, err
+	}
+	long := append([]byte(nil), text...)
+	for errors.Is(err, bufio.ErrBufferFull) {
+		text, err = br.ReadSlice('\n')
+		long = append(long, text...)
+	}
+	return long, err
 }
 
 // fastEvent reads an event line in the form Writer writes without a proof,
@@ -107,17 +221,17 @@ func fastEvent(text []byte) (uint64, []byte, bool) {
 }
 
 // record handles one non-fast line. It reports whether the line was an event.
-func record(v *audit.Verifier, text []byte, line int, inEvent bool, fail func(string, ...any)) (string, bool) {
+func record(v *audit.Verifier, text []byte, line int, inEvent bool, fail func(string, ...any)) bool {
 	var probe struct {
 		Kind string `json:"kind"`
 	}
 	if err := json.Unmarshal(text, &probe); err != nil {
 		fail("not a JSON record: %v", err)
-		return "", false
+		return false
 	}
 	if probe.Kind != KindEvent && inEvent {
 		fail("a %s record after the first event is not used: keys, policies, seals and proofs come before the events", probe.Kind)
-		return probe.Kind, false
+		return false
 	}
 	switch probe.Kind {
 	case KindHeader:
@@ -126,7 +240,7 @@ func record(v *audit.Verifier, text []byte, line int, inEvent bool, fail func(st
 		var k PublicKey
 		if err := strict(text, &k); err != nil || len(k.Ed25519) != ed25519.PublicKeySize {
 			fail("malformed public key record: %v", orSize(err, len(k.Ed25519)))
-			return probe.Kind, false
+			return false
 		}
 		pub := ed25519.PublicKey(k.Ed25519)
 		if seal.KeyID(pub) != k.KeyID {
@@ -137,48 +251,48 @@ func record(v *audit.Verifier, text []byte, line int, inEvent bool, fail func(st
 		var p Policy
 		if err := strict(text, &p); err != nil {
 			fail("malformed policy record: %v", err)
-			return probe.Kind, false
+			return false
 		}
 		pol, err := policy.Parse(p.Policy)
 		if err != nil {
 			fail("policy %s does not parse: %v", p.Version, err)
-			return probe.Kind, false
+			return false
 		}
 		if pol.Version != p.Version {
 			fail("policy record %s holds policy version %s", p.Version, pol.Version)
-			return probe.Kind, false
+			return false
 		}
 		v.AddPolicy(pol)
 	case KindSeal:
 		var s Seal
 		if err := strict(text, &s); err != nil {
 			fail("malformed seal record: %v", err)
-			return probe.Kind, false
+			return false
 		}
 		v.AddSeal(s.Seal, line)
 	case KindConsistency:
 		var c Consistency
 		if err := strict(text, &c); err != nil {
 			fail("malformed consistency record: %v", err)
-			return probe.Kind, false
+			return false
 		}
 		v.AddConsistency(c.From, c.To, c.Hashes, line)
 	case KindEvent:
 		var e Event
 		if err := strict(text, &e); err != nil {
 			fail("malformed event record: %v", err)
-			return probe.Kind, true
+			return true
 		}
 		data := []byte(e.Data)
 		if e.Raw != nil {
 			data = e.Raw
 		}
 		v.Event(e.Position, data, e.Proof, line)
-		return probe.Kind, true
+		return true
 	default:
 		fail("unknown record kind %q", probe.Kind)
 	}
-	return probe.Kind, false
+	return false
 }
 
 // strict decodes one record, refusing unknown members.
