@@ -42,6 +42,11 @@ func subcommands() map[string]subcommand {
 		"verify":       {"verify a bundle or a live ledger: hashes, chains, seals, rulings", runVerify},
 		"prove":        {"print an inclusion proof of an event, or a seal consistency proof", runProve},
 		"verify-proof": {"check a proof printed by 'disputes prove'", runVerifyProof},
+
+		// The ledger as a service (packages httpapi, auth, scheduler).
+		"serve":     {"serve the HTTP API, keep the read models and fire deadlines", runServe},
+		"scheduler": {"fire due deadlines as system commands, on its own", runScheduler},
+		"tokens":    {"'tokens add': make a bearer token for the API, store its hash", runTokens},
 	}
 }
 

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/disputes-ledger/disputes/commands"
+	"github.com/disputes-ledger/disputes/scheduler"
+)
+
+// runScheduler is `disputes scheduler`: the deadline scheduler on its own,
+// for a ledger served elsewhere or run without `serve`. Any number may run
+// against one ledger; each expiry is still recorded once.
+func runScheduler(ctx context.Context, e env) error {
+	fs := newFlags(e, "scheduler", "scheduler [--db PATH] [--clock-speed N]")
+	var sf storeFlags
+	sf.register(fs)
+	var cf clockFlags
+	cf.register(fs)
+	var lf logFlags
+	lf.register(fs)
+	if err := parseFlags(fs, e.args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	logger, err := lf.logger(e.stderr)
+	if err != nil {
+		return err
+	}
+	clock, err := cf.clock()
+	if err != nil {
+		return err
+	}
+	pol, err := sf.loadPolicy()
+	if err != nil {
+		return err
+	}
+	store, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	h := commands.NewHandler(store, commands.WithClock(clock.Now), commands.WithPolicy(pol))
+	sched, err := scheduler.New(scheduler.Config{Store: store, Handler: h, Clock: clock, Logger: logger})
+	if err != nil {
+		return err
+	}
+	logger.Info("scheduler running", "db", sf.db, "clock", clock.Now().UTC().Format(time.RFC3339))
+	if err := sched.Run(ctx); err != nil {
+		return err
+	}
+	st := sched.Stats()
+	logger.Info("scheduler stopped", "fired", st.Fired, "duplicates", st.Duplicates, "refused", st.Refused, "failed", st.Failed)
+	return nil
+}

@@ -1,0 +1,352 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/disputes-ledger/disputes/auth"
+	"github.com/disputes-ledger/disputes/commands"
+	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/httpapi"
+	"github.com/disputes-ledger/disputes/internal/storeurl"
+	"github.com/disputes-ledger/disputes/policy"
+	"github.com/disputes-ledger/disputes/projections"
+	"github.com/disputes-ledger/disputes/scheduler"
+	"github.com/disputes-ledger/disputes/seal"
+)
+
+// serveFlags are `disputes serve`'s own flags.
+type serveFlags struct {
+	addr         string
+	tokens       string
+	hmacFile     string
+	ed25519File  string
+	issuer       string
+	audience     string
+	noScheduler  bool
+	noProjection bool
+	clock        clockFlags
+	log          logFlags
+}
+
+func runServe(ctx context.Context, e env) error {
+	fs := newFlags(e, "serve", "serve [--db PATH] [--addr HOST:PORT] --tokens FILE [--jwt-hmac-secret FILE] [--jwt-ed25519-key FILE] [--clock-speed N]")
+	var sf storeFlags
+	sf.register(fs)
+	var f serveFlags
+	fs.StringVar(&f.addr, "addr", envOr("DISPUTES_ADDR", "127.0.0.1:8080"), "listen address; env DISPUTES_ADDR")
+	fs.StringVar(&f.tokens, "tokens", os.Getenv("DISPUTES_TOKENS"), "token file (see 'disputes tokens add'); env DISPUTES_TOKENS")
+	fs.StringVar(&f.hmacFile, "jwt-hmac-secret", "", "file holding the HS256 secret for signed tokens")
+	fs.StringVar(&f.ed25519File, "jwt-ed25519-key", "", "PEM file of the Ed25519 public key for EdDSA signed tokens")
+	fs.StringVar(&f.issuer, "jwt-issuer", "", "required iss claim of signed tokens")
+	fs.StringVar(&f.audience, "jwt-audience", "", "required aud claim of signed tokens")
+	fs.BoolVar(&f.noScheduler, "no-scheduler", false, "do not fire deadlines (run 'disputes scheduler' elsewhere)")
+	fs.BoolVar(&f.noProjection, "no-projections", false, "do not keep the read models (lists, audit trails and scores answer 503)")
+	f.clock.register(fs)
+	f.log.register(fs)
+	if err := parseFlags(fs, e.args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	logger, err := f.log.logger(e.stderr)
+	if err != nil {
+		return err
+	}
+	authn, err := f.authenticator()
+	if err != nil {
+		return err
+	}
+	clock, err := f.clock.clock()
+	if err != nil {
+		return err
+	}
+	pol, err := sf.loadPolicy()
+	if err != nil {
+		return err
+	}
+	store, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	metrics := httpapi.NewMetrics()
+	h := commands.NewHandler(httpapi.InstrumentStore(store, metrics), commands.WithClock(clock.Now), commands.WithPolicy(pol))
+	var (
+		wg     sync.WaitGroup
+		health components
+	)
+	defer wg.Wait()
+	defer cancel() // stop the background parts before waiting for them
+
+	cfg := httpapi.Config{Store: store, Handler: h, Auth: authn, Metrics: metrics, Logger: logger, Now: clock.Now, Ready: health.ready}
+	if !f.noProjection {
+		reads, closeReads, err := startProjections(ctx, &wg, &health, store, sf, pol, clock, logger)
+		if err != nil {
+			return err
+		}
+		defer closeReads()
+		cfg.Reads = reads
+	}
+	if !f.noScheduler {
+		sched, err := scheduler.New(scheduler.Config{Store: store, Handler: h, Clock: clock, Logger: logger.With("component", "scheduler")})
+		if err != nil {
+			return err
+		}
+		registerSchedulerMetrics(metrics, sched)
+		health.add("scheduler", func() error {
+			if !sched.Stats().CaughtUp {
+				return errors.New("scheduler still reading the log")
+			}
+			return nil
+		})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := sched.Run(ctx); err != nil {
+				health.fail("scheduler", err)
+				logger.Error("scheduler stopped", "err", err)
+			}
+		}()
+	}
+	api, err := httpapi.New(cfg)
+	if err != nil {
+		return err
+	}
+	return listenAndServe(ctx, f.addr, api, logger, readModelPath(sf), clock)
+}
+
+// listenAndServe serves until ctx ends, then shuts down gracefully.
+func listenAndServe(ctx context.Context, addr string, api http.Handler, logger *slog.Logger, db string, clock scheduler.Clock) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := httpapi.NewHTTPServer(addr, api, httpapi.Timeouts{})
+	logger.Info("serving", "addr", "http://"+ln.Addr().String(), "db", db, "clock", clock.Now().UTC().Format(time.RFC3339))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// startProjections runs the projector in the background, following the
+// log, and returns the read model the API queries.
+func startProjections(ctx context.Context, wg *sync.WaitGroup, health *components, store eventstore.Store, sf storeFlags,
+	pol policy.Policy, clock scheduler.Clock, logger *slog.Logger) (httpapi.ReadModel, func(), error) {
+	path := readModelPath(sf)
+	pdb, err := projections.OpenSQLite(ctx, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	rdb, err := httpapi.OpenSQLiteReads(path, 4)
+	if err != nil {
+		return nil, nil, errors.Join(err, pdb.Close())
+	}
+	projector := projections.NewProjector(store, pdb, projections.Default(pdb, pol), projections.Options{Follow: true, Now: clock.Now})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if _, err := projector.Run(ctx); err != nil && ctx.Err() == nil {
+			health.fail("projections", err)
+			logger.Error("projections stopped", "err", err)
+		}
+	}()
+	closeAll := func() { _ = rdb.Close(); _ = pdb.Close() }
+	return httpapi.ProjectionReads{DB: rdb, Policy: pol}, closeAll, nil
+}
+
+// readModelPath is the SQLite file the read models live in: the ledger's
+// own file when the ledger is SQLite, else the --db file beside a server
+// store.
+func readModelPath(sf storeFlags) string {
+	if sf.store != "" {
+		if t, err := storeurl.Parse(sf.store); err == nil && t.Backend == storeurl.SQLite {
+			return t.Path
+		}
+	}
+	return sf.db
+}
+
+// authenticator builds the token checks from the flags: at least one kind
+// of token must be configured.
+func (f serveFlags) authenticator() (auth.Authenticator, error) {
+	var chain auth.Chain
+	if f.tokens != "" {
+		set, err := auth.LoadTokenFile(f.tokens)
+		if err != nil {
+			return nil, err
+		}
+		chain.Tokens = set
+	}
+	if f.hmacFile != "" || f.ed25519File != "" {
+		v := &auth.JWTVerifier{Issuer: f.issuer, Audience: f.audience, Leeway: 30 * time.Second}
+		if f.hmacFile != "" {
+			secret, err := os.ReadFile(f.hmacFile)
+			if err != nil {
+				return nil, fmt.Errorf("read HS256 secret: %w", err)
+			}
+			if v.HMACKey = []byte(strings.TrimSpace(string(secret))); len(v.HMACKey) < 32 {
+				return nil, fmt.Errorf("HS256 secret in %s is %d bytes: use at least 32", f.hmacFile, len(v.HMACKey))
+			}
+		}
+		if f.ed25519File != "" {
+			pem, err := os.ReadFile(f.ed25519File)
+			if err != nil {
+				return nil, fmt.Errorf("read Ed25519 key: %w", err)
+			}
+			if v.Ed25519Key, err = seal.ParsePublicKeyPEM(pem); err != nil {
+				return nil, fmt.Errorf("%s: %w", f.ed25519File, err)
+			}
+		}
+		chain.JWT = v
+	}
+	if chain.Tokens == nil && chain.JWT == nil {
+		return nil, fmt.Errorf("%w: no way to authenticate: give --tokens FILE (create one with 'disputes tokens add') or a JWT key", errUsage)
+	}
+	return chain, nil
+}
+
+// components tracks the background parts /readyz reports on.
+type components struct {
+	mu     sync.Mutex
+	checks []namedCheck
+	failed map[string]error
+}
+
+type namedCheck struct {
+	name  string
+	check func() error
+}
+
+func (c *components) add(name string, check func() error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.checks = append(c.checks, namedCheck{name, check})
+}
+
+func (c *components) fail(name string, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.failed == nil {
+		c.failed = map[string]error{}
+	}
+	c.failed[name] = err
+}
+
+func (c *components) ready(context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var errs []error
+	for name, err := range c.failed {
+		errs = append(errs, fmt.Errorf("%s stopped: %w", name, err))
+	}
+	for _, nc := range c.checks {
+		if err := nc.check(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// registerSchedulerMetrics exposes a scheduler's counters.
+func registerSchedulerMetrics(m *httpapi.Metrics, s *scheduler.Scheduler) {
+	m.Register(httpapi.Collector{Name: "disputes_scheduler_expiries_total", Type: "counter",
+		Help: "Deadline expiries by outcome: fired (recorded here), duplicate (recorded before), refused (met or closed meanwhile), failed (retried).",
+		Collect: func(context.Context) ([]httpapi.Sample, error) {
+			st := s.Stats()
+			return []httpapi.Sample{
+				{Labels: []string{"outcome", "fired"}, Value: float64(st.Fired)},
+				{Labels: []string{"outcome", "duplicate"}, Value: float64(st.Duplicates)},
+				{Labels: []string{"outcome", "refused"}, Value: float64(st.Refused)},
+				{Labels: []string{"outcome", "failed"}, Value: float64(st.Failed)},
+			}, nil
+		}})
+	m.Register(httpapi.Collector{Name: "disputes_scheduler_open_tickets", Type: "gauge",
+		Help: "Open tickets whose deadlines the scheduler watches.",
+		Collect: func(context.Context) ([]httpapi.Sample, error) {
+			return []httpapi.Sample{{Value: float64(s.Stats().Open)}}, nil
+		}})
+}
+
+// clockFlags choose the clock commands are decided at and deadlines fire by.
+type clockFlags struct {
+	speed float64
+	start string
+}
+
+func (c *clockFlags) register(fs *flag.FlagSet) {
+	fs.Float64Var(&c.speed, "clock-speed", 1, "run the ledger's clock N times faster than real time (demos: 3600 makes an hour pass each second)")
+	fs.StringVar(&c.start, "clock-start", "", "with --clock-speed, the time the clock starts at (RFC 3339; default now)")
+}
+
+// clock returns the real clock at speed 1, else a scaled one. A scaled
+// clock runs ahead of the world, so a ledger it wrote is a demo ledger.
+func (c clockFlags) clock() (scheduler.Clock, error) {
+	if c.speed == 1 && c.start == "" {
+		return scheduler.RealClock{}, nil
+	}
+	origin := time.Now()
+	if c.start != "" {
+		t, err := time.Parse(time.RFC3339, c.start)
+		if err != nil {
+			return nil, fmt.Errorf("%w: --clock-start: %v", errUsage, err)
+		}
+		origin = t
+	}
+	clock, err := scheduler.NewScaledClock(origin, c.speed)
+	if err != nil {
+		return nil, fmt.Errorf("%w: --clock-speed: %v", errUsage, err)
+	}
+	return clock, nil
+}
+
+// logFlags choose the structured log's format and level.
+type logFlags struct {
+	format string
+	level  string
+}
+
+func (l *logFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&l.format, "log-format", "json", "log format: json or text")
+	fs.StringVar(&l.level, "log-level", "info", "log level: debug, info, warn or error")
+}
+
+func (l logFlags) logger(w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(l.level)); err != nil {
+		return nil, fmt.Errorf("%w: --log-level: %v", errUsage, err)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch l.format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("%w: --log-format must be json or text", errUsage)
+}

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// lockedBuffer is a bytes.Buffer the server's goroutines may log into.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	return addr
+}
+
+func TestTokensAdd(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "tokens.json")
+	code, out, errOut := runCLI(t, "", "tokens", "add", "--file", file, "--role", "buyer", "--id", "b-1")
+	require.Equal(t, 0, code, errOut)
+	token := strings.TrimSpace(out)
+	assert.True(t, strings.HasPrefix(token, "dsp_"))
+	data, err := os.ReadFile(file)
+	require.NoError(t, err)
+	assert.NotContains(t, string(data), token)
+
+	code, _, errOut = runCLI(t, "", "tokens", "add", "--file", file, "--role", "system", "--id", "scheduler")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "system role")
+	code, _, _ = runCLI(t, "", "tokens", "add", "--file", file, "--role", "buyer")
+	assert.Equal(t, 2, code, "--id is required")
+	code, _, _ = runCLI(t, "", "tokens")
+	assert.Equal(t, 2, code)
+}
+
+// TestServeEndToEnd starts `disputes serve` on a fresh ledger with one
+// command, records a command over HTTP with a token from `tokens add`, and
+// stops it with the context, as SIGTERM does.
+func TestServeEndToEnd(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db, tokens := filepath.Join(dir, "ledger.db"), filepath.Join(dir, "tokens.json")
+	code, out, errOut := runCLI(t, "", "tokens", "add", "--file", tokens, "--role", "buyer", "--id", "b-1")
+	require.Equal(t, 0, code, errOut)
+	token := strings.TrimSpace(out)
+
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &lockedBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--db", db, "--tokens", tokens, "--addr", addr}, strings.NewReader(""), io.Discard, logs)
+	}()
+	base := "http://" + addr
+	require.Eventually(t, func() bool {
+		res, err := http.Get(base + "/readyz")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	}, 10*time.Second, 10*time.Millisecond, "server never became ready: %s", logs)
+
+	body := `{"data":{"order_id":"O-1","merchant_id":"m-1","kind":"refund_only","reason":"quality","currency":"CNY","amount_paid":5000,"requested":5000,"order_shipped":true}}`
+	req, err := http.NewRequest("POST", base+"/v1/tickets/T-1/commands/open_ticket", strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", "c-1")
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	var answer struct {
+		Revision uint64 `json:"revision"`
+		Ticket   struct {
+			Status  string `json:"status"`
+			BuyerID string `json:"buyer_id"`
+		} `json:"ticket"`
+	}
+	require.NoError(t, json.NewDecoder(res.Body).Decode(&answer))
+	res.Body.Close()
+	assert.Equal(t, http.StatusCreated, res.StatusCode)
+	assert.Equal(t, "awaiting_merchant", answer.Ticket.Status)
+	assert.Equal(t, "b-1", answer.Ticket.BuyerID)
+
+	res, err = http.Get(base + "/v1/tickets/T-1")
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, res.StatusCode, "reads need a token too")
+
+	cancel()
+	select {
+	case code := <-done:
+		assert.Equal(t, 0, code, logs.String())
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	assert.Contains(t, logs.String(), `"msg":"serving"`)
+	assert.Contains(t, logs.String(), `"command_id":"c-1"`)
+
+	// The ledger it wrote is an ordinary ledger.
+	code, out, errOut = runCLI(t, "", "show", "--db", db, "T-1")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "awaiting_merchant")
+}
+
+func TestServeNeedsAWayToAuthenticate(t *testing.T) {
+	t.Parallel()
+	code, _, errOut := runCLI(t, "", "serve", "--db", filepath.Join(t.TempDir(), "l.db"), "--addr", "127.0.0.1:0")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "--tokens")
+}
+
+// TestSchedulerCommandFiresOverdueDeadlines records a ticket whose
+// merchant_response deadline is long past, runs `disputes scheduler` until
+// the expiry is recorded, and checks the ticket closed as refunded.
+func TestSchedulerCommandFiresOverdueDeadlines(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "ledger.db")
+	line := `{"command_id":"c1","ticket_id":"T-1","actor":{"role":"buyer","id":"b-1"},"command":"open_ticket","at":"2026-01-05T02:00:00Z","data":{"order_id":"O-1","merchant_id":"m-1","kind":"refund_only","reason":"quality","currency":"CNY","amount_paid":5000,"requested":5000,"order_shipped":true}}`
+	code, _, errOut := runCLI(t, line+"\n", "exec", "--db", db, "--client-time")
+	require.Equal(t, 0, code, errOut)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &lockedBuffer{}
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"scheduler", "--db", db}, strings.NewReader(""), io.Discard, logs) }()
+	require.Eventually(t, func() bool { return strings.Contains(logs.String(), `"msg":"deadline expired"`) },
+		10*time.Second, 10*time.Millisecond, "no expiry: %s", logs)
+	cancel()
+	require.Equal(t, 0, <-done, logs.String())
+	assert.Contains(t, logs.String(), fmt.Sprintf(`"command_id":"expire:T-1:merchant_response:%d"`,
+		time.Date(2026, 1, 8, 2, 0, 0, 0, time.UTC).Unix()))
+
+	code, out, errOut := runCLI(t, "", "show", "--db", db, "T-1")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "refunded")
+}
