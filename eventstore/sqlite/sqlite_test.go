@@ -266,6 +266,29 @@ func TestSharedFileWithProjection(t *testing.T) {
 	assert.Equal(t, writers, counted)
 }
 
+// TestSubscribeWakesOnCommit checks that a live subscription is woken by the
+// writer's commit, not by the fallback poll (set here to an hour).
+func TestSubscribeWakesOnCommit(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s, _ := openStore(t, sqlite.Config{PollInterval: time.Hour})
+	sub, err := s.Subscribe(ctx, 0)
+	require.NoError(t, err)
+	time.Sleep(20 * time.Millisecond) // let it go idle
+	for rev := range uint64(3) {
+		evs := storetestEvents("wake", 1)
+		evs[0].Revision = rev
+		_, err := s.Append(ctx, "wake", expectAfter(rev), evs)
+		require.NoError(t, err)
+		select {
+		case e := <-sub.Events():
+			assert.Equal(t, evs[0].ID, e.ID)
+		case <-time.After(5 * time.Second):
+			t.Fatalf("subscription not woken by commit %d", rev)
+		}
+	}
+}
+
 // TestTwoStoresOneFile stands in for two processes sharing a file: both
 // append, positions stay gap-free, and a subscription on one sees the
 // other's events through the poll.

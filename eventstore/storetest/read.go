@@ -211,6 +211,7 @@ func testDataRoundTrip(t *testing.T, s eventstore.Store) {
 		data []byte
 	}{
 		{"empty", []byte{}},
+		{"nil", nil}, // zero bytes too: comes back empty
 		{"zeros", make([]byte, 64)},
 		{"every byte value", allBytes},
 		{"invalid utf-8", []byte{0xff, 0xfe, 0xc3, 0x28, 0x00, 'x'}},
