@@ -213,4 +213,3 @@ func scanEvents(b *testing.B, path string, fn func([]byte)) int {
 	}
 	return n
 }
-
