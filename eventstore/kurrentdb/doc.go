@@ -61,9 +61,12 @@
 // in-memory index of its events: id, stream, revision and $all position. Open
 // builds it by reading $all from the start and a filtered catch-up
 // subscription to $all keeps it current, resubscribing from its last position
-// if the server drops it. Operations that need an event the index has not
-// reached yet wait for it (Config.IndexWait). Costs: Open reads the whole of
-// $all once, and the index holds about 100 bytes per ledger event.
+// if the server drops it. ReadAll and Subscribe start at the $all position
+// the index has for their checkpoint (or its last one) and count on from
+// there, so they also see events the index has not reached yet; ReadStream
+// and Append wait for the index to reach the events they report
+// (Config.IndexWait). Costs: Open reads the whole of $all once, and the
+// index holds about 100 bytes per ledger event.
 //
 // Checkpoints are dense positions, as the port says; Checkpoint returns the
 // (commit, prepare) pair of a position, and SubscribeFrom resumes from such a

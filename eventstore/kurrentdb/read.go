@@ -84,8 +84,10 @@ func (s *Store) readStream(ctx context.Context, stream string, dir esdb.Directio
 }
 
 // ReadAll implements eventstore.Store. It reads $all from the $all position
-// of global position after, and numbers the store's events from there; it
-// returns at most the events the index has reached, so it never skips one.
+// the index has for after and numbers the store's events by counting on
+// from there, up to limit or the end of $all: it sees everything committed
+// when it reads, not just what the index has reached, and since $all only
+// ever grows at its end it never skips a position.
 func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]eventstore.RecordedEvent, error) {
 	out := []eventstore.RecordedEvent{}
 	if err := ctx.Err(); err != nil {
@@ -94,37 +96,36 @@ func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]eventst
 	if s.isClosed() {
 		return out, fmt.Errorf("read all after %d: %w", after, ErrClosed)
 	}
-	end := s.idx.len()
-	if after >= end {
-		return out, nil
+	cp := s.checkpointAtOrBefore(after)
+	want := uint64(math.MaxUint64)
+	if limit > 0 {
+		want = uint64(limit)
 	}
-	if limit > 0 && uint64(limit) < end-after {
-		end = after + uint64(limit)
-	}
-	cp, err := s.Checkpoint(after)
-	if err != nil {
-		return out, fmt.Errorf("read all after %d: %w", after, err)
-	}
-	out, err = s.readAllFrom(ctx, cp, end)
+	out, err := s.readAllFrom(ctx, cp, after, want)
 	if err != nil {
 		return out, fmt.Errorf("read all after %d: %w", after, s.opErr(ctx, err))
 	}
 	return out, nil
 }
 
-// readAllFrom reads the store's events after cp up to global position end.
-func (s *Store) readAllFrom(ctx context.Context, cp Checkpoint, end uint64) ([]eventstore.RecordedEvent, error) {
-	out := make([]eventstore.RecordedEvent, 0, end-cp.Position)
+// readAllFrom counts the store's events in $all after cp and returns up to
+// want of those after skip.
+func (s *Store) readAllFrom(ctx context.Context, cp Checkpoint, skip, want uint64) ([]eventstore.RecordedEvent, error) {
+	out := []eventstore.RecordedEvent{}
 	from, pos, last := cp.allPosition(), cp.Position, cp.pos()
 	started := cp.Position > 0 // from then on, skip what is not after last
-	for pos < end {
-		batch := min(end-pos+1, uint64(s.cfg.ReadBatch)) // +1: the read may repeat its first event
+	for uint64(len(out)) < want {
+		// +1: a read from a position may repeat the event at it.
+		batch := uint64(s.cfg.ReadBatch)
+		if rest := want - uint64(len(out)); pos >= skip && rest < batch {
+			batch = rest + 1
+		}
 		rs, err := s.client.ReadAll(ctx, esdb.ReadAllOptions{From: from}, batch)
 		if err != nil {
 			return out, err
 		}
 		sent := uint64(0)
-		for pos < end {
+		for uint64(len(out)) < want {
 			re, err := rs.Recv()
 			if errors.Is(err, io.EOF) {
 				break
@@ -136,7 +137,7 @@ func (s *Store) readAllFrom(ctx context.Context, cp Checkpoint, end uint64) ([]e
 			sent++
 			e := re.OriginalEvent()
 			if started && !after(e.Position, last) {
-				continue // a read from a position may include the event at it
+				continue
 			}
 			last, started = e.Position, true
 			le, ok := s.decode(e)
@@ -144,16 +145,19 @@ func (s *Store) readAllFrom(ctx context.Context, cp Checkpoint, end uint64) ([]e
 				continue
 			}
 			pos++
-			if known, _ := s.idx.at(pos); known.id != le.ID {
+			if known, ok := s.idx.at(pos); ok && known.id != le.ID {
 				rs.Close()
 				return out, fmt.Errorf("$all has event %s at position %d, the index has %s", le.ID, pos, known.id)
+			}
+			if pos <= skip {
+				continue
 			}
 			le.Position = pos
 			out = append(out, le)
 		}
 		rs.Close()
-		if pos < end && sent < batch {
-			return out, fmt.Errorf("$all ended at position %d, the index goes to %d", pos, end)
+		if sent < batch {
+			return out, nil // the end of $all
 		}
 		from = last
 	}

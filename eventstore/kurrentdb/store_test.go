@@ -287,3 +287,46 @@ func TestFollowerResubscribes(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, all, 6)
 }
+
+// TestReadsBeyondTheIndex stops the store's index follower (the server
+// drops it and it waits an hour to resubscribe) while another process
+// writes: ReadAll and Subscribe still see those events, numbered by
+// counting on from what the index knows.
+func TestReadsBeyondTheIndex(t *testing.T) {
+	ctx := context.Background()
+	srv := startDouble(t)
+	s := open(t, srv.URL(), kurrentdb.Config{RetryInterval: time.Hour})
+	writer := open(t, srv.URL(), kurrentdb.Config{})
+	first := ledgerEvents("x", 0, 2)
+	_, err := s.Append(ctx, "x", eventstore.NoStream(), first)
+	require.NoError(t, err)
+
+	srv.DropSubscriptions()
+	time.Sleep(50 * time.Millisecond) // let the follower see the drop
+	more := ledgerEvents("y", 0, 3)
+	_, err = writer.Append(ctx, "y", eventstore.NoStream(), more)
+	require.NoError(t, err)
+	_, err = s.Checkpoint(3)
+	require.ErrorIs(t, err, kurrentdb.ErrUnknownPosition, "the index is stuck at 2")
+
+	for _, after := range []uint64{0, 1, 2, 4, 5} {
+		t.Run(fmt.Sprintf("ReadAll after %d", after), func(t *testing.T) {
+			got, err := s.ReadAll(ctx, after, 0)
+			require.NoError(t, err)
+			require.Len(t, got, 5-int(after))
+			for i, e := range got {
+				assert.Equal(t, after+uint64(i)+1, e.Position)
+				assert.Equal(t, append(append([]eventstore.EventData{}, first...), more...)[after+uint64(i)].ID, e.ID)
+			}
+		})
+	}
+	t.Run("Subscribe after 3", func(t *testing.T) {
+		sctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		sub, err := s.Subscribe(sctx, 3)
+		require.NoError(t, err)
+		got := receiveN(t, sub, 2)
+		assert.Equal(t, []uint64{4, 5}, []uint64{got[0].Position, got[1].Position})
+		assert.Equal(t, more[1].ID, got[0].ID)
+	})
+}
