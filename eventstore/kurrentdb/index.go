@@ -33,6 +33,8 @@ type index struct {
 	// dupes holds the positions of events whose id an earlier event already
 	// has. The store never writes such events, but a foreign writer could.
 	dupes map[streamRev]uint64
+	// names interns stream names: entries of one stream share one string.
+	names map[string]string
 	// last is the $all position the follower has read up to (any event, the
 	// store's or not); seen is false until it has read one.
 	last    esdb.Position
@@ -42,7 +44,12 @@ type index struct {
 }
 
 func newIndex() *index {
-	return &index{byID: make(map[uuid.UUID]uint64), dupes: make(map[streamRev]uint64), changed: make(chan struct{})}
+	return &index{
+		byID:    make(map[uuid.UUID]uint64),
+		dupes:   make(map[streamRev]uint64),
+		names:   make(map[string]string),
+		changed: make(chan struct{}),
+	}
 }
 
 // after reports whether a sorts after b in $all.
@@ -71,6 +78,11 @@ func (x *index) advance(p esdb.Position) {
 func (x *index) add(e entry) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	if name, ok := x.names[e.stream]; ok {
+		e.stream = name
+	} else {
+		x.names[e.stream] = e.stream
+	}
 	x.entries = append(x.entries, e)
 	pos := uint64(len(x.entries))
 	if _, dup := x.byID[e.id]; dup {
