@@ -37,7 +37,7 @@ func (s *Store) append(ctx context.Context, stream string, expected eventstore.E
 	}
 	defer release()
 
-	if res, err, done := s.known(stream, events); done {
+	if res, done, err := s.known(stream, events); done {
 		return res, err
 	}
 	first := events[0].Revision
@@ -111,7 +111,7 @@ func checkAppend(stream string, events []eventstore.EventData) ([]uuid.UUID, err
 // already stored: an id elsewhere is ErrDuplicateID, all ids where the
 // events say is an idempotent retry, some of them is a conflict (the stream
 // has moved past the retried prefix). done is false when no id is known.
-func (s *Store) known(stream string, events []eventstore.EventData) (res eventstore.AppendResult, err error, done bool) {
+func (s *Store) known(stream string, events []eventstore.EventData) (res eventstore.AppendResult, done bool, err error) {
 	found := 0
 	var lastPos uint64
 	for _, e := range events {
@@ -120,20 +120,20 @@ func (s *Store) known(stream string, events []eventstore.EventData) (res eventst
 			continue
 		}
 		if at.stream != stream || at.revision != e.Revision {
-			return res, fmt.Errorf("event %s at revision %d is stored in %s at revision %d: %w",
-				e.ID, e.Revision, at.stream, at.revision, eventstore.ErrDuplicateID), true
+			return res, true, fmt.Errorf("event %s at revision %d is stored in %s at revision %d: %w",
+				e.ID, e.Revision, at.stream, at.revision, eventstore.ErrDuplicateID)
 		}
 		found++
 		lastPos = pos
 	}
 	switch {
 	case found == 0:
-		return res, nil, false
+		return res, false, nil
 	case found == len(events):
 		last := events[len(events)-1]
-		return eventstore.AppendResult{NextExpected: last.Revision, LastPosition: lastPos, Duplicate: true}, nil, true
+		return eventstore.AppendResult{NextExpected: last.Revision, LastPosition: lastPos, Duplicate: true}, true, nil
 	default:
-		return res, fmt.Errorf("%d of %d events are stored already, the rest are not: %w", found, len(events), eventstore.ErrConcurrency), true
+		return res, true, fmt.Errorf("%d of %d events are stored already, the rest are not: %w", found, len(events), eventstore.ErrConcurrency)
 	}
 }
 
