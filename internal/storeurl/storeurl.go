@@ -5,7 +5,7 @@
 //	PATH                      a bare path: SQLite
 //	postgres://… postgresql://…   PostgreSQL, as pgx reads the URL; add
 //	                          search_path=SCHEMA to choose the schema
-//	kurrentdb://… esdb://…    KurrentDB (not available yet)
+//	kurrentdb://… esdb://…    KurrentDB / EventStoreDB (also kurrent://, +discover forms)
 package storeurl
 
 import (
@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/eventstore/kurrentdb"
 	"github.com/disputes-ledger/disputes/eventstore/postgres"
 	"github.com/disputes-ledger/disputes/eventstore/sqlite"
 )
@@ -29,9 +30,6 @@ const (
 	Postgres  Backend = "postgres"
 	KurrentDB Backend = "kurrentdb"
 )
-
-// ErrNotAvailable is returned by Open for a backend this build cannot open yet.
-var ErrNotAvailable = errors.New("event-store backend not available yet")
 
 // ErrUnknownScheme is returned by Parse and Open for a URL whose scheme names
 // no backend.
@@ -71,10 +69,10 @@ func Parse(raw string) (Target, error) {
 			return Target{}, fmt.Errorf("store URL %s: %w", Redacted(raw), err)
 		}
 		return Target{Backend: Postgres, URL: raw}, nil
-	case "kurrentdb", "kurrentdb+discover", "esdb", "esdb+discover":
+	case "kurrentdb", "kurrentdb+discover", "kurrent", "esdb", "esdb+discover":
 		return Target{Backend: KurrentDB, URL: raw}, nil
 	default:
-		return Target{}, fmt.Errorf("store URL %s: scheme %q: %w (want sqlite:PATH, a path, or postgres://…)", Redacted(raw), scheme, ErrUnknownScheme)
+		return Target{}, fmt.Errorf("store URL %s: scheme %q: %w (want sqlite:PATH, a path, postgres://… or kurrentdb://…)", Redacted(raw), scheme, ErrUnknownScheme)
 	}
 }
 
@@ -100,8 +98,11 @@ func Open(ctx context.Context, raw string) (eventstore.Store, error) {
 		}
 		return s, nil
 	case KurrentDB:
-		// Extension point: replace with the KurrentDB backend's Open.
-		return nil, fmt.Errorf("%s: %w", t.Backend, ErrNotAvailable)
+		s, err := kurrentdb.Open(ctx, t.URL, kurrentdb.Config{})
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", Redacted(raw), err)
+		}
+		return s, nil
 	default:
 		return nil, fmt.Errorf("store URL %s: backend %q: %w", Redacted(raw), t.Backend, ErrUnknownScheme)
 	}

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/eventstore/kurrentdb"
+	"github.com/disputes-ledger/disputes/eventstore/kurrentdb/kurrenttest"
 	"github.com/disputes-ledger/disputes/eventstore/postgres"
 	"github.com/disputes-ledger/disputes/eventstore/sqlite"
 	"github.com/disputes-ledger/disputes/internal/storeurl"
@@ -88,10 +90,15 @@ func TestOpen(t *testing.T) {
 		assert.Equal(t, schema, s.(*postgres.Store).Schema(), "search_path in the URL chooses the schema")
 		roundTrip(t, s)
 	})
-	t.Run("kurrentdb not available yet", func(t *testing.T) {
-		_, err := storeurl.Open(ctx, "kurrentdb://u:secret@localhost:2113")
-		assert.ErrorIs(t, err, storeurl.ErrNotAvailable)
-		assert.NotContains(t, err.Error(), "secret")
+	t.Run("kurrentdb", func(t *testing.T) {
+		srv, err := kurrenttest.Start(kurrenttest.Options{})
+		require.NoError(t, err)
+		defer srv.Close()
+		s, err := storeurl.Open(ctx, srv.URL())
+		require.NoError(t, err)
+		defer s.Close()
+		require.IsType(t, &kurrentdb.Store{}, s)
+		roundTrip(t, s)
 	})
 	t.Run("unknown scheme", func(t *testing.T) {
 		_, err := storeurl.Open(ctx, "redis://localhost")
