@@ -51,7 +51,10 @@ func (v *Verifier) legality(st *streamState, pos uint64, env events.Envelope, li
 		st.state, st.closed = nil, true
 		return
 	}
-	st.state = &next
+	if st.state == nil {
+		st.state = new(domain.Ticket)
+	}
+	*st.state = next // reuses the ticket's slot: no allocation per event
 }
 
 type failFunc func(c Check, format string, args ...any)

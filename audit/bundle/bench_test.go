@@ -168,24 +168,36 @@ func BenchmarkVerifyBundle1M(b *testing.B) {
 		}
 		reportEventRate(b, benchEvents)
 	})
-	b.Run("Verify", func(b *testing.B) {
-		b.SetBytes(st.Size())
-		for b.Loop() {
-			f, err := os.Open(path)
-			if err != nil {
-				b.Fatal(err)
-			}
-			rep, err := bundle.Verify(f, path, audit.Options{PublicKey: pub()})
-			f.Close()
-			if err != nil {
-				b.Fatal(err)
-			}
-			if !rep.OK() || rep.Events != benchEvents || rep.SealedSize != benchEvents {
-				b.Fatalf("report: events %d, sealed %d, findings %+v", rep.Events, rep.SealedSize, rep.Findings)
-			}
+	for _, workers := range []int{1, 0} {
+		name := "Verify"
+		if workers == 1 {
+			name = "VerifyOneWorker"
 		}
-		reportEventRate(b, benchEvents)
-	})
+		b.Run(name, func(b *testing.B) {
+			defer bundle.SetPrepareWorkers(bundle.SetPrepareWorkers(workers))
+			verifyBench(b, path, st.Size())
+		})
+	}
+}
+
+// verifyBench verifies the bundle at path once per iteration.
+func verifyBench(b *testing.B, path string, size int64) {
+	b.SetBytes(size)
+	for b.Loop() {
+		f, err := os.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rep, err := bundle.Verify(f, path, audit.Options{PublicKey: pub()})
+		f.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if !rep.OK() || rep.Events != benchEvents || rep.SealedSize != benchEvents {
+			b.Fatalf("report: events %d, sealed %d, findings %+v", rep.Events, rep.SealedSize, rep.Findings)
+		}
+	}
+	reportEventRate(b, benchEvents)
 }
 
 // scanEvents calls fn with the data of every event line.

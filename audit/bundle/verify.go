@@ -91,6 +91,10 @@ type batch struct {
 
 const batchLines = 512
 
+// prepareWorkers is how many goroutines prepare event lines; 0 means one per
+// core. Benchmarks set it to compare.
+var prepareWorkers = 0
+
 // batchReader yields a bundle's lines in order, in batches whose event
 // lines are prepared by a pool of workers, one per core.
 type batchReader struct {
@@ -109,7 +113,10 @@ func (br batchReader) recycle(b *batch) {
 
 // readBatches reads r on its own goroutine. Closing stop ends the reading early.
 func readBatches(r io.Reader, stop <-chan struct{}) batchReader {
-	workers := runtime.GOMAXPROCS(0)
+	workers := prepareWorkers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
 	ordered := make(chan *batch, 2*workers)
 	work := make(chan *batch, 2*workers)
 	free := make(chan []byte, 4*workers)
