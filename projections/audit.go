@@ -16,7 +16,7 @@ const AuditTrailName = "audit_trail"
 // position order, with who did what to which ticket, a one-line summary, the
 // command that caused it and the event's hash.
 type AuditTrail struct {
-	dialect Dialect
+	db      *DB
 	pending []auditRow
 }
 
@@ -30,7 +30,7 @@ type auditRow struct {
 }
 
 // NewAuditTrail returns the audit-trail projection writing to db.
-func NewAuditTrail(db *DB) *AuditTrail { return &AuditTrail{dialect: db.Dialect} }
+func NewAuditTrail(db *DB) *AuditTrail { return &AuditTrail{db: db} }
 
 // Name implements Projection.
 func (*AuditTrail) Name() string { return AuditTrailName }
@@ -54,9 +54,11 @@ func (*AuditTrail) Schema() Schema {
 			correlation_id TEXT   NOT NULL,
 			hash           TEXT   NOT NULL
 		)`}},
+		// One index: a ticket's trail. Positions follow time closely, so
+		// a time range is cheap to scan without one, and a million-row
+		// index costs the rebuild a second.
 		Indexes: []string{
 			`CREATE INDEX IF NOT EXISTS rm_audit_trail_ticket ON rm_audit_trail (ticket_id, revision)`,
-			`CREATE INDEX IF NOT EXISTS rm_audit_trail_time ON rm_audit_trail (occurred_at)`,
 		},
 	}
 }
@@ -81,7 +83,7 @@ const auditChunk = 128
 
 // Flush implements Projection.
 func (a *AuditTrail) Flush(ctx context.Context, tx *sql.Tx) error {
-	return insertChunked(ctx, tx, a.dialect, `INSERT INTO rm_audit_trail (position, event_id, ticket_id, stream, revision, occurred_at,
+	return insertChunked(ctx, tx, a.db, `INSERT INTO rm_audit_trail (position, event_id, ticket_id, stream, revision, occurred_at,
 		actor_role, actor_id, event_type, summary, command_id, correlation_id, hash) VALUES `, auditCols, auditChunk, len(a.pending),
 		func(i int, args []any) []any {
 			r := a.pending[i]
@@ -98,22 +100,13 @@ func (a *AuditTrail) Reset() { a.pending = nil }
 
 // insertChunked inserts n rows of cols columns with multi-row INSERTs of up
 // to chunk rows; row appends the i-th row's values to args.
-func insertChunked(ctx context.Context, tx *sql.Tx, d Dialect, prefix string, cols, chunk, n int, row func(i int, args []any) []any) error {
-	return chunked(ctx, tx, d, prefix, "", cols, chunk, n, row)
+func insertChunked(ctx context.Context, tx *sql.Tx, db *DB, prefix string, cols, chunk, n int, row func(i int, args []any) []any) error {
+	return chunked(ctx, tx, db, prefix, "", cols, chunk, n, row)
 }
 
 // chunked runs prefix + VALUES list + suffix for n rows, chunk rows at a
-// time, preparing the full-chunk statement once.
-func chunked(ctx context.Context, tx *sql.Tx, d Dialect, prefix, suffix string, cols, chunk, n int, row func(i int, args []any) []any) error {
-	if n == 0 {
-		return nil
-	}
-	var full *sql.Stmt
-	defer func() {
-		if full != nil {
-			full.Close()
-		}
-	}()
+// time, with statements prepared once per database.
+func chunked(ctx context.Context, tx *sql.Tx, db *DB, prefix, suffix string, cols, chunk, n int, row func(i int, args []any) []any) error {
 	args := make([]any, 0, min(n, chunk)*cols)
 	for start := 0; start < n; start += chunk {
 		end := min(start+chunk, n)
@@ -121,18 +114,11 @@ func chunked(ctx context.Context, tx *sql.Tx, d Dialect, prefix, suffix string, 
 		for i := start; i < end; i++ {
 			args = row(i, args)
 		}
-		var err error
-		if end-start == chunk {
-			if full == nil {
-				if full, err = tx.PrepareContext(ctx, d.Q(prefix+placeholders(chunk, cols)+suffix)); err != nil {
-					return fmt.Errorf("prepare: %w", err)
-				}
-			}
-			_, err = full.ExecContext(ctx, args...)
-		} else {
-			_, err = tx.ExecContext(ctx, d.Q(prefix+placeholders(end-start, cols)+suffix), args...)
-		}
+		st, err := db.stmt(ctx, prefix+placeholders(end-start, cols)+suffix)
 		if err != nil {
+			return err
+		}
+		if _, err := tx.StmtContext(ctx, st).ExecContext(ctx, args...); err != nil {
 			return fmt.Errorf("write rows %d-%d: %w", start, end, err)
 		}
 	}

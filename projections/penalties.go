@@ -107,8 +107,8 @@ func NewMerchantPenalties(db *DB, pol policy.Policy) *MerchantPenalties {
 		db: db, pol: pol, cache: map[string]*merchantTicket{}, maxCache: DefaultTicketCache,
 		ticketInsert:   `INSERT INTO rm_merchant_tickets (` + strings.Join(merchantTicketColumns, ", ") + `) VALUES `,
 		ticketConflict: ` ON CONFLICT (ticket_id) DO UPDATE SET ` + strings.Join(set, ", "),
-		load:           db.Dialect.Q(`SELECT ` + strings.Join(merchantTicketColumns, ", ") + ` FROM rm_merchant_tickets WHERE ticket_id = ?`),
-		reverse:        db.Dialect.Q(`UPDATE rm_penalty_facts SET reversed_by_position = ?, reversed_at = ? WHERE position = ?`),
+		load:           `SELECT ` + strings.Join(merchantTicketColumns, ", ") + ` FROM rm_merchant_tickets WHERE ticket_id = ?`,
+		reverse:        `UPDATE rm_penalty_facts SET reversed_by_position = ?, reversed_at = ? WHERE position = ?`,
 	}
 }
 
@@ -147,9 +147,7 @@ func (*MerchantPenalties) Schema() Schema {
 		},
 		Indexes: []string{
 			`CREATE INDEX IF NOT EXISTS rm_penalty_facts_merchant ON rm_penalty_facts (merchant_id, occurred_at)`,
-			`CREATE INDEX IF NOT EXISTS rm_penalty_facts_time ON rm_penalty_facts (occurred_at)`,
 			`CREATE INDEX IF NOT EXISTS rm_merchant_tickets_merchant ON rm_merchant_tickets (merchant_id, opened_at)`,
-			`CREATE INDEX IF NOT EXISTS rm_merchant_tickets_opened ON rm_merchant_tickets (opened_at)`,
 		},
 	}
 }
@@ -297,7 +295,11 @@ func (mp *MerchantPenalties) read(ctx context.Context, id string) (*merchantTick
 		responseMS, rulingFact          sql.NullInt64
 		position                        int64
 	)
-	err := mp.db.SQL.QueryRowContext(ctx, mp.load, id).Scan(&mt.ticket, &mt.merchant, &opened, &intervened, &response, &responseMS,
+	st, err := mp.db.stmt(ctx, mp.load)
+	if err != nil {
+		return nil, err
+	}
+	err = st.QueryRowContext(ctx, id).Scan(&mt.ticket, &mt.merchant, &opened, &intervened, &response, &responseMS,
 		&rulingFact, &outcome, &liability, &finalized, &position)
 	if err != nil {
 		return nil, fmt.Errorf("read merchant ticket %s: %w", id, err)
@@ -322,7 +324,7 @@ func (mp *MerchantPenalties) read(ctx context.Context, id string) (*merchantTick
 // a fact of the same page), then the tickets.
 func (mp *MerchantPenalties) Flush(ctx context.Context, tx *sql.Tx) error {
 	version := mp.pol.Version
-	err := insertChunked(ctx, tx, mp.db.Dialect, `INSERT INTO rm_penalty_facts (position, merchant_id, ticket_id, occurred_at, reason, points, policy_version) VALUES `,
+	err := insertChunked(ctx, tx, mp.db, `INSERT INTO rm_penalty_facts (position, merchant_id, ticket_id, occurred_at, reason, points, policy_version) VALUES `,
 		7, 128, len(mp.facts), func(i int, args []any) []any {
 			f := mp.facts[i]
 			return append(args, int64(f.position), f.merchant, f.ticket, formatTime(f.occurredAt), string(f.reason), int64(f.points), version)
@@ -331,11 +333,11 @@ func (mp *MerchantPenalties) Flush(ctx context.Context, tx *sql.Tx) error {
 		return fmt.Errorf("penalty facts: %w", err)
 	}
 	if len(mp.reversals) > 0 {
-		stmt, err := tx.PrepareContext(ctx, mp.reverse)
+		st, err := mp.db.stmt(ctx, mp.reverse)
 		if err != nil {
-			return fmt.Errorf("prepare reversal: %w", err)
+			return err
 		}
-		defer stmt.Close()
+		stmt := tx.StmtContext(ctx, st)
 		for _, r := range mp.reversals {
 			res, err := stmt.ExecContext(ctx, int64(r.by), formatTime(r.at), int64(r.fact))
 			if err != nil {
@@ -346,7 +348,7 @@ func (mp *MerchantPenalties) Flush(ctx context.Context, tx *sql.Tx) error {
 			}
 		}
 	}
-	err = chunked(ctx, tx, mp.db.Dialect, mp.ticketInsert, mp.ticketConflict, len(merchantTicketColumns), 128, len(mp.dirty),
+	err = chunked(ctx, tx, mp.db, mp.ticketInsert, mp.ticketConflict, len(merchantTicketColumns), 128, len(mp.dirty),
 		func(i int, args []any) []any {
 			mt := mp.dirty[i]
 			var responseMS, rulingFact any

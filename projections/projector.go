@@ -258,58 +258,38 @@ func (p *Projector) run(ctx context.Context, projs []Projection, follow bool) (R
 
 // ensure creates the projection's tables and checkpoint if they are new,
 // and rebuilds them if they were made by another schema version.
-func (p *Projector) ensure(ctx context.Context, proj Projection) (err error) {
+func (p *Projector) ensure(ctx context.Context, proj Projection) error {
 	schema := proj.Schema()
-	tx, err := p.db.SQL.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("%s: begin: %w", proj.Name(), err)
-	}
-	defer func() {
-		if err != nil {
-			err = errors.Join(err, tx.Rollback())
+	return p.db.write(ctx, func(tx *sql.Tx) error {
+		var version int64
+		err := tx.QueryRowContext(ctx, p.db.Dialect.Q(`SELECT schema_version FROM `+checkpointsTable+` WHERE projection = ?`), proj.Name()).Scan(&version)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			if _, err := tx.ExecContext(ctx, p.db.Dialect.Q(`INSERT INTO `+checkpointsTable+` (projection, position, schema_version, updated_at) VALUES (?, 0, ?, ?)`),
+				proj.Name(), schema.Version, formatTime(p.opts.Now())); err != nil {
+				return fmt.Errorf("%s: create checkpoint: %w", proj.Name(), err)
+			}
+		case err != nil:
+			return fmt.Errorf("%s: read checkpoint: %w", proj.Name(), err)
+		case version != int64(schema.Version):
+			p.opts.Logger.Info("Projection schema changed, rebuilding", watermill.LogFields{"projection": proj.Name(), "stored": version, "current": schema.Version})
+			if err := p.dropIn(ctx, tx, proj); err != nil {
+				return err
+			}
 		}
-	}()
-	var version int64
-	err = tx.QueryRowContext(ctx, p.db.Dialect.Q(`SELECT schema_version FROM `+checkpointsTable+` WHERE projection = ?`), proj.Name()).Scan(&version)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		if _, err := tx.ExecContext(ctx, p.db.Dialect.Q(`INSERT INTO `+checkpointsTable+` (projection, position, schema_version, updated_at) VALUES (?, 0, ?, ?)`),
-			proj.Name(), schema.Version, formatTime(p.opts.Now())); err != nil {
-			return fmt.Errorf("%s: create checkpoint: %w", proj.Name(), err)
+		for _, t := range schema.Tables {
+			if _, err := tx.ExecContext(ctx, p.db.Dialect.Table(t.DDL)); err != nil {
+				return fmt.Errorf("%s: create table %s: %w", proj.Name(), t.Name, err)
+			}
 		}
-	case err != nil:
-		return fmt.Errorf("%s: read checkpoint: %w", proj.Name(), err)
-	case version != int64(schema.Version):
-		p.opts.Logger.Info("Projection schema changed, rebuilding", watermill.LogFields{"projection": proj.Name(), "stored": version, "current": schema.Version})
-		if err := p.dropIn(ctx, tx, proj); err != nil {
-			return err
-		}
-	}
-	for _, t := range schema.Tables {
-		if _, err := tx.ExecContext(ctx, p.db.Dialect.Table(t.DDL)); err != nil {
-			return fmt.Errorf("%s: create table %s: %w", proj.Name(), t.Name, err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("%s: commit schema: %w", proj.Name(), err)
-	}
-	return nil
+		return nil
+	})
 }
 
 // drop empties a projection: its tables, checkpoint and parked events go,
 // in one transaction, and its memory is reset.
-func (p *Projector) drop(ctx context.Context, proj Projection) (err error) {
-	tx, err := p.db.SQL.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("%s: begin: %w", proj.Name(), err)
-	}
-	if err := p.dropIn(ctx, tx, proj); err != nil {
-		return errors.Join(err, tx.Rollback())
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("%s: commit drop: %w", proj.Name(), err)
-	}
-	return nil
+func (p *Projector) drop(ctx context.Context, proj Projection) error {
+	return p.db.write(ctx, func(tx *sql.Tx) error { return p.dropIn(ctx, tx, proj) })
 }
 
 func (p *Projector) dropIn(ctx context.Context, tx *sql.Tx, proj Projection) error {

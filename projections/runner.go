@@ -155,14 +155,7 @@ func (r *runner) poison(ctx context.Context, ev globallog.Event, cause error, pa
 // commit writes the pending changes and the checkpoint in one transaction.
 func (r *runner) commit(ctx context.Context, tail bool) error {
 	if r.applied > r.durable {
-		tx, err := r.db.SQL.BeginTx(ctx, nil)
-		if err != nil {
-			return fmt.Errorf("%s: begin: %w", r.proj.Name(), err)
-		}
-		if err := r.write(ctx, tx); err != nil {
-			return errors.Join(err, tx.Rollback())
-		}
-		if err := tx.Commit(); err != nil {
+		if err := r.db.write(ctx, func(tx *sql.Tx) error { return r.write(ctx, tx) }); err != nil {
 			return fmt.Errorf("%s: commit through position %d: %w", r.proj.Name(), r.applied, err)
 		}
 		r.proj.Committed()
@@ -207,7 +200,7 @@ func (r *runner) write(ctx context.Context, tx *sql.Tx) error {
 
 func (r *runner) ensureIndexes(ctx context.Context) error {
 	for _, ddl := range r.proj.Schema().Indexes {
-		if _, err := r.db.SQL.ExecContext(ctx, ddl); err != nil {
+		if err := r.db.exec(ctx, ddl); err != nil {
 			return fmt.Errorf("%s: create index: %w", r.proj.Name(), err)
 		}
 	}

@@ -63,7 +63,7 @@ func NewTicketStatus(db *DB) *TicketStatus {
 		db: db, cache: map[string]*ticketEntry{}, maxCache: DefaultTicketCache,
 		upsert:   `INSERT INTO rm_ticket_status (` + strings.Join(ticketColumns, ", ") + `) VALUES `,
 		conflict: ` ON CONFLICT (ticket_id) DO UPDATE SET ` + strings.Join(set, ", "),
-		load:     db.Dialect.Q(`SELECT ` + strings.Join(ticketColumns, ", ") + ` FROM rm_ticket_status WHERE ticket_id = ?`),
+		load:     `SELECT ` + strings.Join(ticketColumns, ", ") + ` FROM rm_ticket_status WHERE ticket_id = ?`,
 	}
 }
 
@@ -114,8 +114,6 @@ func (*TicketStatus) Schema() Schema {
 		Indexes: []string{
 			`CREATE INDEX IF NOT EXISTS rm_ticket_status_merchant ON rm_ticket_status (merchant_id, opened_at)`,
 			`CREATE INDEX IF NOT EXISTS rm_ticket_status_state ON rm_ticket_status (state, opened_at)`,
-			`CREATE INDEX IF NOT EXISTS rm_ticket_status_opened ON rm_ticket_status (opened_at)`,
-			`CREATE INDEX IF NOT EXISTS rm_ticket_status_deadline ON rm_ticket_status (next_deadline_at)`,
 		},
 	}
 }
@@ -181,7 +179,7 @@ func (ts *TicketStatus) entry(ctx context.Context, id string, env events.Envelop
 
 // Flush implements Projection.
 func (ts *TicketStatus) Flush(ctx context.Context, tx *sql.Tx) error {
-	return chunked(ctx, tx, ts.db.Dialect, ts.upsert, ts.conflict, len(ticketColumns), 64, len(ts.dirty),
+	return chunked(ctx, tx, ts.db, ts.upsert, ts.conflict, len(ticketColumns), 64, len(ts.dirty),
 		func(i int, args []any) []any { return ts.dirty[i].row(args) })
 }
 
@@ -239,7 +237,11 @@ func (ts *TicketStatus) read(ctx context.Context, id string) (*ticketEntry, erro
 		deadlines, opened, updated                           string
 		messages, vague, evidence, count, revision, position int64
 	)
-	err := ts.db.SQL.QueryRowContext(ctx, ts.load, id).Scan(
+	st, err := ts.db.stmt(ctx, ts.load)
+	if err != nil {
+		return nil, err
+	}
+	err = st.QueryRowContext(ctx, id).Scan(
 		&t.ID, &t.OrderID, &t.BuyerID, &t.MerchantID, &kind, &reason, &t.Currency,
 		&state, &locked, &t.AmountPaid, &t.Requested, &t.Refunded, &t.Compensation, &shipped,
 		&nextKind, &nextAt, &deadlines,

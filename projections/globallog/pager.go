@@ -33,6 +33,51 @@ type chunk struct {
 	done   chan struct{} // closed when events and err are set
 	events []Event
 	err    error
+
+	// joined holds every event's bytes followed by '\n', built once and
+	// shared: the payload of any run of the page's events is a slice of it.
+	joinOnce sync.Once
+	joined   []byte
+	offsets  []int // offsets[i] is where event i starts; offsets[len(events)] = len(joined)
+}
+
+// payload returns the JSON Lines payload of events[i:j], or nil if an event
+// of the page cannot be framed.
+func (c *chunk) payload(i, j int) []byte {
+	c.joinOnce.Do(func() {
+		n := 0
+		for _, ev := range c.events {
+			if !framable(ev.Record.Data) {
+				return
+			}
+			n += len(ev.Record.Data) + 1
+		}
+		c.joined, c.offsets = make([]byte, 0, n), make([]int, 0, len(c.events)+1)
+		for _, ev := range c.events {
+			c.offsets = append(c.offsets, len(c.joined))
+			c.joined = append(append(c.joined, ev.Record.Data...), '\n')
+		}
+		c.offsets = append(c.offsets, len(c.joined))
+	})
+	if c.joined == nil {
+		return nil
+	}
+	return c.joined[c.offsets[i] : c.offsets[j]-1 : c.offsets[j]-1]
+}
+
+// span is a run of a page's events as Read returns it.
+type span struct {
+	events []Event
+	c      *chunk
+	base   int // index of events[0] in c.events
+}
+
+// payload returns the JSON Lines payload of events[i:j].
+func (s span) payload(i, j int) []byte {
+	if p := s.c.payload(s.base+i, s.base+j); p != nil {
+		return p
+	}
+	return payloadOf(Page{Events: s.events[i:j]})
 }
 
 // Default pager sizes.
@@ -65,10 +110,15 @@ func (p *Pager) Close() {
 // page that contains after+1, and whether that page was full (more events
 // may follow at once); a short page is the head of the log.
 func (p *Pager) Read(ctx context.Context, after uint64) ([]Event, bool, error) {
+	sp, full, err := p.read(ctx, after)
+	return sp.events, full, err
+}
+
+func (p *Pager) read(ctx context.Context, after uint64) (span, bool, error) {
 	idx := after / p.size
 	c, err := p.get(ctx, idx)
 	if err != nil {
-		return nil, false, err
+		return span{}, false, err
 	}
 	full := uint64(len(c.events)) == p.size
 	if full {
@@ -76,9 +126,9 @@ func (p *Pager) Read(ctx context.Context, after uint64) ([]Event, bool, error) {
 	}
 	skip := after - idx*p.size
 	if skip >= uint64(len(c.events)) {
-		return nil, full, nil
+		return span{c: c}, full, nil
 	}
-	return c.events[skip:], full, nil
+	return span{events: c.events[skip:], c: c, base: int(skip)}, full, nil
 }
 
 // get returns page idx, reading it unless it is cached or being read.

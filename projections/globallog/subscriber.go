@@ -183,7 +183,7 @@ func (s *Subscriber) run(ctx context.Context, after uint64, out chan<- *message.
 // the last position delivered once it reaches the head.
 func (s *Subscriber) catchUp(ctx context.Context, pos uint64, out chan<- *message.Message) (uint64, bool) {
 	for {
-		evs, full, err := s.pager.Read(ctx, pos)
+		sp, full, err := s.pager.read(ctx, pos)
 		if err != nil {
 			if ctx.Err() != nil {
 				return pos, false
@@ -194,13 +194,13 @@ func (s *Subscriber) catchUp(ctx context.Context, pos uint64, out chan<- *messag
 			}
 			continue
 		}
-		for len(evs) > 0 {
-			n := s.pageLen(evs)
-			page := Page{Events: evs[:n], Tail: !full && n == len(evs)}
-			if !s.deliver(ctx, page, out) {
+		for i := 0; i < len(sp.events); {
+			n := s.pageLen(sp.events[i:])
+			page := Page{Events: sp.events[i : i+n], Tail: !full && i+n == len(sp.events)}
+			if !s.deliver(ctx, page, sp.payload(i, i+n), out) {
 				return pos, false
 			}
-			pos, evs = page.Last(), evs[n:]
+			pos, i = page.Last(), i+n
 		}
 		if !full {
 			return pos, true
@@ -253,7 +253,7 @@ func (s *Subscriber) live(ctx context.Context, pos uint64, out chan<- *message.M
 		for len(evs) > 0 {
 			n := s.pageLen(evs)
 			page := Page{Events: evs[:n], Tail: tail && n == len(evs)}
-			if !s.deliver(ctx, page, out) {
+			if !s.deliver(ctx, page, payloadOf(page), out) {
 				return pos, false
 			}
 			pos, evs = page.Last(), evs[n:]
@@ -278,8 +278,7 @@ func (s *Subscriber) pageLen(evs []Event) int {
 
 // deliver sends page until it is acked; a nack sends it again after
 // NackResendSleep. It returns false when ctx ended first.
-func (s *Subscriber) deliver(ctx context.Context, page Page, out chan<- *message.Message) bool {
-	payload := payloadOf(page)
+func (s *Subscriber) deliver(ctx context.Context, page Page, payload []byte, out chan<- *message.Message) bool {
 	for {
 		msg := newMessage(ctx, page, payload)
 		select {
