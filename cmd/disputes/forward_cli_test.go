@@ -83,7 +83,7 @@ func TestForwardUsage(t *testing.T) {
 	code, _, stderr := runCLI(t, "", "forward", "--db", filepath.Join(t.TempDir(), "none.db"), "--follow=false")
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "create one with")
-	code, _, stderr = runCLI(t, "", "forward", "--store", "kurrentdb://localhost:2113", "--follow=false")
+	code, _, stderr = runCLI(t, "", "forward", "--store", "redis://localhost", "--follow=false")
 	assert.Equal(t, 1, code)
-	assert.Contains(t, stderr, "not available yet")
+	assert.Contains(t, stderr, "unknown event-store URL scheme")
 }
