@@ -83,15 +83,22 @@ func runServe(ctx context.Context, e env) error {
 	defer store.Close()
 
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	var (
+		wg      sync.WaitGroup
+		health  components
+		closers []func()
+	)
+	// On the way out: stop the background parts, wait for them, then close
+	// what they used (the store itself closes last).
+	defer func() {
+		cancel()
+		wg.Wait()
+		for _, c := range closers {
+			c()
+		}
+	}()
 	metrics := httpapi.NewMetrics()
 	h := commands.NewHandler(httpapi.InstrumentStore(store, metrics), commands.WithClock(clock.Now), commands.WithPolicy(pol))
-	var (
-		wg     sync.WaitGroup
-		health components
-	)
-	defer wg.Wait()
-	defer cancel() // stop the background parts before waiting for them
 
 	cfg := httpapi.Config{Store: store, Handler: h, Auth: authn, Metrics: metrics, Logger: logger, Now: clock.Now, Ready: health.ready}
 	if !f.noProjection {
@@ -99,7 +106,7 @@ func runServe(ctx context.Context, e env) error {
 		if err != nil {
 			return err
 		}
-		defer closeReads()
+		closers = append(closers, closeReads)
 		cfg.Reads = reads
 	}
 	if !f.noScheduler {
