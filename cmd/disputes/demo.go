@@ -54,15 +54,22 @@ func runDemo(ctx context.Context, e env) error {
 
 	h := commands.NewHandler(store, commands.WithPolicy(pol), commands.WithClientTime())
 	sim := newSimulation(h)
+	readModels, err := followReadModels(ctx, store, sf, pol)
+	if err != nil {
+		return err
+	}
 	began := time.Now()
 	if err := sim.run(ctx, all, progressPrinter(e.stderr)); err != nil {
-		return fmt.Errorf("simulation: %w", err)
+		return errors.Join(fmt.Errorf("simulation: %w", err), readModels.finish(ctx, io.Discard))
 	}
 	elapsed := time.Since(began)
 
 	printDemoSummary(e.stdout, sim, elapsed)
 	fmt.Fprintln(e.stdout)
 	printSeedTable(e.stdout, sim, seeds)
+	if err := readModels.finish(ctx, e.stdout); err != nil {
+		return err
+	}
 
 	focus := *show
 	if focus == "" {

@@ -35,6 +35,11 @@ func subcommands() map[string]subcommand {
 		"show":    {"print a ticket's current state and open deadlines", runShow},
 		"forward": {"publish every ledger event to NATS JetStream (checkpointed, deduplicated)", runForward},
 
+		// Read models (package projections).
+		"project": {"bring the read models up to the head of the log (--follow: keep following)", runProject},
+		"rebuild": {"drop read models and rebuild them from position zero", runRebuild},
+		"query":   {"query the read models: tickets, merchants (penalty scores) or audit", runQuery},
+
 		// Audit: seals, exports and offline verification (package audit).
 		"keys":         {"print the seal public key and fingerprint, or generate a signing key", runKeys},
 		"seal":         {"seal the global log to its head (Merkle root signed with Ed25519)", runSeal},

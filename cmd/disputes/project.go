@@ -1,0 +1,270 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/policy"
+	"github.com/disputes-ledger/disputes/projections"
+)
+
+// readModelFlags choose where the read models live.
+type readModelFlags struct {
+	path string
+}
+
+func (r *readModelFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&r.path, "projections", "", "SQLite file of the read models (default: the ledger's own file, or --db beside a server store)")
+}
+
+// open opens the read models for the ledger chosen by sf.
+func (r *readModelFlags) open(ctx context.Context, sf storeFlags) (*projections.DB, error) {
+	path := r.path
+	if path == "" {
+		path = readModelPath(sf)
+	}
+	return projections.OpenSQLite(ctx, path)
+}
+
+// readModels opens the ledger, its policy and its read models for a command.
+func readModels(ctx context.Context, sf storeFlags, rf readModelFlags) (eventstore.Store, *projections.DB, policy.Policy, error) {
+	pol, err := sf.loadPolicy()
+	if err != nil {
+		return nil, nil, policy.Policy{}, err
+	}
+	store, err := sf.openExisting(ctx)
+	if err != nil {
+		return nil, nil, policy.Policy{}, err
+	}
+	db, err := rf.open(ctx, sf)
+	if err != nil {
+		return nil, nil, policy.Policy{}, errors.Join(err, store.Close())
+	}
+	return store, db, pol, nil
+}
+
+func runProject(ctx context.Context, e env) error {
+	fs := newFlags(e, "project", "project [--db PATH] [--projections PATH] [--follow]")
+	var sf storeFlags
+	sf.register(fs)
+	var rf readModelFlags
+	rf.register(fs)
+	follow := fs.Bool("follow", false, "keep projecting new events until interrupted")
+	if err := parseFlags(fs, e.args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	store, db, pol, err := readModels(ctx, sf, rf)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	defer db.Close()
+	if *follow {
+		fmt.Fprintln(e.stderr, "Projecting the ledger and following it; interrupt to stop.")
+	}
+	rep, err := projections.NewProjector(store, db, projections.Default(db, pol), projections.Options{Follow: *follow}).Run(ctx)
+	printRunReport(e.stdout, rep)
+	return err
+}
+
+// printRunReport writes what a run did, projection by projection, with the
+// events and parked failures.
+func printRunReport(w io.Writer, rep projections.Report) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PROJECTION\tFROM\tTO\tEVENTS\tSTATUS")
+	for _, p := range rep.Projections {
+		status := "at head"
+		if rep.Head == 0 {
+			status = "stopped"
+		}
+		if p.Failure != nil {
+			status = fmt.Sprintf("STOPPED at position %d: %s", p.Failure.Position, firstLine(p.Failure.Reason))
+			if p.Failure.Parked {
+				status += " (parked)"
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\n", p.Name, p.From, p.To, p.Events(), status)
+	}
+	tw.Flush()
+	if rate := rep.Rate(); rate > 0 {
+		fmt.Fprintf(w, "%s in %s (%.0f events/s through all projections).\n", countOf(rep), rep.Elapsed.Round(time.Millisecond), rate)
+	}
+}
+
+func countOf(rep projections.Report) string {
+	var most uint64
+	for _, p := range rep.Projections {
+		most = max(most, p.Events())
+	}
+	if most == 1 {
+		return "1 event"
+	}
+	return fmt.Sprintf("%d events", most)
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// printLeaderboard writes the merchants' penalty scores, most penalised
+// first, top n of them (all for n <= 0).
+func printLeaderboard(w io.Writer, scores []projections.MerchantScore, n int) {
+	if len(scores) == 0 {
+		fmt.Fprintln(w, "No merchant has tickets or penalties in the window.")
+		return
+	}
+	s0 := scores[0]
+	fmt.Fprintf(w, "Merchant penalty scores, %s to %s (policy %s):\n\n", s0.WindowStart.Format("2006-01-02"), s0.WindowEnd.Format("2006-01-02"), orDash(policyOf(scores)))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "MERCHANT\tSCORE\tREVIEW\tDISPUTES\tINTERVENED\tRULINGS W/L\tMEDIAN 1ST REPLY\tBREAKDOWN")
+	for i, s := range scores {
+		if n > 0 && i == n {
+			break
+		}
+		flag := ""
+		if s.Flagged {
+			flag = "FLAGGED"
+		}
+		reply := "—"
+		if s.FirstResponses > 0 {
+			reply = s.MedianFirstResponse.Round(time.Minute).String()
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%.0f%%\t%d/%d\t%s\t%s\n", s.MerchantID, s.Score, flag, s.DisputesOpened,
+			100*s.InterventionRate, s.RulingsWon, s.RulingsLost, reply, breakdown(s.Breakdown))
+	}
+	tw.Flush()
+	if n > 0 && len(scores) > n {
+		fmt.Fprintf(w, "… and %d more merchants.\n", len(scores)-n)
+	}
+}
+
+func policyOf(scores []projections.MerchantScore) string {
+	for _, s := range scores {
+		if s.PolicyVersion != "" {
+			return s.PolicyVersion
+		}
+	}
+	return ""
+}
+
+// breakdown writes points by reason, largest first: "counterfeit 12, no_evidence 4".
+func breakdown(b map[projections.PenaltyReason]int) string {
+	type kv struct {
+		reason string
+		points int
+	}
+	var parts []kv
+	for r, p := range b {
+		parts = append(parts, kv{string(r), p})
+	}
+	if len(parts) == 0 {
+		return "—"
+	}
+	sort.Slice(parts, func(i, j int) bool { // largest first, then by name, for a stable line
+		return parts[i].points > parts[j].points || parts[i].points == parts[j].points && parts[i].reason < parts[j].reason
+	})
+	out := make([]string, len(parts))
+	for i, p := range parts {
+		out[i] = fmt.Sprintf("%s %d", p.reason, p.points)
+	}
+	return strings.Join(out, ", ")
+}
+
+// printStateCounts writes how many tickets are in each state.
+func printStateCounts(w io.Writer, counts []projections.StateCount) {
+	total := 0
+	for _, c := range counts {
+		total += c.Tickets
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "TICKET STATE (read model)\tTICKETS\t")
+	for _, c := range counts {
+		name := c.State
+		if c.Resolution != "" {
+			name += ": " + c.Resolution
+		}
+		fmt.Fprintf(tw, "%s\t%d\t\n", name, c.Tickets)
+	}
+	fmt.Fprintf(tw, "total\t%d\t\n", total)
+	tw.Flush()
+}
+
+// readModelFollower keeps the read models following the ledger while the
+// demo plays, as a server would.
+type readModelFollower struct {
+	store eventstore.Store
+	db    *projections.DB
+	pol   policy.Policy
+	stop  context.CancelFunc
+	done  chan error
+}
+
+// followReadModels starts projecting the ledger's log into its read models
+// in the background.
+func followReadModels(ctx context.Context, store eventstore.Store, sf storeFlags, pol policy.Policy) (*readModelFollower, error) {
+	db, err := projections.OpenSQLite(ctx, readModelPath(sf))
+	if err != nil {
+		return nil, err
+	}
+	fctx, stop := context.WithCancel(ctx)
+	f := &readModelFollower{store: store, db: db, pol: pol, stop: stop, done: make(chan error, 1)}
+	go func() {
+		_, err := projections.NewProjector(store, db, projections.Default(db, pol), projections.Options{Follow: true}).Run(fctx)
+		f.done <- err
+	}()
+	return f, nil
+}
+
+// finish stops following, brings the read models to the head and prints
+// the merchant leaderboard and the ticket-state counts from them.
+func (f *readModelFollower) finish(ctx context.Context, w io.Writer) error {
+	defer f.db.Close()
+	f.stop()
+	if err := <-f.done; err != nil {
+		return fmt.Errorf("read models: %w", err)
+	}
+	followed := map[string]uint64{}
+	for _, name := range []string{projections.TicketStatusName, projections.MerchantPenaltiesName, projections.AuditTrailName} {
+		pos, err := f.db.Checkpoint(ctx, name)
+		if err != nil {
+			return err
+		}
+		followed[name] = pos
+	}
+	rep, err := projections.RunToHead(ctx, f.store, f.db, f.pol)
+	if err != nil {
+		return fmt.Errorf("read models: %w", err)
+	}
+	end, err := projections.LatestEventTime(ctx, f.db)
+	if err != nil {
+		return err
+	}
+	scores, err := projections.Scores(ctx, f.db, end, f.pol)
+	if err != nil {
+		return err
+	}
+	counts, err := projections.StateCounts(ctx, f.db)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nRead models (package projections): %d of %d events projected while the simulation ran, the rest on catching up.\n\n",
+		followed[projections.AuditTrailName], rep.Head)
+	printLeaderboard(w, scores, 10)
+	fmt.Fprintln(w)
+	printStateCounts(w, counts)
+	return nil
+}
