@@ -19,7 +19,8 @@ import (
 
 // Store is a SQLite audit.SealStore. It is safe for concurrent use.
 type Store struct {
-	db *sql.DB
+	db      *sql.DB
+	readAll *sql.Stmt
 }
 
 var _ audit.SealStore = (*Store)(nil)
@@ -37,12 +38,23 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := migrate(ctx, db); err != nil {
 		return nil, errors.Join(fmt.Errorf("open seal store %s: %w", path, err), db.Close())
 	}
-	return &Store{db: db}, nil
+	s := &Store{db: db}
+	// Prepared lazily by SQLite would re-parse per batch; the events table
+	// may not exist yet (a seal store on a fresh file), so a failure here
+	// only defers the error to the first ReadAll.
+	if s.readAll, err = db.PrepareContext(ctx, readAllQuery); err != nil {
+		s.readAll = nil
+	}
+	return s, nil
 }
 
 // Close releases the connections.
 func (s *Store) Close() error {
-	if err := s.db.Close(); err != nil {
+	var stmtErr error
+	if s.readAll != nil {
+		stmtErr = s.readAll.Close()
+	}
+	if err := errors.Join(stmtErr, s.db.Close()); err != nil {
 		return fmt.Errorf("close seal store: %w", err)
 	}
 	return nil
