@@ -168,10 +168,10 @@ func BenchmarkVerifyBundle1M(b *testing.B) {
 		}
 		reportEventRate(b, benchEvents)
 	})
-	for _, workers := range []int{1, 0} {
+	for _, workers := range []int{0, -1} {
 		name := "Verify"
-		if workers == 1 {
-			name = "VerifyOneWorker"
+		if workers < 0 {
+			name = "VerifySequential"
 		}
 		b.Run(name, func(b *testing.B) {
 			defer bundle.SetPrepareWorkers(bundle.SetPrepareWorkers(workers))

@@ -378,3 +378,32 @@ func TestPinByKeyID(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyPipelineOrder checks that preparing lines on any number of
+// goroutines reports exactly what checking them one by one does, on a
+// bundle long enough to span many batches and broken in several places.
+// Not parallel: it changes the package's worker setting.
+func TestVerifyPipelineOrder(t *testing.T) {
+	l := newLedger(t, 300, policy.Default(), false)
+	buf, _ := l.export(t, bundle.Scope{Kind: bundle.ScopeAll})
+	broken := edit(buf.Bytes(), func(ls [][]byte) [][]byte {
+		for _, n := range []int{10, 700, 1500} {
+			i := eventLine(t, ls, n)
+			ls[i] = bytes.Replace(ls[i], []byte(`"command_id":"`), []byte(`"command_id":"x`), 1)
+		}
+		i := eventLine(t, ls, 2000)
+		return append(ls[:i], ls[i+1:]...)
+	})
+	var reports []*audit.Report
+	for _, workers := range []int{-1, 0, 1, 3} {
+		old := bundle.SetPrepareWorkers(workers)
+		reports = append(reports, verify(t, broken, pub()))
+		bundle.SetPrepareWorkers(old)
+	}
+	require.NotEmpty(t, reports[0].Findings)
+	assert.Contains(t, checks(reports[0]), audit.CheckEventHash)
+	assert.Contains(t, checks(reports[0]), audit.CheckLogGap)
+	for _, rep := range reports[1:] {
+		assert.Equal(t, reports[0], rep)
+	}
+}

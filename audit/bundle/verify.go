@@ -21,8 +21,8 @@ import (
 // problem with the bundle's content is a finding in the report.
 //
 // Lines are read, and event lines decoded and hashed, on other goroutines
-// (audit.Prepare, one per core); the checks that depend on order run here,
-// line by line, in the bundle's order.
+// (audit.Prepare, on every core but one); the checks that depend on order
+// run here, line by line, in the bundle's order.
 func Verify(r io.Reader, name string, opts audit.Options) (*audit.Report, error) {
 	stop := make(chan struct{})
 	defer close(stop)
@@ -59,6 +59,10 @@ func Verify(r io.Reader, name string, opts audit.Options) (*audit.Report, error)
 			case b.fast[i]:
 				inEvent, events = true, events+1
 				v.Apply(b.prepared[i])
+			case b.inline && isFastEvent(text):
+				pos, data, _ := fastEvent(text)
+				inEvent, events = true, events+1
+				v.Apply(audit.Prepare(pos, data, nil, line))
 			default:
 				if record(v, text, line, inEvent, fail) {
 					inEvent, events = true, events+1
@@ -85,18 +89,19 @@ type batch struct {
 	lines    [][]byte // owned copies, without the line end
 	fast     []bool   // lines[i] is an event line in the fast form, prepared
 	prepared []audit.Prepared
+	inline   bool          // not prepared: the consumer prepares each line
 	err      error         // a read error after the lines
 	done     chan struct{} // closed once prepared
 }
 
 const batchLines = 512
 
-// prepareWorkers is how many goroutines prepare event lines; 0 means one per
-// core. Benchmarks set it to compare.
+// prepareWorkers is how many goroutines prepare event lines; 0 means one
+// per core but the one the ordered checks use. Benchmarks set it to compare.
 var prepareWorkers = 0
 
 // batchReader yields a bundle's lines in order, in batches whose event
-// lines are prepared by a pool of workers, one per core.
+// lines are prepared by a pool of workers.
 type batchReader struct {
 	ordered <-chan *batch
 	free    chan []byte // arenas handed back by the consumer
@@ -114,8 +119,12 @@ func (br batchReader) recycle(b *batch) {
 // readBatches reads r on its own goroutine. Closing stop ends the reading early.
 func readBatches(r io.Reader, stop <-chan struct{}) batchReader {
 	workers := prepareWorkers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
+	switch {
+	case workers < 0:
+		workers = 0 // the consumer prepares each line itself
+	case workers == 0:
+		// The consumer, checking in order, keeps one core busy itself.
+		workers = max(1, runtime.GOMAXPROCS(0)-1)
 	}
 	ordered := make(chan *batch, 2*workers)
 	work := make(chan *batch, 2*workers)
@@ -176,10 +185,15 @@ func readBatches(r io.Reader, stop <-chan struct{}) batchReader {
 				close(b.done)
 				return
 			}
-			select {
-			case work <- b:
-			case <-stop:
-				return
+			if workers == 0 {
+				b.inline = true
+				close(b.done)
+			} else {
+				select {
+				case work <- b:
+				case <-stop:
+					return
+				}
 			}
 			next += len(b.lines)
 			if last {
@@ -225,6 +239,11 @@ func fastEvent(text []byte) (uint64, []byte, bool) {
 		return 0, nil, false
 	}
 	return pos, rest[end+len(dataKey)-1 : len(rest)-1], true
+}
+
+func isFastEvent(text []byte) bool {
+	_, _, ok := fastEvent(text)
+	return ok
 }
 
 // record handles one non-fast line. It reports whether the line was an event.
