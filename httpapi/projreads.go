@@ -14,11 +14,12 @@ import (
 
 // ProjectionReads is the ReadModel over package projections' tables.
 //
-// Scores come from projections.Scores. The package has no query functions
-// for ticket lists and audit trails yet, so those are read here with SQL
-// on rm_ticket_status and rm_audit_trail, whose columns docs/projections.md
-// publishes for analytics; move them behind projections' own API when it
-// has one.
+// Scores and audit trails come from projections.Scores and
+// projections.Audit. Ticket lists are read here with SQL on
+// rm_ticket_status (whose columns docs/projections.md publishes for
+// analytics), because projections.Tickets has no buyer filter (which a
+// buyer's list needs), no kind or next-deadline filter, and no keyset
+// cursor; move them there when it has.
 type ProjectionReads struct {
 	DB     *projections.DB
 	Policy policy.Policy
@@ -141,33 +142,16 @@ func scanSummary(rows *sql.Rows) (TicketSummary, error) {
 	return s, nil
 }
 
-// AuditTrail implements ReadModel.
+// AuditTrail implements ReadModel with projections.Audit.
 func (p ProjectionReads) AuditTrail(ctx context.Context, ticketID string) ([]AuditEntry, error) {
-	rows, err := p.DB.SQL.QueryContext(ctx, p.DB.Dialect.Q(`SELECT position, revision, occurred_at, actor_role, actor_id,
-		event_type, summary, command_id, correlation_id, hash FROM rm_audit_trail WHERE ticket_id = ? ORDER BY revision`), ticketID)
+	rows, err := projections.Audit(ctx, p.DB, projections.AuditQuery{TicketID: ticketID})
 	if err != nil {
 		return nil, fmt.Errorf("audit trail of %s: %w", ticketID, err)
 	}
-	defer rows.Close()
-	out := []AuditEntry{}
-	for rows.Next() {
-		var (
-			e             AuditEntry
-			position, rev int64
-			at            string
-		)
-		if err := rows.Scan(&position, &rev, &at, &e.ActorRole, &e.ActorID, &e.Type, &e.Summary, &e.CommandID,
-			&e.CorrelationID, &e.Hash); err != nil {
-			return nil, fmt.Errorf("audit trail of %s: %w", ticketID, err)
-		}
-		e.Position, e.Revision = uint64(position), uint64(rev)
-		if e.OccurredAt, err = parseTime(at); err != nil {
-			return nil, fmt.Errorf("audit trail of %s: %w", ticketID, err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("audit trail of %s: %w", ticketID, err)
+	out := make([]AuditEntry, len(rows))
+	for i, r := range rows {
+		out[i] = AuditEntry{Position: r.Position, Revision: r.Revision, OccurredAt: r.OccurredAt, ActorRole: r.ActorRole,
+			ActorID: r.ActorID, Type: r.EventType, Summary: r.Summary, CommandID: r.CommandID, CorrelationID: r.CorrelationID, Hash: r.Hash}
 	}
 	return out, nil
 }
