@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"fmt"
+	"runtime"
 
 	"github.com/disputes-ledger/disputes/eventstore"
 )
@@ -12,6 +13,9 @@ import (
 // pinned key or, failing that, the key stored with the latest seal. source
 // names the ledger in the report. The error is for failures to read; what
 // the checks find is in the report.
+//
+// Events are read and prepared (decoded, hashed) on other goroutines, one
+// per core but the one the ordered checks use.
 func VerifyLog(ctx context.Context, source string, log Log, seals SealStore, opts Options) (*Report, error) {
 	v := NewVerifier(source, "all", true, opts)
 	stored, err := seals.Seals(ctx)
@@ -24,12 +28,76 @@ func VerifyLog(ctx context.Context, source string, log Log, seals SealStore, opt
 	for _, s := range stored {
 		v.AddSeal(s.Seal, 0)
 	}
-	err = ScanLog(ctx, log, 0, 0, func(rec eventstore.RecordedEvent) error {
-		v.Event(rec.Position, rec.Data, nil, 0)
-		return nil
-	})
-	if err != nil {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches, errc := prepareLog(ctx, log)
+	for b := range batches {
+		<-b.done
+		for _, p := range b.prepared {
+			v.Apply(p)
+		}
+	}
+	if err := <-errc; err != nil {
 		return nil, fmt.Errorf("verify %s: %w", source, err)
 	}
 	return v.Finish(), nil
+}
+
+// logBatch is one ReadAll's worth of events, prepared in parallel.
+type logBatch struct {
+	recs     []eventstore.RecordedEvent
+	prepared []Prepared
+	done     chan struct{}
+}
+
+// prepareLog reads the whole log in order on one goroutine and prepares its
+// events on others. Batches come out in order; the error channel yields the
+// read error, or nil, once the batches are done.
+func prepareLog(ctx context.Context, log Log) (<-chan *logBatch, <-chan error) {
+	workers := max(1, runtime.GOMAXPROCS(0)-1)
+	ordered := make(chan *logBatch, 2*workers)
+	work := make(chan *logBatch, 2*workers)
+	errc := make(chan error, 1)
+	for range workers {
+		go func() {
+			for b := range work {
+				for i, r := range b.recs {
+					b.prepared[i] = Prepare(r.Position, r.Data, nil, 0)
+				}
+				close(b.done)
+			}
+		}()
+	}
+	go func() {
+		defer close(errc)
+		defer close(ordered)
+		defer close(work)
+		var after uint64
+		for {
+			recs, err := log.ReadAll(ctx, after, scanBatch)
+			if err != nil {
+				errc <- fmt.Errorf("read log after position %d: %w", after, err)
+				return
+			}
+			if len(recs) == 0 {
+				return
+			}
+			b := &logBatch{recs: recs, prepared: make([]Prepared, len(recs)), done: make(chan struct{})}
+			// To the workers first: a batch the checker waits for must be
+			// one that will be prepared, even if ctx ends in between.
+			for _, ch := range []chan *logBatch{work, ordered} {
+				select {
+				case ch <- b:
+				case <-ctx.Done():
+					errc <- ctx.Err()
+					return
+				}
+			}
+			after = recs[len(recs)-1].Position
+			if len(recs) < scanBatch {
+				return
+			}
+		}
+	}()
+	return ordered, errc
 }

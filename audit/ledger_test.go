@@ -164,3 +164,28 @@ func verifyLedger(t *testing.T, path string, pinned ed25519.PublicKey) *audit.Re
 	require.NoError(t, err)
 	return rep
 }
+
+// cancelLog fails like a store whose context ended part-way.
+type cancelLog struct {
+	audit.Log
+	cancel func()
+	after  uint64
+}
+
+func (c cancelLog) ReadAll(ctx context.Context, after uint64, limit int) ([]eventstore.RecordedEvent, error) {
+	if after >= c.after {
+		c.cancel()
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return c.Log.ReadAll(ctx, after, min(limit, int(c.after-after)))
+}
+
+func TestVerifyLogStopsWithItsContext(t *testing.T) {
+	t.Parallel()
+	m := memoryLog(t, 600) // more than one read's worth of events
+	require.Greater(t, len(m.Records), 4096)
+	ctx, cancel := context.WithCancel(context.Background())
+	_, err := audit.VerifyLog(ctx, "memory", cancelLog{Log: m, cancel: cancel, after: 4096}, &fixture.Seals{}, audit.Options{})
+	require.ErrorIs(t, err, context.Canceled)
+}
