@@ -36,42 +36,60 @@ import (
 func BenchmarkAppend(b *testing.B) {
 	for _, writers := range []int{1, 64} {
 		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
-			phase := 200 * writers / 8 // appends per store phase, ~0.1 s
-			if writers == 1 {
-				phase = 200
-			}
-			store := newStoreAppender(b, writers)
-			floor := newRawInserter(b, writers, 1, writers)
-			var batched *rawInserter
-			if writers > 1 {
-				batched = newRawInserter(b, 1, writers, writers)
-			}
-
-			var storeTime time.Duration
-			b.ResetTimer()
-			b.StopTimer()
-			for done := 0; done < b.N; {
-				n := min(phase, b.N-done)
-				b.StartTimer()
-				start := time.Now()
-				store.run(b, n)
-				elapsed := time.Since(start)
-				b.StopTimer()
-				storeTime += elapsed
-				done += n
-				floor.runFor(b, elapsed)
-				if batched != nil {
-					batched.runFor(b, elapsed)
-				}
-			}
-			rate := float64(b.N) / storeTime.Seconds()
-			b.ReportMetric(rate, "events/s")
-			b.ReportMetric(floor.rate(), "floor_events/s")
-			b.ReportMetric(rate/floor.rate(), "x_floor")
-			if batched != nil {
-				b.ReportMetric(rate/batched.rate(), "x_batched")
-			}
+			benchAppend(b, writers, sqlite.Config{})
 		})
+	}
+}
+
+// BenchmarkAppendBatchWait runs the 64-writer append benchmark with other
+// values of Config.MaxBatchWait, the writer's linger for returning callers.
+func BenchmarkAppendBatchWait(b *testing.B) {
+	for _, wait := range []time.Duration{-1, 200 * time.Microsecond, 500 * time.Microsecond, time.Millisecond} {
+		name := wait.String()
+		if wait < 0 {
+			name = "off"
+		}
+		b.Run("wait="+name, func(b *testing.B) {
+			benchAppend(b, 64, sqlite.Config{MaxBatchWait: wait})
+		})
+	}
+}
+
+func benchAppend(b *testing.B, writers int, cfg sqlite.Config) {
+	phase := 200 * writers / 8 // appends per store phase, ~0.1 s
+	if writers == 1 {
+		phase = 200
+	}
+	store := newStoreAppender(b, writers, cfg)
+	floor := newRawInserter(b, writers, 1, writers)
+	var batched *rawInserter
+	if writers > 1 {
+		batched = newRawInserter(b, 1, writers, writers)
+	}
+
+	var storeTime time.Duration
+	b.ResetTimer()
+	b.StopTimer()
+	for done := 0; done < b.N; {
+		n := min(phase, b.N-done)
+		b.StartTimer()
+		start := time.Now()
+		store.run(b, n)
+		elapsed := time.Since(start)
+		b.StopTimer()
+		storeTime += elapsed
+		done += n
+		floor.runFor(b, elapsed)
+		if batched != nil {
+			batched.runFor(b, elapsed)
+		}
+	}
+	rate := float64(b.N) / storeTime.Seconds()
+	b.ReportMetric(rate, "events/s")
+	b.ReportMetric(floor.rate(), "floor_events/s")
+	b.ReportMetric(rate/floor.rate(), "x_floor")
+	if batched != nil {
+		b.ReportMetric(rate/batched.rate(), "x_batched")
 	}
 }
 
@@ -82,8 +100,8 @@ type storeAppender struct {
 	revs []uint64 // next revision of each writer's stream
 }
 
-func newStoreAppender(b *testing.B, writers int) *storeAppender {
-	s, _ := openStore(b, sqlite.Config{})
+func newStoreAppender(b *testing.B, writers int, cfg sqlite.Config) *storeAppender {
+	s, _ := openStore(b, cfg)
 	return &storeAppender{s: s, revs: make([]uint64, writers)}
 }
 
