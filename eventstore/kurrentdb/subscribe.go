@@ -3,28 +3,11 @@ package kurrentdb
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
 	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/eventstore/internal/subscription"
 )
-
-// subscription implements eventstore.Subscription.
-type subscription struct {
-	events chan eventstore.RecordedEvent
-	mu     sync.Mutex
-	err    error
-}
-
-// Events implements eventstore.Subscription.
-func (sub *subscription) Events() <-chan eventstore.RecordedEvent { return sub.events }
-
-// Err implements eventstore.Subscription.
-func (sub *subscription) Err() error {
-	sub.mu.Lock()
-	defer sub.mu.Unlock()
-	return sub.err
-}
 
 // Subscribe implements eventstore.Store with a filtered catch-up
 // subscription to $all, starting at the $all position the index gives for
@@ -65,7 +48,7 @@ func (s *Store) subscribe(ctx context.Context, cp Checkpoint, skip uint64) (even
 		s.wg.Done()
 		return nil, fmt.Errorf("subscribe after %d: %w", skip, err)
 	}
-	sub := &subscription{events: make(chan eventstore.RecordedEvent)}
+	sub := subscription.New()
 	go func() {
 		defer s.wg.Done()
 		defer cancel()
@@ -77,16 +60,13 @@ func (s *Store) subscribe(ctx context.Context, cp Checkpoint, skip uint64) (even
 		} else if s.isClosed() {
 			err = ErrClosed
 		}
-		sub.mu.Lock()
-		sub.err = err
-		sub.mu.Unlock()
-		close(sub.events)
+		sub.Close(err)
 	}()
 	return sub, nil
 }
 
 // feed delivers the subscription's events until it ends and returns why.
-func (s *Store) feed(ctx context.Context, es *esdb.Subscription, sub *subscription, cp Checkpoint, skip uint64) error {
+func (s *Store) feed(ctx context.Context, es *esdb.Subscription, sub *subscription.Sub, cp Checkpoint, skip uint64) error {
 	pos := cp.Position
 	for {
 		ev := es.Recv()
@@ -112,10 +92,8 @@ func (s *Store) feed(ctx context.Context, es *esdb.Subscription, sub *subscripti
 			continue
 		}
 		le.Position = pos
-		select {
-		case sub.events <- le:
-		case <-ctx.Done():
-			return ctx.Err()
+		if err := sub.Send(ctx, le); err != nil {
+			return err
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/eventstore/internal/subscription"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -30,7 +31,8 @@ type Store struct {
 	reqs       chan *appendReq
 	done       chan struct{} // closed by Close: stop taking work
 	writerDone chan struct{} // closed when the writer has answered its last request
-	commits    *notifier
+	commits    *subscription.Notifier
+	feed       subscription.Feed
 
 	listenCtx    context.Context // ends at Close
 	stopListen   context.CancelFunc
@@ -102,8 +104,12 @@ func Open(ctx context.Context, connString string, cfg Config) (_ *Store, err err
 		reqs:       make(chan *appendReq, cfg.QueueSize),
 		done:       make(chan struct{}),
 		writerDone: make(chan struct{}),
-		commits:    newNotifier(),
+		commits:    subscription.NewNotifier(),
 		listenDone: make(chan struct{}),
+	}
+	s.feed = subscription.Feed{
+		Read: s.readAll, Batch: cfg.SubscriptionBatch, Poll: cfg.PollInterval,
+		Commits: s.commits, Done: s.done, ErrClosed: ErrClosed,
 	}
 	s.listenCtx, s.stopListen = context.WithCancel(context.Background())
 	go s.runWriter()

@@ -3,53 +3,12 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/eventstore/internal/subscription"
 	"github.com/jackc/pgx/v5"
 )
-
-// notifier wakes every waiter once per broadcast. A waiter takes the channel
-// before it reads the log, so a commit landing between its read and its wait
-// still wakes it.
-type notifier struct {
-	mu sync.Mutex
-	ch chan struct{}
-}
-
-func newNotifier() *notifier { return &notifier{ch: make(chan struct{})} }
-
-// wait returns a channel closed at the next broadcast.
-func (n *notifier) wait() <-chan struct{} {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.ch
-}
-
-func (n *notifier) broadcast() {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	close(n.ch)
-	n.ch = make(chan struct{})
-}
-
-// subscription implements eventstore.Subscription.
-type subscription struct {
-	events chan eventstore.RecordedEvent
-	mu     sync.Mutex
-	err    error
-}
-
-// Events implements eventstore.Subscription.
-func (sub *subscription) Events() <-chan eventstore.RecordedEvent { return sub.events }
-
-// Err implements eventstore.Subscription.
-func (sub *subscription) Err() error {
-	sub.mu.Lock()
-	defer sub.mu.Unlock()
-	return sub.err
-}
 
 // Subscribe implements eventstore.Store. The subscription catches up with
 // ReadAll in batches of Config.SubscriptionBatch, then waits for a commit:
@@ -62,7 +21,7 @@ func (s *Store) Subscribe(ctx context.Context, after uint64) (eventstore.Subscri
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("subscribe after %d: %w", after, err)
 	}
-	sub := &subscription{events: make(chan eventstore.RecordedEvent)}
+	sub := subscription.New()
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -74,55 +33,9 @@ func (s *Store) Subscribe(ctx context.Context, after uint64) (eventstore.Subscri
 	s.listenerOnce.Do(func() { go s.runListener() })
 	go func() {
 		defer s.subs.Done()
-		err := s.runSubscription(ctx, sub, after)
-		sub.mu.Lock()
-		sub.err = err
-		sub.mu.Unlock()
-		close(sub.events)
+		sub.Close(s.feed.Run(ctx, sub, after))
 	}()
 	return sub, nil
-}
-
-// runSubscription feeds sub until ctx ends, the store closes or a read fails,
-// and returns the reason.
-func (s *Store) runSubscription(ctx context.Context, sub *subscription, after uint64) error {
-	poll := time.NewTicker(s.cfg.PollInterval)
-	defer poll.Stop()
-	pos := after
-	for {
-		wake := s.commits.wait()
-		batch, err := s.readAll(ctx, pos, s.cfg.SubscriptionBatch)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if s.isClosed() {
-				return ErrClosed
-			}
-			return fmt.Errorf("subscription after %d: %w", pos, err)
-		}
-		for _, e := range batch {
-			select {
-			case sub.events <- e:
-				pos = e.Position
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-s.done:
-				return ErrClosed
-			}
-		}
-		if len(batch) == s.cfg.SubscriptionBatch {
-			continue // still catching up
-		}
-		select {
-		case <-wake:
-		case <-poll.C:
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-s.done:
-			return ErrClosed
-		}
-	}
 }
 
 // runListener keeps one connection, outside the pool, listening on the
@@ -162,11 +75,11 @@ func (s *Store) listen(ctx context.Context) (listening bool, err error) {
 	}
 	// Commits made while no connection listened sent notifications nobody
 	// heard: wake every subscription to read once.
-	s.commits.broadcast()
+	s.commits.Broadcast()
 	for {
 		if _, err := conn.WaitForNotification(ctx); err != nil {
 			return true, err
 		}
-		s.commits.broadcast()
+		s.commits.Broadcast()
 	}
 }

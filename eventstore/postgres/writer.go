@@ -101,7 +101,7 @@ func (s *Store) commitBatch(batch []*appendReq) {
 	s.stats.commits.Add(1)
 	s.stats.appends.Add(uint64(len(live)))
 	if written {
-		s.commits.broadcast()
+		s.commits.Broadcast()
 	}
 }
 

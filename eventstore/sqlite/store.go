@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/eventstore/internal/subscription"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -33,7 +34,8 @@ type Store struct {
 	reqs       chan *appendReq
 	done       chan struct{} // closed by Close: stop taking work
 	writerDone chan struct{} // closed when the writer has answered its last request
-	commits    *notifier
+	commits    *subscription.Notifier
+	feed       subscription.Feed
 
 	mu        sync.Mutex // guards closed and the subs Add/Wait pairing
 	closed    bool
@@ -63,7 +65,11 @@ func Open(ctx context.Context, path string, cfg Config) (_ *Store, err error) {
 		reqs:       make(chan *appendReq, cfg.QueueSize),
 		done:       make(chan struct{}),
 		writerDone: make(chan struct{}),
-		commits:    newNotifier(),
+		commits:    subscription.NewNotifier(),
+	}
+	s.feed = subscription.Feed{
+		Read: s.readAll, Batch: cfg.SubscriptionBatch, Poll: cfg.PollInterval,
+		Commits: s.commits, Done: s.done, ErrClosed: ErrClosed,
 	}
 	defer func() {
 		if err != nil {

@@ -140,7 +140,7 @@ func (s *Store) commitBatch(batch []*appendReq) {
 	s.stats.commits.Add(1)
 	s.stats.appends.Add(uint64(len(batch)))
 	if written > 0 {
-		s.commits.broadcast()
+		s.commits.Broadcast()
 	}
 	answer()
 }
