@@ -55,8 +55,10 @@ type logBatch struct {
 // read error, or nil, once the batches are done.
 func prepareLog(ctx context.Context, log Log) (<-chan *logBatch, <-chan error) {
 	workers := max(1, runtime.GOMAXPROCS(0)-1)
-	ordered := make(chan *logBatch, 2*workers)
-	work := make(chan *logBatch, 2*workers)
+	// A few batches of slack keep a stage that a GC pause or a slow read
+	// held up from stalling the others.
+	ordered := make(chan *logBatch, 4)
+	work := make(chan *logBatch, 4)
 	errc := make(chan error, 1)
 	for range workers {
 		go func() {
