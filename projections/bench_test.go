@@ -32,7 +32,8 @@ import (
 //	go test -run '^$' -bench Rebuild -benchtime 1x ./projections/
 //
 // DISPUTES_BENCH_EVENTS sets the ledger's size (default 1,000,000; use
-// 100000 for a quick run). The ledger is generated once and cached as
+// 100000 for a quick run); DISPUTES_BENCH_PAGE the events per message and
+// transaction (default: the projector's, 1024). The ledger is generated once and cached as
 // $TMPDIR/disputes-bench-ledger-<size>.db; the read models go to a fresh
 // file for every run, so the cached ledger is never written.
 
@@ -171,7 +172,7 @@ func BenchmarkRebuild(b *testing.B) {
 				b.StopTimer()
 				db, err := projections.OpenSQLite(ctx, filepath.Join(b.TempDir(), "read-models.db"))
 				require.NoError(b, err)
-				p := projections.NewProjector(store, db, build(db), projections.Options{})
+				p := projections.NewProjector(store, db, build(db), projections.Options{PageSize: benchPage})
 				b.StartTimer()
 				began, cpu0 := time.Now(), cpuTime()
 				rep, err := p.Rebuild(ctx)
@@ -214,3 +215,6 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// benchPage is DISPUTES_BENCH_PAGE, 0 (the default page size) when unset.
+var benchPage = func() int { n, _ := strconv.Atoi(os.Getenv("DISPUTES_BENCH_PAGE")); return n }()

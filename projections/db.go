@@ -26,14 +26,24 @@ type DB struct {
 }
 
 // write runs fn in a write transaction and commits it.
-func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+//
+// Once begun, a transaction is not cut short by ctx: it is short, finishing
+// it leaves the read model consistent either way, and a cancellable context
+// would cost a watcher goroutine per statement in the driver (modernc
+// sqlite), a large share of a rebuild's time. fn gets the uncancellable
+// context to pass on.
+func (db *DB) write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) (err error) {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	ctx = context.WithoutCancel(ctx)
 	db.writing.Lock()
 	defer db.writing.Unlock()
 	tx, err := db.SQL.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(tx); err != nil {
+	if err := fn(ctx, tx); err != nil {
 		return errors.Join(err, tx.Rollback())
 	}
 	if err := tx.Commit(); err != nil {
@@ -44,6 +54,10 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) (err error) 
 
 // exec runs one writing statement outside a transaction.
 func (db *DB) exec(ctx context.Context, query string, args ...any) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	ctx = context.WithoutCancel(ctx)
 	db.writing.Lock()
 	defer db.writing.Unlock()
 	_, err := db.SQL.ExecContext(ctx, db.Dialect.Q(query), args...)

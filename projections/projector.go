@@ -189,6 +189,9 @@ func (p *Projector) select_(names []string) ([]Projection, error) {
 func (p *Projector) run(ctx context.Context, projs []Projection, follow bool) (Report, error) {
 	began := time.Now()
 	for _, proj := range projs {
+		// What a projection holds in memory is only valid against the rows
+		// as it left them; another process may have written since.
+		proj.Reset()
 		if err := p.ensure(ctx, proj); err != nil {
 			return Report{}, err
 		}
@@ -260,7 +263,7 @@ func (p *Projector) run(ctx context.Context, projs []Projection, follow bool) (R
 // and rebuilds them if they were made by another schema version.
 func (p *Projector) ensure(ctx context.Context, proj Projection) error {
 	schema := proj.Schema()
-	return p.db.write(ctx, func(tx *sql.Tx) error {
+	return p.db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var version int64
 		err := tx.QueryRowContext(ctx, p.db.Dialect.Q(`SELECT schema_version FROM `+checkpointsTable+` WHERE projection = ?`), proj.Name()).Scan(&version)
 		switch {
@@ -289,7 +292,7 @@ func (p *Projector) ensure(ctx context.Context, proj Projection) error {
 // drop empties a projection: its tables, checkpoint and parked events go,
 // in one transaction, and its memory is reset.
 func (p *Projector) drop(ctx context.Context, proj Projection) error {
-	return p.db.write(ctx, func(tx *sql.Tx) error { return p.dropIn(ctx, tx, proj) })
+	return p.db.write(ctx, func(ctx context.Context, tx *sql.Tx) error { return p.dropIn(ctx, tx, proj) })
 }
 
 func (p *Projector) dropIn(ctx context.Context, tx *sql.Tx, proj Projection) error {

@@ -155,7 +155,7 @@ func (r *runner) poison(ctx context.Context, ev globallog.Event, cause error, pa
 // commit writes the pending changes and the checkpoint in one transaction.
 func (r *runner) commit(ctx context.Context, tail bool) error {
 	if r.applied > r.durable {
-		if err := r.db.write(ctx, func(tx *sql.Tx) error { return r.write(ctx, tx) }); err != nil {
+		if err := r.db.write(ctx, r.write); err != nil {
 			return fmt.Errorf("%s: commit through position %d: %w", r.proj.Name(), r.applied, err)
 		}
 		r.proj.Committed()

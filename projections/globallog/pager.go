@@ -2,16 +2,23 @@ package globallog
 
 import (
 	"context"
+	"math"
 	"sync"
 
 	"github.com/disputes-ledger/disputes/eventstore"
 )
 
 // Pager reads the global log in pages aligned to multiples of its page size
-// and decodes each page once for every subscriber that shares it: the
-// read models rebuilt side by side read the same pages, so the log is
-// scanned and decoded once, not once per read model. It also reads one page
-// ahead in the background, so decoding overlaps the consumers' work.
+// and decodes each page once for every subscriber that shares it: the read
+// models rebuilt side by side read the same pages, so the log is scanned and
+// decoded once, not once per read model. It reads ahead in the background, so
+// decoding overlaps the consumers' work.
+//
+// Subscribers read through a Cursor. A cursor may run at most keep-1 pages
+// ahead of the slowest open cursor; then it waits. Without that, a fast
+// consumer would race ahead, the pages would be evicted before the slow one
+// got to them, and it would read and decode them again on its own — twice
+// the work exactly when the machine is busiest.
 //
 // Only full pages are cached; the page at the head of the log is read afresh
 // each time, since it is still growing. A Pager is safe for concurrent use.
@@ -24,8 +31,60 @@ type Pager struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu    sync.Mutex
-	pages map[uint64]*chunk // by page index: positions index*size+1 … (index+1)*size
+	mu      sync.Mutex
+	pages   map[uint64]*chunk // by page index: positions index*size+1 … (index+1)*size
+	cursors map[*Cursor]struct{}
+	moved   chan struct{} // closed and replaced whenever a cursor moves or closes
+}
+
+// Cursor is one reader's place in a Pager.
+type Cursor struct {
+	p   *Pager
+	idx uint64 // the page it reads
+}
+
+// Cursor returns a new cursor; Close it when it stops reading, or the other
+// cursors will wait for it.
+func (p *Pager) Cursor() *Cursor {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c := &Cursor{p: p, idx: math.MaxUint64}
+	p.cursors[c] = struct{}{}
+	return c
+}
+
+// Close releases the cursor.
+func (c *Cursor) Close() {
+	p := c.p
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.cursors[c]; ok {
+		delete(p.cursors, c)
+		p.notify()
+	}
+}
+
+// Read returns the decoded events after position after, up to the end of the
+// page that contains after+1, and whether that page was full (more events
+// may follow at once); a short page is the head of the log.
+func (c *Cursor) Read(ctx context.Context, after uint64) ([]Event, bool, error) {
+	sp, full, err := c.p.read(ctx, c, after)
+	return sp.events, full, err
+}
+
+// notify wakes the cursors waiting for the slowest to move. Called with mu held.
+func (p *Pager) notify() {
+	close(p.moved)
+	p.moved = make(chan struct{})
+}
+
+// slowest returns the page index of the slowest cursor. Called with mu held.
+func (p *Pager) slowest() uint64 {
+	low := uint64(math.MaxUint64)
+	for c := range p.cursors {
+		low = min(low, c.idx)
+	}
+	return low
 }
 
 // chunk is one page being read or read.
@@ -87,8 +146,8 @@ const (
 )
 
 // NewPager returns a pager over store reading size events per page (default
-// DefaultPagerSize) and keeping the last keep pages (default
-// DefaultPagerKeep) for subscribers that trail the leader.
+// DefaultPagerSize) and keeping up to keep pages (default DefaultPagerKeep,
+// at least 3), which is also how far apart its cursors may drift.
 func NewPager(store eventstore.Store, size, keep int) *Pager {
 	if size <= 0 {
 		size = DefaultPagerSize
@@ -96,26 +155,23 @@ func NewPager(store eventstore.Store, size, keep int) *Pager {
 	if keep <= 0 {
 		keep = DefaultPagerKeep
 	}
+	keep = max(keep, 3)
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Pager{store: store, size: uint64(size), keep: keep, ctx: ctx, cancel: cancel, pages: map[uint64]*chunk{}}
+	return &Pager{store: store, size: uint64(size), keep: keep, ctx: ctx, cancel: cancel,
+		pages: map[uint64]*chunk{}, cursors: map[*Cursor]struct{}{}, moved: make(chan struct{})}
 }
 
-// Close stops background reads. Read keeps working without read-ahead.
+// Close stops background reads. Cursors keep working without read-ahead.
 func (p *Pager) Close() {
 	p.cancel()
 	p.wg.Wait()
 }
 
-// Read returns the decoded events after position after, up to the end of the
-// page that contains after+1, and whether that page was full (more events
-// may follow at once); a short page is the head of the log.
-func (p *Pager) Read(ctx context.Context, after uint64) ([]Event, bool, error) {
-	sp, full, err := p.read(ctx, after)
-	return sp.events, full, err
-}
-
-func (p *Pager) read(ctx context.Context, after uint64) (span, bool, error) {
+func (p *Pager) read(ctx context.Context, cur *Cursor, after uint64) (span, bool, error) {
 	idx := after / p.size
+	if err := p.advance(ctx, cur, idx); err != nil {
+		return span{}, false, err
+	}
 	c, err := p.get(ctx, idx)
 	if err != nil {
 		return span{}, false, err
@@ -123,12 +179,37 @@ func (p *Pager) read(ctx context.Context, after uint64) (span, bool, error) {
 	full := uint64(len(c.events)) == p.size
 	if full {
 		p.prefetch(idx + 1)
+		p.prefetch(idx + 2)
 	}
 	skip := after - idx*p.size
 	if skip >= uint64(len(c.events)) {
 		return span{c: c}, full, nil
 	}
 	return span{events: c.events[skip:], c: c, base: int(skip)}, full, nil
+}
+
+// advance moves cur to page idx, first waiting while that is keep-1 or more
+// pages ahead of the slowest cursor.
+func (p *Pager) advance(ctx context.Context, cur *Cursor, idx uint64) error {
+	for {
+		p.mu.Lock()
+		if cur.idx != idx {
+			cur.idx = idx
+			p.notify()
+			p.evictBehind()
+		}
+		if low := p.slowest(); idx < low+uint64(p.keep)-1 {
+			p.mu.Unlock()
+			return nil
+		}
+		moved := p.moved
+		p.mu.Unlock()
+		select {
+		case <-moved:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // get returns page idx, reading it unless it is cached or being read.
@@ -156,7 +237,7 @@ func (p *Pager) get(ctx context.Context, idx uint64) (*chunk, error) {
 
 func (p *Pager) prefetch(idx uint64) {
 	p.mu.Lock()
-	if _, ok := p.pages[idx]; ok || p.ctx.Err() != nil {
+	if _, ok := p.pages[idx]; ok || p.ctx.Err() != nil || idx >= p.slowest()+uint64(p.keep) {
 		p.mu.Unlock()
 		return
 	}
@@ -193,6 +274,7 @@ func (p *Pager) load(ctx context.Context, idx uint64, c *chunk) {
 
 // evict drops the oldest finished pages beyond keep. Called with mu held.
 func (p *Pager) evict() {
+	p.evictBehind()
 	for len(p.pages) > p.keep {
 		var oldest uint64
 		found := false
@@ -210,5 +292,24 @@ func (p *Pager) evict() {
 			return
 		}
 		delete(p.pages, oldest)
+	}
+}
+
+// evictBehind drops the finished pages every open cursor has passed.
+// Called with mu held.
+func (p *Pager) evictBehind() {
+	if len(p.cursors) == 0 {
+		return
+	}
+	low := p.slowest()
+	for idx, c := range p.pages {
+		if idx >= low {
+			continue
+		}
+		select {
+		case <-c.done:
+			delete(p.pages, idx)
+		default:
+		}
 	}
 }

@@ -182,8 +182,10 @@ func (s *Subscriber) run(ctx context.Context, after uint64, out chan<- *message.
 // catchUp delivers the stored log after pos through the pager and returns
 // the last position delivered once it reaches the head.
 func (s *Subscriber) catchUp(ctx context.Context, pos uint64, out chan<- *message.Message) (uint64, bool) {
+	cur := s.pager.Cursor()
+	defer cur.Close()
 	for {
-		sp, full, err := s.pager.read(ctx, pos)
+		sp, full, err := s.pager.read(ctx, cur, pos)
 		if err != nil {
 			if ctx.Err() != nil {
 				return pos, false
