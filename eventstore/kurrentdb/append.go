@@ -7,6 +7,7 @@ import (
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
 	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/eventstore/internal/appendcheck"
 	"github.com/google/uuid"
 )
 
@@ -41,7 +42,7 @@ func (s *Store) append(ctx context.Context, stream string, expected eventstore.E
 		return res, err
 	}
 	first := events[0].Revision
-	if !expectedAllows(expected, first) || !consecutive(events) {
+	if !appendcheck.Consistent(expected, first) || !appendcheck.RevisionsFrom(events, first) {
 		return eventstore.AppendResult{}, s.conflict(ctx, stream, expected, events)
 	}
 
@@ -80,28 +81,24 @@ func (s *Store) append(ctx context.Context, stream string, expected eventstore.E
 	return res, nil
 }
 
+// rules are the port's, and the server's need for an event type.
+var rules = appendcheck.Rules{
+	Event: func(e eventstore.EventData) error {
+		if e.Type == "" {
+			return errors.New("KurrentDB requires an event type")
+		}
+		return nil
+	},
+}
+
 // checkAppend rejects appends that no stream state could accept and
 // returns the event ids.
 func checkAppend(stream string, events []eventstore.EventData) ([]uuid.UUID, error) {
-	if stream == "" {
-		return nil, errors.New("empty stream name")
-	}
-	if len(events) == 0 {
-		return nil, errors.New("no events")
+	if err := rules.Check(stream, events); err != nil {
+		return nil, err
 	}
 	ids := make([]uuid.UUID, len(events))
-	seen := make(map[uuid.UUID]struct{}, len(events))
 	for i, e := range events {
-		if e.ID == uuid.Nil {
-			return nil, fmt.Errorf("event %d: nil id", i)
-		}
-		if e.Type == "" {
-			return nil, fmt.Errorf("event %d: KurrentDB requires an event type", i)
-		}
-		if _, dup := seen[e.ID]; dup {
-			return nil, fmt.Errorf("event %d: id %s repeated in the batch: %w", i, e.ID, eventstore.ErrDuplicateID)
-		}
-		seen[e.ID] = struct{}{}
 		ids[i] = e.ID
 	}
 	return ids, nil
@@ -112,28 +109,16 @@ func checkAppend(stream string, events []eventstore.EventData) ([]uuid.UUID, err
 // events say is an idempotent retry, some of them is a conflict (the stream
 // has moved past the retried prefix). done is false when no id is known.
 func (s *Store) known(stream string, events []eventstore.EventData) (res eventstore.AppendResult, done bool, err error) {
-	found := 0
-	var lastPos uint64
-	for _, e := range events {
-		pos, at, ok := s.idx.lookup(e.ID)
-		if !ok {
-			continue
-		}
-		if at.stream != stream || at.revision != e.Revision {
-			return res, true, fmt.Errorf("event %s at revision %d is stored in %s at revision %d: %w",
-				e.ID, e.Revision, at.stream, at.revision, eventstore.ErrDuplicateID)
-		}
-		found++
-		lastPos = pos
-	}
+	k, err, _ := appendcheck.FindStored(stream, events, s.idx.place) // the index never fails to look
 	switch {
-	case found == 0:
+	case err != nil:
+		return res, true, err
+	case k.Count == 0:
 		return res, false, nil
-	case found == len(events):
-		last := events[len(events)-1]
-		return eventstore.AppendResult{NextExpected: last.Revision, LastPosition: lastPos, Duplicate: true}, true, nil
+	case k.Count == len(events):
+		return k.Retry(events), true, nil
 	default:
-		return res, true, fmt.Errorf("%d of %d events are stored already, the rest are not: %w", found, len(events), eventstore.ErrConcurrency)
+		return res, true, fmt.Errorf("%d of %d events are stored already, the rest are not: %w", k.Count, len(events), eventstore.ErrConcurrency)
 	}
 }
 

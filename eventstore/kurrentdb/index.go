@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
+	"github.com/disputes-ledger/disputes/eventstore/internal/appendcheck"
 	"github.com/google/uuid"
 )
 
@@ -132,15 +133,17 @@ func (x *index) at(pos uint64) (entry, bool) {
 	return x.entries[pos-1], true
 }
 
-// lookup returns the position and entry of the event with id.
-func (x *index) lookup(id uuid.UUID) (uint64, entry, bool) {
+// place is an appendcheck.Lookup: where the event with id is stored. It
+// never fails.
+func (x *index) place(id uuid.UUID) (appendcheck.Place, bool, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	pos, ok := x.byID[id]
 	if !ok {
-		return 0, entry{}, false
+		return appendcheck.Place{}, false, nil
 	}
-	return pos, x.entries[pos-1], true
+	e := x.entries[pos-1]
+	return appendcheck.Place{Stream: e.stream, Revision: e.revision, Position: pos}, true, nil
 }
 
 // position returns the position of the event id at stream and revision.

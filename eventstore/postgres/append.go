@@ -2,13 +2,12 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/disputes-ledger/disputes/eventstore"
-	"github.com/google/uuid"
+	"github.com/disputes-ledger/disputes/eventstore/internal/appendcheck"
 )
 
 // appendReq is one Append waiting for the writer.
@@ -33,7 +32,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	if err := ctx.Err(); err != nil {
 		return eventstore.AppendResult{}, fmt.Errorf("append %s: %w", stream, err)
 	}
-	if err := checkAppend(stream, events); err != nil {
+	if err := rules.Check(stream, events); err != nil {
 		return eventstore.AppendResult{}, fmt.Errorf("append %s: %w", stream, err)
 	}
 	req := &appendReq{
@@ -71,35 +70,19 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	}
 }
 
-// checkAppend rejects appends that no store state could accept, including
-// text PostgreSQL cannot store (NUL bytes, invalid UTF-8).
-func checkAppend(stream string, events []eventstore.EventData) error {
-	if stream == "" {
-		return errors.New("empty stream name")
-	}
-	if err := checkText("stream name", stream); err != nil {
-		return err
-	}
-	if len(events) == 0 {
-		return errors.New("no events")
-	}
-	seen := make(map[uuid.UUID]struct{}, len(events))
-	for i, e := range events {
-		if e.ID == uuid.Nil {
-			return fmt.Errorf("event %d: nil id", i)
-		}
-		if _, dup := seen[e.ID]; dup {
-			return fmt.Errorf("event %d: id %s repeated in the batch: %w", i, e.ID, eventstore.ErrDuplicateID)
-		}
-		seen[e.ID] = struct{}{}
+// rules reject, beyond the port's rules, text PostgreSQL cannot store (NUL
+// bytes, invalid UTF-8) and revisions beyond bigint.
+var rules = appendcheck.Rules{
+	Stream: func(stream string) error { return checkText("stream name", stream) },
+	Event: func(e eventstore.EventData) error {
 		if err := checkText("type", e.Type); err != nil {
-			return fmt.Errorf("event %d: %w", i, err)
+			return err
 		}
 		if e.Revision > maxRevision {
-			return fmt.Errorf("event %d: revision %d beyond PostgreSQL's bigint", i, e.Revision)
+			return fmt.Errorf("revision %d beyond PostgreSQL's bigint", e.Revision)
 		}
-	}
-	return nil
+		return nil
+	},
 }
 
 // maxRevision is the largest revision a bigint column holds.

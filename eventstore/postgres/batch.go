@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/eventstore/internal/appendcheck"
 	"github.com/google/uuid"
 )
 
@@ -14,24 +15,11 @@ import (
 // earlier ones' writes, two appends to one stream in one batch are ordered
 // exactly as two transactions would be.
 type batchState struct {
-	last  uint64              // highest position, including this batch's rows
-	heads map[string]head     // streams the batch touches
-	ids   map[uuid.UUID]place // the batch's event IDs that are stored or written
+	last  uint64                          // highest position, including this batch's rows
+	heads map[string]appendcheck.Head     // streams the batch touches
+	ids   map[uuid.UUID]appendcheck.Place // the batch's event IDs that are stored or written
 
 	rows rows // to insert, in position order
-}
-
-// head is a stream's last revision; exists is false for a missing stream.
-type head struct {
-	last   uint64
-	exists bool
-}
-
-// place is where an event ID is stored.
-type place struct {
-	stream   string
-	revision uint64
-	position uint64
 }
 
 // rows are the columns of the INSERT … SELECT FROM unnest(…).
@@ -60,10 +48,6 @@ func (r *rows) len() int { return len(r.positions) }
 // can fail the batch.
 func (b *batchState) apply(r *appendReq) (eventstore.AppendResult, error) {
 	h := b.heads[r.stream]
-	var next uint64
-	if h.exists {
-		next = h.last + 1
-	}
 	known := false
 	for _, e := range r.events {
 		if _, ok := b.ids[e.ID]; ok {
@@ -71,55 +55,25 @@ func (b *batchState) apply(r *appendReq) (eventstore.AppendResult, error) {
 			break
 		}
 	}
-	if known || !r.expected.Allows(h.last, h.exists) || !revisionsFrom(r.events, next) {
+	if known || !r.expected.Allows(h.Last, h.Exists) || !appendcheck.RevisionsFrom(r.events, h.Next()) {
 		return b.explain(r, h)
 	}
 	for _, e := range r.events {
 		b.last++
-		b.ids[e.ID] = place{stream: r.stream, revision: e.Revision, position: b.last}
+		b.ids[e.ID] = appendcheck.Place{Stream: r.stream, Revision: e.Revision, Position: b.last}
 		b.rows.add(b.last, r.stream, e)
 	}
-	b.heads[r.stream] = head{last: r.events[len(r.events)-1].Revision, exists: true}
+	b.heads[r.stream] = appendcheck.Head{Last: r.events[len(r.events)-1].Revision, Exists: true}
 	return eventstore.AppendResult{NextExpected: r.events[len(r.events)-1].Revision, LastPosition: b.last}, nil
 }
 
 // explain decides why a request cannot be written as asked: an idempotent
 // retry (every ID already at its stream and revision), an ID used elsewhere,
 // or a concurrency conflict.
-func (b *batchState) explain(r *appendReq, h head) (eventstore.AppendResult, error) {
-	found := 0
-	var lastPos uint64
-	for _, e := range r.events {
-		p, ok := b.ids[e.ID]
-		if !ok {
-			continue
-		}
-		if p.stream != r.stream || p.revision != e.Revision {
-			return eventstore.AppendResult{}, fmt.Errorf("append %s: event %s at revision %d is stored in %s at revision %d: %w",
-				r.stream, e.ID, e.Revision, p.stream, p.revision, eventstore.ErrDuplicateID)
-		}
-		found++
-		lastPos = p.position
-	}
-	if found == len(r.events) {
-		return eventstore.AppendResult{
-			NextExpected: r.events[len(r.events)-1].Revision,
-			LastPosition: lastPos,
-			Duplicate:    true,
-		}, nil
-	}
-	if !r.expected.Allows(h.last, h.exists) {
-		return eventstore.AppendResult{}, &eventstore.ConcurrencyError{Stream: r.stream, Expected: r.expected, Actual: h.last, Exists: h.exists}
-	}
-	var next uint64
-	if h.exists {
-		next = h.last + 1
-	}
-	for i, e := range r.events {
-		if want := next + uint64(i); e.Revision != want {
-			return eventstore.AppendResult{}, fmt.Errorf("append %s: event %s carries revision %d, the store assigns %d: %w",
-				r.stream, e.ID, e.Revision, want, eventstore.ErrConcurrency)
-		}
+func (b *batchState) explain(r *appendReq, h appendcheck.Head) (eventstore.AppendResult, error) {
+	res, err, _ := appendcheck.Explain(r.stream, r.expected, r.events, h, b.lookup) // the map never fails to look
+	if err != nil || res.Duplicate {
+		return res, err
 	}
 	// Some IDs are stored at this stream's revisions and the rest are new,
 	// yet the revisions follow the head: impossible, since stored revisions
@@ -127,12 +81,8 @@ func (b *batchState) explain(r *appendReq, h head) (eventstore.AppendResult, err
 	return eventstore.AppendResult{}, fmt.Errorf("append %s: partly stored batch with consistent revisions: %w", r.stream, eventstore.ErrConcurrency)
 }
 
-// revisionsFrom reports whether events carry revisions next, next+1, ….
-func revisionsFrom(events []eventstore.EventData, next uint64) bool {
-	for i, e := range events {
-		if e.Revision != next+uint64(i) {
-			return false
-		}
-	}
-	return true
+// lookup is an appendcheck.Lookup over the IDs the batch read or wrote.
+func (b *batchState) lookup(id uuid.UUID) (appendcheck.Place, bool, error) {
+	p, ok := b.ids[id]
+	return p, ok, nil
 }

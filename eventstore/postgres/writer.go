@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/disputes-ledger/disputes/eventstore/internal/appendcheck"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 )
@@ -136,7 +137,7 @@ func (s *Store) runBatch(ctx context.Context, batch []*appendReq, live []int, re
 	// under READ COMMITTED each takes its snapshot when it starts: the
 	// lookups after the lock, so they see every batch committed before this
 	// one, and none can commit until this one ends.
-	st := batchState{heads: make(map[string]head), ids: make(map[uuid.UUID]place)}
+	st := batchState{heads: make(map[string]appendcheck.Head), ids: make(map[uuid.UUID]appendcheck.Place)}
 	b := &pgx.Batch{}
 	b.Queue("BEGIN")
 	b.Queue(s.q.lockHead).QueryRow(func(row pgx.Row) error {
@@ -206,7 +207,7 @@ func (s *Store) queueLookUps(b *pgx.Batch, batch []*appendReq, live []int, st *b
 		)
 		_, err := pgx.ForEachRow(rows, []any{&stream, &rev}, func() error {
 			if rev != nil {
-				st.heads[stream] = head{last: uint64(*rev), exists: true}
+				st.heads[stream] = appendcheck.Head{Last: uint64(*rev), Exists: true}
 			}
 			return nil
 		})
@@ -219,7 +220,7 @@ func (s *Store) queueLookUps(b *pgx.Batch, batch []*appendReq, live []int, st *b
 			rev, pos int64
 		)
 		_, err := pgx.ForEachRow(rows, []any{&id, &stream, &rev, &pos}, func() error {
-			st.ids[id] = place{stream: stream, revision: uint64(rev), position: uint64(pos)}
+			st.ids[id] = appendcheck.Place{Stream: stream, Revision: uint64(rev), Position: uint64(pos)}
 			return nil
 		})
 		return err

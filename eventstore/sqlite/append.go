@@ -2,11 +2,10 @@ package sqlite
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/disputes-ledger/disputes/eventstore"
-	"github.com/google/uuid"
+	"github.com/disputes-ledger/disputes/eventstore/internal/appendcheck"
 )
 
 // appendReq is one Append waiting for the writer.
@@ -31,7 +30,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	if err := ctx.Err(); err != nil {
 		return eventstore.AppendResult{}, fmt.Errorf("append %s: %w", stream, err)
 	}
-	if err := checkAppend(stream, events); err != nil {
+	if err := (appendcheck.Rules{}).Check(stream, events); err != nil {
 		return eventstore.AppendResult{}, fmt.Errorf("append %s: %w", stream, err)
 	}
 	req := &appendReq{
@@ -67,27 +66,6 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 			return eventstore.AppendResult{}, fmt.Errorf("append %s: %w", stream, ErrClosed)
 		}
 	}
-}
-
-// checkAppend rejects appends that no store state could accept.
-func checkAppend(stream string, events []eventstore.EventData) error {
-	if stream == "" {
-		return errors.New("empty stream name")
-	}
-	if len(events) == 0 {
-		return errors.New("no events")
-	}
-	seen := make(map[uuid.UUID]struct{}, len(events))
-	for i, e := range events {
-		if e.ID == uuid.Nil {
-			return fmt.Errorf("event %d: nil id", i)
-		}
-		if _, dup := seen[e.ID]; dup {
-			return fmt.Errorf("event %d: id %s repeated in the batch: %w", i, e.ID, eventstore.ErrDuplicateID)
-		}
-		seen[e.ID] = struct{}{}
-	}
-	return nil
 }
 
 // copyEvents copies the events and their bytes into one allocation, so a

@@ -5,9 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
 
 	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/eventstore/internal/appendcheck"
+	"github.com/google/uuid"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -99,7 +100,7 @@ func (b *batchTx) bind() error {
 // inserts nothing pays for reading the stream head and explaining why.
 func (b *batchTx) apply(r *appendReq) (res eventstore.AppendResult, reqErr, fatal error) {
 	first := r.events[0].Revision
-	if !revisionsFrom(r.events, first) || !consistent(r.expected, first) {
+	if !appendcheck.RevisionsFrom(r.events, first) || !appendcheck.Consistent(r.expected, first) {
 		// No stream state could accept this, but it may be a retry.
 		return b.reject(r)
 	}
@@ -179,100 +180,43 @@ func (b *batchTx) apply(r *appendReq) (res eventstore.AppendResult, reqErr, fata
 // reject reads the stream head and explains why r cannot be written, which
 // may turn out to be an idempotent retry.
 func (b *batchTx) reject(r *appendReq) (res eventstore.AppendResult, reqErr, fatal error) {
-	last, exists, err := b.streamHead(r.stream)
+	head, err := b.streamHead(r.stream)
 	if err != nil {
 		return res, nil, err
 	}
-	res, reqErr, fatal = b.explain(r, last, exists)
+	res, reqErr, fatal = appendcheck.Explain(r.stream, r.expected, r.events, head, b.lookup)
 	if reqErr == nil && fatal == nil && !res.Duplicate {
 		fatal = fmt.Errorf("append %s: check failed but no reason found", r.stream)
 	}
 	return res, reqErr, fatal
 }
 
-// consistent reports whether an append whose first event carries revision
-// first can satisfy expected at all: Exact(r) needs first = r+1, NoStream
-// needs 0, Any accepts any.
-func consistent(expected eventstore.ExpectedRevision, first uint64) bool {
-	if rev, ok := expected.Revision(); ok {
-		return rev != math.MaxUint64 && first == rev+1
+// lookup is an appendcheck.Lookup inside the batch's transaction: it sees
+// the batch's earlier inserts.
+func (b *batchTx) lookup(id uuid.UUID) (appendcheck.Place, bool, error) {
+	var (
+		stream   string
+		rev, pos int64
+	)
+	switch err := b.byID.QueryRowContext(b.ctx, id[:]).Scan(&stream, &rev, &pos); {
+	case errors.Is(err, sql.ErrNoRows):
+		return appendcheck.Place{}, false, nil
+	case err != nil:
+		return appendcheck.Place{}, false, err
 	}
-	if expected.IsNoStream() {
-		return first == 0
-	}
-	return true
+	return appendcheck.Place{Stream: stream, Revision: uint64(rev), Position: uint64(pos)}, true, nil
 }
 
-// explain decides why a request cannot be written as asked: an idempotent
-// retry (every ID already at its stream and revision), an ID used elsewhere,
-// or a concurrency conflict. It returns all zero values when it finds none of
-// these.
-func (b *batchTx) explain(r *appendReq, last uint64, exists bool) (res eventstore.AppendResult, reqErr, fatal error) {
-	found := 0
-	var lastPos int64
-	for _, e := range r.events {
-		var (
-			stream string
-			rev    int64
-			pos    int64
-		)
-		err := b.byID.QueryRowContext(b.ctx, e.ID[:]).Scan(&stream, &rev, &pos)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue
-		}
-		if err != nil {
-			return res, nil, fmt.Errorf("look up event %s: %w", e.ID, err)
-		}
-		if stream != r.stream || uint64(rev) != e.Revision {
-			return res, fmt.Errorf("append %s: event %s at revision %d is stored in %s at revision %d: %w",
-				r.stream, e.ID, e.Revision, stream, rev, eventstore.ErrDuplicateID), nil
-		}
-		found++
-		lastPos = pos
-	}
-	if found == len(r.events) {
-		return eventstore.AppendResult{
-			NextExpected: r.events[len(r.events)-1].Revision,
-			LastPosition: uint64(lastPos),
-			Duplicate:    true,
-		}, nil, nil
-	}
-	if !r.expected.Allows(last, exists) {
-		return res, &eventstore.ConcurrencyError{Stream: r.stream, Expected: r.expected, Actual: last, Exists: exists}, nil
-	}
-	var next uint64
-	if exists {
-		next = last + 1
-	}
-	for i, e := range r.events {
-		if want := next + uint64(i); e.Revision != want {
-			return res, fmt.Errorf("append %s: event %s carries revision %d, the store assigns %d: %w",
-				r.stream, e.ID, e.Revision, want, eventstore.ErrConcurrency), nil
-		}
-	}
-	return res, nil, nil
-}
-
-// streamHead returns the stream's last revision, or exists=false.
-func (b *batchTx) streamHead(stream string) (last uint64, exists bool, err error) {
+// streamHead returns the stream's head, read inside the batch's transaction.
+func (b *batchTx) streamHead(stream string) (appendcheck.Head, error) {
 	var rev int64
 	switch err := b.head.QueryRowContext(b.ctx, stream).Scan(&rev); {
 	case errors.Is(err, sql.ErrNoRows):
-		return 0, false, nil
+		return appendcheck.Head{}, nil
 	case err != nil:
-		return 0, false, fmt.Errorf("read head of %s: %w", stream, err)
+		return appendcheck.Head{}, fmt.Errorf("read head of %s: %w", stream, err)
 	}
-	return uint64(rev), true, nil
-}
-
-// revisionsFrom reports whether events carry revisions next, next+1, ….
-func revisionsFrom(events []eventstore.EventData, next uint64) bool {
-	for i, e := range events {
-		if e.Revision != next+uint64(i) {
-			return false
-		}
-	}
-	return true
+	return appendcheck.Head{Last: uint64(rev), Exists: true}, nil
 }
 
 // isConstraint reports a constraint violation, which aborts only the failing
