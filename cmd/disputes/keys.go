@@ -24,6 +24,9 @@ func (k *keyFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&k.file, "key", "", "seal signing key, PEM PKCS #8 Ed25519 (default: env "+signingKeyEnv+", base64 seed)")
 }
 
+// configured reports whether a signing key was given at all.
+func (k *keyFlags) configured() bool { return k.file != "" || os.Getenv(signingKeyEnv) != "" }
+
 // load reads the signing key from the file or, without one, the environment.
 func (k *keyFlags) load() (ed25519.PrivateKey, error) {
 	if k.file != "" {

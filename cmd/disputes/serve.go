@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/disputes-ledger/disputes/audit"
+	"github.com/disputes-ledger/disputes/audit/sqliteaudit"
 	"github.com/disputes-ledger/disputes/auth"
 	"github.com/disputes-ledger/disputes/commands"
 	"github.com/disputes-ledger/disputes/eventstore"
@@ -54,6 +56,10 @@ func runServe(ctx context.Context, e env) error {
 	fs.BoolVar(&f.noProjection, "no-projections", false, "do not keep the read models (lists, audit trails and scores answer 503)")
 	f.clock.register(fs)
 	f.log.register(fs)
+	var kf keyFlags
+	kf.register(fs)
+	sealEvery := fs.Uint64("seal-every", 1000, "with a signing key: seal the log once this many events are unsealed")
+	sealInterval := fs.Duration("seal-interval", time.Minute, "with a signing key: seal unsealed events at least this often")
 	if err := parseFlags(fs, e.args); err != nil {
 		return err
 	}
@@ -130,6 +136,11 @@ func runServe(ctx context.Context, e env) error {
 			}
 		}()
 	}
+	if kf.configured() {
+		if err := startSealer(ctx, &wg, &health, store, sf, kf, audit.Cadence{Events: *sealEvery, Interval: *sealInterval}, clock, logger); err != nil {
+			return err
+		}
+	}
 	api, err := httpapi.New(cfg)
 	if err != nil {
 		return err
@@ -158,6 +169,39 @@ func listenAndServe(ctx context.Context, addr string, api http.Handler, logger *
 		return fmt.Errorf("shut down: %w", err)
 	}
 	logger.Info("stopped")
+	return nil
+}
+
+// startSealer seals the global log in the background on the given cadence,
+// so that auditors always find a recent signed root to check against.
+func startSealer(ctx context.Context, wg *sync.WaitGroup, health *components, store eventstore.Store, sf storeFlags,
+	kf keyFlags, cad audit.Cadence, clock scheduler.Clock, logger *slog.Logger) error {
+	if err := cad.Validate(); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	key, err := kf.load()
+	if err != nil {
+		return err
+	}
+	seals, err := sqliteaudit.Open(ctx, readModelPath(sf))
+	if err != nil {
+		return err
+	}
+	sealer, err := audit.NewSealer(store, seals, key, clock.Now)
+	if err != nil {
+		return errors.Join(err, seals.Close())
+	}
+	log := logger.With("component", "sealer")
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer seals.Close()
+		err := sealer.Run(ctx, cad, func(s seal.Seal) { log.Info("sealed", "size", s.Size, "root", s.Root.String()) })
+		if err != nil && ctx.Err() == nil {
+			health.fail("sealer", err)
+			log.Error("sealer stopped", "err", err)
+		}
+	}()
 	return nil
 }
 

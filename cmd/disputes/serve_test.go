@@ -77,12 +77,17 @@ func TestServeEndToEnd(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	token := strings.TrimSpace(out)
 
+	key := filepath.Join(dir, "seal.pem")
+	code, _, errOut = runCLI(t, "", "keys", "--generate", key)
+	require.Equal(t, 0, code, errOut)
+
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &lockedBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--db", db, "--tokens", tokens, "--addr", addr}, strings.NewReader(""), io.Discard, logs)
+		done <- run(ctx, []string{"serve", "--db", db, "--tokens", tokens, "--addr", addr,
+			"--key", key, "--seal-every", "1", "--seal-interval", "20ms"}, strings.NewReader(""), io.Discard, logs)
 	}()
 	base := "http://" + addr
 	require.Eventually(t, func() bool {
@@ -119,6 +124,8 @@ func TestServeEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	res.Body.Close()
 	assert.Equal(t, http.StatusUnauthorized, res.StatusCode, "reads need a token too")
+	require.Eventually(t, func() bool { return strings.Contains(logs.String(), `"msg":"sealed"`) },
+		10*time.Second, 10*time.Millisecond, "serve seals the log when given a key: %s", logs)
 
 	cancel()
 	select {
@@ -134,6 +141,8 @@ func TestServeEndToEnd(t *testing.T) {
 	code, out, errOut = runCLI(t, "", "show", "--db", db, "T-1")
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, out, "awaiting_merchant")
+	code, out, errOut = runCLI(t, "", "verify", "--db", db)
+	assert.Equal(t, 0, code, "the sealed ledger verifies: %s%s", out, errOut)
 }
 
 func TestServeNeedsAWayToAuthenticate(t *testing.T) {
