@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/disputes-ledger/disputes/events"
@@ -19,12 +21,11 @@ func Replay(envs []events.Envelope) Ticket {
 // validated when decided, and an applier that second-guessed them would make
 // history unreadable.
 func (t Ticket) Apply(env events.Envelope) Ticket {
-	t = t.clone()
+	// t is a shallow copy: its maps, slices and pointers are shared with the
+	// state it came from, so every change below copies before it writes
+	// (see ownDeadlines, ownRuling) and earlier states stay as they were.
 	at := env.OccurredAt
 	t.Revision, t.Events, t.LastHash, t.UpdatedAt = env.Revision, t.Events+1, env.Hash, at
-	if t.Deadlines == nil {
-		t.Deadlines = map[events.DeadlineKind]time.Time{}
-	}
 	if env.Actor.Role == events.RoleMerchant && t.FirstResponseAt == nil {
 		t.FirstResponseAt = &at
 	}
@@ -102,9 +103,7 @@ func (t Ticket) Apply(env events.Envelope) Ticket {
 		t.Refunded += e.Amount
 		t.close(at, ResolutionRefunded)
 	case events.InterventionRequested:
-		for k := range t.Deadlines {
-			delete(t.Deadlines, k)
-		}
+		t.Deadlines = map[events.DeadlineKind]time.Time{}
 		t.Status, t.Locked, t.Offer = StatusNegotiation, true, nil
 		t.BuyerMayEscalate, t.MerchantMayEscalate = false, false
 		t.InterventionBy, t.InterventionAt = e.By, &at
@@ -114,9 +113,11 @@ func (t Ticket) Apply(env events.Envelope) Ticket {
 		t.Status = StatusAwaitingEvidence
 		t.startDeadlines(e.Schedule)
 	case events.EvidenceSubmitted:
+		t.Evidence = maps.Clone(t.Evidence)
 		if t.Evidence == nil {
 			t.Evidence = map[string]Evidence{}
 		}
+		t.EvidenceOrder = slices.Clip(t.EvidenceOrder) // append must not write into a shared array
 		for _, item := range e.Items {
 			t.Evidence[item.ID] = Evidence{EvidenceItem: item, Party: e.Party, RecordedAt: at, Late: e.Late}
 			t.EvidenceOrder = append(t.EvidenceOrder, item.ID)
@@ -139,10 +140,12 @@ func (t Ticket) Apply(env events.Envelope) Ticket {
 		t.clearDeadlines(events.DeadlineAppeal)
 		t.Status = StatusUnderAppeal
 		if t.Ruling != nil {
+			t.ownRuling()
 			t.Ruling.Appeal = &Appeal{Party: e.Party, Grounds: e.Grounds, FiledAt: at}
 		}
 	case events.AppealDecided:
 		if t.Ruling != nil && t.Ruling.Appeal != nil {
+			t.ownRuling()
 			t.Ruling.Appeal.Decision, t.Ruling.Appeal.DecidedBy = e.Decision, env.Actor.ID
 			if e.Terms != nil {
 				terms := *e.Terms
@@ -180,6 +183,10 @@ func (t Ticket) Apply(env events.Envelope) Ticket {
 }
 
 func (t *Ticket) startDeadlines(s events.Schedule) {
+	if len(s.Deadlines) == 0 {
+		return
+	}
+	t.ownDeadlines()
 	for _, d := range s.Deadlines {
 		t.Deadlines[d.Kind] = d.DueAt
 	}
@@ -187,14 +194,32 @@ func (t *Ticket) startDeadlines(s events.Schedule) {
 
 func (t *Ticket) clearDeadlines(kinds ...events.DeadlineKind) {
 	for _, k := range kinds {
-		delete(t.Deadlines, k)
+		if _, open := t.Deadlines[k]; open {
+			t.ownDeadlines()
+			delete(t.Deadlines, k)
+		}
 	}
+}
+
+// ownDeadlines gives t a deadline map of its own before it is written.
+func (t *Ticket) ownDeadlines() {
+	d := make(map[events.DeadlineKind]time.Time, len(t.Deadlines)+2)
+	maps.Copy(d, t.Deadlines)
+	t.Deadlines = d
+}
+
+// ownRuling gives t a ruling (and appeal) of its own before it is written.
+func (t *Ticket) ownRuling() {
+	r := *t.Ruling
+	if r.Appeal != nil {
+		a := *r.Appeal
+		r.Appeal = &a
+	}
+	t.Ruling = &r
 }
 
 func (t *Ticket) close(at time.Time, r Resolution) {
 	t.Status, t.Resolution, t.ClosedAt, t.Locked = StatusClosed, r, &at, false
 	t.Offer = nil
-	for k := range t.Deadlines {
-		delete(t.Deadlines, k)
-	}
+	t.Deadlines = map[events.DeadlineKind]time.Time{}
 }

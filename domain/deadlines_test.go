@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -158,6 +159,31 @@ func TestRolePermissions(t *testing.T) {
 				assert.ErrorIsf(t, err, domain.ErrRoleNotAllowed, "%s may not %s", role, cmd.CommandName())
 			}
 		}
+	}
+}
+
+// TestEarlierStatesStayPut applies a whole dispute event by event, snapshots
+// each state as JSON when it is made, and checks at the end that no later
+// Apply wrote through shared maps or pointers into an earlier state: history
+// "as of" any moment must not drift.
+func TestEarlierStatesStayPut(t *testing.T) {
+	t.Parallel()
+	l := newLedger(t).given(append(stageUnderAppeal, step{63 * h, senior, domain.DecideAppeal{Decision: events.AppealOverturned,
+		Rationale: "r", Terms: &events.Terms{Outcome: events.OutcomePartiallyFavored, Liability: events.LiabilityShared, Refund: 9900}}})...)
+	steps := domain.Timeline(l.stream, nil)
+	snapshots := make([]string, len(steps))
+	var state domain.Ticket
+	for i, env := range l.stream {
+		state = state.Apply(env)
+		steps[i].State = state
+		b, err := json.Marshal(state)
+		require.NoError(t, err)
+		snapshots[i] = string(b)
+	}
+	for i, s := range steps {
+		b, err := json.Marshal(s.State)
+		require.NoError(t, err)
+		assert.JSONEq(t, snapshots[i], string(b), "state after revision %d changed later", i)
 	}
 }
 

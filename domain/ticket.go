@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"maps"
 	"slices"
 	"time"
 
@@ -184,26 +183,4 @@ func (t Ticket) OpenDeadlines() []events.ScheduledDeadline {
 	}
 	slices.SortStableFunc(out, func(a, b events.ScheduledDeadline) int { return a.DueAt.Compare(b.DueAt) })
 	return out
-}
-
-// clone returns a copy that shares no mutable memory with t.
-func (t Ticket) clone() Ticket {
-	c := t
-	c.Deadlines = maps.Clone(t.Deadlines)
-	c.Evidence = maps.Clone(t.Evidence)
-	c.EvidenceOrder = slices.Clone(t.EvidenceOrder)
-	if t.Offer != nil {
-		o := *t.Offer
-		c.Offer = &o
-	}
-	if t.Ruling != nil {
-		r := *t.Ruling
-		r.Evidence = slices.Clone(r.Evidence)
-		if r.Appeal != nil {
-			a := *r.Appeal
-			r.Appeal = &a
-		}
-		c.Ruling = &r
-	}
-	return c
 }
