@@ -5,6 +5,7 @@ import (
 
 	"github.com/disputes-ledger/disputes/eventstore"
 	"github.com/disputes-ledger/disputes/eventstore/internal/appendcheck"
+	"github.com/disputes-ledger/disputes/eventstore/internal/groupcommit"
 	"github.com/google/uuid"
 )
 
@@ -46,39 +47,39 @@ func (r *rows) len() int { return len(r.positions) }
 // apply checks one request against the state and, if it holds, adds its
 // events. It returns the request's answer or its own error; nothing it does
 // can fail the batch.
-func (b *batchState) apply(r *appendReq) (eventstore.AppendResult, error) {
-	h := b.heads[r.stream]
+func (b *batchState) apply(r *groupcommit.Request) (eventstore.AppendResult, error) {
+	h := b.heads[r.Stream]
 	known := false
-	for _, e := range r.events {
+	for _, e := range r.Events {
 		if _, ok := b.ids[e.ID]; ok {
 			known = true
 			break
 		}
 	}
-	if known || !r.expected.Allows(h.Last, h.Exists) || !appendcheck.RevisionsFrom(r.events, h.Next()) {
+	if known || !r.Expected.Allows(h.Last, h.Exists) || !appendcheck.RevisionsFrom(r.Events, h.Next()) {
 		return b.explain(r, h)
 	}
-	for _, e := range r.events {
+	for _, e := range r.Events {
 		b.last++
-		b.ids[e.ID] = appendcheck.Place{Stream: r.stream, Revision: e.Revision, Position: b.last}
-		b.rows.add(b.last, r.stream, e)
+		b.ids[e.ID] = appendcheck.Place{Stream: r.Stream, Revision: e.Revision, Position: b.last}
+		b.rows.add(b.last, r.Stream, e)
 	}
-	b.heads[r.stream] = appendcheck.Head{Last: r.events[len(r.events)-1].Revision, Exists: true}
-	return eventstore.AppendResult{NextExpected: r.events[len(r.events)-1].Revision, LastPosition: b.last}, nil
+	b.heads[r.Stream] = appendcheck.Head{Last: r.Events[len(r.Events)-1].Revision, Exists: true}
+	return eventstore.AppendResult{NextExpected: r.Events[len(r.Events)-1].Revision, LastPosition: b.last}, nil
 }
 
 // explain decides why a request cannot be written as asked: an idempotent
 // retry (every ID already at its stream and revision), an ID used elsewhere,
 // or a concurrency conflict.
-func (b *batchState) explain(r *appendReq, h appendcheck.Head) (eventstore.AppendResult, error) {
-	res, err, _ := appendcheck.Explain(r.stream, r.expected, r.events, h, b.lookup) // the map never fails to look
+func (b *batchState) explain(r *groupcommit.Request, h appendcheck.Head) (eventstore.AppendResult, error) {
+	res, err, _ := appendcheck.Explain(r.Stream, r.Expected, r.Events, h, b.lookup) // the map never fails to look
 	if err != nil || res.Duplicate {
 		return res, err
 	}
 	// Some IDs are stored at this stream's revisions and the rest are new,
 	// yet the revisions follow the head: impossible, since stored revisions
 	// are at most the head. Refuse rather than guess.
-	return eventstore.AppendResult{}, fmt.Errorf("append %s: partly stored batch with consistent revisions: %w", r.stream, eventstore.ErrConcurrency)
+	return eventstore.AppendResult{}, fmt.Errorf("append %s: partly stored batch with consistent revisions: %w", r.Stream, eventstore.ErrConcurrency)
 }
 
 // lookup is an appendcheck.Lookup over the IDs the batch read or wrote.

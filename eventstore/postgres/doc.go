@@ -37,9 +37,10 @@
 //
 // ReadAll still checks each batch for a gap and fails rather than skip.
 //
-// The price is one writer at a time per schema. Group commit, as in the
-// SQLite backend, recovers the throughput: one writer goroutine per Store
-// takes every queued Append (up to Config.MaxBatch) into one transaction:
+// The price is one writer at a time per schema. Group commit, with the
+// SQLite backend's queue (package eventstore/internal/groupcommit), recovers
+// the throughput: one writer goroutine per Store takes every queued Append
+// (up to Config.MaxBatch) into one transaction:
 //
 //  1. One pipelined round trip: BEGIN, lock the head row (the position
 //     after which this batch writes), read the head revision of every

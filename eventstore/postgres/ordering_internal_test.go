@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/eventstore/internal/backendtest"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
@@ -107,7 +108,7 @@ func TestNoSkipUnderConcurrentWriters(t *testing.T) {
 			for i := range appendsEach {
 				evs := make([]eventstore.EventData, 1+btoi(i%3 == 0))
 				for j := range evs {
-					evs[j] = event(next + uint64(j))
+					evs[j] = backendtest.Event(next + uint64(j))
 				}
 				exp := eventstore.NoStream()
 				if next > 0 {
@@ -149,12 +150,12 @@ func TestNoSkipUnderConcurrentWriters(t *testing.T) {
 					return
 				}
 			}
-			assert.Equal(t, ids(final), ids(r.got), "same events as the final ReadAll")
+			assert.Equal(t, backendtest.IDs(final), backendtest.IDs(r.got), "same events as the final ReadAll")
 		})
 	}
 	var batches uint64
 	for _, s := range writers {
-		batches += s.stats.commits.Load()
+		batches += s.stats.Commits.Load()
 	}
 	t.Logf("%d events in %d overlapping batches from %d stores", total, batches, stores)
 }
@@ -182,7 +183,7 @@ func TestHeadLockSerialisesWriters(t *testing.T) {
 	require.NoError(t, err)
 
 	done := make(chan eventstore.AppendResult, 1)
-	mine := event(0)
+	mine := backendtest.Event(0)
 	go func() {
 		res, err := s.Append(ctx, "mine", eventstore.NoStream(), []eventstore.EventData{mine})
 		assert.NoError(t, err)
@@ -202,7 +203,7 @@ func TestHeadLockSerialisesWriters(t *testing.T) {
 	assert.Equal(t, uint64(head+2), res.LastPosition, "the waiting append goes after the holder's row")
 	all, err = s.ReadAll(ctx, 0, 0)
 	require.NoError(t, err)
-	assert.Equal(t, []uuid.UUID{other, mine.ID}, ids(all))
+	assert.Equal(t, []uuid.UUID{other, mine.ID}, backendtest.IDs(all))
 }
 
 // TestSequenceWouldSkip is the control for the design: it shows, with plain

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/eventstore/internal/groupcommit"
 	"github.com/disputes-ledger/disputes/eventstore/internal/subscription"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -28,11 +29,10 @@ type Store struct {
 	q       queries
 	channel string // LISTEN/NOTIFY channel, one per schema
 
-	reqs       chan *appendReq
-	done       chan struct{} // closed by Close: stop taking work
-	writerDone chan struct{} // closed when the writer has answered its last request
-	commits    *subscription.Notifier
-	feed       subscription.Feed
+	queue   *groupcommit.Queue
+	done    chan struct{} // closed by Close: stop taking work
+	commits *subscription.Notifier
+	feed    subscription.Feed
 
 	listenCtx    context.Context // ends at Close
 	stopListen   context.CancelFunc
@@ -44,7 +44,7 @@ type Store struct {
 	subs      sync.WaitGroup
 	closeOnce sync.Once
 
-	stats writerStats
+	stats groupcommit.Stats
 
 	// commitDelay, when set (by tests), returns a pause the server takes
 	// after a batch's inserts and before its COMMIT, while the batch holds
@@ -101,18 +101,19 @@ func Open(ctx context.Context, connString string, cfg Config) (_ *Store, err err
 		t:          t,
 		q:          newQueries(t),
 		channel:    channelName(schema),
-		reqs:       make(chan *appendReq, cfg.QueueSize),
 		done:       make(chan struct{}),
-		writerDone: make(chan struct{}),
 		commits:    subscription.NewNotifier(),
 		listenDone: make(chan struct{}),
 	}
+	s.queue = groupcommit.New(groupcommit.Config{
+		MaxBatch: cfg.MaxBatch, QueueSize: cfg.QueueSize, Yield: true, Rules: rules, ErrClosed: ErrClosed,
+	}, s.done)
 	s.feed = subscription.Feed{
 		Read: s.readAll, Batch: cfg.SubscriptionBatch, Poll: cfg.PollInterval,
 		Commits: s.commits, Done: s.done, ErrClosed: ErrClosed,
 	}
 	s.listenCtx, s.stopListen = context.WithCancel(context.Background())
-	go s.runWriter()
+	go s.queue.Run(s.commitBatch)
 	return s, nil
 }
 
@@ -134,7 +135,7 @@ func (s *Store) Close() error {
 		s.closed = true
 		close(s.done)
 		s.mu.Unlock()
-		<-s.writerDone
+		<-s.queue.Stopped()
 		s.subs.Wait()
 		s.stopListen()
 		s.listenerOnce.Do(func() { close(s.listenDone) }) // never started: nothing to wait for

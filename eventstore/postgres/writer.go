@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/disputes-ledger/disputes/eventstore/internal/appendcheck"
+	"github.com/disputes-ledger/disputes/eventstore/internal/groupcommit"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 )
@@ -18,71 +17,21 @@ import (
 // answer in time the connection is dropped, which rolls back as well.
 const rollbackTimeout = 5 * time.Second
 
-// writerStats counts the writer's work; tests use it to see group commit.
-type writerStats struct {
-	commits atomic.Uint64 // committed transactions
-	appends atomic.Uint64 // requests answered by a committed transaction
-}
-
-// runWriter is the only goroutine of this Store that writes. It serves
-// batches until Close, then answers whatever is still queued and exits.
-func (s *Store) runWriter() {
-	defer close(s.writerDone)
-	batch := make([]*appendReq, 0, s.cfg.MaxBatch)
-	for {
-		select {
-		case r := <-s.reqs:
-			// Let the other appenders that are runnable queue up first: it
-			// costs nothing with one writer and fills batches with many.
-			runtime.Gosched()
-			batch = s.fill(append(batch[:0], r))
-			s.commitBatch(batch)
-		case <-s.done:
-			for {
-				batch = s.fill(batch[:0])
-				if len(batch) == 0 {
-					return
-				}
-				s.commitBatch(batch)
-			}
-		}
-		clear(batch) // drop references to answered requests
-	}
-}
-
-// fill adds the requests already queued, without waiting for more: the
-// batch grows by itself while the previous commit is in flight.
-func (s *Store) fill(batch []*appendReq) []*appendReq {
-	for len(batch) < s.cfg.MaxBatch {
-		select {
-		case r := <-s.reqs:
-			batch = append(batch, r)
-		default:
-			return batch
-		}
-	}
-	return batch
-}
-
-// commitBatch runs every request of batch in one transaction and answers each
-// caller after the commit.
-func (s *Store) commitBatch(batch []*appendReq) {
-	resps := make([]appendResp, len(batch))
-	defer func() {
-		for i, r := range batch {
-			r.resp <- resps[i]
-		}
-	}()
+// commitBatch is the queue's groupcommit.Commit: it runs every request of
+// batch in one transaction and answers each one once the transaction has
+// committed or failed.
+func (s *Store) commitBatch(batch []*groupcommit.Request) []groupcommit.Response {
+	resps := make([]groupcommit.Response, len(batch))
 	live := make([]int, 0, len(batch)) // indexes of requests whose caller still waits
 	for i, r := range batch {
-		if err := r.ctx.Err(); err != nil {
-			resps[i].err = fmt.Errorf("append %s: %w", r.stream, err)
+		if err := r.Ctx.Err(); err != nil {
+			resps[i].Err = fmt.Errorf("append %s: %w", r.Stream, err)
 			continue
 		}
 		live = append(live, i)
 	}
 	if len(live) == 0 {
-		return
+		return resps
 	}
 
 	// The callers' contexts are checked per request, but the transaction
@@ -95,15 +44,15 @@ func (s *Store) commitBatch(batch []*appendReq) {
 		// refusal may rest on an earlier request of the batch that is now
 		// not committed.
 		for _, i := range live {
-			resps[i] = appendResp{err: fmt.Errorf("append %s: %w", batch[i].stream, err)}
+			resps[i] = groupcommit.Response{Err: fmt.Errorf("append %s: %w", batch[i].Stream, err)}
 		}
-		return
+		return resps
 	}
-	s.stats.commits.Add(1)
-	s.stats.appends.Add(uint64(len(live)))
+	s.stats.Committed(len(live))
 	if written {
 		s.commits.Broadcast()
 	}
+	return resps
 }
 
 // runBatch is one transaction in two round trips: the first pipelines
@@ -111,7 +60,7 @@ func (s *Store) commitBatch(batch []*appendReq) {
 // move, the NOTIFY and COMMIT. written reports that events were committed.
 // On error nothing is committed (or, if the connection failed around
 // COMMIT, the outcome is unknown) and every live request fails with it.
-func (s *Store) runBatch(ctx context.Context, batch []*appendReq, live []int, resps []appendResp) (written bool, err error) {
+func (s *Store) runBatch(ctx context.Context, batch []*groupcommit.Request, live []int, resps []groupcommit.Response) (written bool, err error) {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return false, fmt.Errorf("acquire connection: %w", err)
@@ -153,7 +102,7 @@ func (s *Store) runBatch(ctx context.Context, batch []*appendReq, live []int, re
 	}
 
 	for _, i := range live {
-		resps[i].res, resps[i].err = st.apply(batch[i])
+		resps[i].Res, resps[i].Err = st.apply(batch[i])
 	}
 	if st.rows.len() == 0 {
 		// Only duplicates and refusals: nothing to write. Rolling back also
@@ -184,7 +133,7 @@ func (s *Store) runBatch(ctx context.Context, batch []*appendReq, live []int, re
 
 // queueLookUps queues the reads of the heads of the batch's streams and the
 // places of its event IDs that are already stored.
-func (s *Store) queueLookUps(b *pgx.Batch, batch []*appendReq, live []int, st *batchState) {
+func (s *Store) queueLookUps(b *pgx.Batch, batch []*groupcommit.Request, live []int, st *batchState) {
 	var (
 		streams []string
 		ids     []uuid.UUID
@@ -192,11 +141,11 @@ func (s *Store) queueLookUps(b *pgx.Batch, batch []*appendReq, live []int, st *b
 	)
 	for _, i := range live {
 		r := batch[i]
-		if _, ok := seen[r.stream]; !ok {
-			seen[r.stream] = struct{}{}
-			streams = append(streams, r.stream)
+		if _, ok := seen[r.Stream]; !ok {
+			seen[r.Stream] = struct{}{}
+			streams = append(streams, r.Stream)
 		}
-		for _, e := range r.events {
+		for _, e := range r.Events {
 			ids = append(ids, e.ID)
 		}
 	}

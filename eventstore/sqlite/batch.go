@@ -8,6 +8,7 @@ import (
 
 	"github.com/disputes-ledger/disputes/eventstore"
 	"github.com/disputes-ledger/disputes/eventstore/internal/appendcheck"
+	"github.com/disputes-ledger/disputes/eventstore/internal/groupcommit"
 	"github.com/google/uuid"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -98,16 +99,16 @@ func (b *batchTx) bind() error {
 // The common case costs one statement per event: the first event's INSERT
 // carries the revision check in its WHERE clause, and only an append that
 // inserts nothing pays for reading the stream head and explaining why.
-func (b *batchTx) apply(r *appendReq) (res eventstore.AppendResult, reqErr, fatal error) {
-	first := r.events[0].Revision
-	if !appendcheck.RevisionsFrom(r.events, first) || !appendcheck.Consistent(r.expected, first) {
+func (b *batchTx) apply(r *groupcommit.Request) (res eventstore.AppendResult, reqErr, fatal error) {
+	first := r.Events[0].Revision
+	if !appendcheck.RevisionsFrom(r.Events, first) || !appendcheck.Consistent(r.Expected, first) {
 		// No stream state could accept this, but it may be a retry.
 		return b.reject(r)
 	}
 
 	// A single INSERT that fails is undone by SQLite on its own; a multi-event
 	// append needs a savepoint so a failure half-way leaves nothing behind.
-	multi := len(r.events) > 1
+	multi := len(r.Events) > 1
 	if multi {
 		if _, err := b.savepoint.ExecContext(b.ctx); err != nil {
 			return res, nil, fmt.Errorf("savepoint: %w", err)
@@ -127,7 +128,7 @@ func (b *batchTx) apply(r *appendReq) (res eventstore.AppendResult, reqErr, fata
 	}
 
 	pos := b.last
-	for i, e := range r.events {
+	for i, e := range r.Events {
 		pos++
 		var (
 			result sql.Result
@@ -136,9 +137,9 @@ func (b *batchTx) apply(r *appendReq) (res eventstore.AppendResult, reqErr, fata
 		if i == 0 {
 			// Inserts only if the stream's last revision is first-1 (none
 			// for first = 0).
-			result, err = b.insertIfHead.ExecContext(b.ctx, pos, e.ID[:], r.stream, int64(e.Revision), e.Type, e.Data)
+			result, err = b.insertIfHead.ExecContext(b.ctx, pos, e.ID[:], r.Stream, int64(e.Revision), e.Type, e.Data)
 		} else {
-			_, err = b.insert.ExecContext(b.ctx, pos, e.ID[:], r.stream, int64(e.Revision), e.Type, e.Data)
+			_, err = b.insert.ExecContext(b.ctx, pos, e.ID[:], r.Stream, int64(e.Revision), e.Type, e.Data)
 		}
 		if err != nil {
 			if undoErr := undo(); undoErr != nil {
@@ -151,7 +152,7 @@ func (b *batchTx) apply(r *appendReq) (res eventstore.AppendResult, reqErr, fata
 			// unique ID: reject reports which event and where it lives.
 			res, reqErr, fatal = b.reject(r)
 			if fatal == nil && reqErr == nil && !res.Duplicate {
-				return eventstore.AppendResult{}, fmt.Errorf("append %s: %w", r.stream, err), nil
+				return eventstore.AppendResult{}, fmt.Errorf("append %s: %w", r.Stream, err), nil
 			}
 			return res, reqErr, fatal
 		}
@@ -174,19 +175,19 @@ func (b *batchTx) apply(r *appendReq) (res eventstore.AppendResult, reqErr, fata
 		}
 	}
 	b.last = pos
-	return eventstore.AppendResult{NextExpected: r.events[len(r.events)-1].Revision, LastPosition: uint64(pos)}, nil, nil
+	return eventstore.AppendResult{NextExpected: r.Events[len(r.Events)-1].Revision, LastPosition: uint64(pos)}, nil, nil
 }
 
 // reject reads the stream head and explains why r cannot be written, which
 // may turn out to be an idempotent retry.
-func (b *batchTx) reject(r *appendReq) (res eventstore.AppendResult, reqErr, fatal error) {
-	head, err := b.streamHead(r.stream)
+func (b *batchTx) reject(r *groupcommit.Request) (res eventstore.AppendResult, reqErr, fatal error) {
+	head, err := b.streamHead(r.Stream)
 	if err != nil {
 		return res, nil, err
 	}
-	res, reqErr, fatal = appendcheck.Explain(r.stream, r.expected, r.events, head, b.lookup)
+	res, reqErr, fatal = appendcheck.Explain(r.Stream, r.Expected, r.Events, head, b.lookup)
 	if reqErr == nil && fatal == nil && !res.Duplicate {
-		fatal = fmt.Errorf("append %s: check failed but no reason found", r.stream)
+		fatal = fmt.Errorf("append %s: check failed but no reason found", r.Stream)
 	}
 	return res, reqErr, fatal
 }

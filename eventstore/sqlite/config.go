@@ -22,9 +22,9 @@ type Config struct {
 	MaxBatch int
 
 	// MaxBatchWait is the longest the writer waits for more appends before
-	// committing a batch smaller than the previous one (see gather). It
-	// trades a little latency under load for fuller batches; a lone writer
-	// never waits. Negative disables the wait. Default 500µs.
+	// committing a batch smaller than the previous one (groupcommit's
+	// Linger). It trades a little latency under load for fuller batches; a
+	// lone writer never waits. Negative disables the wait. Default 500µs.
 	MaxBatchWait time.Duration
 
 	// QueueSize is the number of appends that may wait for the writer before

@@ -5,20 +5,23 @@
 // # Write path
 //
 //  1. Append validates its arguments, copies the event bytes and queues a
-//     request for the writer goroutine (writer.go).
+//     request for the writer goroutine (the queue and the writer's loop are
+//     package eventstore/internal/groupcommit, shared with PostgreSQL).
 //  2. The writer takes every request queued so far, up to Config.MaxBatch.
 //     If that is fewer than the previous batch held, it lingers up to
 //     Config.MaxBatchWait for the callers it just answered to come back, so
 //     concurrent writers share one commit instead of alternating between two.
-//  3. In one BEGIN IMMEDIATE transaction it inserts each request in turn
-//     (batch.go). The first event's INSERT carries the expected-revision
-//     check in its WHERE clause; because it runs inside the transaction it
-//     sees the batch's earlier inserts, so two appends to one stream in one
-//     batch are ordered as two transactions would be.
+//  3. In one BEGIN IMMEDIATE transaction (writer.go) it inserts each
+//     request in turn (batch.go). The first event's INSERT carries the
+//     expected-revision check in its WHERE clause; because it runs inside
+//     the transaction it sees the batch's earlier inserts, so two appends to
+//     one stream in one batch are ordered as two transactions would be.
 //  4. A request that fails (wrong expected revision, ID used elsewhere) is
 //     undone alone, through a savepoint when it holds several events, and
 //     is answered with its error; the rest of the batch goes on. A request
-//     that inserts nothing is checked for being an idempotent retry.
+//     that inserts nothing is checked for being an idempotent retry (the
+//     decision is package eventstore/internal/appendcheck's, shared with the
+//     other backends).
 //  5. One COMMIT, with one fsync of the WAL (synchronous=FULL), makes the
 //     batch durable. Only then is each caller answered and are subscribers
 //     woken.

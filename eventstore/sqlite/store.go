@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/eventstore/internal/groupcommit"
 	"github.com/disputes-ledger/disputes/eventstore/internal/subscription"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -31,11 +32,10 @@ type Store struct {
 	rdb *sql.DB
 	r   readStmts
 
-	reqs       chan *appendReq
-	done       chan struct{} // closed by Close: stop taking work
-	writerDone chan struct{} // closed when the writer has answered its last request
-	commits    *subscription.Notifier
-	feed       subscription.Feed
+	queue   *groupcommit.Queue
+	done    chan struct{} // closed by Close: stop taking work
+	commits *subscription.Notifier
+	feed    subscription.Feed
 
 	mu        sync.Mutex // guards closed and the subs Add/Wait pairing
 	closed    bool
@@ -43,7 +43,7 @@ type Store struct {
 	closeOnce sync.Once
 	closeErr  error
 
-	stats writerStats
+	stats groupcommit.Stats
 }
 
 var _ eventstore.Store = (*Store)(nil)
@@ -61,12 +61,13 @@ func Open(ctx context.Context, path string, cfg Config) (_ *Store, err error) {
 	cfg.setDefaults()
 
 	s := &Store{
-		cfg:        cfg,
-		reqs:       make(chan *appendReq, cfg.QueueSize),
-		done:       make(chan struct{}),
-		writerDone: make(chan struct{}),
-		commits:    subscription.NewNotifier(),
+		cfg:     cfg,
+		done:    make(chan struct{}),
+		commits: subscription.NewNotifier(),
 	}
+	s.queue = groupcommit.New(groupcommit.Config{
+		MaxBatch: cfg.MaxBatch, QueueSize: cfg.QueueSize, Linger: cfg.MaxBatchWait, ErrClosed: ErrClosed,
+	}, s.done)
 	s.feed = subscription.Feed{
 		Read: s.readAll, Batch: cfg.SubscriptionBatch, Poll: cfg.PollInterval,
 		Commits: s.commits, Done: s.done, ErrClosed: ErrClosed,
@@ -102,7 +103,7 @@ func Open(ctx context.Context, path string, cfg Config) (_ *Store, err error) {
 		return nil, err
 	}
 
-	go s.runWriter()
+	go s.queue.Run(s.commitBatch)
 	return s, nil
 }
 
@@ -115,7 +116,7 @@ func (s *Store) Close() error {
 		s.closed = true
 		close(s.done)
 		s.mu.Unlock()
-		<-s.writerDone
+		<-s.queue.Stopped()
 		s.subs.Wait()
 		s.closeErr = s.closeDBs()
 	})

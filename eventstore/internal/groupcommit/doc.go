@@ -1,0 +1,19 @@
+// Package groupcommit is the append queue of the backends that write
+// through one writer goroutine (SQLite, PostgreSQL): Append checks a
+// request, copies its events and waits in a Queue; the writer takes every
+// request queued so far into one batch, hands it to the backend's commit
+// function — one transaction — and answers each caller after it returns.
+//
+// What a batch's transaction does, and what makes it durable, stays in the
+// backend. The queue only decides which requests share it:
+//
+//   - a batch takes every request already queued, up to Config.MaxBatch,
+//     without waiting for more;
+//   - with Config.Linger set, a batch smaller than the previous one waits
+//     up to Linger for the callers just answered to come back, so that
+//     concurrent writers share one commit instead of splitting into cohorts
+//     that alternate between half-size ones;
+//   - with Config.Yield set, the writer first lets the other runnable
+//     appenders queue up (runtime.Gosched), which costs nothing with one
+//     writer and fills batches with many.
+package groupcommit
