@@ -69,7 +69,8 @@ func Scores(ctx context.Context, db *DB, windowEnd time.Time, pol policy.Policy)
 	}
 	versions := map[string]map[string]bool{}
 
-	err := query(ctx, db, `SELECT merchant_id, reason, policy_version, sum(points), count(*) FROM rm_penalty_facts
+	// CAST: PostgreSQL sums BIGINTs as NUMERIC.
+	err := query(ctx, db, `SELECT merchant_id, reason, policy_version, CAST(sum(points) AS BIGINT), count(*) FROM rm_penalty_facts
 		WHERE occurred_at > ? AND occurred_at <= ? AND (reversed_at IS NULL OR reversed_at > ?)
 		GROUP BY merchant_id, reason, policy_version`, []any{startS, endS, endS}, func(rows *sql.Rows) error {
 		var id, reason, version string
