@@ -32,16 +32,13 @@ type Store struct {
 	queue   *groupcommit.Queue
 	done    chan struct{} // closed by Close: stop taking work
 	commits *subscription.Notifier
-	feed    subscription.Feed
+	feed    *subscription.Feed
 
 	listenCtx    context.Context // ends at Close
 	stopListen   context.CancelFunc
 	listenDone   chan struct{}
 	listenerOnce sync.Once
 
-	mu        sync.Mutex // guards closed and the subs Add/Wait pairing
-	closed    bool
-	subs      sync.WaitGroup
 	closeOnce sync.Once
 
 	stats groupcommit.Stats
@@ -108,10 +105,10 @@ func Open(ctx context.Context, connString string, cfg Config) (_ *Store, err err
 	s.queue = groupcommit.New(groupcommit.Config{
 		MaxBatch: cfg.MaxBatch, QueueSize: cfg.QueueSize, Yield: true, Rules: rules, ErrClosed: ErrClosed,
 	}, s.done)
-	s.feed = subscription.Feed{
+	s.feed = subscription.NewFeed(subscription.Source{
 		Read: s.readAll, Batch: cfg.SubscriptionBatch, Poll: cfg.PollInterval,
 		Commits: s.commits, Done: s.done, ErrClosed: ErrClosed,
-	}
+	})
 	s.listenCtx, s.stopListen = context.WithCancel(context.Background())
 	go s.queue.Run(s.commitBatch)
 	return s, nil
@@ -131,12 +128,10 @@ func (s *Store) Schema() string { return s.schema }
 // the pool. It is safe to call more than once.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		s.mu.Lock()
-		s.closed = true
+		s.feed.Stop()
 		close(s.done)
-		s.mu.Unlock()
 		<-s.queue.Stopped()
-		s.subs.Wait()
+		s.feed.Wait()
 		s.stopListen()
 		s.listenerOnce.Do(func() { close(s.listenDone) }) // never started: nothing to wait for
 		<-s.listenDone

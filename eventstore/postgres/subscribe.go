@@ -2,11 +2,9 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/disputes-ledger/disputes/eventstore"
-	"github.com/disputes-ledger/disputes/eventstore/internal/subscription"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -18,24 +16,11 @@ import (
 // channel: a slow consumer slows the subscription down and nothing is
 // dropped or held beyond one batch.
 func (s *Store) Subscribe(ctx context.Context, after uint64) (eventstore.Subscription, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("subscribe after %d: %w", after, err)
+	sub, err := s.feed.Subscribe(ctx, after)
+	if err == nil {
+		s.listenerOnce.Do(func() { go s.runListener() })
 	}
-	sub := subscription.New()
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil, fmt.Errorf("subscribe after %d: %w", after, ErrClosed)
-	}
-	// Added under mu so Close's Wait never races with a new Add.
-	s.subs.Add(1)
-	s.mu.Unlock()
-	s.listenerOnce.Do(func() { go s.runListener() })
-	go func() {
-		defer s.subs.Done()
-		sub.Close(s.feed.Run(ctx, sub, after))
-	}()
-	return sub, nil
+	return sub, err
 }
 
 // runListener keeps one connection, outside the pool, listening on the

@@ -35,11 +35,8 @@ type Store struct {
 	queue   *groupcommit.Queue
 	done    chan struct{} // closed by Close: stop taking work
 	commits *subscription.Notifier
-	feed    subscription.Feed
+	feed    *subscription.Feed
 
-	mu        sync.Mutex // guards closed and the subs Add/Wait pairing
-	closed    bool
-	subs      sync.WaitGroup
 	closeOnce sync.Once
 	closeErr  error
 
@@ -68,10 +65,10 @@ func Open(ctx context.Context, path string, cfg Config) (_ *Store, err error) {
 	s.queue = groupcommit.New(groupcommit.Config{
 		MaxBatch: cfg.MaxBatch, QueueSize: cfg.QueueSize, Linger: cfg.MaxBatchWait, ErrClosed: ErrClosed,
 	}, s.done)
-	s.feed = subscription.Feed{
+	s.feed = subscription.NewFeed(subscription.Source{
 		Read: s.readAll, Batch: cfg.SubscriptionBatch, Poll: cfg.PollInterval,
 		Commits: s.commits, Done: s.done, ErrClosed: ErrClosed,
-	}
+	})
 	defer func() {
 		if err != nil {
 			err = errors.Join(fmt.Errorf("open event store %s: %w", path, err), s.closeDBs())
@@ -112,12 +109,10 @@ func Open(ctx context.Context, path string, cfg Config) (_ *Store, err error) {
 // It is safe to call more than once.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		s.mu.Lock()
-		s.closed = true
+		s.feed.Stop()
 		close(s.done)
-		s.mu.Unlock()
 		<-s.queue.Stopped()
-		s.subs.Wait()
+		s.feed.Wait()
 		s.closeErr = s.closeDBs()
 	})
 	return s.closeErr

@@ -70,20 +70,20 @@ func (l *memLog) readCount() int {
 	return l.reads
 }
 
-// start runs a Feed over log in a goroutine, closing the Sub with Run's
-// result as the backends do.
-func start(ctx context.Context, f *Feed, after uint64) *Sub {
-	sub := New()
-	go func() { sub.Close(f.Run(ctx, sub, after)) }()
+// start subscribes to f after after.
+func start(t *testing.T, ctx context.Context, f *Feed, after uint64) eventstore.Subscription {
+	t.Helper()
+	sub, err := f.Subscribe(ctx, after)
+	require.NoError(t, err)
 	return sub
 }
 
 func newFeed(log *memLog, batch int, poll time.Duration) (*Feed, chan struct{}) {
 	done := make(chan struct{})
-	return &Feed{Read: log.read, Batch: batch, Poll: poll, Commits: NewNotifier(), Done: done, ErrClosed: errClosed}, done
+	return NewFeed(Source{Read: log.read, Batch: batch, Poll: poll, Commits: NewNotifier(), Done: done, ErrClosed: errClosed}), done
 }
 
-func receive(t *testing.T, sub *Sub, n int) []eventstore.RecordedEvent {
+func receive(t *testing.T, sub eventstore.Subscription, n int) []eventstore.RecordedEvent {
 	t.Helper()
 	got := []eventstore.RecordedEvent{}
 	for len(got) < n {
@@ -98,7 +98,7 @@ func receive(t *testing.T, sub *Sub, n int) []eventstore.RecordedEvent {
 	return got
 }
 
-func ended(t *testing.T, sub *Sub) error {
+func ended(t *testing.T, sub eventstore.Subscription) error {
 	t.Helper()
 	for {
 		select {
@@ -179,14 +179,14 @@ func TestFeedCatchUpThenLive(t *testing.T) {
 			log := &memLog{}
 			stored := log.add(tc.stored)
 			f, _ := newFeed(log, tc.batch, time.Hour)
-			sub := start(ctx, f, tc.after)
+			sub := start(t, ctx, f, tc.after)
 
 			want := append([]eventstore.RecordedEvent{}, stored[tc.after:]...)
 			assert.Equal(t, want, receive(t, sub, len(want)), "catch-up")
 			require.Eventually(t, func() bool { return log.readCount() == tc.reads }, waitTimeout, time.Millisecond, "reads while catching up")
 
 			live := log.add(2)
-			f.Commits.Broadcast()
+			f.src.Commits.Broadcast()
 			assert.Equal(t, live, receive(t, sub, 2), "live")
 			cancel()
 			assert.ErrorIs(t, ended(t, sub), context.Canceled)
@@ -207,10 +207,10 @@ func TestFeedCommitBetweenReadAndWait(t *testing.T) {
 	log.afterRead = func() {
 		once.Do(func() {
 			committed = log.add(1)
-			f.Commits.Broadcast()
+			f.src.Commits.Broadcast()
 		})
 	}
-	sub := start(ctx, f, 0)
+	sub := start(t, ctx, f, 0)
 	got := receive(t, sub, 1)
 	assert.Equal(t, committed, got)
 }
@@ -221,7 +221,7 @@ func TestFeedPolls(t *testing.T) {
 	defer cancel()
 	log := &memLog{}
 	f, _ := newFeed(log, 4, 10*time.Millisecond)
-	sub := start(ctx, f, 0)
+	sub := start(t, ctx, f, 0)
 	require.Eventually(t, func() bool { return log.readCount() >= 1 }, waitTimeout, time.Millisecond)
 	added := log.add(1)
 	assert.Equal(t, added, receive(t, sub, 1))
@@ -242,7 +242,7 @@ func TestFeedEnds(t *testing.T) {
 			log.mu.Lock()
 			log.fail = readErr
 			log.mu.Unlock()
-			f.Commits.Broadcast()
+			f.src.Commits.Broadcast()
 		}, readErr},
 		{"read fails because the store closed", func(log *memLog, f *Feed, done chan struct{}, _ context.CancelFunc) {
 			log.mu.Lock()
@@ -256,12 +256,50 @@ func TestFeedEnds(t *testing.T) {
 			defer cancel()
 			log := &memLog{}
 			f, done := newFeed(log, 4, time.Hour)
-			sub := start(ctx, f, 0)
+			sub := start(t, ctx, f, 0)
 			require.Eventually(t, func() bool { return log.readCount() >= 1 }, waitTimeout, time.Millisecond, "idle")
 			tc.setup(log, f, done, cancel)
 			assert.ErrorIs(t, ended(t, sub), tc.want)
 		})
 	}
+}
+
+// TestFeedStopAndWait: after Stop, Subscribe fails with ErrClosed; Wait
+// returns once Done has ended the running subscriptions, not before.
+func TestFeedStopAndWait(t *testing.T) {
+	ctx := context.Background()
+	log := &memLog{}
+	f, done := newFeed(log, 4, time.Hour)
+	running := start(t, ctx, f, 0)
+
+	f.Stop()
+	_, err := f.Subscribe(ctx, 0)
+	assert.ErrorIs(t, err, errClosed)
+	waited := make(chan struct{})
+	go func() {
+		f.Wait()
+		close(waited)
+	}()
+	select {
+	case <-waited:
+		t.Fatal("Wait returned while a subscription was running")
+	case <-time.After(20 * time.Millisecond):
+	}
+	close(done)
+	assert.ErrorIs(t, ended(t, running), errClosed)
+	select {
+	case <-waited:
+	case <-time.After(waitTimeout):
+		t.Fatal("Wait did not return after the store closed")
+	}
+}
+
+func TestFeedSubscribeWithEndedContext(t *testing.T) {
+	f, _ := newFeed(&memLog{}, 4, time.Hour)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := f.Subscribe(ctx, 0)
+	assert.ErrorIs(t, err, context.Canceled)
 }
 
 // TestFeedEndsWhileConsumerStalls ends a feed blocked on a consumer that does
@@ -283,7 +321,7 @@ func TestFeedEndsWhileConsumerStalls(t *testing.T) {
 			f, done := newFeed(log, 4, time.Hour)
 			sub := New()
 			result := make(chan error, 1)
-			go func() { result <- f.Run(ctx, sub, 0) }()
+			go func() { result <- f.run(ctx, sub, 0) }()
 			require.Eventually(t, func() bool { return log.readCount() >= 1 }, waitTimeout, time.Millisecond)
 			tc.end(done, cancel)
 			select {
