@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/eventstore/internal/backendtest"
 	"github.com/disputes-ledger/disputes/eventstore/postgres"
 	"github.com/disputes-ledger/disputes/internal/testenv"
 	"github.com/google/uuid"
@@ -22,13 +23,6 @@ func newEvents(from uint64, n int) []eventstore.EventData {
 		evs[i] = eventstore.EventData{ID: uuid.New(), Type: "test.happened", Revision: from + uint64(i), Data: fmt.Appendf(nil, `{"n":%d}`, from+uint64(i))}
 	}
 	return evs
-}
-
-func expectAfter(n uint64) eventstore.ExpectedRevision {
-	if n == 0 {
-		return eventstore.NoStream()
-	}
-	return eventstore.Exact(n - 1)
 }
 
 // rawConn connects to the test schema directly, around the store.
@@ -159,81 +153,19 @@ func TestAppendRejectsTextPostgresCannotStore(t *testing.T) {
 }
 
 func TestClose(t *testing.T) {
-	ctx := context.Background()
-	connString, _ := testenv.PostgresSchema(t)
-	s, err := postgres.Open(ctx, connString, postgres.Config{})
-	require.NoError(t, err)
-	_, err = s.Append(ctx, "close", eventstore.NoStream(), newEvents(0, 1))
-	require.NoError(t, err)
-	sub, err := s.Subscribe(ctx, 0)
-	require.NoError(t, err)
-
-	require.NoError(t, s.Close())
-	require.NoError(t, s.Close(), "Close twice")
-
-	for range sub.Events() { // at most the one pending event
-	}
-	assert.ErrorIs(t, sub.Err(), postgres.ErrClosed)
-	_, err = s.Append(ctx, "close", eventstore.Exact(0), newEvents(1, 1))
-	assert.ErrorIs(t, err, postgres.ErrClosed)
-	_, err = s.ReadAll(ctx, 0, 0)
-	assert.ErrorIs(t, err, postgres.ErrClosed)
-	_, err = s.ReadStream(ctx, "close", 0, 0)
-	assert.ErrorIs(t, err, postgres.ErrClosed)
-	_, err = s.Subscribe(ctx, 0)
-	assert.ErrorIs(t, err, postgres.ErrClosed)
+	s, _ := openStore(t, postgres.Config{})
+	backendtest.Close(t, s, postgres.ErrClosed)
 }
 
 // TestCloseDuringAppends closes the store under load: every append must
 // either succeed (and be stored) or report ErrClosed.
 func TestCloseDuringAppends(t *testing.T) {
-	ctx := context.Background()
 	connString, _ := testenv.PostgresSchema(t)
-	s, err := postgres.Open(ctx, connString, postgres.Config{})
-	require.NoError(t, err)
-	sub, err := s.Subscribe(ctx, 0)
-	require.NoError(t, err)
-
-	const writers = 16
-	var wg sync.WaitGroup
-	acked := make([][]uuid.UUID, writers)
-	errs := make([]error, writers)
-	for w := range writers {
-		wg.Go(func() {
-			stream := fmt.Sprintf("w-%d", w)
-			for rev := uint64(0); ; rev++ {
-				evs := newEvents(rev, 1)
-				if _, err := s.Append(ctx, stream, expectAfter(rev), evs); err != nil {
-					errs[w] = err
-					return
-				}
-				acked[w] = append(acked[w], evs[0].ID)
-			}
-		})
-	}
-	time.Sleep(200 * time.Millisecond)
-	require.NoError(t, s.Close())
-	wg.Wait()
-	for w, err := range errs {
-		assert.ErrorIs(t, err, postgres.ErrClosed, "writer %d", w)
-	}
-	for range sub.Events() {
-	}
-
-	s, err = postgres.Open(ctx, connString, postgres.Config{})
-	require.NoError(t, err)
-	defer s.Close()
-	for w, ids := range acked {
-		if len(ids) == 0 {
-			continue
-		}
-		got, err := s.ReadStream(ctx, fmt.Sprintf("w-%d", w), 0, 0)
+	backendtest.CloseDuringAppends(t, func() eventstore.Store {
+		s, err := postgres.Open(context.Background(), connString, postgres.Config{})
 		require.NoError(t, err)
-		require.GreaterOrEqual(t, len(got), len(ids))
-		for i, id := range ids {
-			assert.Equal(t, id, got[i].ID, "writer %d event %d", w, i)
-		}
-	}
+		return s
+	}, postgres.ErrClosed, 200*time.Millisecond)
 }
 
 // TestListenAcrossStores has one Store append and another, whose poll is an
@@ -265,7 +197,7 @@ func TestListenAcrossStores(t *testing.T) {
 	appendOne := func(t *testing.T) uuid.UUID {
 		t.Helper()
 		evs := newEvents(rev, 1)
-		_, err := writer.Append(ctx, "listen", expectAfter(rev), evs)
+		_, err := writer.Append(ctx, "listen", backendtest.ExpectAfter(rev), evs)
 		require.NoError(t, err)
 		rev++
 		return evs[0].ID

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/eventstore/internal/backendtest"
 	"github.com/disputes-ledger/disputes/eventstore/sqlite"
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
@@ -120,7 +121,7 @@ func (a *storeAppender) run(b *testing.B, n int) {
 			for left.Add(-1) >= 0 {
 				rev := a.revs[w]
 				ev := eventstore.EventData{ID: uuid.Must(uuid.NewV7()), Type: "bench.appended", Revision: rev, Data: benchData}
-				if _, err := a.s.Append(ctx, stream, expectAfter(rev), []eventstore.EventData{ev}); err != nil {
+				if _, err := a.s.Append(ctx, stream, backendtest.ExpectAfter(rev), []eventstore.EventData{ev}); err != nil {
 					errs[w] = err
 					return
 				}

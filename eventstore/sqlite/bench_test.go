@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/eventstore/internal/backendtest"
 	"github.com/disputes-ledger/disputes/eventstore/sqlite"
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
@@ -204,7 +205,7 @@ func readAllFixture(b *testing.B) (string, int) {
 					for j := range evs {
 						evs[j] = eventstore.EventData{ID: uuid.Must(uuid.NewV7()), Type: "bench.appended", Revision: r*perAppend + uint64(j), Data: benchData}
 					}
-					if _, err := s.Append(ctx, stream, expectAfter(r*perAppend), evs); err != nil {
+					if _, err := s.Append(ctx, stream, backendtest.ExpectAfter(r*perAppend), evs); err != nil {
 						errs[i] = err
 						return
 					}

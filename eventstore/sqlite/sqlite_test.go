@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/eventstore/internal/backendtest"
 	"github.com/disputes-ledger/disputes/eventstore/sqlite"
 	"github.com/disputes-ledger/disputes/eventstore/storetest"
 	"github.com/google/uuid"
@@ -108,84 +109,20 @@ func TestOpenRejectsBadArguments(t *testing.T) {
 }
 
 func TestClose(t *testing.T) {
-	ctx := context.Background()
 	s, _ := openStore(t, sqlite.Config{})
-	_, err := s.Append(ctx, "close", eventstore.NoStream(), storetestEvents("close", 1))
-	require.NoError(t, err)
-	sub, err := s.Subscribe(ctx, 0)
-	require.NoError(t, err)
-
-	require.NoError(t, s.Close())
-	require.NoError(t, s.Close(), "Close twice")
-
-	for range sub.Events() { // at most the one pending event
-	}
-	assert.ErrorIs(t, sub.Err(), sqlite.ErrClosed)
-	_, err = s.Append(ctx, "close", eventstore.Exact(0), storetestEvents("close", 1))
-	assert.ErrorIs(t, err, sqlite.ErrClosed)
-	_, err = s.ReadAll(ctx, 0, 0)
-	assert.ErrorIs(t, err, sqlite.ErrClosed)
-	_, err = s.ReadStream(ctx, "close", 0, 0)
-	assert.ErrorIs(t, err, sqlite.ErrClosed)
-	_, err = s.Subscribe(ctx, 0)
-	assert.ErrorIs(t, err, sqlite.ErrClosed)
+	backendtest.Close(t, s, sqlite.ErrClosed)
 }
 
 // TestCloseDuringAppends closes the store under load: every append must
 // either succeed (and be on disk) or report ErrClosed, and no goroutine may
 // outlive the store.
 func TestCloseDuringAppends(t *testing.T) {
-	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "events.db")
-	s, err := sqlite.Open(ctx, path, sqlite.Config{})
-	require.NoError(t, err)
-	sub, err := s.Subscribe(ctx, 0)
-	require.NoError(t, err)
-
-	const writers = 16
-	var wg sync.WaitGroup
-	acked := make([][]uuid.UUID, writers)
-	errs := make([]error, writers)
-	for w := range writers {
-		wg.Go(func() {
-			stream := fmt.Sprintf("w-%d", w)
-			for rev := uint64(0); ; rev++ {
-				evs := storetestEvents(stream, 1)
-				evs[0].Revision = rev
-				_, err := s.Append(ctx, stream, expectAfter(rev), evs)
-				if err != nil {
-					errs[w] = err
-					return
-				}
-				acked[w] = append(acked[w], evs[0].ID)
-			}
-		})
-	}
-	time.Sleep(100 * time.Millisecond)
-	require.NoError(t, s.Close())
-	wg.Wait()
-	for w, err := range errs {
-		assert.ErrorIs(t, err, sqlite.ErrClosed, "writer %d", w)
-	}
-	for range sub.Events() {
-	}
-
-	s, err = sqlite.Open(ctx, path, sqlite.Config{})
-	require.NoError(t, err)
-	defer s.Close()
-	for w, ids := range acked {
-		got, err := s.ReadStream(ctx, fmt.Sprintf("w-%d", w), 0, 0)
-		if len(ids) == 0 {
-			continue
-		}
+	backendtest.CloseDuringAppends(t, func() eventstore.Store {
+		s, err := sqlite.Open(context.Background(), path, sqlite.Config{})
 		require.NoError(t, err)
-		require.GreaterOrEqual(t, len(got), len(ids))
-		for i, id := range ids {
-			assert.Equal(t, id, got[i].ID, "writer %d event %d", w, i)
-		}
-	}
-	require.NoError(t, s.Close())
-
+		return s
+	}, sqlite.ErrClosed, 100*time.Millisecond)
 	assertNoLeaks(t)
 }
 
@@ -233,7 +170,7 @@ func TestSharedFileWithProjection(t *testing.T) {
 			for rev := range uint64(perWriter) {
 				evs := storetestEvents(stream, 1)
 				evs[0].Revision = rev
-				if _, err := s.Append(ctx, stream, expectAfter(rev), evs); err != nil {
+				if _, err := s.Append(ctx, stream, backendtest.ExpectAfter(rev), evs); err != nil {
 					errs[w] = err
 					return
 				}
@@ -278,7 +215,7 @@ func TestSubscribeWakesOnCommit(t *testing.T) {
 	for rev := range uint64(3) {
 		evs := storetestEvents("wake", 1)
 		evs[0].Revision = rev
-		_, err := s.Append(ctx, "wake", expectAfter(rev), evs)
+		_, err := s.Append(ctx, "wake", backendtest.ExpectAfter(rev), evs)
 		require.NoError(t, err)
 		select {
 		case e := <-sub.Events():
@@ -317,7 +254,7 @@ func TestTwoStoresOneFile(t *testing.T) {
 				}
 				evs := storetestEvents("both", 1)
 				evs[0].Revision = next
-				_, err := s.Append(ctx, "both", expectAfter(next), evs)
+				_, err := s.Append(ctx, "both", backendtest.ExpectAfter(next), evs)
 				if errors.Is(err, eventstore.ErrConcurrency) {
 					continue
 				}
@@ -359,13 +296,6 @@ func storetestEvents(stream string, n int) []eventstore.EventData {
 		}
 	}
 	return evs
-}
-
-func expectAfter(n uint64) eventstore.ExpectedRevision {
-	if n == 0 {
-		return eventstore.NoStream()
-	}
-	return eventstore.Exact(n - 1)
 }
 
 // openRaw opens a plain connection pool on the store's file.
