@@ -145,7 +145,12 @@ func (p *Projector) Projections() []Projection { return p.projs }
 // stops on a failure does not stop the others; Run then returns the report
 // and an error wrapping ErrStopped.
 func (p *Projector) Run(ctx context.Context) (Report, error) {
-	return p.run(ctx, p.projs, p.opts.Follow)
+	rep, err := p.run(ctx, p.projs, p.opts.Follow)
+	if p.opts.Follow && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		// Cancelling is how a follower is stopped, even before it got going.
+		return rep, nil
+	}
+	return rep, err
 }
 
 // Rebuild drops the named projections (all when names is empty) and

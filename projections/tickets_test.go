@@ -203,3 +203,25 @@ func TestRebuildOneProjection(t *testing.T) {
 	_, err = l.projector(projections.Options{}).Rebuild(ctx, "no_such_projection")
 	assert.ErrorIs(t, err, projections.ErrUnknownProjection)
 }
+
+// A follower cancelled at once, before it has even started, stops cleanly.
+func TestFollowerCancelledEarlyStopsCleanly(t *testing.T) {
+	t.Parallel()
+	l := newLedger(t)
+	appendScenarios(t, l.store, l.pol, generate(41, 5, epoch, l.pol))
+	for _, delay := range []time.Duration{0, time.Millisecond, 20 * time.Millisecond} {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			_, err := l.projector(projections.Options{Follow: true}).Run(ctx)
+			done <- err
+		}()
+		time.Sleep(delay)
+		cancel()
+		assert.NoError(t, <-done, "cancelled after %s", delay)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := l.projector(projections.Options{}).Run(ctx)
+	assert.ErrorIs(t, err, context.Canceled, "a run to the head that is cancelled says so")
+}
