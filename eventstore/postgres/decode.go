@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/eventstore/internal/sqlread"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 )
@@ -20,9 +21,15 @@ import (
 // errRowShape reports a row whose columns are not what the query selects.
 var errRowShape = errors.New("unexpected row shape")
 
-// decodeRow decodes (position, id, revision, type, data) into e.
-func decodeRow(vals [][]byte, fds []pgconn.FieldDescription, e *eventstore.RecordedEvent) error {
-	if len(vals) != 5 {
+// decodeRow decodes a row of a stream read, (position, id, revision, type,
+// data), into e; with names, a row of a log read, (position, id, stream,
+// revision, type, data), sharing stream and type strings through names.
+func decodeRow(vals [][]byte, fds []pgconn.FieldDescription, e *eventstore.RecordedEvent, names *sqlread.Interner) error {
+	revCol := 2
+	if names != nil {
+		revCol = 3 // after the stream
+	}
+	if len(vals) != revCol+3 {
 		return fmt.Errorf("%w: %d columns", errRowShape, len(vals))
 	}
 	pos, err := int8At(vals, fds, 0)
@@ -32,35 +39,17 @@ func decodeRow(vals [][]byte, fds []pgconn.FieldDescription, e *eventstore.Recor
 	if err := uuidAt(vals, fds, 1, e); err != nil {
 		return err
 	}
-	rev, err := int8At(vals, fds, 2)
+	rev, err := int8At(vals, fds, revCol)
 	if err != nil {
 		return err
 	}
 	e.Position, e.Revision = uint64(pos), uint64(rev)
-	e.Type = string(vals[3])
-	e.Data, err = byteaAt(vals, fds, 4)
-	return err
-}
-
-// decodeRowAll decodes (position, id, stream, revision, type, data) into e.
-func decodeRowAll(vals [][]byte, fds []pgconn.FieldDescription, e *eventstore.RecordedEvent, names *interner) error {
-	if len(vals) != 6 {
-		return fmt.Errorf("%w: %d columns", errRowShape, len(vals))
+	if names != nil {
+		e.Stream, e.Type = names.Get(vals[2]), names.Get(vals[revCol+1])
+	} else {
+		e.Type = string(vals[revCol+1])
 	}
-	pos, err := int8At(vals, fds, 0)
-	if err != nil {
-		return err
-	}
-	if err := uuidAt(vals, fds, 1, e); err != nil {
-		return err
-	}
-	rev, err := int8At(vals, fds, 3)
-	if err != nil {
-		return err
-	}
-	e.Position, e.Revision = uint64(pos), uint64(rev)
-	e.Stream, e.Type = names.get(vals[2]), names.get(vals[4])
-	e.Data, err = byteaAt(vals, fds, 5)
+	e.Data, err = byteaAt(vals, fds, revCol+2)
 	return err
 }
 
@@ -85,19 +74,4 @@ func byteaAt(vals [][]byte, fds []pgconn.FieldDescription, i int) ([]byte, error
 		return nil, fmt.Errorf("%w: column %s: format %d", errRowShape, fds[i].Name, fds[i].Format)
 	}
 	return append(make([]byte, 0, len(vals[i])), vals[i]...), nil
-}
-
-// interner shares the string for repeated byte values within one read.
-type interner map[string]string
-
-func (in *interner) get(b []byte) string {
-	if *in == nil {
-		*in = make(map[string]string)
-	}
-	if s, ok := (*in)[string(b)]; ok { // no allocation for the lookup
-		return s
-	}
-	s := string(b)
-	(*in)[s] = s
-	return s
 }

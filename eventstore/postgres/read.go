@@ -6,11 +6,12 @@ import (
 	"math"
 
 	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/eventstore/internal/sqlread"
 )
 
 // ReadStream implements eventstore.Store.
 func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, limit int) ([]eventstore.RecordedEvent, error) {
-	evs, err := s.readStream(ctx, s.q.forward, stream, from, limit, clampInt64(from), math.MaxInt64)
+	evs, err := s.readStream(ctx, s.q.forward, stream, from, limit, sqlread.ClampInt64(from), math.MaxInt64)
 	if err != nil {
 		return nil, fmt.Errorf("read stream %s: %w", stream, err)
 	}
@@ -19,7 +20,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, limi
 
 // ReadStreamBackward implements eventstore.Store.
 func (s *Store) ReadStreamBackward(ctx context.Context, stream string, from uint64, limit int) ([]eventstore.RecordedEvent, error) {
-	evs, err := s.readStream(ctx, s.q.backward, stream, from, limit, 0, clampInt64(from))
+	evs, err := s.readStream(ctx, s.q.backward, stream, from, limit, 0, sqlread.ClampInt64(from))
 	if err != nil {
 		return nil, fmt.Errorf("read stream %s backward: %w", stream, err)
 	}
@@ -54,15 +55,15 @@ func (s *Store) readStream(ctx context.Context, query, stream string, from uint6
 }
 
 func (s *Store) scanStream(ctx context.Context, query, stream string, from uint64, limit int) ([]eventstore.RecordedEvent, error) {
-	rows, err := s.pool.Query(ctx, query, stream, clampInt64(from), sqlLimit(limit))
+	rows, err := s.pool.Query(ctx, query, stream, sqlread.ClampInt64(from), sqlLimit(limit))
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	evs := make([]eventstore.RecordedEvent, 0, initialCap(limit))
+	evs := make([]eventstore.RecordedEvent, 0, sqlread.InitialCap(limit))
 	for rows.Next() {
 		e := eventstore.RecordedEvent{Stream: stream}
-		if err := decodeRow(rows.RawValues(), rows.FieldDescriptions(), &e); err != nil {
+		if err := decodeRow(rows.RawValues(), rows.FieldDescriptions(), &e, nil); err != nil {
 			return nil, err
 		}
 		evs = append(evs, e)
@@ -86,25 +87,23 @@ func (s *Store) readAll(ctx context.Context, after uint64, limit int) ([]eventst
 	if err := s.readable(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := s.pool.Query(ctx, s.q.all, clampInt64(after), sqlLimit(limit))
+	rows, err := s.pool.Query(ctx, s.q.all, sqlread.ClampInt64(after), sqlLimit(limit))
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	evs := make([]eventstore.RecordedEvent, 0, initialCap(limit))
-	var names interner // streams and types repeat across a batch: share their strings
-	expectedNext := uint64(clampInt64(after)) + 1
+	evs := make([]eventstore.RecordedEvent, 0, sqlread.InitialCap(limit))
+	var names sqlread.Interner
+	gapless := sqlread.GaplessAfter(after)
 	for rows.Next() {
 		var e eventstore.RecordedEvent
-		if err := decodeRowAll(rows.RawValues(), rows.FieldDescriptions(), &e, &names); err != nil {
+		if err := decodeRow(rows.RawValues(), rows.FieldDescriptions(), &e, &names); err != nil {
 			return nil, err
 		}
-		if e.Position != expectedNext {
-			// Cannot happen while writers follow the head lock; a gap would
-			// silently lose an event for every projection.
-			return nil, fmt.Errorf("gap in global log: position %d where %d was due", e.Position, expectedNext)
+		if err := gapless.Check(e.Position); err != nil {
+			// Cannot happen while writers follow the head lock.
+			return nil, err
 		}
-		expectedNext++
 		evs = append(evs, e)
 	}
 	if err := rows.Err(); err != nil {
@@ -132,21 +131,4 @@ func sqlLimit(limit int) *int64 {
 	}
 	l := int64(limit)
 	return &l
-}
-
-// initialCap bounds the up-front allocation for a result of unknown size.
-func initialCap(limit int) int {
-	if limit <= 0 || limit > 1024 {
-		return 16
-	}
-	return limit
-}
-
-// clampInt64 maps revisions and positions beyond bigint to its maximum,
-// which no stored value reaches.
-func clampInt64(v uint64) int64 {
-	if v > math.MaxInt64 {
-		return math.MaxInt64
-	}
-	return int64(v)
 }

@@ -5,9 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
 
 	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/eventstore/internal/sqlread"
 	"github.com/google/uuid"
 )
 
@@ -104,11 +104,11 @@ func (s *Store) readStream(ctx context.Context, stmt *sql.Stmt, stream string, f
 
 // scanStream runs one of the stream range queries.
 func scanStream(ctx context.Context, stmt *sql.Stmt, stream string, from uint64, limit int) ([]eventstore.RecordedEvent, error) {
-	rows, err := stmt.QueryContext(ctx, stream, clampInt64(from), sqlLimit(limit))
+	rows, err := stmt.QueryContext(ctx, stream, sqlread.ClampInt64(from), sqlLimit(limit))
 	if err != nil {
 		return nil, err
 	}
-	evs := make([]eventstore.RecordedEvent, 0, initialCap(limit))
+	evs := make([]eventstore.RecordedEvent, 0, sqlread.InitialCap(limit))
 	var (
 		rawID, data sql.RawBytes
 		pos, rev    int64
@@ -145,19 +145,18 @@ func (s *Store) readAll(ctx context.Context, after uint64, limit int) ([]eventst
 	if err := s.readable(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := s.r.all.QueryContext(ctx, clampInt64(after), sqlLimit(limit))
+	rows, err := s.r.all.QueryContext(ctx, sqlread.ClampInt64(after), sqlLimit(limit))
 	if err != nil {
 		return nil, err
 	}
-	evs := make([]eventstore.RecordedEvent, 0, initialCap(limit))
-	// Streams and types repeat across a batch: share their strings.
-	var names interner
+	evs := make([]eventstore.RecordedEvent, 0, sqlread.InitialCap(limit))
 	var (
 		pos, rev                 int64
 		rawID, stream, typ, data sql.RawBytes
 		e                        eventstore.RecordedEvent
 		buf                      slab
-		expectedNext             = clampInt64(after) + 1
+		names                    sqlread.Interner
+		gapless                  = sqlread.GaplessAfter(after)
 	)
 	for rows.Next() {
 		e = eventstore.RecordedEvent{}
@@ -165,16 +164,14 @@ func (s *Store) readAll(ctx context.Context, after uint64, limit int) ([]eventst
 			return nil, errors.Join(err, rows.Close())
 		}
 		e.Data = buf.copy(data)
-		if pos != expectedNext {
-			// Cannot happen while only this package writes the table; a gap
-			// would silently lose an event for every projection.
-			return nil, errors.Join(fmt.Errorf("gap in global log: position %d where %d was due", pos, expectedNext), rows.Close())
+		if err := gapless.Check(uint64(pos)); err != nil {
+			// Cannot happen while only this package writes the table.
+			return nil, errors.Join(err, rows.Close())
 		}
-		expectedNext = pos + 1
 		if e.ID, err = uuid.FromBytes(rawID); err != nil {
 			return nil, errors.Join(fmt.Errorf("position %d: %w", pos, err), rows.Close())
 		}
-		e.Stream, e.Type = names.get(stream), names.get(typ)
+		e.Stream, e.Type = names.Get(stream), names.Get(typ)
 		e.Position, e.Revision = uint64(pos), uint64(rev)
 		evs = append(evs, e)
 	}
@@ -222,42 +219,10 @@ func (s *slab) copy(b []byte) []byte {
 	return s.buf[start:len(s.buf):len(s.buf)]
 }
 
-// interner shares the string for repeated byte values within one read.
-type interner map[string]string
-
-func (in *interner) get(b []byte) string {
-	if *in == nil {
-		*in = make(map[string]string)
-	}
-	if s, ok := (*in)[string(b)]; ok { // no allocation for the lookup
-		return s
-	}
-	s := string(b)
-	(*in)[s] = s
-	return s
-}
-
 // sqlLimit maps "limit <= 0 means all" to SQLite's LIMIT -1.
 func sqlLimit(limit int) int64 {
 	if limit <= 0 {
 		return -1
 	}
 	return int64(limit)
-}
-
-// initialCap bounds the up-front allocation for a result of unknown size.
-func initialCap(limit int) int {
-	if limit <= 0 || limit > 1024 {
-		return 16
-	}
-	return limit
-}
-
-// clampInt64 maps revisions and positions beyond SQLite's signed 64-bit
-// INTEGER to its maximum, which no stored value reaches.
-func clampInt64(v uint64) int64 {
-	if v > math.MaxInt64 {
-		return math.MaxInt64
-	}
-	return int64(v)
 }
