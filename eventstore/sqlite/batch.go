@@ -29,38 +29,22 @@ type writeStmts struct {
 }
 
 func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
-	for _, p := range []struct {
-		dst   **sql.Stmt
-		query string
-	}{
-		{&w.maxPosition, `SELECT coalesce(max(position), 0) FROM events`},
-		{&w.head, `SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1`},
-		{&w.byID, `SELECT stream, revision, position FROM events WHERE id = ?`},
-		{&w.insert, `INSERT INTO events (position, id, stream, revision, type, data) VALUES (?, ?, ?, ?, ?, ?)`},
-		{&w.insertIfHead, `INSERT INTO events (position, id, stream, revision, type, data)
+	return prepareAll(ctx, db,
+		stmt{&w.maxPosition, `SELECT coalesce(max(position), 0) FROM events`},
+		stmt{&w.head, `SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1`},
+		stmt{&w.byID, `SELECT stream, revision, position FROM events WHERE id = ?`},
+		stmt{&w.insert, `INSERT INTO events (position, id, stream, revision, type, data) VALUES (?, ?, ?, ?, ?, ?)`},
+		stmt{&w.insertIfHead, `INSERT INTO events (position, id, stream, revision, type, data)
 			SELECT ?1, ?2, ?3, ?4, ?5, ?6
 			WHERE coalesce((SELECT revision FROM events WHERE stream = ?3 ORDER BY revision DESC LIMIT 1), -1) = ?4 - 1`},
-		{&w.savepoint, `SAVEPOINT append`},
-		{&w.release, `RELEASE append`},
-		{&w.rollbackTo, `ROLLBACK TO append`},
-	} {
-		stmt, err := db.PrepareContext(ctx, p.query)
-		if err != nil {
-			return fmt.Errorf("prepare %q: %w", p.query, err)
-		}
-		*p.dst = stmt
-	}
-	return nil
+		stmt{&w.savepoint, `SAVEPOINT append`},
+		stmt{&w.release, `RELEASE append`},
+		stmt{&w.rollbackTo, `ROLLBACK TO append`},
+	)
 }
 
 func (w *writeStmts) close() error {
-	var errs []error
-	for _, st := range []*sql.Stmt{w.maxPosition, w.head, w.byID, w.insert, w.insertIfHead, w.savepoint, w.release, w.rollbackTo} {
-		if st != nil {
-			errs = append(errs, st.Close())
-		}
-	}
-	return errors.Join(errs...)
+	return closeAll(w.maxPosition, w.head, w.byID, w.insert, w.insertIfHead, w.savepoint, w.release, w.rollbackTo)
 }
 
 // batchTx is one group-commit transaction. Every query runs inside it, so

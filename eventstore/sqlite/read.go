@@ -21,38 +21,22 @@ type readStmts struct {
 }
 
 func (r *readStmts) prepare(ctx context.Context, db *sql.DB) error {
-	for _, p := range []struct {
-		dst   **sql.Stmt
-		query string
-	}{
-		{&r.forward, `SELECT position, id, revision, type, data FROM events
+	return prepareAll(ctx, db,
+		stmt{&r.forward, `SELECT position, id, revision, type, data FROM events
 			WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`},
-		{&r.backward, `SELECT position, id, revision, type, data FROM events
+		stmt{&r.backward, `SELECT position, id, revision, type, data FROM events
 			WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`},
 		// Positions are committed in order by the single writer, so any
 		// snapshot this query reads holds a gap-free prefix of the log:
 		// "position > after" cannot skip one that commits later.
-		{&r.all, `SELECT position, id, stream, revision, type, data FROM events
+		stmt{&r.all, `SELECT position, id, stream, revision, type, data FROM events
 			WHERE position > ? ORDER BY position LIMIT ?`},
-		{&r.exists, `SELECT EXISTS (SELECT 1 FROM events WHERE stream = ?)`},
-	} {
-		stmt, err := db.PrepareContext(ctx, p.query)
-		if err != nil {
-			return fmt.Errorf("prepare %q: %w", p.query, err)
-		}
-		*p.dst = stmt
-	}
-	return nil
+		stmt{&r.exists, `SELECT EXISTS (SELECT 1 FROM events WHERE stream = ?)`},
+	)
 }
 
 func (r *readStmts) close() error {
-	var errs []error
-	for _, st := range []*sql.Stmt{r.forward, r.backward, r.all, r.exists} {
-		if st != nil {
-			errs = append(errs, st.Close())
-		}
-	}
-	return errors.Join(errs...)
+	return closeAll(r.forward, r.backward, r.all, r.exists)
 }
 
 // ReadStream implements eventstore.Store.
