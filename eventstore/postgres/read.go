@@ -30,7 +30,7 @@ func (s *Store) ReadStreamBackward(ctx context.Context, stream string, from uint
 // readStream runs a range query; lo..hi is the revision range it covers, used
 // to tell a missing stream from an empty range.
 func (s *Store) readStream(ctx context.Context, query, stream string, from uint64, limit int, lo, hi int64) ([]eventstore.RecordedEvent, error) {
-	if err := s.readable(ctx); err != nil {
+	if err := sqlread.Usable(ctx, s.done, ErrClosed); err != nil {
 		return nil, err
 	}
 	evs, err := s.scanStream(ctx, query, stream, from, limit)
@@ -84,7 +84,7 @@ func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]eventst
 }
 
 func (s *Store) readAll(ctx context.Context, after uint64, limit int) ([]eventstore.RecordedEvent, error) {
-	if err := s.readable(ctx); err != nil {
+	if err := sqlread.Usable(ctx, s.done, ErrClosed); err != nil {
 		return nil, err
 	}
 	rows, err := s.pool.Query(ctx, s.q.all, sqlread.ClampInt64(after), sqlLimit(limit))
@@ -110,18 +110,6 @@ func (s *Store) readAll(ctx context.Context, after uint64, limit int) ([]eventst
 		return nil, err
 	}
 	return evs, nil
-}
-
-// readable fails fast for a cancelled context or a closed store, so callers
-// see context.Canceled or ErrClosed rather than a driver error.
-func (s *Store) readable(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if s.isClosed() {
-		return ErrClosed
-	}
-	return nil
 }
 
 // sqlLimit maps "limit <= 0 means all" to LIMIT NULL.

@@ -140,16 +140,6 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// isClosed reports whether Close has begun.
-func (s *Store) isClosed() bool {
-	select {
-	case <-s.done:
-		return true
-	default:
-		return false
-	}
-}
-
 // channelName is the NOTIFY channel of a schema's store. Channel names are
 // identifiers, so a long schema name is replaced by a digest.
 func channelName(schema string) string {

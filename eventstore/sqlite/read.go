@@ -58,7 +58,7 @@ func (s *Store) ReadStreamBackward(ctx context.Context, stream string, from uint
 }
 
 func (s *Store) readStream(ctx context.Context, stmt *sql.Stmt, stream string, from uint64, limit int) ([]eventstore.RecordedEvent, error) {
-	if err := s.readable(ctx); err != nil {
+	if err := sqlread.Usable(ctx, s.done, ErrClosed); err != nil {
 		return nil, err
 	}
 	evs, err := scanStream(ctx, stmt, stream, from, limit)
@@ -126,7 +126,7 @@ func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]eventst
 }
 
 func (s *Store) readAll(ctx context.Context, after uint64, limit int) ([]eventstore.RecordedEvent, error) {
-	if err := s.readable(ctx); err != nil {
+	if err := sqlread.Usable(ctx, s.done, ErrClosed); err != nil {
 		return nil, err
 	}
 	rows, err := s.r.all.QueryContext(ctx, sqlread.ClampInt64(after), sqlLimit(limit))
@@ -163,18 +163,6 @@ func (s *Store) readAll(ctx context.Context, after uint64, limit int) ([]eventst
 		return nil, err
 	}
 	return evs, nil
-}
-
-// readable fails fast for a cancelled context or a closed store, so callers
-// see context.Canceled or ErrClosed rather than a driver error.
-func (s *Store) readable(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if s.isClosed() {
-		return ErrClosed
-	}
-	return nil
 }
 
 // slab copies event data into shared chunks: a few allocations per read

@@ -132,13 +132,3 @@ func (s *Store) closeDBs() error {
 	}
 	return nil
 }
-
-// isClosed reports whether Close has begun.
-func (s *Store) isClosed() bool {
-	select {
-	case <-s.done:
-		return true
-	default:
-		return false
-	}
-}

@@ -1,13 +1,29 @@
 // Package sqlread holds what the SQL backends (SQLite, PostgreSQL) do the
-// same way when they turn rows into recorded events: the gap check on a
-// global-log read, string interning across a batch, and the mapping of the
-// port's unsigned numbers and limits onto SQL's signed 64-bit integers.
+// same way when they read: the fast failure of a read on a closed store,
+// the gap check on a global-log read, string interning across a batch, and
+// the mapping of the port's unsigned numbers and limits onto SQL's signed
+// 64-bit integers.
 package sqlread
 
 import (
+	"context"
 	"fmt"
 	"math"
 )
+
+// Usable fails fast for an ended context or a closed store (done closed),
+// so that callers see ctx's error or errClosed rather than a driver error.
+func Usable(ctx context.Context, done <-chan struct{}, errClosed error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	select {
+	case <-done:
+		return errClosed
+	default:
+		return nil
+	}
+}
 
 // ClampInt64 maps revisions and positions beyond a signed 64-bit column to
 // its maximum, which no stored value reaches.

@@ -1,6 +1,8 @@
 package sqlread
 
 import (
+	"context"
+	"errors"
 	"math"
 	"testing"
 	"unsafe"
@@ -8,6 +10,18 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+func TestUsable(t *testing.T) {
+	errClosed := errors.New("closed")
+	open, closed := make(chan struct{}), make(chan struct{})
+	close(closed)
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	assert.NoError(t, Usable(context.Background(), open, errClosed))
+	assert.ErrorIs(t, Usable(context.Background(), closed, errClosed), errClosed)
+	assert.ErrorIs(t, Usable(ended, open, errClosed), context.Canceled)
+	assert.ErrorIs(t, Usable(ended, closed, errClosed), context.Canceled, "the caller's context first")
+}
 
 func TestClampInt64(t *testing.T) {
 	for _, tc := range []struct {
