@@ -17,14 +17,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func newEvents(from uint64, n int) []eventstore.EventData {
-	evs := make([]eventstore.EventData, n)
-	for i := range evs {
-		evs[i] = eventstore.EventData{ID: uuid.New(), Type: "test.happened", Revision: from + uint64(i), Data: fmt.Appendf(nil, `{"n":%d}`, from+uint64(i))}
-	}
-	return evs
-}
-
 // rawConn connects to the test schema directly, around the store.
 func rawConn(t *testing.T, connString string) *pgx.Conn {
 	t.Helper()
@@ -37,31 +29,19 @@ func rawConn(t *testing.T, connString string) *pgx.Conn {
 func TestReopenKeepsEventsAndSchema(t *testing.T) {
 	ctx := context.Background()
 	connString, schema := testenv.PostgresSchema(t)
-	s, err := postgres.Open(ctx, connString, postgres.Config{})
-	require.NoError(t, err)
+	s := backendtest.Reopen(t, func() *postgres.Store {
+		s, err := postgres.Open(ctx, connString, postgres.Config{})
+		require.NoError(t, err)
+		return s
+	})
 	assert.Equal(t, schema, s.Schema(), "the schema on the search_path")
-	evs := newEvents(0, 3)
-	_, err = s.Append(ctx, "reopen", eventstore.NoStream(), evs)
-	require.NoError(t, err)
-	require.NoError(t, s.Close())
-
-	s, err = postgres.Open(ctx, connString, postgres.Config{})
-	require.NoError(t, err)
-	defer s.Close()
-	got, err := s.ReadStream(ctx, "reopen", 0, 0)
-	require.NoError(t, err)
-	require.Len(t, got, 3)
-	for i := range evs {
-		assert.Equal(t, evs[i].ID, got[i].ID)
-		assert.Equal(t, evs[i].Data, got[i].Data)
-	}
 	v, err := s.SchemaVersion(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, 1, v)
 	var applied int
 	require.NoError(t, rawConn(t, connString).QueryRow(ctx, `SELECT count(*) FROM eventstore_migrations`).Scan(&applied))
 	assert.Equal(t, v, applied, "each migration recorded once, not again on reopen")
-	res, err := s.Append(ctx, "reopen", eventstore.Exact(2), newEvents(3, 1))
+	res, err := s.Append(ctx, "reopen", eventstore.Exact(2), backendtest.Events(3, 1))
 	require.NoError(t, err)
 	assert.Equal(t, uint64(4), res.LastPosition, "positions carry on from the stored head")
 }
@@ -98,7 +78,7 @@ func TestOpenInNamedSchema(t *testing.T) {
 		require.NoError(t, err, "open %d", i)
 		defer stores[i].Close()
 	}
-	_, err := stores[0].Append(ctx, "named", eventstore.NoStream(), newEvents(0, 1))
+	_, err := stores[0].Append(ctx, "named", eventstore.NoStream(), backendtest.Events(0, 1))
 	require.NoError(t, err)
 	got, err := stores[1].ReadStream(ctx, "named", 0, 0)
 	require.NoError(t, err)
@@ -141,7 +121,7 @@ func TestAppendRejectsTextPostgresCannotStore(t *testing.T) {
 		{"NUL in type", "s", "t\x00"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			evs := newEvents(0, 1)
+			evs := backendtest.Events(0, 1)
 			evs[0].Type = tc.typ
 			_, err := s.Append(ctx, tc.stream, eventstore.Any(), evs)
 			assert.Error(t, err)
@@ -196,7 +176,7 @@ func TestListenAcrossStores(t *testing.T) {
 	var rev uint64
 	appendOne := func(t *testing.T) uuid.UUID {
 		t.Helper()
-		evs := newEvents(rev, 1)
+		evs := backendtest.Events(rev, 1)
 		_, err := writer.Append(ctx, "listen", backendtest.ExpectAfter(rev), evs)
 		require.NoError(t, err)
 		rev++

@@ -17,7 +17,6 @@ import (
 	"github.com/disputes-ledger/disputes/eventstore/internal/backendtest"
 	"github.com/disputes-ledger/disputes/eventstore/sqlite"
 	"github.com/disputes-ledger/disputes/eventstore/storetest"
-	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -43,23 +42,11 @@ func TestConformance(t *testing.T) {
 func TestReopenKeepsEventsAndSchema(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "events.db")
-	s, err := sqlite.Open(ctx, path, sqlite.Config{})
-	require.NoError(t, err)
-	evs := storetestEvents("reopen", 3)
-	_, err = s.Append(ctx, "reopen", eventstore.NoStream(), evs)
-	require.NoError(t, err)
-	require.NoError(t, s.Close())
-
-	s, err = sqlite.Open(ctx, path, sqlite.Config{})
-	require.NoError(t, err)
-	defer s.Close()
-	got, err := s.ReadStream(ctx, "reopen", 0, 0)
-	require.NoError(t, err)
-	require.Len(t, got, 3)
-	for i := range evs {
-		assert.Equal(t, evs[i].ID, got[i].ID)
-		assert.Equal(t, evs[i].Data, got[i].Data)
-	}
+	s := backendtest.Reopen(t, func() *sqlite.Store {
+		s, err := sqlite.Open(ctx, path, sqlite.Config{})
+		require.NoError(t, err)
+		return s
+	})
 	v, err := s.SchemaVersion(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, 1, v)
@@ -168,8 +155,7 @@ func TestSharedFileWithProjection(t *testing.T) {
 		wg.Go(func() {
 			stream := fmt.Sprintf("shared-%d", w)
 			for rev := range uint64(perWriter) {
-				evs := storetestEvents(stream, 1)
-				evs[0].Revision = rev
+				evs := backendtest.Events(rev, 1)
 				if _, err := s.Append(ctx, stream, backendtest.ExpectAfter(rev), evs); err != nil {
 					errs[w] = err
 					return
@@ -213,8 +199,7 @@ func TestSubscribeWakesOnCommit(t *testing.T) {
 	require.NoError(t, err)
 	time.Sleep(20 * time.Millisecond) // let it go idle
 	for rev := range uint64(3) {
-		evs := storetestEvents("wake", 1)
-		evs[0].Revision = rev
+		evs := backendtest.Events(rev, 1)
 		_, err := s.Append(ctx, "wake", backendtest.ExpectAfter(rev), evs)
 		require.NoError(t, err)
 		select {
@@ -252,8 +237,7 @@ func TestTwoStoresOneFile(t *testing.T) {
 				if last, err := s.ReadStreamBackward(ctx, "both", math.MaxUint64, 1); err == nil {
 					next = last[0].Revision + 1
 				}
-				evs := storetestEvents("both", 1)
-				evs[0].Revision = next
+				evs := backendtest.Events(next, 1)
 				_, err := s.Append(ctx, "both", backendtest.ExpectAfter(next), evs)
 				if errors.Is(err, eventstore.ErrConcurrency) {
 					continue
@@ -282,20 +266,6 @@ func TestTwoStoresOneFile(t *testing.T) {
 		assert.Equal(t, uint64(i+1), e.Position)
 		assert.Equal(t, uint64(i), e.Revision)
 	}
-}
-
-// storetestEvents returns n events for stream numbered from 0.
-func storetestEvents(stream string, n int) []eventstore.EventData {
-	evs := make([]eventstore.EventData, n)
-	for i := range evs {
-		evs[i] = eventstore.EventData{
-			ID:       uuid.New(),
-			Type:     "test.happened",
-			Revision: uint64(i),
-			Data:     fmt.Appendf(nil, `{"stream":%q,"i":%d}`, stream, i),
-		}
-	}
-	return evs
 }
 
 // openRaw opens a plain connection pool on the store's file.

@@ -28,3 +28,12 @@ func IDs(evs []eventstore.RecordedEvent) []uuid.UUID {
 	}
 	return out
 }
+
+// Events returns n events with fresh IDs carrying revisions from, from+1, ….
+func Events(from uint64, n int) []eventstore.EventData {
+	evs := make([]eventstore.EventData, n)
+	for i := range evs {
+		evs[i] = Event(from + uint64(i))
+	}
+	return evs
+}

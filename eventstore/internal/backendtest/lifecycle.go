@@ -40,6 +40,31 @@ func Close(t *testing.T, s eventstore.Store, errClosed error) {
 	assert.ErrorIs(t, err, errClosed)
 }
 
+// Reopen appends three events to the store open returns, closes it, opens
+// it again on the same database and checks the events are there. It returns
+// the reopened store, which it closes when the test ends, for the backend's
+// own checks.
+func Reopen[S eventstore.Store](t *testing.T, open func() S) S {
+	t.Helper()
+	ctx := context.Background()
+	s := open()
+	evs := Events(0, 3)
+	_, err := s.Append(ctx, "reopen", eventstore.NoStream(), evs)
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+
+	s = open()
+	t.Cleanup(func() { assert.NoError(t, s.Close()) })
+	got, err := s.ReadStream(ctx, "reopen", 0, 0)
+	require.NoError(t, err)
+	require.Len(t, got, len(evs))
+	for i := range evs {
+		assert.Equal(t, evs[i].ID, got[i].ID)
+		assert.Equal(t, evs[i].Data, got[i].Data)
+	}
+	return s
+}
+
 // CloseDuringAppends closes a store under load, after busy: every append
 // must either succeed (and be stored) or fail with errClosed (the backend's
 // ErrClosed). open opens the store on the same, initially empty, database
