@@ -45,7 +45,13 @@ func appendTo(c *esdb.Client, stream string, expected esdb.ExpectedRevision, evs
 // readStream reads the whole stream forwards.
 func readStream(t *testing.T, c *esdb.Client, stream string) ([]*esdb.RecordedEvent, error) {
 	t.Helper()
-	rs, err := c.ReadStream(context.Background(), stream, esdb.ReadStreamOptions{}, 1000)
+	return readStreamWith(t, c, stream, esdb.ReadStreamOptions{}, 1000)
+}
+
+// readStreamWith reads up to n events of the stream as opts say.
+func readStreamWith(t *testing.T, c *esdb.Client, stream string, opts esdb.ReadStreamOptions, n uint64) ([]*esdb.RecordedEvent, error) {
+	t.Helper()
+	rs, err := c.ReadStream(context.Background(), stream, opts, n)
 	require.NoError(t, err)
 	defer rs.Close()
 	var out []*esdb.RecordedEvent
@@ -206,20 +212,12 @@ func TestReadStream(t *testing.T) {
 	require.NoError(t, err)
 
 	read := func(opts esdb.ReadStreamOptions, n uint64) ([]uint64, error) {
-		rs, err := c.ReadStream(context.Background(), "s", opts, n)
-		require.NoError(t, err)
-		defer rs.Close()
+		evs, err := readStreamWith(t, c, "s", opts, n)
 		var revs []uint64
-		for {
-			e, err := rs.Recv()
-			if errors.Is(err, io.EOF) {
-				return revs, nil
-			}
-			if err != nil {
-				return revs, err
-			}
-			revs = append(revs, e.Event.EventNumber)
+		for _, e := range evs {
+			revs = append(revs, e.EventNumber)
 		}
+		return revs, err
 	}
 	for _, tc := range []struct {
 		name string

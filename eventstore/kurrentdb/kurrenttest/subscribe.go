@@ -59,18 +59,8 @@ func (r *reader) subscribeAll(o *streams.ReadReq_Options_AllOptions) error {
 		if len(batch) > 0 {
 			continue
 		}
-		if !caught {
-			if err := r.caughtUp(); err != nil {
-				return err
-			}
-			caught = true
-		}
-		select {
-		case <-changed:
-		case <-dropped:
-			return errDropped
-		case <-r.ctx().Done():
-			return contextError(r.ctx())
+		if err := r.idle(&caught, changed, dropped); err != nil {
+			return err
 		}
 	}
 }
@@ -109,19 +99,29 @@ func (r *reader) subscribeStream(o *streams.ReadReq_Options_StreamOptions) error
 		if len(batch) > 0 {
 			continue
 		}
-		if !caught {
-			if err := r.caughtUp(); err != nil {
-				return err
-			}
-			caught = true
+		if err := r.idle(&caught, changed, dropped); err != nil {
+			return err
 		}
-		select {
-		case <-changed:
-		case <-dropped:
-			return errDropped
-		case <-r.ctx().Done():
-			return contextError(r.ctx())
+	}
+}
+
+// idle ends a round of a subscription that found nothing new: the first
+// time, it tells the client it has caught up; then it waits for the log to
+// change, and fails if the subscriptions are dropped or the call ends.
+func (r *reader) idle(caught *bool, changed, dropped <-chan struct{}) error {
+	if !*caught {
+		if err := r.caughtUp(); err != nil {
+			return err
 		}
+		*caught = true
+	}
+	select {
+	case <-changed:
+		return nil
+	case <-dropped:
+		return errDropped
+	case <-r.ctx().Done():
+		return contextError(r.ctx())
 	}
 }
 
