@@ -120,7 +120,7 @@ func (a *storeAppender) run(b *testing.B, n int) {
 			stream := fmt.Sprintf("bench-%d", w)
 			for left.Add(-1) >= 0 {
 				rev := a.revs[w]
-				ev := eventstore.EventData{ID: uuid.Must(uuid.NewV7()), Type: "bench.appended", Revision: rev, Data: benchData}
+				ev := backendtest.BenchEvent(rev)
 				if _, err := a.s.Append(ctx, stream, backendtest.ExpectAfter(rev), []eventstore.EventData{ev}); err != nil {
 					errs[w] = err
 					return
@@ -204,7 +204,7 @@ func (r *rawInserter) run(b *testing.B, n int) {
 					}
 					p := r.pos.Add(1)
 					id := uuid.Must(uuid.NewV7())
-					if _, err := st.Exec(p, id[:], r.names[(p-1)%streams], (p-1)/streams, "bench.appended", benchData); err != nil {
+					if _, err := st.Exec(p, id[:], r.names[(p-1)%streams], (p-1)/streams, "bench.appended", backendtest.BenchData); err != nil {
 						errs[w] = err
 						_ = tx.Rollback()
 						return

@@ -2,7 +2,6 @@ package sqlite_test
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"fmt"
 	"os"
@@ -14,20 +13,12 @@ import (
 	"github.com/disputes-ledger/disputes/eventstore"
 	"github.com/disputes-ledger/disputes/eventstore/internal/backendtest"
 	"github.com/disputes-ledger/disputes/eventstore/sqlite"
-	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 )
 
 // Benchmarks report rates and ratios to a floor measured in the same run on
 // the same machine, because absolute numbers on a shared 2-core VM drift.
 // See BENCHMARKS.md for the commands and results.
-
-// benchData is a typical encoded envelope size.
-var benchData = func() []byte {
-	b := make([]byte, 300)
-	_, _ = rand.Read(b)
-	return b
-}()
 
 // BenchmarkReadStream30 loads 30-event streams, as a command handler does to
 // rebuild an aggregate, from a file holding 1,000 such streams; target: under
@@ -44,7 +35,7 @@ func BenchmarkReadStream30(b *testing.B) {
 		names[i] = fmt.Sprintf("stream-%d", i)
 		evs := make([]eventstore.EventData, perStream)
 		for r := range evs {
-			evs[r] = eventstore.EventData{ID: uuid.Must(uuid.NewV7()), Type: "bench.appended", Revision: uint64(r), Data: benchData}
+			evs[r] = backendtest.BenchEvent(uint64(r))
 		}
 		_, err := s.Append(ctx, names[i], eventstore.NoStream(), evs)
 		require.NoError(b, err)
@@ -203,7 +194,7 @@ func readAllFixture(b *testing.B) (string, int) {
 				for r := range uint64(rounds) {
 					evs := make([]eventstore.EventData, perAppend)
 					for j := range evs {
-						evs[j] = eventstore.EventData{ID: uuid.Must(uuid.NewV7()), Type: "bench.appended", Revision: r*perAppend + uint64(j), Data: benchData}
+						evs[j] = backendtest.BenchEvent(r*perAppend + uint64(j))
 					}
 					if _, err := s.Append(ctx, stream, backendtest.ExpectAfter(r*perAppend), evs); err != nil {
 						errs[i] = err

@@ -2,7 +2,6 @@ package storebench
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,10 +11,10 @@ import (
 	"time"
 
 	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/eventstore/internal/backendtest"
 	"github.com/disputes-ledger/disputes/eventstore/postgres"
 	"github.com/disputes-ledger/disputes/eventstore/sqlite"
 	"github.com/disputes-ledger/disputes/internal/testenv"
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 )
@@ -28,22 +27,13 @@ import (
 // The backends take turns on the same number of operations (see
 // interleave); ns/op times the PostgreSQL turns only.
 
-// benchData is a typical encoded envelope size.
-var benchData = func() []byte {
-	b := make([]byte, 300)
-	_, _ = rand.Read(b)
-	return b
-}()
-
-func newEvent(rev uint64) eventstore.EventData {
-	return eventstore.EventData{ID: uuid.Must(uuid.NewV7()), Type: "bench.appended", Revision: rev, Data: benchData}
-}
-
-func expectAfter(n uint64) eventstore.ExpectedRevision {
-	if n == 0 {
-		return eventstore.NoStream()
-	}
-	return eventstore.Exact(n - 1)
+// reportRates reports the events per second of b.N events each backend
+// took pg and lite to handle, and their ratio.
+func reportRates(b *testing.B, pg, lite time.Duration) {
+	pgRate, liteRate := float64(b.N)/pg.Seconds(), float64(b.N)/lite.Seconds()
+	b.ReportMetric(pgRate, "pg_events/s")
+	b.ReportMetric(liteRate, "sqlite_events/s")
+	b.ReportMetric(pgRate/liteRate, "x_sqlite")
 }
 
 // openPostgres opens a store in a fresh schema, dropped when b ends.
@@ -91,7 +81,7 @@ func (a *appender) run(b *testing.B, n int) time.Duration {
 			stream := fmt.Sprintf("bench-%d", w)
 			for next.Add(1) <= int64(n) {
 				rev := a.revs[w]
-				if _, err := a.s.Append(ctx, stream, expectAfter(rev), []eventstore.EventData{newEvent(rev)}); err != nil {
+				if _, err := a.s.Append(ctx, stream, backendtest.ExpectAfter(rev), []eventstore.EventData{backendtest.BenchEvent(rev)}); err != nil {
 					errs[w] = err
 					return
 				}
@@ -149,10 +139,7 @@ func BenchmarkAppend(b *testing.B) {
 			pgTime, liteTime := interleave(b, b.N,
 				func(n int) time.Duration { return pg.run(b, n) },
 				func(n int) time.Duration { return lite.run(b, n) })
-			pgRate, liteRate := float64(b.N)/pgTime.Seconds(), float64(b.N)/liteTime.Seconds()
-			b.ReportMetric(pgRate, "pg_events/s")
-			b.ReportMetric(liteRate, "sqlite_events/s")
-			b.ReportMetric(pgRate/liteRate, "x_sqlite")
+			reportRates(b, pgTime, liteTime)
 		})
 	}
 }
@@ -172,9 +159,9 @@ func fill(s eventstore.Store, streams, rounds, perAppend int) error {
 			for r := range uint64(rounds) {
 				evs := make([]eventstore.EventData, perAppend)
 				for j := range evs {
-					evs[j] = newEvent(r*uint64(perAppend) + uint64(j))
+					evs[j] = backendtest.BenchEvent(r*uint64(perAppend) + uint64(j))
 				}
-				if _, err := s.Append(ctx, stream, expectAfter(r*uint64(perAppend)), evs); err != nil {
+				if _, err := s.Append(ctx, stream, backendtest.ExpectAfter(r*uint64(perAppend)), evs); err != nil {
 					errs[i] = err
 					return
 				}
@@ -268,10 +255,7 @@ func BenchmarkReadAll(b *testing.B) {
 	pgTime, liteTime := interleave(b, b.N,
 		func(n int) time.Duration { return pg.run(b, n) },
 		func(n int) time.Duration { return lite.run(b, n) })
-	pgRate, liteRate := float64(b.N)/pgTime.Seconds(), float64(b.N)/liteTime.Seconds()
-	b.ReportMetric(pgRate, "pg_events/s")
-	b.ReportMetric(liteRate, "sqlite_events/s")
-	b.ReportMetric(pgRate/liteRate, "x_sqlite")
+	reportRates(b, pgTime, liteTime)
 }
 
 // The ReadAll fixture is built once per test binary run: the benchmark
