@@ -183,32 +183,8 @@ func readAllFixture(b *testing.B) (string, int) {
 			return
 		}
 		defer s.Close()
-		var wg sync.WaitGroup
-		errs := make([]error, streams)
-		sem := make(chan struct{}, 64)
-		for i := range streams {
-			wg.Go(func() {
-				sem <- struct{}{}
-				defer func() { <-sem }()
-				stream := fmt.Sprintf("stream-%d", i)
-				for r := range uint64(rounds) {
-					evs := make([]eventstore.EventData, perAppend)
-					for j := range evs {
-						evs[j] = backendtest.BenchEvent(r*perAppend + uint64(j))
-					}
-					if _, err := s.Append(ctx, stream, backendtest.ExpectAfter(r*perAppend), evs); err != nil {
-						errs[i] = err
-						return
-					}
-				}
-			})
-		}
-		wg.Wait()
-		for _, err := range errs {
-			if err != nil {
-				fixtureErr = err
-				return
-			}
+		if fixtureErr = backendtest.Fill(s, streams, rounds, perAppend); fixtureErr != nil {
+			return
 		}
 		fixtureTotal = streams * rounds * perAppend
 	})

@@ -144,39 +144,6 @@ func BenchmarkAppend(b *testing.B) {
 	}
 }
 
-// fill appends perAppend-event batches to streams streams, rounds times each,
-// from 64 goroutines, as interleaved live traffic would.
-func fill(s eventstore.Store, streams, rounds, perAppend int) error {
-	ctx := context.Background()
-	var wg sync.WaitGroup
-	errs := make([]error, streams)
-	sem := make(chan struct{}, 64)
-	for i := range streams {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			stream := fmt.Sprintf("stream-%d", i)
-			for r := range uint64(rounds) {
-				evs := make([]eventstore.EventData, perAppend)
-				for j := range evs {
-					evs[j] = backendtest.BenchEvent(r*uint64(perAppend) + uint64(j))
-				}
-				if _, err := s.Append(ctx, stream, backendtest.ExpectAfter(r*uint64(perAppend)), evs); err != nil {
-					errs[i] = err
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // loader reads whole 30-event streams, cycling over them.
 type loader struct {
 	s                  eventstore.Store
@@ -203,8 +170,8 @@ func (l *loader) run(b *testing.B, n int) time.Duration {
 func BenchmarkReadStream30(b *testing.B) {
 	const streams, perStream = 1000, 30
 	pgStore, liteStore := openPostgres(b), openSQLite(b)
-	require.NoError(b, fill(pgStore, streams, 1, perStream))
-	require.NoError(b, fill(liteStore, streams, 1, perStream))
+	require.NoError(b, backendtest.Fill(pgStore, streams, 1, perStream))
+	require.NoError(b, backendtest.Fill(liteStore, streams, 1, perStream))
 	pg := &loader{s: pgStore, streams: streams, perStream: perStream}
 	lite := &loader{s: liteStore, streams: streams, perStream: perStream}
 
@@ -290,10 +257,10 @@ func readAllFixture(b *testing.B) (eventstore.Store, eventstore.Store, int) {
 		if fixture.lite, fixture.err = sqlite.Open(ctx, filepath.Join(fixture.dir, "events.db"), sqlite.Config{}); fixture.err != nil {
 			return
 		}
-		if fixture.err = fill(fixture.pg, streams, rounds, perAppend); fixture.err != nil {
+		if fixture.err = backendtest.Fill(fixture.pg, streams, rounds, perAppend); fixture.err != nil {
 			return
 		}
-		fixture.err = fill(fixture.lite, streams, rounds, perAppend)
+		fixture.err = backendtest.Fill(fixture.lite, streams, rounds, perAppend)
 		fixture.total = streams * rounds * perAppend
 	})
 	require.NoError(b, fixture.err)
