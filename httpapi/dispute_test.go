@@ -24,7 +24,17 @@ import (
 // fires the deadlines as the test clock passes them, and an auditor reads.
 func TestFullDisputeOverHTTP(t *testing.T) {
 	t.Parallel()
-	l := newLedger(t, options{scheduler: true, projector: true})
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		fullDispute(t, newLedger(t, options{scheduler: true, projector: true}))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		fullDispute(t, newLedger(t, options{postgres: true, scheduler: true, projector: true}))
+	})
+}
+
+func fullDispute(t *testing.T, l *ledger) {
 	buyer, merchant := l.as("buyer:b-1"), l.as("merchant:m-1")
 	arbitrator, senior := l.as("arbitrator:arb-1"), l.as("senior_arbitrator:sr-1")
 	auditor := l.as("auditor:au-1")

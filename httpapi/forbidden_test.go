@@ -20,7 +20,11 @@ import (
 // — and checks each gets 403 and the ledger is unchanged.
 func TestEveryForbiddenCommandIs403AndRecordsNothing(t *testing.T) {
 	t.Parallel()
-	l := newLedger(t, options{})
+	t.Run("sqlite", func(t *testing.T) { t.Parallel(); forbiddenCommands(t, newLedger(t, options{})) })
+	t.Run("postgres", func(t *testing.T) { t.Parallel(); forbiddenCommands(t, newLedger(t, options{postgres: true})) })
+}
+
+func forbiddenCommands(t *testing.T, l *ledger) {
 	l.as("buyer:b-1").ok("T-1", "open_ticket", "c-open", openData("m-1"))
 	head := l.head()
 

@@ -23,8 +23,10 @@ import (
 	"github.com/disputes-ledger/disputes/commands"
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/eventstore/postgres"
 	"github.com/disputes-ledger/disputes/eventstore/sqlite"
 	"github.com/disputes-ledger/disputes/httpapi"
+	"github.com/disputes-ledger/disputes/internal/testenv"
 	"github.com/disputes-ledger/disputes/policy"
 	"github.com/disputes-ledger/disputes/projections"
 	"github.com/disputes-ledger/disputes/scheduler"
@@ -86,6 +88,7 @@ func mustKey() (ed25519.PublicKey, ed25519.PrivateKey) {
 }
 
 type options struct {
+	postgres  bool // keep the events in PostgreSQL (read models stay in SQLite)
 	scheduler bool // run the deadline scheduler
 	projector bool // run the projector (lists, audit trails, scores)
 	cfg       func(*httpapi.Config)
@@ -96,8 +99,17 @@ func newLedger(t testing.TB, opt options) *ledger {
 	ctx, cancel := context.WithCancel(context.Background())
 	dir := t.TempDir()
 	path := filepath.Join(dir, "ledger.db")
-	store, err := sqlite.Open(ctx, path, sqlite.Config{})
-	require.NoError(t, err)
+	var store eventstore.Store
+	if opt.postgres {
+		url, _ := testenv.PostgresSchema(t)
+		pg, err := postgres.Open(ctx, url, postgres.Config{})
+		require.NoError(t, err)
+		store = pg
+	} else {
+		lite, err := sqlite.Open(ctx, path, sqlite.Config{})
+		require.NoError(t, err)
+		store = lite
+	}
 	clock := scheduler.NewManualClock(t0)
 	pol := policy.Default()
 	metrics := httpapi.NewMetrics()
