@@ -49,7 +49,7 @@ func runDemo(ctx context.Context, e env) error {
 	start := time.Date(2026, 11, 2, 9, 30, 0, 0, loc)
 	seeds := scenarios.Seeds(start)
 	all := append(scenarios.Generate(*seed, *tickets, start.AddDate(0, -3, 0), pol), seeds...)
-	fmt.Fprintf(e.stdout, "disputes demo — ledger %s, policy %s\n", sf.db, pol.Version)
+	fmt.Fprintf(e.stdout, "disputes demo — ledger %s, policy %s\n", sf.describe(), pol.Version)
 	fmt.Fprintf(e.stdout, "Playing %d seed disputes and %d generated tickets through the command path on a simulated clock…\n\n", len(seeds), *tickets)
 
 	h := commands.NewHandler(store, commands.WithPolicy(pol), commands.WithClientTime())

@@ -44,6 +44,15 @@ func (s *storeFlags) open(ctx context.Context) (eventstore.Store, error) {
 	return store, nil
 }
 
+// describe names the ledger for people: the store URL without its password,
+// or the SQLite file.
+func (s *storeFlags) describe() string {
+	if s.store != "" {
+		return storeurl.Redacted(s.store)
+	}
+	return s.db
+}
+
 // openExisting refuses to create a ledger where a read was meant.
 func (s *storeFlags) openExisting(ctx context.Context) (eventstore.Store, error) {
 	if s.store != "" {
