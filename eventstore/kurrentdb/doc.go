@@ -35,6 +35,9 @@
 //     nothing written (the server alone would store the event twice);
 //   - some ids stored, others not: ErrConcurrency.
 //
+// These decisions, and the checks of a request before it is sent, are
+// package eventstore/internal/appendcheck's, which the SQL backends use too.
+//
 // A retry the index has not seen yet (the first attempt came from another
 // process moments ago) reaches the server, which deduplicates it: it was sent
 // at the same expected revision, since the events' revisions fix it. The
