@@ -6,12 +6,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/internal/storeurl"
 	"github.com/disputes-ledger/disputes/policy"
 	"github.com/disputes-ledger/disputes/projections"
 )
@@ -22,16 +24,25 @@ type readModelFlags struct {
 }
 
 func (r *readModelFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&r.path, "projections", "", "SQLite file of the read models (default: the ledger's own file, or --db beside a server store)")
+	fs.StringVar(&r.path, "projections", os.Getenv("DISPUTES_PROJECTIONS"), "read models: an SQLite file (sqlite:PATH) or postgres://… (default: the ledger's own file, or --db beside a server store); env DISPUTES_PROJECTIONS")
 }
 
 // open opens the read models for the ledger chosen by sf.
 func (r *readModelFlags) open(ctx context.Context, sf storeFlags) (*projections.DB, error) {
-	path := r.path
-	if path == "" {
-		path = readModelPath(sf)
+	if r.path == "" {
+		return projections.OpenSQLite(ctx, readModelPath(sf))
 	}
-	return projections.OpenSQLite(ctx, path)
+	t, err := storeurl.Parse(r.path)
+	if err != nil {
+		return nil, fmt.Errorf("--projections: %w", err)
+	}
+	switch t.Backend {
+	case storeurl.Postgres:
+		return projections.OpenPostgres(ctx, t.URL)
+	case storeurl.SQLite:
+		return projections.OpenSQLite(ctx, t.Path)
+	}
+	return nil, fmt.Errorf("%w: --projections: read models live in an SQLite file or postgres://…, not %s", errUsage, t.Backend)
 }
 
 // readModels opens the ledger, its policy and its read models for a command.
