@@ -58,6 +58,8 @@ func runServe(ctx context.Context, e env) error {
 	f.log.register(fs)
 	var kf keyFlags
 	kf.register(fs)
+	var rf readModelFlags
+	rf.register(fs)
 	sealEvery := fs.Uint64("seal-every", 1000, "with a signing key: seal the log once this many events are unsealed")
 	sealInterval := fs.Duration("seal-interval", time.Minute, "with a signing key: seal unsealed events at least this often")
 	if err := parseFlags(fs, e.args); err != nil {
@@ -108,7 +110,7 @@ func runServe(ctx context.Context, e env) error {
 
 	cfg := httpapi.Config{Store: store, Handler: h, Auth: authn, Metrics: metrics, Logger: logger, Now: clock.Now, Ready: health.ready}
 	if !f.noProjection {
-		reads, closeReads, err := startProjections(ctx, &wg, &health, store, sf, pol, clock, logger)
+		reads, closeReads, err := startProjections(ctx, &wg, &health, store, sf, rf, pol, clock, logger)
 		if err != nil {
 			return err
 		}
@@ -208,15 +210,22 @@ func startSealer(ctx context.Context, wg *sync.WaitGroup, health *components, st
 // startProjections runs the projector in the background, following the
 // log, and returns the read model the API queries.
 func startProjections(ctx context.Context, wg *sync.WaitGroup, health *components, store eventstore.Store, sf storeFlags,
-	pol policy.Policy, clock scheduler.Clock, logger *slog.Logger) (httpapi.ReadModel, func(), error) {
-	path := readModelPath(sf)
-	pdb, err := projections.OpenSQLite(ctx, path)
+	rf readModelFlags, pol policy.Policy, clock scheduler.Clock, logger *slog.Logger) (httpapi.ReadModel, func(), error) {
+	pdb, err := rf.open(ctx, sf)
 	if err != nil {
 		return nil, nil, err
 	}
-	rdb, err := httpapi.OpenSQLiteReads(path, 4)
-	if err != nil {
-		return nil, nil, errors.Join(err, pdb.Close())
+	rdb := pdb // a server database's pool serves queries beside the projector
+	if pdb.Dialect == projections.SQLite {
+		// The projector's SQLite connection is single; queries read beside it through WAL.
+		path := readModelPath(sf)
+		if rf.path != "" {
+			t, _ := storeurl.Parse(rf.path)
+			path = t.Path
+		}
+		if rdb, err = httpapi.OpenSQLiteReads(path, 4); err != nil {
+			return nil, nil, errors.Join(err, pdb.Close())
+		}
 	}
 	projector := projections.NewProjector(store, pdb, projections.Default(pdb, pol), projections.Options{Follow: true, Now: clock.Now})
 	wg.Add(1)
@@ -227,7 +236,12 @@ func startProjections(ctx context.Context, wg *sync.WaitGroup, health *component
 			logger.Error("projections stopped", "err", err)
 		}
 	}()
-	closeAll := func() { _ = rdb.Close(); _ = pdb.Close() }
+	closeAll := func() {
+		if rdb != pdb {
+			_ = rdb.Close()
+		}
+		_ = pdb.Close()
+	}
 	return httpapi.ProjectionReads{DB: rdb, Policy: pol}, closeAll, nil
 }
 
