@@ -18,8 +18,9 @@ import (
 const rollbackTimeout = 5 * time.Second
 
 // commitBatch is the queue's groupcommit.Commit: it runs every request of
-// batch in one transaction and answers each one once the transaction has
-// committed or failed.
+// batch in one transaction and returns each request's answer, which the
+// queue hands to the callers only now that the transaction has committed
+// (or failed).
 func (s *Store) commitBatch(batch []*groupcommit.Request) []groupcommit.Response {
 	resps := make([]groupcommit.Response, len(batch))
 	live := make([]int, 0, len(batch)) // indexes of requests whose caller still waits

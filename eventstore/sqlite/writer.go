@@ -9,8 +9,9 @@ import (
 )
 
 // commitBatch is the queue's groupcommit.Commit: it runs every request of
-// batch in one transaction and answers each one once the transaction has
-// committed or failed.
+// batch in one transaction and returns each request's answer, which the
+// queue hands to the callers only now that the transaction has committed
+// (or failed).
 func (s *Store) commitBatch(batch []*groupcommit.Request) []groupcommit.Response {
 	// The callers' contexts are checked per request, but the transaction
 	// itself must not die with any single caller.

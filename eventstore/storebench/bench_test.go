@@ -102,20 +102,29 @@ func (a *appender) run(b *testing.B, n int) time.Duration {
 // machine (fsync latency in particular drifts by a factor of several).
 const slices = 8
 
-// interleave splits n operations into slices turns, runs pg's share then
-// lite's share in each turn, and returns each side's total time. Only pg's
-// turns are timed by the benchmark.
-func interleave(b *testing.B, n int, pg, lite func(n int) time.Duration) (pgTime, liteTime time.Duration) {
+// runner does n operations of a benchmark on one backend and returns the
+// time they took.
+type runner interface {
+	run(b *testing.B, n int) time.Duration
+}
+
+// interleave resets the benchmark's timer, splits b.N operations into
+// slices turns, runs pg's share then lite's share in each turn, and returns
+// each side's total time. Only pg's turns are timed by the benchmark.
+func interleave(b *testing.B, pg, lite runner) (pgTime, liteTime time.Duration) {
 	b.Helper()
+	b.ResetTimer()
+	b.StopTimer()
+	n := b.N
 	for i := range slices {
 		share := n/slices + btoi(i < n%slices)
 		if share == 0 {
 			continue
 		}
 		b.StartTimer()
-		pgTime += pg(share)
+		pgTime += pg.run(b, share)
 		b.StopTimer()
-		liteTime += lite(share)
+		liteTime += lite.run(b, share)
 	}
 	return pgTime, liteTime
 }
@@ -134,11 +143,7 @@ func BenchmarkAppend(b *testing.B) {
 	for _, writers := range []int{1, 64} {
 		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
 			pg, lite := newAppender(openPostgres(b), writers), newAppender(openSQLite(b), writers)
-			b.ResetTimer()
-			b.StopTimer()
-			pgTime, liteTime := interleave(b, b.N,
-				func(n int) time.Duration { return pg.run(b, n) },
-				func(n int) time.Duration { return lite.run(b, n) })
+			pgTime, liteTime := interleave(b, pg, lite)
 			reportRates(b, pgTime, liteTime)
 		})
 	}
@@ -175,11 +180,7 @@ func BenchmarkReadStream30(b *testing.B) {
 	pg := &loader{s: pgStore, streams: streams, perStream: perStream}
 	lite := &loader{s: liteStore, streams: streams, perStream: perStream}
 
-	b.ResetTimer()
-	b.StopTimer()
-	pgTime, liteTime := interleave(b, b.N,
-		func(n int) time.Duration { return pg.run(b, n) },
-		func(n int) time.Duration { return lite.run(b, n) })
+	pgTime, liteTime := interleave(b, pg, lite)
 	b.ReportMetric(float64(pgTime.Nanoseconds())/1e3/float64(b.N), "pg_µs/load")
 	b.ReportMetric(float64(liteTime.Nanoseconds())/1e3/float64(b.N), "sqlite_µs/load")
 	b.ReportMetric(float64(pgTime)/float64(liteTime), "x_sqlite")
@@ -217,11 +218,7 @@ func (sc *scanner) run(b *testing.B, n int) time.Duration {
 func BenchmarkReadAll(b *testing.B) {
 	pgStore, liteStore, total := readAllFixture(b)
 	pg, lite := &scanner{s: pgStore, total: total}, &scanner{s: liteStore, total: total}
-	b.ResetTimer()
-	b.StopTimer()
-	pgTime, liteTime := interleave(b, b.N,
-		func(n int) time.Duration { return pg.run(b, n) },
-		func(n int) time.Duration { return lite.run(b, n) })
+	pgTime, liteTime := interleave(b, pg, lite)
 	reportRates(b, pgTime, liteTime)
 }
 
