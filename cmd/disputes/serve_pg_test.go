@@ -50,14 +50,7 @@ func TestServeOnPostgres(t *testing.T) {
 		}
 	}()
 	base := "http://" + addr
-	require.Eventually(t, func() bool {
-		res, err := http.Get(base + "/readyz")
-		if err != nil {
-			return false
-		}
-		res.Body.Close()
-		return res.StatusCode == http.StatusOK
-	}, 15*time.Second, 20*time.Millisecond, "server never became ready: %s", logs)
+	waitReady(t, base, logs)
 
 	body := `{"data":{"order_id":"O-1","merchant_id":"m-1","kind":"refund_only","reason":"quality","currency":"CNY","amount_paid":5000,"requested":5000,"order_shipped":true}}`
 	req, err := http.NewRequest("POST", base+"/v1/tickets/T-PG/commands/open_ticket", strings.NewReader(body))

@@ -37,6 +37,19 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
+// waitReady waits until the server at base answers /readyz with 200.
+func waitReady(t *testing.T, base string, logs *lockedBuffer) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		res, err := http.Get(base + "/readyz")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	}, 15*time.Second, 10*time.Millisecond, "server never became ready: %s", logs)
+}
+
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -90,14 +103,7 @@ func TestServeEndToEnd(t *testing.T) {
 			"--key", key, "--seal-every", "1", "--seal-interval", "20ms"}, strings.NewReader(""), io.Discard, logs)
 	}()
 	base := "http://" + addr
-	require.Eventually(t, func() bool {
-		res, err := http.Get(base + "/readyz")
-		if err != nil {
-			return false
-		}
-		res.Body.Close()
-		return res.StatusCode == http.StatusOK
-	}, 10*time.Second, 10*time.Millisecond, "server never became ready: %s", logs)
+	waitReady(t, base, logs)
 
 	body := `{"data":{"order_id":"O-1","merchant_id":"m-1","kind":"refund_only","reason":"quality","currency":"CNY","amount_paid":5000,"requested":5000,"order_shipped":true}}`
 	req, err := http.NewRequest("POST", base+"/v1/tickets/T-1/commands/open_ticket", strings.NewReader(body))
