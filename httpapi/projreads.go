@@ -63,16 +63,16 @@ func (p ProjectionReads) ListTickets(ctx context.Context, f TicketFilter) (Ticke
 		add("kind = ?", f.Kind)
 	}
 	if !f.OpenedFrom.IsZero() {
-		add("opened_at >= ?", formatTime(f.OpenedFrom))
+		add("opened_at >= ?", projections.FormatTime(f.OpenedFrom))
 	}
 	if !f.OpenedTo.IsZero() {
-		add("opened_at < ?", formatTime(f.OpenedTo))
+		add("opened_at < ?", projections.FormatTime(f.OpenedTo))
 	}
 	if !f.DeadlineBefore.IsZero() {
-		add("next_deadline_at <= ?", formatTime(f.DeadlineBefore))
+		add("next_deadline_at <= ?", projections.FormatTime(f.DeadlineBefore))
 	}
 	if f.After != nil {
-		at := formatTime(f.After.OpenedAt)
+		at := projections.FormatTime(f.After.OpenedAt)
 		where = append(where, "(opened_at > ? OR (opened_at = ? AND ticket_id > ?))")
 		args = append(args, at, at, f.After.TicketID)
 	}
@@ -127,16 +127,16 @@ func scanSummary(rows *sql.Rows) (TicketSummary, error) {
 	s.AmountPaid, s.Requested, s.Refunded = amountPaid, requested, refund
 	s.Revision, s.ProjectedThrough = uint64(revision), uint64(position)
 	var err error
-	if s.OpenedAt, err = parseTime(opened); err != nil {
+	if s.OpenedAt, err = projections.ParseTime(opened); err != nil {
 		return s, err
 	}
-	if s.UpdatedAt, err = parseTime(updated); err != nil {
+	if s.UpdatedAt, err = projections.ParseTime(updated); err != nil {
 		return s, err
 	}
-	if s.NextDeadlineAt, err = parseNullTime(nextAt); err != nil {
+	if s.NextDeadlineAt, err = projections.ParseNullTime(nextAt); err != nil {
 		return s, err
 	}
-	if s.ClosedAt, err = parseNullTime(closed); err != nil {
+	if s.ClosedAt, err = projections.ParseNullTime(closed); err != nil {
 		return s, err
 	}
 	return s, nil
@@ -191,25 +191,4 @@ func (p ProjectionReads) Checkpoints(ctx context.Context) (map[string]uint64, er
 		out[name] = pos
 	}
 	return out, nil
-}
-
-func formatTime(t time.Time) string { return t.UTC().Format(projections.TimeLayout) }
-
-func parseTime(s string) (time.Time, error) {
-	t, err := time.Parse(projections.TimeLayout, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("stored time %q: %w", s, err)
-	}
-	return t, nil
-}
-
-func parseNullTime(s sql.NullString) (*time.Time, error) {
-	if !s.Valid {
-		return nil, nil
-	}
-	t, err := parseTime(s.String)
-	if err != nil {
-		return nil, err
-	}
-	return &t, nil
 }

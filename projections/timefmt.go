@@ -59,3 +59,14 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
+
+// FormatTime, ParseTime and ParseNullTime read and write the tables' time
+// columns for other readers of the read models (the HTTP API), so that one
+// spelling of time serves every reader.
+func FormatTime(t time.Time) string { return formatTime(t) }
+
+// ParseTime reads a time column; see FormatTime.
+func ParseTime(s string) (time.Time, error) { return parseTime(s) }
+
+// ParseNullTime reads a nullable time column; see FormatTime.
+func ParseNullTime(s sql.NullString) (*time.Time, error) { return parseNullTime(s) }
