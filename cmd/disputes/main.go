@@ -104,7 +104,7 @@ func usage(w io.Writer, cmds map[string]subcommand) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
+		fmt.Fprintf(w, "  %-13s %s\n", n, cmds[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun 'disputes <command> --help' for a command's flags.")
 }
