@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -101,4 +102,14 @@ func TestExecRefusesClientTimeByDefault(t *testing.T) {
 	code, out, _ := runCLI(t, strings.SplitN(execInput, "\n", 2)[0]+"\n", "exec", "--db", db)
 	assert.Equal(t, 1, code)
 	assert.Contains(t, out, "client-supplied time")
+}
+
+func TestHumanDuration(t *testing.T) {
+	t.Parallel()
+	for d, want := range map[time.Duration]string{
+		0: "0m", 40 * time.Second: "1m", 5 * time.Minute: "5m", 6*time.Hour + 13*time.Minute: "6h13m",
+		27 * time.Hour: "27h", 2*time.Hour + 5*time.Minute + 20*time.Second: "2h05m",
+	} {
+		assert.Equal(t, want, humanDuration(d), d.String())
+	}
 }

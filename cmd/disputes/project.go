@@ -152,7 +152,7 @@ func printLeaderboard(w io.Writer, scores []projections.MerchantScore, n int) {
 		}
 		reply := "—"
 		if s.FirstResponses > 0 {
-			reply = s.MedianFirstResponse.Round(time.Minute).String()
+			reply = humanDuration(s.MedianFirstResponse)
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%.0f%%\t%d/%d\t%s\t%s\n", s.MerchantID, s.Score, flag, s.DisputesOpened,
 			100*s.InterventionRate, s.RulingsWon, s.RulingsLost, reply, breakdown(s.Breakdown))
@@ -278,4 +278,18 @@ func (f *readModelFollower) finish(ctx context.Context, w io.Writer) error {
 	fmt.Fprintln(w)
 	printStateCounts(w, counts)
 	return nil
+}
+
+// humanDuration prints a duration to the minute without trailing zero units:
+// 6h13m rather than 6h13m0s.
+func humanDuration(d time.Duration) string {
+	d = d.Round(time.Minute)
+	h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+	switch {
+	case h == 0:
+		return fmt.Sprintf("%dm", m)
+	case m == 0:
+		return fmt.Sprintf("%dh", h)
+	}
+	return fmt.Sprintf("%dh%02dm", h, m)
 }
