@@ -23,7 +23,11 @@ type Options struct {
 	Follow bool
 
 	// PageSize is the most events one message, and so one transaction,
-	// carries. Default 1024.
+	// carries. Default 1024 when following, 8192 otherwise (project to the
+	// head, rebuild): a follower shares the SQLite file's write lock with
+	// the ledger's appends and keeps its transactions short, while a run to
+	// the head goes faster with fewer, larger commits (the per-commit and
+	// per-message cost is about a third of a rebuild at 1024).
 	PageSize int
 
 	// MaxRetries bounds the retries of a failing page (a database error)
@@ -47,7 +51,10 @@ type Options struct {
 
 func (o *Options) setDefaults() {
 	if o.PageSize <= 0 {
-		o.PageSize = 1024
+		o.PageSize = followPageSize
+		if !o.Follow {
+			o.PageSize = catchUpPageSize
+		}
 	}
 	if o.MaxRetries == 0 {
 		o.MaxRetries = 5
@@ -64,6 +71,18 @@ func (o *Options) setDefaults() {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+}
+
+// Page sizes by default (Options.PageSize).
+const (
+	followPageSize  = 1024
+	catchUpPageSize = 8192
+)
+
+// pagerKeep returns how many decoded pages the pager keeps: about 8192
+// events, whatever the page size, so large pages do not multiply memory.
+func pagerKeep(pageSize int) int {
+	return max(3, 8*followPageSize/pageSize)
 }
 
 // Progress is reported after each commit of a projection.
@@ -212,7 +231,7 @@ func (p *Projector) run(ctx context.Context, projs []Projection, follow bool) (R
 	if err != nil {
 		return Report{}, fmt.Errorf("new router: %w", err)
 	}
-	pager := globallog.NewPager(p.store, p.opts.PageSize, 0)
+	pager := globallog.NewPager(p.store, p.opts.PageSize, pagerKeep(p.opts.PageSize))
 	defer pager.Close()
 
 	var runners, idle []*runner
