@@ -31,6 +31,15 @@ func newHandler(t *testing.T) (*commands.Handler, eventstore.Store) {
 	return commands.NewHandler(store, commands.WithClock(func() time.Time { return now })), store
 }
 
+// mustHandle parses and handles one command line that must succeed.
+func mustHandle(t *testing.T, h *commands.Handler, line string) commands.Result {
+	t.Helper()
+	req, cmd := parse(t, line)
+	res, err := h.Handle(context.Background(), req, cmd)
+	require.NoError(t, err)
+	return res
+}
+
 func parse(t *testing.T, line string) (commands.Request, domain.Command) {
 	t.Helper()
 	req, cmd, err := commands.ParseRequest([]byte(line), commands.DefaultLimits())
@@ -80,12 +89,10 @@ func TestDomainRefusalAppendsNothing(t *testing.T) {
 	t.Parallel()
 	h, store := newHandler(t)
 	ctx := context.Background()
-	req, cmd := parse(t, openLine)
-	_, err := h.Handle(ctx, req, cmd)
-	require.NoError(t, err)
+	mustHandle(t, h, openLine)
 
 	req2, cmd2 := parse(t, `{"command_id":"c-x","ticket_id":"T-1","actor":{"role":"merchant","id":"m-9"},"command":"reject","data":{"reason":"no"}}`)
-	_, err = h.Handle(ctx, req2, cmd2)
+	_, err := h.Handle(ctx, req2, cmd2)
 	require.ErrorIs(t, err, domain.ErrNotYourTicket)
 	recs, err := store.ReadStream(ctx, events.StreamFor("T-1"), 0, 0)
 	require.NoError(t, err)
@@ -96,11 +103,9 @@ func TestExpectedRevisionIsHonoured(t *testing.T) {
 	t.Parallel()
 	h, _ := newHandler(t)
 	ctx := context.Background()
-	req, cmd := parse(t, openLine)
-	_, err := h.Handle(ctx, req, cmd)
-	require.NoError(t, err)
+	mustHandle(t, h, openLine)
 	req2, cmd2 := parse(t, `{"command_id":"c-m","ticket_id":"T-1","actor":{"role":"buyer","id":"b-1"},"command":"post_message","data":{"text":"hi"},"expected_revision":5}`)
-	_, err = h.Handle(ctx, req2, cmd2)
+	_, err := h.Handle(ctx, req2, cmd2)
 	require.ErrorIs(t, err, commands.ErrRevisionMismatch)
 	zero := uint64(0)
 	req2.ExpectedRevision = &zero
@@ -124,9 +129,7 @@ func TestConcurrentCommandsOnOneTicket(t *testing.T) {
 	t.Parallel()
 	h, store := newHandler(t)
 	ctx := context.Background()
-	req, cmd := parse(t, openLine)
-	_, err := h.Handle(ctx, req, cmd)
-	require.NoError(t, err)
+	mustHandle(t, h, openLine)
 
 	const writers = 16
 	var wg sync.WaitGroup
