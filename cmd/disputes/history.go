@@ -53,7 +53,7 @@ func runHistory(ctx context.Context, e env) error {
 		return writeHistoryJSON(e, steps)
 	}
 	if asOf != nil {
-		fmt.Fprintf(e.stdout, "Ticket %s as of %s (%d of %d events)\n\n", fs.Arg(0), asOf.In(loc).Format(timeLayout), len(steps), len(envs))
+		fmt.Fprintf(e.stdout, "Ticket %s as of %s (%d of %d events)\n\n", fs.Arg(0), asOf.In(loc).Format(zonedLayout), len(steps), len(envs))
 	}
 	printTimeline(e.stdout, steps, loc)
 	if len(steps) > 0 {

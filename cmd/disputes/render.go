@@ -11,7 +11,11 @@ import (
 	"github.com/disputes-ledger/disputes/events"
 )
 
-const timeLayout = "2006-01-02 15:04"
+// timeLayout is for tables whose header names the zone; zonedLayout stands alone.
+const (
+	timeLayout  = "2006-01-02 15:04"
+	zonedLayout = "2006-01-02 15:04 -07:00"
+)
 
 // stateView is the JSON face of a ticket's state.
 type stateView struct {
@@ -49,7 +53,11 @@ func viewOf(t domain.Ticket) stateView {
 // printTimeline writes one row per event: when, who, what, and the state after.
 func printTimeline(w io.Writer, steps []domain.Step, loc *time.Location) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "REV\tWHEN\tWHO\tWHAT\tSTATE AFTER")
+	zone := ""
+	if len(steps) > 0 {
+		zone = " (" + steps[0].Event.OccurredAt.In(loc).Format("-07:00") + ")"
+	}
+	fmt.Fprintf(tw, "REV\tWHEN%s\tWHO\tWHAT\tSTATE AFTER\n", zone)
 	for _, s := range steps {
 		ev := s.Event
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", ev.Revision, ev.OccurredAt.In(loc).Format(timeLayout),
@@ -93,7 +101,7 @@ func printState(w io.Writer, t domain.Ticket, loc *time.Location) {
 	}
 	if t.Ruling != nil {
 		r := t.Ruling
-		line := fmt.Sprintf("%s by %s on %s, liability %s", r.Terms.Outcome, r.ArbitratorID, r.RecordedAt.In(loc).Format(timeLayout), r.Terms.Liability)
+		line := fmt.Sprintf("%s by %s on %s, liability %s", r.Terms.Outcome, r.ArbitratorID, r.RecordedAt.In(loc).Format(zonedLayout), r.Terms.Liability)
 		if r.Appeal != nil {
 			line += fmt.Sprintf("; appealed by %s", r.Appeal.Party)
 			if r.Appeal.Decision != "" {
@@ -114,9 +122,9 @@ func printState(w io.Writer, t domain.Ticket, loc *time.Location) {
 		if i == 0 {
 			label = "Deadlines"
 		}
-		row(label, fmt.Sprintf("%s due %s", d.Kind, d.DueAt.In(loc).Format(timeLayout)))
+		row(label, fmt.Sprintf("%s due %s", d.Kind, d.DueAt.In(loc).Format(zonedLayout)))
 	}
-	row("Revision", fmt.Sprintf("%d (%d events, last hash %s…)", t.Revision, t.Events, short(t.LastHash)))
+	row("Revision", fmt.Sprintf("%d (%s, last hash %s…)", t.Revision, plural(t.Events, "event"), short(t.LastHash)))
 	tw.Flush()
 }
 
@@ -125,4 +133,11 @@ func short(hash string) string {
 		return hash[:12]
 	}
 	return hash
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
