@@ -12,8 +12,41 @@ import (
 // sqlite3 shell's date functions read it as it is.
 const TimeLayout = "2006-01-02T15:04:05.000000Z"
 
-// formatTime returns t in TimeLayout.
-func formatTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
+// formatTime returns t in TimeLayout. It writes the digits itself rather
+// than through time.Format, which interprets the layout on every call: a
+// rebuild formats several times per event, and Format cost about 2% of its
+// CPU. Years outside 0000-9999, which the fixed width cannot hold, go
+// through Format.
+func formatTime(t time.Time) string {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.Format(TimeLayout)
+	}
+	hour, minute, sec := t.Clock()
+	var b [len(TimeLayout)]byte
+	put := func(at, width, v int) {
+		for i := at + width - 1; i >= at; i-- {
+			b[i] = byte('0' + v%10)
+			v /= 10
+		}
+	}
+	put(0, 4, year)
+	b[4] = '-'
+	put(5, 2, int(month))
+	b[7] = '-'
+	put(8, 2, day)
+	b[10] = 'T'
+	put(11, 2, hour)
+	b[13] = ':'
+	put(14, 2, minute)
+	b[16] = ':'
+	put(17, 2, sec)
+	b[19] = '.'
+	put(20, 6, t.Nanosecond()/1000)
+	b[26] = 'Z'
+	return string(b[:])
+}
 
 // nullTime returns t in TimeLayout, or NULL for nil.
 func nullTime(t *time.Time) any {
