@@ -23,7 +23,7 @@ func decodeCanonical(data []byte) (Envelope, bool) {
 	var env Envelope
 	var e *entry
 	var version int64
-	ok := d.lit(`{"id":`) && d.uuid(&env.ID) &&
+	ok := d.lit(`{"id":`) && d.uuid(&env.ID) && isV7(env.ID) &&
 		d.lit(`,"stream":`) && d.str(&env.Stream) &&
 		d.lit(`,"revision":`) && d.uint64(&env.Revision) &&
 		d.lit(`,"type":`) && d.eventType(&e) &&

@@ -140,6 +140,7 @@ func TestDecodeStrictness(t *testing.T) {
 		{name: "string", data: []byte(`"offer.made"`), want: classMalformed},
 		{name: "number", data: []byte(`42`), want: classMalformed},
 		{name: "bad uuid", data: mutate(t, offerWire, `"id":"`+offer.ID.String()+`"`, `"id":"not-a-uuid"`), want: classMalformed},
+		{name: "uuid v4, not v7", data: mutate(t, offerWire, `"id":"`+offer.ID.String()+`"`, `"id":"6f1c2b9e-4d3a-4b8e-9c1f-2a7d5e8b0c43"`), want: classMalformed},
 		{name: "empty uuid", data: mutate(t, offerWire, `"id":"`+offer.ID.String()+`"`, `"id":""`), want: classMalformed},
 		{name: "upper-case uuid", data: mutate(t, offerWire, offer.ID.String(), strings.ToUpper(offer.ID.String())), want: classMalformed},
 		{name: "urn uuid", data: mutate(t, offerWire, `"id":"`+offer.ID.String(), `"id":"urn:uuid:`+offer.ID.String()), want: classMalformed},

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/google/uuid"
 )
 
 // The wire form of an envelope is one JSON object whose members come in
@@ -25,9 +27,15 @@ const hashSuffixLen = len(`,"hash":""}`) + 2*sha256.Size
 // encodeBody returns the canonical body of env: the wire form up to and
 // including prev_hash, closed with '}'. The returned slice has room to
 // append the hash member without reallocating.
+// isV7 reports whether id is an RFC 9562 version 7 UUID, as every event id is.
+func isV7(id uuid.UUID) bool { return id.Version() == 7 && id.Variant() == uuid.RFC4122 }
+
 func encodeBody(env Envelope) ([]byte, error) {
 	if env.Payload == nil {
 		return nil, fmt.Errorf("encode %s revision %d: %w: no payload", env.Stream, env.Revision, ErrMalformed)
+	}
+	if !isV7(env.ID) {
+		return nil, fmt.Errorf("encode %s revision %d: %w: event id %s is not a UUID v7", env.Stream, env.Revision, ErrMalformed, env.ID)
 	}
 	if env.Type != env.Payload.EventType() {
 		return nil, fmt.Errorf("encode %s revision %d: %w: type %q but payload is %q", env.Stream, env.Revision, ErrMalformed, env.Type, env.Payload.EventType())
