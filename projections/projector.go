@@ -26,8 +26,8 @@ type Options struct {
 	// carries. Default 1024 when following, 8192 otherwise (project to the
 	// head, rebuild): a follower shares the SQLite file's write lock with
 	// the ledger's appends and keeps its transactions short, while a run to
-	// the head goes faster with fewer, larger commits (the per-commit and
-	// per-message cost is about a third of a rebuild at 1024).
+	// the head goes faster with fewer, larger commits and messages
+	// (BENCHMARKS.md, Projections).
 	PageSize int
 
 	// MaxRetries bounds the retries of a failing page (a database error)
