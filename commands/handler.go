@@ -7,8 +7,6 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/disputes-ledger/disputes/domain"
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore"
@@ -20,7 +18,6 @@ type Handler struct {
 	store      eventstore.Store
 	pol        policy.Policy
 	clock      func() time.Time
-	newID      func() (uuid.UUID, error)
 	retries    int
 	clientTime bool
 	limits     Limits
@@ -47,7 +44,7 @@ func WithLimits(l Limits) Option { return func(h *Handler) { h.limits = l } }
 
 // NewHandler returns a handler writing to store.
 func NewHandler(store eventstore.Store, opts ...Option) *Handler {
-	h := &Handler{store: store, pol: policy.Default(), clock: time.Now, newID: uuid.NewV7, retries: 32, limits: DefaultLimits()}
+	h := &Handler{store: store, pol: policy.Default(), clock: time.Now, retries: 32, limits: DefaultLimits()}
 	for _, o := range opts {
 		o(h)
 	}
@@ -195,20 +192,12 @@ func (h *Handler) envelopes(req Request, stream string, now time.Time, history [
 	if correlation == "" {
 		correlation = req.CommandID
 	}
-	envs := make([]events.Envelope, len(payloads))
-	for i, p := range payloads {
-		id, err := h.newID()
-		if err != nil {
-			return nil, nil, fmt.Errorf("new event id: %w", err)
-		}
-		envs[i] = events.Envelope{ID: id, Stream: stream, Type: p.EventType(), SchemaVersion: events.CurrentSchemaVersion,
-			OccurredAt: now, Actor: req.Actor, CommandID: req.CommandID, CorrelationID: correlation, Payload: p}
-	}
 	var last *events.Envelope
 	if n := len(history); n > 0 {
 		last = &history[n-1]
 	}
-	sealed, wire, err := events.Link(last, envs)
+	cause := events.Cause{OccurredAt: now, Actor: req.Actor, CommandID: req.CommandID, CorrelationID: correlation}
+	sealed, wire, err := events.Record(last, stream, cause, payloads, events.NewV7)
 	if err != nil {
 		return nil, nil, fmt.Errorf("seal events for %s: %w", stream, err)
 	}

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/disputes-ledger/disputes/domain"
@@ -53,19 +52,12 @@ func (l *ledger) do(s step) ([]events.Payload, error) {
 	if err != nil {
 		return nil, err
 	}
-	envs := make([]events.Envelope, len(payloads))
-	for i, p := range payloads {
-		envs[i] = events.Envelope{
-			ID: uuid.Must(uuid.NewV7()), Stream: events.StreamFor("T-1"), Type: p.EventType(),
-			SchemaVersion: events.CurrentSchemaVersion, OccurredAt: now, Actor: s.actor,
-			CommandID: fmt.Sprintf("cmd-%d", len(l.stream)), CorrelationID: "T-1", Payload: p,
-		}
-	}
 	var last *events.Envelope
 	if n := len(l.stream); n > 0 {
 		last = &l.stream[n-1]
 	}
-	sealed, _, err := events.Link(last, envs)
+	cause := events.Cause{OccurredAt: now, Actor: s.actor, CommandID: fmt.Sprintf("cmd-%d", len(l.stream)), CorrelationID: "T-1"}
+	sealed, _, err := events.Record(last, events.StreamFor("T-1"), cause, payloads, events.NewV7)
 	require.NoError(l.tb, err)
 	for _, env := range sealed {
 		l.ticket = l.ticket.Apply(env)

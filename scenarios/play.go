@@ -48,24 +48,17 @@ func Play(s Scenario, pol policy.Policy, newID func() uuid.UUID) ([]events.Envel
 		if err != nil {
 			return sealed, fmt.Errorf("play %s step %d (%s by %s): %w", s.Name, i, st.Command.CommandName(), st.Actor, err)
 		}
-		envs := make([]events.Envelope, len(payloads))
-		for j, p := range payloads {
-			rev := uint64(len(sealed) + j)
-			id := StableID(s.TicketID, now, rev)
-			if newID != nil {
-				id = newID()
-			}
-			envs[j] = events.Envelope{
-				ID: id, Stream: stream, Type: p.EventType(), SchemaVersion: events.CurrentSchemaVersion,
-				OccurredAt: now, Actor: st.Actor, CommandID: fmt.Sprintf("%s-%03d", s.Name, i),
-				CorrelationID: s.TicketID, Payload: p,
-			}
-		}
 		var last *events.Envelope
 		if n := len(sealed); n > 0 {
 			last = &sealed[n-1]
 		}
-		linked, _, err := events.Link(last, envs)
+		cause := events.Cause{OccurredAt: now, Actor: st.Actor, CommandID: fmt.Sprintf("%s-%03d", s.Name, i), CorrelationID: s.TicketID}
+		linked, _, err := events.Record(last, stream, cause, payloads, func(rev uint64) (uuid.UUID, error) {
+			if newID != nil {
+				return newID(), nil
+			}
+			return StableID(s.TicketID, now, rev), nil
+		})
 		if err != nil {
 			return sealed, fmt.Errorf("play %s step %d: seal events: %w", s.Name, i, err)
 		}
