@@ -61,22 +61,10 @@ func (e *ValidationError) Unwrap() error { return ErrValidation }
 
 func invalidField(field, reason string) error { return &ValidationError{Field: field, Reason: reason} }
 
-// catalogue lists one zero value of every command; ParseRequest decodes into
-// a fresh value of the matching type.
-func catalogue() []domain.Command {
-	return []domain.Command{
-		domain.OpenTicket{}, domain.ReviseRequest{}, domain.Withdraw{}, domain.Agree{}, domain.Reject{},
-		domain.MakeOffer{}, domain.AcceptOffer{}, domain.DeclineOffer{}, domain.ShipReturn{}, domain.ConfirmReceipt{},
-		domain.IssueRefund{}, domain.ShipReplacement{}, domain.ConfirmReplacement{}, domain.RequestIntervention{},
-		domain.RequestEvidence{}, domain.SubmitEvidence{}, domain.MarkResolved{}, domain.Rule{}, domain.FileAppeal{},
-		domain.DecideAppeal{}, domain.PostMessage{}, domain.ExpireDeadline{},
-	}
-}
-
 // Names returns every command name the API accepts.
 func Names() []string {
 	var out []string
-	for _, c := range catalogue() {
+	for _, c := range domain.Commands() {
 		out = append(out, c.CommandName())
 	}
 	return out
@@ -109,7 +97,7 @@ func ParseRequest(data []byte, limits Limits) (Request, domain.Command, error) {
 
 // DecodeCommand strictly decodes data as the command named name.
 func DecodeCommand(name string, data json.RawMessage) (domain.Command, error) {
-	for _, zero := range catalogue() {
+	for _, zero := range domain.Commands() {
 		if zero.CommandName() != name {
 			continue
 		}

@@ -161,6 +161,18 @@ func (DecideAppeal) CommandName() string        { return "decide_appeal" }
 func (PostMessage) CommandName() string         { return "post_message" }
 func (ExpireDeadline) CommandName() string      { return "expire_deadline" }
 
+// Commands returns one zero value of every command, in lifecycle order: the
+// catalogue the command API decodes into and the tests walk.
+func Commands() []Command {
+	return []Command{
+		OpenTicket{}, ReviseRequest{}, Withdraw{}, Agree{}, Reject{},
+		MakeOffer{}, AcceptOffer{}, DeclineOffer{}, ShipReturn{}, ConfirmReceipt{},
+		IssueRefund{}, ShipReplacement{}, ConfirmReplacement{}, RequestIntervention{},
+		RequestEvidence{}, SubmitEvidence{}, MarkResolved{}, Rule{}, FileAppeal{},
+		DecideAppeal{}, PostMessage{}, ExpireDeadline{},
+	}
+}
+
 // Permissions returns the roles that may issue each command, by command name.
 // It is the single table the HTTP layer and the tests read.
 func Permissions() map[string][]events.Role {

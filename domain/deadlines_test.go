@@ -134,13 +134,7 @@ func TestVagueMerchantMessagesAreFlagged(t *testing.T) {
 // refusal: the table is the single source of truth for who may do what.
 func TestRolePermissions(t *testing.T) {
 	t.Parallel()
-	commands := []domain.Command{
-		domain.OpenTicket{}, domain.ReviseRequest{}, domain.Withdraw{}, domain.Agree{}, domain.Reject{},
-		domain.MakeOffer{}, domain.AcceptOffer{}, domain.DeclineOffer{}, domain.ShipReturn{}, domain.ConfirmReceipt{},
-		domain.IssueRefund{}, domain.ShipReplacement{}, domain.ConfirmReplacement{}, domain.RequestIntervention{},
-		domain.RequestEvidence{}, domain.SubmitEvidence{}, domain.MarkResolved{}, domain.Rule{}, domain.FileAppeal{},
-		domain.DecideAppeal{}, domain.PostMessage{}, domain.ExpireDeadline{},
-	}
+	commands := domain.Commands()
 	perms := domain.Permissions()
 	require.Len(t, perms, len(commands), "every command has a permission entry")
 	l := newLedger(t).given(stageAwaitingMerchant...)
