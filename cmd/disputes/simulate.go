@@ -3,7 +3,6 @@ package main
 import (
 	"container/heap"
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -84,11 +83,12 @@ func (s *simulation) handle(ctx context.Context, req commands.Request, cmd domai
 	s.stats.commands++
 	res, err := s.h.Handle(ctx, req, cmd)
 	if err != nil {
-		if kind := errorKind(err); kind == "internal" {
+		class := commands.Classify(err)
+		if class.Kind == commands.KindInternal {
 			return err
 		}
 		s.stats.refused++
-		s.stats.refusals[refusalName(err)]++
+		s.stats.refusals[class.Code]++
 		return nil
 	}
 	s.stats.events += len(res.Events)
@@ -127,16 +127,6 @@ func (s *simulation) expire(ctx context.Context, ticket string, kind events.Dead
 		s.stats.fired++
 	}
 	return nil
-}
-
-func refusalName(err error) string {
-	for _, s := range []error{domain.ErrTicketClosed, domain.ErrWrongState, domain.ErrTicketLocked, domain.ErrWindowClosed,
-		domain.ErrEscalationNotAllowed, domain.ErrDeadlineNotOpen, domain.ErrNotYourTicket, domain.ErrRoleNotAllowed} {
-		if errors.Is(err, s) {
-			return s.Error()
-		}
-	}
-	return errorKind(err)
 }
 
 type dueEntry struct {
