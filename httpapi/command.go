@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/disputes-ledger/disputes/commands"
+	"github.com/disputes-ledger/disputes/views"
 )
 
 // commandBody is a command request's body. Every member is optional:
@@ -52,7 +53,7 @@ func (s *Server) answerCommand(w http.ResponseWriter, info *requestInfo, res com
 	w.Header().Set("ETag", etag(res.Revision))
 	w.Header().Set("Location", "/v1/tickets/"+res.TicketID)
 	writeJSON(w, status, CommandResponse{TicketID: res.TicketID, CommandID: info.commandID, Duplicate: res.Duplicate,
-		Revision: res.Revision, Events: wire, Ticket: viewTicket(res.Ticket)})
+		Revision: res.Revision, Events: wire, Ticket: views.Ticket(res.Ticket)})
 }
 
 func (s *Server) runCommand(w http.ResponseWriter, r *http.Request, name string, info *requestInfo) (commands.Result, error) {

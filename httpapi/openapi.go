@@ -11,6 +11,7 @@ import (
 	"github.com/disputes-ledger/disputes/commands"
 	"github.com/disputes-ledger/disputes/domain"
 	"github.com/disputes-ledger/disputes/events"
+	"github.com/disputes-ledger/disputes/views"
 )
 
 // openAPIDoc is the OpenAPI 3 document served at /openapi.json. It is
@@ -251,10 +252,10 @@ func (g *schemaGen) object(t reflect.Type) obj {
 	if t.PkgPath() == reflect.TypeFor[domain.Rule]().PkgPath() {
 		o["additionalProperties"] = false // command data is decoded strictly
 	}
-	// The API's own response types state what they always carry; command
+	// The API's own response types (and the views it shares with the CLI) state what they always carry; command
 	// data (package domain, and the events types it embeds) leaves zero
 	// values out freely, and the domain says which fields a command needs.
-	if len(required) > 0 && t.PkgPath() == reflect.TypeFor[Problem]().PkgPath() {
+	if len(required) > 0 && (t.PkgPath() == reflect.TypeFor[Problem]().PkgPath() || t.PkgPath() == reflect.TypeFor[views.TicketView]().PkgPath()) {
 		o["required"] = required
 	}
 	return o

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/disputes-ledger/disputes/commands"
 	"github.com/disputes-ledger/disputes/domain"
 	"github.com/disputes-ledger/disputes/events"
+	"github.com/disputes-ledger/disputes/views"
 )
 
 // queryFunc answers a read; an error becomes a problem.
@@ -69,7 +69,7 @@ func (s *Server) getTicket(w http.ResponseWriter, r *http.Request) error {
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
-	writeJSON(w, http.StatusOK, viewTicket(t))
+	writeJSON(w, http.StatusOK, views.Ticket(t))
 	return nil
 }
 
@@ -88,17 +88,11 @@ func (s *Server) getHistory(w http.ResponseWriter, r *http.Request) error {
 		at = &asOf
 	}
 	steps := domain.Timeline(envs, at)
-	out := HistoryResponse{TicketID: r.PathValue("ticket_id"), AsOf: at, Events: len(envs), Steps: make([]HistoryStep, len(steps))}
-	for i, st := range steps {
-		ev := st.Event
-		payload, err := json.Marshal(ev.Payload)
-		if err != nil {
-			return fmt.Errorf("encode %s revision %d: %w", ev.Stream, ev.Revision, err)
-		}
-		out.Steps[i] = HistoryStep{Revision: ev.Revision, OccurredAt: ev.OccurredAt, Actor: ev.Actor, Type: ev.Type,
-			Summary: events.Summary(ev), CommandID: ev.CommandID, Hash: ev.Hash, PrevHash: ev.PrevHash, Payload: payload,
-			StateAfter: viewTicket(st.State)}
+	hist, err := views.History(steps)
+	if err != nil {
+		return err
 	}
+	out := HistoryResponse{TicketID: r.PathValue("ticket_id"), AsOf: at, Events: len(envs), Steps: hist}
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }

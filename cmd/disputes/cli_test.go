@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/disputes-ledger/disputes/views"
 )
 
 // runCLI runs the binary's entry point in-process.
@@ -65,8 +67,8 @@ func TestExecShowHistory(t *testing.T) {
 	code, out, _ = runCLI(t, "", "history", "--db", db, "--json", "--as-of", "2026-11-02T05:30:00Z", "T-1")
 	require.Equal(t, 0, code)
 	var entries []struct {
-		Type       string    `json:"type"`
-		StateAfter stateView `json:"state_after"`
+		Type       string           `json:"type"`
+		StateAfter views.TicketView `json:"state_after"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(out), &entries))
 	require.Len(t, entries, 2, "as of 05:30 only the request and the rejection had happened")

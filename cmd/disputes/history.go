@@ -8,7 +8,7 @@ import (
 
 	"github.com/disputes-ledger/disputes/commands"
 	"github.com/disputes-ledger/disputes/domain"
-	"github.com/disputes-ledger/disputes/events"
+	"github.com/disputes-ledger/disputes/views"
 )
 
 func runHistory(ctx context.Context, e env) error {
@@ -63,24 +63,11 @@ func runHistory(ctx context.Context, e env) error {
 	return nil
 }
 
-type historyEntry struct {
-	Revision   uint64         `json:"revision"`
-	OccurredAt time.Time      `json:"occurred_at"`
-	Actor      events.Actor   `json:"actor"`
-	Type       string         `json:"type"`
-	Summary    string         `json:"summary"`
-	CommandID  string         `json:"command_id"`
-	Hash       string         `json:"hash"`
-	Payload    events.Payload `json:"payload"`
-	StateAfter stateView      `json:"state_after"`
-}
-
+// writeHistoryJSON prints the history in the shape the HTTP API answers with.
 func writeHistoryJSON(e env, steps []domain.Step) error {
-	out := make([]historyEntry, len(steps))
-	for i, s := range steps {
-		ev := s.Event
-		out[i] = historyEntry{Revision: ev.Revision, OccurredAt: ev.OccurredAt, Actor: ev.Actor, Type: ev.Type,
-			Summary: events.Summary(ev), CommandID: ev.CommandID, Hash: ev.Hash, Payload: ev.Payload, StateAfter: viewOf(s.State)}
+	out, err := views.History(steps)
+	if err != nil {
+		return err
 	}
 	enc := json.NewEncoder(e.stdout)
 	enc.SetIndent("", "  ")

@@ -17,39 +17,6 @@ const (
 	zonedLayout = "2006-01-02 15:04 -07:00"
 )
 
-// stateView is the JSON face of a ticket's state.
-type stateView struct {
-	TicketID     string                     `json:"ticket_id"`
-	OrderID      string                     `json:"order_id"`
-	BuyerID      string                     `json:"buyer_id"`
-	MerchantID   string                     `json:"merchant_id"`
-	Kind         events.TicketKind          `json:"kind"`
-	Reason       events.Reason              `json:"reason"`
-	Status       domain.Status              `json:"status"`
-	Resolution   domain.Resolution          `json:"resolution,omitempty"`
-	Liability    events.Liability           `json:"liability,omitempty"`
-	Locked       bool                       `json:"locked"`
-	Currency     string                     `json:"currency"`
-	AmountPaid   int64                      `json:"amount_paid"`
-	Requested    int64                      `json:"requested"`
-	Refunded     int64                      `json:"refunded"`
-	Compensation int64                      `json:"compensation"`
-	Deadlines    []events.ScheduledDeadline `json:"open_deadlines"`
-	Evidence     []string                   `json:"evidence"`
-	Revision     uint64                     `json:"revision"`
-	OpenedAt     time.Time                  `json:"opened_at"`
-	UpdatedAt    time.Time                  `json:"updated_at"`
-	ClosedAt     *time.Time                 `json:"closed_at,omitempty"`
-}
-
-func viewOf(t domain.Ticket) stateView {
-	return stateView{TicketID: t.ID, OrderID: t.OrderID, BuyerID: t.BuyerID, MerchantID: t.MerchantID, Kind: t.Kind,
-		Reason: t.Reason, Status: t.Status, Resolution: t.Resolution, Liability: t.Liability, Locked: t.Locked,
-		Currency: t.Currency, AmountPaid: t.AmountPaid, Requested: t.Requested, Refunded: t.Refunded,
-		Compensation: t.Compensation, Deadlines: t.OpenDeadlines(), Evidence: append([]string{}, t.EvidenceOrder...),
-		Revision: t.Revision, OpenedAt: t.OpenedAt, UpdatedAt: t.UpdatedAt, ClosedAt: t.ClosedAt}
-}
-
 // printTimeline writes one row per event: when, who, what, and the state after.
 func printTimeline(w io.Writer, steps []domain.Step, loc *time.Location) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

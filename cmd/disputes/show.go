@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/disputes-ledger/disputes/commands"
+	"github.com/disputes-ledger/disputes/views"
 )
 
 func runShow(ctx context.Context, e env) error {
@@ -38,7 +39,7 @@ func runShow(ctx context.Context, e env) error {
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(viewOf(ticket))
+		return enc.Encode(views.Ticket(ticket))
 	}
 	printState(e.stdout, ticket, pol.BusinessCalendar().Location())
 	return nil
