@@ -87,6 +87,8 @@ type propWorld struct {
 type propStats struct {
 	types    map[string]int
 	refusals map[string]int
+	// mutations counts the illegal variants of accepted decisions tried.
+	mutations map[string]int
 }
 
 func TestPropertyRandomCommands(t *testing.T) {
@@ -94,7 +96,7 @@ func TestPropertyRandomCommands(t *testing.T) {
 	sequences := propEnvInt(t, "DISPUTES_PROPERTY_SEQUENCES", propDefaultSequences)
 	steps := propEnvInt(t, "DISPUTES_PROPERTY_STEPS", propDefaultSteps)
 	seed := uint64(propEnvInt(t, "DISPUTES_PROPERTY_SEED", propDefaultSeed))
-	stats := propStats{types: map[string]int{}, refusals: map[string]int{}}
+	stats := propStats{types: map[string]int{}, refusals: map[string]int{}, mutations: map[string]int{}}
 	pol := policy.Default()
 	for seq := range sequences {
 		ok := t.Run(fmt.Sprintf("seed-%d-seq-%d", seed, seq), func(t *testing.T) {
@@ -114,7 +116,7 @@ func TestPropertyRandomCommands(t *testing.T) {
 			break // one reproducible failure is enough
 		}
 	}
-	t.Logf("recorded: %v\nrefused: %v", stats.types, stats.refusals)
+	t.Logf("recorded: %v\nrefused: %v\nmutated: %v", stats.types, stats.refusals, stats.mutations)
 	if sequences < propDefaultSequences || steps < propDefaultSteps {
 		return // a short run need not cover everything
 	}
@@ -123,6 +125,9 @@ func TestPropertyRandomCommands(t *testing.T) {
 	}
 	for _, name := range propRefusalNames() {
 		assert.Positive(t, stats.refusals[name], "no sequence was refused with %s", name)
+	}
+	for _, m := range mutations {
+		assert.Positive(t, stats.mutations[m.name], "no decision was mutated by %q", m.name)
 	}
 }
 
@@ -188,6 +193,7 @@ func (w *propWorld) step(t *testing.T, stats *propStats) {
 	w.states, w.marks = append(w.states, w.ticket), append(w.marks, len(w.stream)-1)
 	w.checkInvariants(t)
 	w.checkTransition(t, before, sealed)
+	checkLegality(t, before, sealed, w.pol, stats.mutations)
 }
 
 // checkTransition checks what an accepted command's events say against the
