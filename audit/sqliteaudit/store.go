@@ -62,11 +62,8 @@ func (s *Store) Close() error {
 
 // AddSeal implements audit.SealStore.
 func (s *Store) AddSeal(ctx context.Context, sl seal.Seal, pub ed25519.PublicKey) (err error) {
-	if len(pub) != ed25519.PublicKeySize {
-		return fmt.Errorf("add seal of size %d: public key has %d bytes: %w", sl.Size, len(pub), seal.ErrInvalidKey)
-	}
-	if sl.Size == 0 || sl.Size > 1<<63-1 {
-		return fmt.Errorf("add seal of size %d: %w", sl.Size, seal.ErrMalformedSeal)
+	if err := audit.CheckSealToStore(sl, pub); err != nil {
+		return err
 	}
 	// The DSN makes this BEGIN IMMEDIATE: the read and the insert are one
 	// decision under the write lock, so two sealers cannot both insert.
@@ -84,10 +81,10 @@ func (s *Store) AddSeal(ctx context.Context, sl seal.Seal, pub ed25519.PublicKey
 		return fmt.Errorf("add seal of size %d: %w", sl.Size, err)
 	}
 	if found {
-		if same(stored, sl, pub) {
+		if audit.SameSeal(stored, sl, pub) {
 			return tx.Rollback()
 		}
-		return fmt.Errorf("add seal of size %d with root %s: stored seal has root %s: %w", sl.Size, sl.Root, stored.Root, audit.ErrSealConflict)
+		return audit.NewSealConflict(stored, sl, pub)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_seals (size, root, sealed_at, key_id, signature, public_key) VALUES (?, ?, ?, ?, ?, ?)`,
 		int64(sl.Size), sl.Root[:], sl.SealedAt.UTC().Format(time.RFC3339Nano), sl.KeyID, sl.Signature, []byte(pub)); err != nil {
@@ -97,11 +94,6 @@ func (s *Store) AddSeal(ctx context.Context, sl seal.Seal, pub ed25519.PublicKey
 		return fmt.Errorf("add seal of size %d: commit: %w", sl.Size, err)
 	}
 	return nil
-}
-
-func same(a audit.StoredSeal, b seal.Seal, pub ed25519.PublicKey) bool {
-	return a.Size == b.Size && a.Root == b.Root && a.SealedAt.Equal(b.SealedAt) && a.KeyID == b.KeyID &&
-		string(a.Signature) == string(b.Signature) && string(a.PublicKey) == string(pub)
 }
 
 // Seals implements audit.SealStore.

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/disputes-ledger/disputes/internal/pgmigrate"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -22,21 +24,14 @@ const (
 	migrationsTable = "eventstore_migrations"
 )
 
-// migration is one numbered, forward-only schema step. Applied migrations are
-// never edited: a change is a new migration. Statements name tables as
-// {events}, {head} and {migrations}, replaced by their schema-qualified names.
-type migration struct {
-	version    int
-	name       string
-	statements []string
-}
-
 // migrations must be numbered 1, 2, 3… without gaps (TestMigrationsNumbered).
-var migrations = []migration{
+// Statements name tables as {events}, {head} and {migrations}, replaced by
+// their schema-qualified names.
+var migrations = []pgmigrate.Migration{
 	{
-		version: 1,
-		name:    "create events and head",
-		statements: []string{
+		Version: 1,
+		Name:    "create events and head",
+		Statements: []string{
 			// position is assigned by the writer from {head} while it holds
 			// the head row's lock; see the package doc.
 			`CREATE TABLE {events} (
@@ -81,63 +76,13 @@ func (t tables) expand(stmt string) string {
 	return strings.NewReplacer("{events}", t.events, "{head}", t.head, "{migrations}", t.migrations).Replace(stmt)
 }
 
-// migrate brings the schema up to date in one transaction: a failure part-way
-// leaves it at the old version, and the next Open tries again. A
-// transaction-level advisory lock keyed on the schema makes concurrent Opens
-// wait for each other instead of both applying a migration.
-func migrate(ctx context.Context, pool *pgxpool.Pool, t tables, rawSchema string) (err error) {
-	tx, err := pool.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("begin migration: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			err = errors.Join(err, tx.Rollback(context.WithoutCancel(ctx)))
-		}
-	}()
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, "disputes.eventstore.migrate:"+rawSchema); err != nil {
-		return fmt.Errorf("lock migrations: %w", err)
-	}
-	// Create the schema only when it is missing: CREATE SCHEMA IF NOT EXISTS
-	// would demand the CREATE privilege on the database even then.
-	var haveSchema bool
-	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)`, rawSchema).Scan(&haveSchema); err != nil {
-		return fmt.Errorf("look up schema: %w", err)
-	}
-	if !haveSchema {
-		if _, err := tx.Exec(ctx, `CREATE SCHEMA `+t.schema); err != nil {
-			return fmt.Errorf("create schema: %w", err)
-		}
-	}
-	if _, err := tx.Exec(ctx, t.expand(`CREATE TABLE IF NOT EXISTS {migrations} (
-		version    integer PRIMARY KEY,
-		name       text NOT NULL,
-		applied_at timestamptz NOT NULL DEFAULT now()
-	)`)); err != nil {
-		return fmt.Errorf("create %s: %w", migrationsTable, err)
-	}
-	var current int
-	if err := tx.QueryRow(ctx, t.expand(`SELECT coalesce(max(version), 0) FROM {migrations}`)).Scan(&current); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
-	}
-	latest := migrations[len(migrations)-1].version
-	if current > latest {
-		return fmt.Errorf("schema version %d, this program knows up to %d: %w", current, latest, ErrSchemaTooNew)
-	}
-	for _, m := range migrations[current:] {
-		for _, stmt := range m.statements {
-			if _, err := tx.Exec(ctx, t.expand(stmt)); err != nil {
-				return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
-			}
-		}
-		if _, err := tx.Exec(ctx, t.expand(`INSERT INTO {migrations} (version, name) VALUES ($1, $2)`), m.version, m.name); err != nil {
-			return fmt.Errorf("record migration %d: %w", m.version, err)
-		}
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("commit migrations: %w", err)
-	}
-	return nil
+// migrate brings the schema up to date; see pgmigrate.Apply, whose lock
+// makes concurrent Opens wait for each other instead of both applying a
+// migration.
+func migrate(ctx context.Context, pool *pgxpool.Pool, t tables, rawSchema string) error {
+	return pgmigrate.Apply(ctx, pool, pgmigrate.Target{
+		Schema: rawSchema, Table: migrationsTable, Expand: t.expand, TooNew: ErrSchemaTooNew,
+	}, migrations)
 }
 
 // SchemaVersion returns the schema version recorded in the store's schema.

@@ -65,8 +65,8 @@ func TestGroupCommit(t *testing.T) {
 
 func TestMigrationsNumbered(t *testing.T) {
 	for i, m := range migrations {
-		assert.Equal(t, i+1, m.version, "migration %q", m.name)
-		assert.NotEmpty(t, m.statements, "migration %d", m.version)
+		assert.Equal(t, i+1, m.Version, "migration %q", m.Name)
+		assert.NotEmpty(t, m.Statements, "migration %d", m.Version)
 	}
 }
 
