@@ -6,10 +6,16 @@
 //   - Opaque tokens listed in a token file. The file keeps only each token's
 //     SHA-256, so reading the file does not give away a token; a presented
 //     token is hashed and compared with every entry in constant time.
-//   - Signed tokens (JWT, RFC 7519) when a key is configured: HS256 with a
-//     shared secret or EdDSA with an Ed25519 public key, verified with the
-//     standard library. The subject is the principal's id and the "role"
-//     claim its role; "exp" is required.
+//   - Signed tokens (JWT, RFC 7519) when keys are configured, verified with
+//     github.com/golang-jwt/jwt/v5: HS256, RS256, ES256 and EdDSA, each key
+//     pinned to its one algorithm and chosen by "kid" (keys from a JWKS
+//     file) or, for a key given alone, by the algorithm. The subject is the
+//     principal's id and the "role" claim its role; claim names are exact;
+//     "exp" is required and bounded (JWTVerifier).
+//
+// A Reloader keeps the token file and the key files current while the
+// server runs, so adding or revoking a token and rotating a key need no
+// restart; a malformed file leaves the previous set in force.
 //
 // No token of either kind can make a request as events.RoleSystem: that
 // role belongs to the deadline scheduler, which runs inside the process.

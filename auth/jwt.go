@@ -1,66 +1,54 @@
 package auth
 
 import (
-	"bytes"
 	"context"
+	"crypto/ecdsa"
 	"crypto/ed25519"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
+	"crypto/rsa"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
-	"github.com/disputes-ledger/disputes/events"
+	"github.com/golang-jwt/jwt/v5"
 )
 
-// JWTVerifier verifies signed tokens (compact JWS, RFC 7515/7519). Exactly
-// the algorithms whose key is configured are accepted; "none" and every
-// other algorithm are refused, so a token cannot choose how it is checked.
+// Defaults of a JWTVerifier.
+const (
+	// DefaultMaxLifetime bounds how far in the future a token's "exp" may lie.
+	DefaultMaxLifetime = 24 * time.Hour
+	// DefaultLeeway is the clock skew `disputes serve` tolerates.
+	DefaultLeeway = 30 * time.Second
+	// MaxLeeway bounds the configurable leeway: more would let a token
+	// issued for later, or long expired, pass.
+	MaxLeeway = 5 * time.Minute
+)
+
+// JWTVerifier verifies signed tokens (compact JWS, RFC 7515/7519) with
+// github.com/golang-jwt/jwt/v5. A token is accepted only if all hold:
+//   - its "alg" is one of AcceptedAlgs and equals the algorithm of the key
+//     its "kid" selects (Key); no "crit" header;
+//   - "exp" is present and not past; "exp" is at most MaxLifetime after
+//     "iat" and after now; "iat" and "nbf", if present, are not in the
+//     future (each beyond Leeway);
+//   - "iss" and "aud" match Issuer and Audience when those are set;
+//   - the claims are spelled exactly (see Claims) and name a principal
+//     that may hold a token: a known role other than system, a valid id.
 type JWTVerifier struct {
-	// HMACKey enables HS256. Use at least 32 random bytes.
-	HMACKey []byte
-	// Ed25519Key enables EdDSA (RFC 8037) with this public key.
-	Ed25519Key ed25519.PublicKey
+	// Keys gives the verification keys in force; a Reloader makes rotation
+	// a matter of editing the key files.
+	Keys KeyProvider
 	// Issuer, if set, must equal the "iss" claim.
 	Issuer string
 	// Audience, if set, must be the "aud" claim or one of its values.
 	Audience string
-	// Leeway is the clock skew tolerated on "exp" and "nbf". Default none.
+	// Leeway is the clock skew tolerated on "exp", "nbf" and "iat", at most
+	// MaxLeeway. Zero tolerates none.
 	Leeway time.Duration
-	// MaxLifetime, if set, refuses tokens whose "exp" is further than this
-	// from "iat" (or from now, without "iat").
+	// MaxLifetime bounds "exp" − "iat" and "exp" − now. Zero means
+	// DefaultMaxLifetime; there is no unbounded setting.
 	MaxLifetime time.Duration
 	// Now is the verifier's clock. Default time.Now.
 	Now func() time.Time
-}
-
-// The algorithms a JWTVerifier knows.
-const (
-	AlgHS256 = "HS256"
-	AlgEdDSA = "EdDSA"
-)
-
-// Claims are the JWT claims the verifier reads. Role is a private claim.
-type Claims struct {
-	Subject   string          `json:"sub"`
-	Role      events.Role     `json:"role"`
-	Issuer    string          `json:"iss,omitempty"`
-	Audience  json.RawMessage `json:"aud,omitempty"`
-	ExpiresAt *int64          `json:"exp,omitempty"`
-	NotBefore *int64          `json:"nbf,omitempty"`
-	IssuedAt  *int64          `json:"iat,omitempty"`
-}
-
-type jwtHeader struct {
-	Alg string `json:"alg"`
-	Typ string `json:"typ,omitempty"`
-	Kid string `json:"kid,omitempty"`
-	// Crit lists extensions the token insists on; this verifier supports
-	// none, so their presence makes the token unacceptable (RFC 7515 §4.1.11).
-	Crit []string `json:"crit,omitempty"`
 }
 
 // maxJWTBytes bounds the work done on a token before its signature is checked.
@@ -80,41 +68,52 @@ func (v *JWTVerifier) Verify(token string) (Principal, error) {
 	if len(token) > maxJWTBytes {
 		return Principal{}, fmt.Errorf("jwt is %d bytes, limit %d", len(token), maxJWTBytes)
 	}
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return Principal{}, errors.New("jwt must have three parts")
+	if v.Leeway < 0 || v.Leeway > MaxLeeway {
+		return Principal{}, fmt.Errorf("jwt leeway %s is outside 0 to %s", v.Leeway, MaxLeeway)
 	}
-	var h jwtHeader
-	if err := decodePart(parts[0], &h); err != nil {
-		return Principal{}, fmt.Errorf("jwt header: %w", err)
+	if v.Keys == nil {
+		return Principal{}, errors.New("no jwt keys are configured")
 	}
-	if len(h.Crit) > 0 {
-		return Principal{}, fmt.Errorf("jwt header: unsupported critical extensions %v", h.Crit)
+	keys := v.Keys.Current()
+	now := time.Now()
+	if v.Now != nil {
+		now = v.Now()
 	}
-	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
-	if err != nil {
-		return Principal{}, errors.New("jwt signature is not base64url")
+	opts := []jwt.ParserOption{
+		jwt.WithValidMethods(AcceptedAlgs),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(v.Leeway),
+		jwt.WithTimeFunc(func() time.Time { return now }),
+		jwt.WithStrictDecoding(),
 	}
-	signed := []byte(token[:len(parts[0])+1+len(parts[1])])
-	switch {
-	case h.Alg == AlgHS256 && len(v.HMACKey) > 0:
-		mac := hmac.New(sha256.New, v.HMACKey)
-		mac.Write(signed)
-		if !hmac.Equal(mac.Sum(nil), sig) {
-			return Principal{}, errors.New("jwt signature does not verify")
-		}
-	case h.Alg == AlgEdDSA && len(v.Ed25519Key) == ed25519.PublicKeySize:
-		if len(sig) != ed25519.SignatureSize || !ed25519.Verify(v.Ed25519Key, signed, sig) {
-			return Principal{}, errors.New("jwt signature does not verify")
-		}
-	default:
-		return Principal{}, fmt.Errorf("jwt algorithm %q is not accepted", h.Alg)
+	if v.Issuer != "" {
+		opts = append(opts, jwt.WithIssuer(v.Issuer))
+	}
+	if v.Audience != "" {
+		opts = append(opts, jwt.WithAudience(v.Audience))
 	}
 	var c Claims
-	if err := decodePart(parts[1], &c); err != nil {
-		return Principal{}, fmt.Errorf("jwt claims: %w", err)
+	_, err := jwt.NewParser(opts...).ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
+		if _, ok := t.Header["crit"]; ok {
+			// This verifier supports no extension, so a token that insists
+			// on one is unacceptable (RFC 7515 §4.1.11).
+			return nil, errors.New("critical header extensions are not supported")
+		}
+		kid := ""
+		if raw, ok := t.Header["kid"]; ok {
+			s, isString := raw.(string)
+			if !isString || s == "" {
+				return nil, errors.New("kid must be a non-empty string")
+			}
+			kid = s
+		}
+		return keys.lookup(kid, t.Method.Alg())
+	})
+	if err != nil {
+		return Principal{}, fmt.Errorf("jwt: %w", err)
 	}
-	if err := v.checkClaims(c); err != nil {
+	if err := v.checkLifetime(c, now); err != nil {
 		return Principal{}, err
 	}
 	p := Principal{Role: c.Role, ID: c.Subject}
@@ -124,104 +123,58 @@ func (v *JWTVerifier) Verify(token string) (Principal, error) {
 	return p, nil
 }
 
-func (v *JWTVerifier) checkClaims(c Claims) error {
-	now := time.Now
-	if v.Now != nil {
-		now = v.Now
+// checkLifetime refuses tokens valid for longer than MaxLifetime: a stolen
+// token must not outlive the usual session, and "exp" in the year 9999
+// is a token that never expires.
+func (v *JWTVerifier) checkLifetime(c Claims, now time.Time) error {
+	limit := v.MaxLifetime
+	if limit <= 0 {
+		limit = DefaultMaxLifetime
 	}
-	t := now()
-	if c.ExpiresAt == nil {
-		return errors.New("jwt has no exp claim")
-	}
-	exp := time.Unix(*c.ExpiresAt, 0)
-	if !t.Before(exp.Add(v.Leeway)) {
-		return fmt.Errorf("jwt expired at %s", exp.UTC().Format(time.RFC3339))
-	}
-	if c.NotBefore != nil {
-		if nbf := time.Unix(*c.NotBefore, 0); t.Add(v.Leeway).Before(nbf) {
-			return fmt.Errorf("jwt not valid before %s", nbf.UTC().Format(time.RFC3339))
+	// In whole seconds: the dates are bounded (maxNumericDate), so neither
+	// difference can overflow, as a time.Duration of centuries would.
+	limitSec := int64(limit / time.Second)
+	if c.IssuedAt != nil {
+		if d := *c.ExpiresAt - *c.IssuedAt; d > limitSec {
+			return fmt.Errorf("jwt lifetime exp − iat is %ds, limit %s", d, limit)
 		}
 	}
-	if v.MaxLifetime > 0 {
-		from := t
-		if c.IssuedAt != nil {
-			from = time.Unix(*c.IssuedAt, 0)
-		}
-		if exp.Sub(from) > v.MaxLifetime {
-			return fmt.Errorf("jwt lifetime exceeds %s", v.MaxLifetime)
-		}
-	}
-	if v.Issuer != "" && c.Issuer != v.Issuer {
-		return fmt.Errorf("jwt issuer %q is not %q", c.Issuer, v.Issuer)
-	}
-	if v.Audience != "" && !hasAudience(c.Audience, v.Audience) {
-		return fmt.Errorf("jwt is not for audience %q", v.Audience)
+	if *c.ExpiresAt-now.Unix() > limitSec {
+		return fmt.Errorf("jwt expires at %s, more than %s from now", time.Unix(*c.ExpiresAt, 0).UTC().Format(time.RFC3339), limit)
 	}
 	return nil
 }
 
-// hasAudience reports whether aud, a string or an array of strings, holds want.
-func hasAudience(aud json.RawMessage, want string) bool {
-	var one string
-	if json.Unmarshal(aud, &one) == nil {
-		return one == want
-	}
-	var many []string
-	if json.Unmarshal(aud, &many) == nil {
-		for _, a := range many {
-			if a == want {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func decodePart(part string, v any) error {
-	raw, err := base64.RawURLEncoding.DecodeString(part)
-	if err != nil {
-		return errors.New("not base64url")
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("not a JSON object: %w", err)
-	}
-	if dec.More() {
-		return errors.New("trailing data")
-	}
-	return nil
-}
-
-// SignJWT returns a compact JWS of claims signed with key: a []byte for
-// HS256 or an ed25519.PrivateKey for EdDSA. It is for tests, tools and
-// demos; production tokens come from the marketplace's identity provider.
+// SignJWT returns a compact JWS of claims signed with key, without a kid:
+// a []byte for HS256, an ed25519.PrivateKey for EdDSA, an *rsa.PrivateKey
+// for RS256 or an *ecdsa.PrivateKey (P-256) for ES256. It is for tests,
+// tools and demos; production tokens come from the identity provider.
 func SignJWT(claims Claims, key any) (string, error) {
-	var alg string
+	return SignJWTWithKeyID(claims, "", key)
+}
+
+// SignJWTWithKeyID is SignJWT with a "kid" header naming the key.
+func SignJWTWithKeyID(claims Claims, kid string, key any) (string, error) {
+	var method jwt.SigningMethod
 	switch key.(type) {
 	case []byte:
-		alg = AlgHS256
+		method = jwt.SigningMethodHS256
 	case ed25519.PrivateKey:
-		alg = AlgEdDSA
+		method = jwt.SigningMethodEdDSA
+	case *rsa.PrivateKey:
+		method = jwt.SigningMethodRS256
+	case *ecdsa.PrivateKey:
+		method = jwt.SigningMethodES256
 	default:
 		return "", fmt.Errorf("sign jwt: unsupported key type %T", key)
 	}
-	h, err := json.Marshal(jwtHeader{Alg: alg, Typ: "JWT"})
+	t := jwt.NewWithClaims(method, claims)
+	if kid != "" {
+		t.Header["kid"] = kid
+	}
+	s, err := t.SignedString(key)
 	if err != nil {
 		return "", fmt.Errorf("sign jwt: %w", err)
 	}
-	c, err := json.Marshal(claims)
-	if err != nil {
-		return "", fmt.Errorf("sign jwt: %w", err)
-	}
-	signed := base64.RawURLEncoding.EncodeToString(h) + "." + base64.RawURLEncoding.EncodeToString(c)
-	var sig []byte
-	switch k := key.(type) {
-	case []byte:
-		mac := hmac.New(sha256.New, k)
-		mac.Write([]byte(signed))
-		sig = mac.Sum(nil)
-	case ed25519.PrivateKey:
-		sig = ed25519.Sign(k, []byte(signed))
-	}
-	return signed + "." + base64.RawURLEncoding.EncodeToString(sig), nil
+	return s, nil
 }

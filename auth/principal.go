@@ -60,8 +60,14 @@ func checkPrincipal(p Principal) error {
 // dots, an opaque token from NewToken has none, so at most one of them is
 // ever consulted for a given token.
 type Chain struct {
-	Tokens *TokenSet    // may be nil
-	JWT    *JWTVerifier // may be nil
+	Tokens TokenProvider // may be nil
+	JWT    *JWTVerifier  // may be nil
+}
+
+// TokenProvider gives the opaque-token set in force now. *TokenSet and a
+// Reloader of token sets implement it.
+type TokenProvider interface {
+	Current() *TokenSet
 }
 
 // Authenticate implements Authenticator.
@@ -78,5 +84,5 @@ func (c Chain) Authenticate(ctx context.Context, token string) (Principal, error
 	if c.Tokens == nil {
 		return Principal{}, fmt.Errorf("%w: no token file configured", ErrUnauthenticated)
 	}
-	return c.Tokens.Authenticate(ctx, token)
+	return c.Tokens.Current().Authenticate(ctx, token)
 }

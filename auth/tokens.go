@@ -112,6 +112,9 @@ func LoadTokenFile(path string) (*TokenSet, error) {
 	return set, nil
 }
 
+// Current returns s itself, so a fixed set serves where a reloaded one may.
+func (s *TokenSet) Current() *TokenSet { return s }
+
 // Len returns the number of tokens in the set.
 func (s *TokenSet) Len() int { return len(s.entries) }
 
@@ -145,31 +148,16 @@ func AddToken(path string, p Principal, note string, now time.Time) (string, err
 	if err := checkPrincipal(p); err != nil {
 		return "", fmt.Errorf("add token: %w", err)
 	}
-	var f TokenFile
-	data, err := os.ReadFile(path)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-	case err != nil:
-		return "", fmt.Errorf("read token file: %w", err)
-	default:
-		if _, err := ParseTokenFile(data); err != nil {
-			return "", fmt.Errorf("%s: %w", path, err)
-		}
-		if err := json.Unmarshal(data, &f); err != nil {
-			return "", fmt.Errorf("%s: %w", path, err)
-		}
-	}
 	token, err := NewToken()
 	if err != nil {
 		return "", err
 	}
-	at := now.UTC().Truncate(time.Second)
-	f.Tokens = append(f.Tokens, TokenEntry{SHA256: HashToken(token), Role: p.Role, ID: p.ID, Note: note, CreatedAt: &at})
-	out, err := json.MarshalIndent(f, "", "  ")
+	err = editTokenFile(path, true, func(f *TokenFile) error {
+		at := now.UTC().Truncate(time.Second)
+		f.Tokens = append(f.Tokens, TokenEntry{SHA256: HashToken(token), Role: p.Role, ID: p.ID, Note: note, CreatedAt: &at})
+		return nil
+	})
 	if err != nil {
-		return "", fmt.Errorf("encode token file: %w", err)
-	}
-	if err := writeFileAtomic(path, append(out, '\n')); err != nil {
 		return "", err
 	}
 	return token, nil

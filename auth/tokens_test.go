@@ -96,7 +96,8 @@ func TestChainRoutesByTokenShape(t *testing.T) {
 	jwt, err := auth.SignJWT(auth.Claims{Subject: "arb-1", Role: events.RoleArbitrator, ExpiresAt: &exp}, key)
 	require.NoError(t, err)
 
-	both := auth.Chain{Tokens: set, JWT: &auth.JWTVerifier{HMACKey: key}}
+	keys := must(auth.NewKeySet(must(auth.HS256Key("", key))))
+	both := auth.Chain{Tokens: set, JWT: &auth.JWTVerifier{Keys: keys}}
 	p, err := both.Authenticate(ctx, "opaque")
 	require.NoError(t, err)
 	assert.Equal(t, events.RoleAuditor, p.Role)
@@ -106,7 +107,7 @@ func TestChainRoutesByTokenShape(t *testing.T) {
 
 	_, err = auth.Chain{Tokens: set}.Authenticate(ctx, jwt)
 	assert.ErrorIs(t, err, auth.ErrUnauthenticated, "signed tokens need a configured key")
-	_, err = auth.Chain{JWT: &auth.JWTVerifier{HMACKey: key}}.Authenticate(ctx, "opaque")
+	_, err = auth.Chain{JWT: &auth.JWTVerifier{Keys: keys}}.Authenticate(ctx, "opaque")
 	assert.ErrorIs(t, err, auth.ErrUnauthenticated)
 	_, err = both.Authenticate(ctx, "")
 	assert.ErrorIs(t, err, auth.ErrUnauthenticated)

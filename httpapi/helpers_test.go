@@ -148,7 +148,14 @@ func newLedger(t testing.TB, opt options) *ledger {
 	tokens, err := auth.ParseTokenFile(tfJSON)
 	require.NoError(t, err)
 	// JWTs are checked against the test clock.
-	authn := auth.Chain{Tokens: tokens, JWT: &auth.JWTVerifier{HMACKey: hmacKey, Ed25519Key: edPub, Issuer: "test-idp", Now: clock.Now}}
+	hsKey, err := auth.HS256Key("", hmacKey)
+	require.NoError(t, err)
+	edKey, err := auth.EdDSAKey("", edPub)
+	require.NoError(t, err)
+	keys, err := auth.NewKeySet(hsKey, edKey)
+	require.NoError(t, err)
+	// The test tokens live a year, as the ledgers' clocks move days ahead.
+	authn := auth.Chain{Tokens: tokens, JWT: &auth.JWTVerifier{Keys: keys, Issuer: "test-idp", MaxLifetime: 400 * 24 * time.Hour, Now: clock.Now}}
 	cfg := httpapi.Config{Store: store, Handler: h, Auth: authn, Reads: reads, Metrics: metrics, Now: clock.Now,
 		Logger: slog.New(slog.NewJSONHandler(l.logs, nil)), StreamHeartbeat: 50 * time.Millisecond}
 	if opt.cfg != nil {

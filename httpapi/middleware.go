@@ -158,12 +158,12 @@ func requestID(given string) string {
 // authenticate requires a valid bearer token and records the principal.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		token, ok := auth.BearerToken(r.Header.Get("Authorization"))
 		if !ok {
 			writeProblem(w, r, fmt.Errorf("%w: no bearer token", auth.ErrUnauthenticated))
 			return
 		}
-		p, err := s.auth.Authenticate(r.Context(), strings.TrimSpace(token))
+		p, err := s.auth.Authenticate(r.Context(), token)
 		if err != nil {
 			writeProblem(w, r, err)
 			return

@@ -10,8 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strings"
-	"sync"
+		"sync"
 	"time"
 
 	"github.com/disputes-ledger/disputes/audit"
@@ -33,8 +32,12 @@ type serveFlags struct {
 	tokens       string
 	hmacFile     string
 	ed25519File  string
+	jwksFile     string
 	issuer       string
 	audience     string
+	maxLifetime  time.Duration
+	leeway       time.Duration
+	reloadEvery  time.Duration
 	noScheduler  bool
 	noProjection bool
 	clock        clockFlags
@@ -42,16 +45,20 @@ type serveFlags struct {
 }
 
 func runServe(ctx context.Context, e env) error {
-	fs := newFlags(e, "serve", "serve [--db PATH] [--addr HOST:PORT] --tokens FILE [--jwt-hmac-secret FILE] [--jwt-ed25519-key FILE] [--clock-speed N]")
+	fs := newFlags(e, "serve", "serve [--db PATH] [--addr HOST:PORT] --tokens FILE [--jwt-jwks FILE] [--jwt-hmac-secret FILE] [--jwt-ed25519-key FILE] [--clock-speed N]")
 	var sf storeFlags
 	sf.register(fs)
 	var f serveFlags
 	fs.StringVar(&f.addr, "addr", envOr("DISPUTES_ADDR", "127.0.0.1:8080"), "listen address; env DISPUTES_ADDR")
 	fs.StringVar(&f.tokens, "tokens", os.Getenv("DISPUTES_TOKENS"), "token file (see 'disputes tokens add'); env DISPUTES_TOKENS")
-	fs.StringVar(&f.hmacFile, "jwt-hmac-secret", "", "file holding the HS256 secret for signed tokens")
-	fs.StringVar(&f.ed25519File, "jwt-ed25519-key", "", "PEM file of the Ed25519 public key for EdDSA signed tokens")
+	fs.StringVar(&f.jwksFile, "jwt-jwks", "", "JWK Set file of the keys for signed tokens (HS256, RS256, ES256, EdDSA; kid selects the key); reloaded on change")
+	fs.StringVar(&f.hmacFile, "jwt-hmac-secret", "", "file holding the HS256 secret for signed tokens without kid (one final newline is dropped, nothing else)")
+	fs.StringVar(&f.ed25519File, "jwt-ed25519-key", "", "PEM file of the Ed25519 public key for EdDSA signed tokens without kid")
 	fs.StringVar(&f.issuer, "jwt-issuer", "", "required iss claim of signed tokens")
 	fs.StringVar(&f.audience, "jwt-audience", "", "required aud claim of signed tokens")
+	fs.DurationVar(&f.maxLifetime, "jwt-max-lifetime", auth.DefaultMaxLifetime, "longest a signed token may be valid: exp - iat and exp - now beyond it are refused")
+	fs.DurationVar(&f.leeway, "jwt-leeway", auth.DefaultLeeway, "clock skew tolerated on exp, nbf and iat (at most 5m)")
+	fs.DurationVar(&f.reloadEvery, "reload-every", auth.DefaultReloadInterval, "how often the token and key files are checked for changes (SIGHUP reloads at once)")
 	fs.BoolVar(&f.noScheduler, "no-scheduler", false, "do not fire deadlines (run 'disputes scheduler' elsewhere)")
 	fs.BoolVar(&f.noProjection, "no-projections", false, "do not keep the read models (lists, audit trails and scores answer 503)")
 	f.clock.register(fs)
@@ -72,7 +79,10 @@ func runServe(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	authn, err := f.authenticator()
+	if err := f.validate(); err != nil {
+		return err
+	}
+	authn, reloaders, err := f.authenticator(logger)
 	if err != nil {
 		return err
 	}
@@ -105,6 +115,7 @@ func runServe(ctx context.Context, e env) error {
 			c()
 		}
 	}()
+	startReloaders(ctx, &wg, reloaders, f.reloadEvery)
 	metrics := httpapi.NewMetrics()
 	h := commands.NewHandler(httpapi.InstrumentStore(store, metrics), commands.WithClock(clock.Now), commands.WithPolicy(pol))
 
@@ -255,45 +266,6 @@ func readModelPath(sf storeFlags) string {
 		}
 	}
 	return sf.db
-}
-
-// authenticator builds the token checks from the flags: at least one kind
-// of token must be configured.
-func (f serveFlags) authenticator() (auth.Authenticator, error) {
-	var chain auth.Chain
-	if f.tokens != "" {
-		set, err := auth.LoadTokenFile(f.tokens)
-		if err != nil {
-			return nil, err
-		}
-		chain.Tokens = set
-	}
-	if f.hmacFile != "" || f.ed25519File != "" {
-		v := &auth.JWTVerifier{Issuer: f.issuer, Audience: f.audience, Leeway: 30 * time.Second}
-		if f.hmacFile != "" {
-			secret, err := os.ReadFile(f.hmacFile)
-			if err != nil {
-				return nil, fmt.Errorf("read HS256 secret: %w", err)
-			}
-			if v.HMACKey = []byte(strings.TrimSpace(string(secret))); len(v.HMACKey) < 32 {
-				return nil, fmt.Errorf("HS256 secret in %s is %d bytes: use at least 32", f.hmacFile, len(v.HMACKey))
-			}
-		}
-		if f.ed25519File != "" {
-			pem, err := os.ReadFile(f.ed25519File)
-			if err != nil {
-				return nil, fmt.Errorf("read Ed25519 key: %w", err)
-			}
-			if v.Ed25519Key, err = seal.ParsePublicKeyPEM(pem); err != nil {
-				return nil, fmt.Errorf("%s: %w", f.ed25519File, err)
-			}
-		}
-		chain.JWT = v
-	}
-	if chain.Tokens == nil && chain.JWT == nil {
-		return nil, fmt.Errorf("%w: no way to authenticate: give --tokens FILE (create one with 'disputes tokens add') or a JWT key", errUsage)
-	}
-	return chain, nil
 }
 
 // components tracks the background parts /readyz reports on.
