@@ -10,7 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
-		"sync"
+	"sync"
 	"time"
 
 	"github.com/disputes-ledger/disputes/audit"
