@@ -2,6 +2,7 @@ package commands
 
 import (
 	"errors"
+	"slices"
 
 	"github.com/disputes-ledger/disputes/domain"
 )
@@ -16,7 +17,8 @@ const (
 	KindValidation ErrorKind = "validation"
 	// KindForbidden: the actor may not do this (role or ownership).
 	KindForbidden ErrorKind = "forbidden"
-	// KindNotFound: the ticket does not exist.
+	// KindNotFound: the ticket does not exist, or the actor is not one of
+	// its parties: the two are one answer, so a non-party learns nothing.
 	KindNotFound ErrorKind = "not_found"
 	// KindConflict: the ticket changed under the client (If-Match) or too
 	// many writers raced; re-read and retry.
@@ -46,7 +48,8 @@ var classes = []struct {
 	{ErrValidation, KindValidation, "validation"},
 	{domain.ErrInvalidCommand, KindValidation, "invalid_command"},
 	{domain.ErrRoleNotAllowed, KindForbidden, "role_not_allowed"},
-	{domain.ErrNotYourTicket, KindForbidden, "not_your_ticket"},
+	// Not a party of an existing ticket reads exactly as no such ticket.
+	{domain.ErrNotYourTicket, KindNotFound, "ticket_not_found"},
 	{domain.ErrTicketNotFound, KindNotFound, "ticket_not_found"},
 	{ErrRevisionMismatch, KindConflict, "revision_mismatch"},
 	{ErrTooManyConflicts, KindConflict, "too_many_conflicts"},
@@ -86,7 +89,9 @@ func Classify(err error) Classification {
 func Codes() []string {
 	out := make([]string, 0, len(classes)+2)
 	for _, c := range classes {
-		out = append(out, c.code)
+		if !slices.Contains(out, c.code) {
+			out = append(out, c.code)
+		}
 	}
 	return append(out, "deadline_not_due", "internal")
 }

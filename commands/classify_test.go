@@ -24,7 +24,7 @@ func TestClassify(t *testing.T) {
 		{&commands.ValidationError{Field: "command_id", Reason: "is required"}, commands.KindValidation, "validation"},
 		{wrap(domain.ErrInvalidCommand), commands.KindValidation, "invalid_command"},
 		{wrap(domain.ErrRoleNotAllowed), commands.KindForbidden, "role_not_allowed"},
-		{wrap(domain.ErrNotYourTicket), commands.KindForbidden, "not_your_ticket"},
+		{wrap(domain.ErrNotYourTicket), commands.KindNotFound, "ticket_not_found"},
 		{wrap(domain.ErrTicketNotFound), commands.KindNotFound, "ticket_not_found"},
 		{wrap(commands.ErrRevisionMismatch), commands.KindConflict, "revision_mismatch"},
 		{wrap(commands.ErrTooManyConflicts), commands.KindConflict, "too_many_conflicts"},

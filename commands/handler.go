@@ -77,11 +77,17 @@ var ErrTooManyConflicts = errors.New("too many concurrent writers on one ticket"
 
 // Handle validates and executes one command.
 //
-// Before deciding, it fires every deadline of the ticket that is already due
-// (each as its own system command with the deterministic expiry id, exactly
-// as the scheduler would): a command that arrives after a deadline passed is
-// decided against what the deadline caused, never against a stale state in
-// which the lapsed right still seemed open.
+// In order, on the ticket's stored state: the actor is authorized
+// (domain.Authorize: role, existence, party), so a refused actor causes
+// nothing at all — no deadline fired, no revision compared, no key looked
+// up, nothing written; a command id this principal already used on this
+// ticket answers with what that command recorded (see Result.Duplicate);
+// every deadline already due is fired, each as its own system command with
+// the deterministic expiry id, exactly as the scheduler would, so that a
+// late command is decided against what the deadline caused, never against a
+// stale state in which the lapsed right still seemed open; then the expected
+// revision (If-Match) is compared, the domain decides, and the events are
+// appended.
 func (h *Handler) Handle(ctx context.Context, req Request, cmd domain.Command) (Result, error) {
 	if err := Validate(req, cmd, h.limits); err != nil {
 		return Result{}, err
@@ -107,8 +113,11 @@ func (h *Handler) handleAt(ctx context.Context, req Request, cmd domain.Command,
 		if err != nil {
 			return Result{}, err
 		}
-		if prior := recordedBy(history, req.CommandID); len(prior) > 0 {
-			return Result{TicketID: req.TicketID, Events: prior, Revision: ticket.Revision, Duplicate: true, Ticket: ticket}, nil
+		if err := domain.Authorize(ticket, req.Actor, cmd); err != nil {
+			return Result{}, fmt.Errorf("%s on ticket %s: %w", cmd.CommandName(), req.TicketID, err)
+		}
+		if prior, ok := priorAnswer(req.TicketID, history, req.Actor, req.CommandID); ok {
+			return prior, nil
 		}
 		if fired, err := h.fireOverdue(ctx, ticket, cmd, now); err != nil {
 			return Result{}, err
@@ -206,16 +215,6 @@ func (h *Handler) envelopes(req Request, stream string, now time.Time, history [
 		data[i] = eventstore.EventData{ID: env.ID, Type: env.Type, Revision: env.Revision, Data: wire[i]}
 	}
 	return sealed, data, nil
-}
-
-func recordedBy(history []events.Envelope, commandID string) []events.Envelope {
-	var out []events.Envelope
-	for _, env := range history {
-		if env.CommandID == commandID {
-			out = append(out, env)
-		}
-	}
-	return out
 }
 
 // Load returns a ticket's current state and its verified stream.

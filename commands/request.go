@@ -122,6 +122,9 @@ func Validate(req Request, cmd domain.Command, limits Limits) error {
 	if err := checkID("command_id", req.CommandID, limits, true); err != nil {
 		return err
 	}
+	if err := checkSystemNamespace(req); err != nil {
+		return err
+	}
 	if err := checkID("ticket_id", req.TicketID, limits, true); err != nil {
 		return err
 	}

@@ -12,18 +12,12 @@ import (
 // Decide validates cmd from actor against the ticket at now, under pol, and
 // returns the events that record it. It never changes t.
 func Decide(t Ticket, actor events.Actor, cmd Command, now time.Time, pol policy.Policy) ([]events.Payload, error) {
-	if cmd == nil {
-		return nil, invalid("command", "is missing")
-	}
-	if err := authorize(t, actor, cmd); err != nil {
+	if err := Authorize(t, actor, cmd); err != nil {
 		return nil, err
 	}
 	d := decision{t: t, actor: actor, now: now.UTC(), pol: pol}
 	if open, ok := cmd.(OpenTicket); ok {
 		return d.open(open)
-	}
-	if !t.Exists() {
-		return nil, refuse(ErrTicketNotFound, "%s needs an open ticket", cmd.CommandName())
 	}
 	if t.Closed() {
 		return nil, refuse(ErrTicketClosed, "ticket %s closed as %s", t.ID, t.Resolution)
@@ -86,31 +80,6 @@ func lockedForMerchant(cmd Command) bool {
 		return true
 	}
 	return false
-}
-
-// authorize checks the actor's role against the permission table and, for
-// buyers and merchants, ownership of the ticket.
-func authorize(t Ticket, actor events.Actor, cmd Command) error {
-	if !actor.Role.Valid() || actor.ID == "" {
-		return invalid("actor", fmt.Sprintf("%q is not a valid actor", actor.String()))
-	}
-	if !slices.Contains(Permissions()[cmd.CommandName()], actor.Role) {
-		return refuse(ErrRoleNotAllowed, "%s may not %s", actor.Role, cmd.CommandName())
-	}
-	if !t.Exists() {
-		return nil
-	}
-	switch actor.Role {
-	case events.RoleBuyer:
-		if actor.ID != t.BuyerID {
-			return refuse(ErrNotYourTicket, "buyer %s is not the buyer of ticket %s", actor.ID, t.ID)
-		}
-	case events.RoleMerchant:
-		if actor.ID != t.MerchantID {
-			return refuse(ErrNotYourTicket, "merchant %s is not the merchant of ticket %s", actor.ID, t.ID)
-		}
-	}
-	return nil
 }
 
 // decision carries one Decide call's context.

@@ -9,7 +9,7 @@ import (
 
 func (d decision) open(c OpenTicket) ([]events.Payload, error) {
 	if d.t.Exists() {
-		return nil, refuse(ErrTicketExists, "ticket %s", d.t.ID)
+		return nil, taken(d.t)
 	}
 	if err := validateOpen(c); err != nil {
 		return nil, err

@@ -270,6 +270,9 @@ func (w *propWorld) checkRefusalRules(t *testing.T, before domain.Ticket, actor 
 	case !permitted:
 		require.ErrorIs(t, err, domain.ErrRoleNotAllowed, "%s may not %s", actor.Role, name)
 		return
+	case before.Exists() && isOpen && party && !owner:
+		require.ErrorIs(t, err, domain.ErrTicketExists, "%s opening a taken ticket id", actor)
+		return
 	case before.Exists() && party && !owner:
 		require.ErrorIs(t, err, domain.ErrNotYourTicket, "%s acting on another's ticket", actor)
 		return

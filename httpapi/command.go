@@ -45,10 +45,13 @@ func (s *Server) command(name string) http.Handler {
 }
 
 func (s *Server) answerCommand(w http.ResponseWriter, info *requestInfo, res commands.Result, wire []json.RawMessage) {
+	// Every recorded command answered 201; a replay answers as the first
+	// time did, saying so in a header.
 	status := http.StatusCreated
 	info.outcome = "recorded"
 	if res.Duplicate {
-		status, info.outcome = http.StatusOK, "duplicate"
+		info.outcome = "duplicate"
+		w.Header().Set("Idempotent-Replayed", "true")
 	}
 	w.Header().Set("ETag", etag(res.Revision))
 	w.Header().Set("Location", "/v1/tickets/"+res.TicketID)

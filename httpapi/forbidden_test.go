@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -14,18 +15,24 @@ import (
 	"github.com/disputes-ledger/disputes/httpapi"
 )
 
-// TestEveryForbiddenCommandIs403AndRecordsNothing has every principal a
-// token can carry try every command it may not issue on a ticket — by role
-// (the domain's permission table) or by ownership (someone else's ticket)
-// — and checks each gets 403 and the ledger is unchanged.
-func TestEveryForbiddenCommandIs403AndRecordsNothing(t *testing.T) {
+// TestEveryRefusedCommandRecordsNothing has every principal a token can
+// carry try every command it may not issue on a ticket whose merchant
+// response deadline is overdue — by role (the domain's permission table) or
+// by ownership (someone else's ticket) — and checks the answer: 403 for a
+// role, 404 exactly like a ticket that does not exist for a non-party (even
+// with If-Match), 422 ticket_exists for opening a taken id; and that the
+// ledger is unchanged: no overdue deadline is fired on a refused command's
+// account. (The whole matrix, with the permitted cells, runs through
+// commands.Handler in TestAuthorityMatrix.)
+func TestEveryRefusedCommandRecordsNothing(t *testing.T) {
 	t.Parallel()
-	t.Run("sqlite", func(t *testing.T) { t.Parallel(); forbiddenCommands(t, newLedger(t, options{})) })
-	t.Run("postgres", func(t *testing.T) { t.Parallel(); forbiddenCommands(t, newLedger(t, options{postgres: true})) })
+	t.Run("sqlite", func(t *testing.T) { t.Parallel(); refusedCommands(t, newLedger(t, options{})) })
+	t.Run("postgres", func(t *testing.T) { t.Parallel(); refusedCommands(t, newLedger(t, options{postgres: true})) })
 }
 
-func forbiddenCommands(t *testing.T, l *ledger) {
+func refusedCommands(t *testing.T, l *ledger) {
 	l.as("buyer:b-1").ok("T-1", "open_ticket", "c-open", openData("m-1"))
+	l.clock.Advance(10 * 24 * time.Hour) // merchant_response is overdue; no scheduler runs
 	head := l.head()
 
 	principals := []string{"buyer:b-1", "buyer:b-2", "merchant:m-1", "merchant:m-2", "agent:cs-1", "auditor:au-1",
@@ -43,13 +50,19 @@ func forbiddenCommands(t *testing.T, l *ledger) {
 				continue
 			}
 			tried++
-			res := c.command("T-1", name, fmt.Sprintf("x-%s-%s", id, name), nil)
-			require.Equal(t, http.StatusForbidden, res.status, "%s %s: %s", who, name, res.body)
-			p := res.problem(t)
-			if !allowed {
-				assert.Equal(t, "role_not_allowed", p.Code, "%s %s", who, name)
-			} else {
-				assert.Equal(t, "not_your_ticket", p.Code, "%s %s", who, name)
+			key := fmt.Sprintf("x-%s-%s", id, name)
+			res := c.command("T-1", name, key, nil)
+			switch {
+			case !allowed:
+				require.Equal(t, http.StatusForbidden, res.status, "%s %s: %s", who, name, res.body)
+				assert.Equal(t, "role_not_allowed", res.problem(t).Code, "%s %s", who, name)
+			case name == "open_ticket":
+				require.Equal(t, http.StatusUnprocessableEntity, res.status, "%s %s: %s", who, name, res.body)
+				assert.Equal(t, "ticket_exists", res.problem(t).Code, "%s %s", who, name)
+			default:
+				assertLikeMissing(t, l, c, name, res)
+				withIfMatch := c.command("T-1", name, key, nil, "If-Match", `"0"`)
+				assertLikeMissing(t, l, c, name, withIfMatch)
 			}
 		}
 	}
@@ -67,6 +80,20 @@ func forbiddenCommands(t *testing.T, l *ledger) {
 	res := l.as("agent:cs-1").command("T-1", "expire_deadline", "x-exp", map[string]any{"deadline": "merchant_response"})
 	assert.Equal(t, http.StatusNotFound, res.status)
 	assert.Equal(t, head, l.head())
+}
+
+// assertLikeMissing checks that res, a non-party's answer on T-1, is the
+// answer the same principal gets for the same command on a ticket that does
+// not exist, in every member but the request's own id and path.
+func assertLikeMissing(t *testing.T, l *ledger, c client, name string, res response) {
+	t.Helper()
+	missing := c.command("T-none", name, "x-missing-"+name, nil)
+	require.Equal(t, http.StatusNotFound, missing.status, string(missing.body))
+	require.Equal(t, http.StatusNotFound, res.status, "%s %s: %s", c.name, name, res.body)
+	got, want := res.problem(t), missing.problem(t)
+	got.RequestID, got.Instance, want.RequestID, want.Instance = "", "", "", ""
+	assert.Equal(t, want, got, "%s %s", c.name, name)
+	assert.Equal(t, missing.header.Get("ETag"), res.header.Get("ETag"), "no revision leaks")
 }
 
 // TestReadsAreScoped checks that buyers and merchants read only their own

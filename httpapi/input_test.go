@@ -101,7 +101,8 @@ func TestDuplicateCommandIsRecordedOnce(t *testing.T) {
 	head := l.head()
 
 	again := buyer.command("T-1", "open_ticket", "c-open", openData("m-1"))
-	require.Equal(t, http.StatusOK, again.status, string(again.body))
+	require.Equal(t, http.StatusCreated, again.status, "the first answer's status: %s", again.body)
+	assert.Equal(t, "true", again.header.Get("Idempotent-Replayed"))
 	var dup httpapi.CommandResponse
 	again.json(t, &dup)
 	assert.True(t, dup.Duplicate)
@@ -110,7 +111,7 @@ func TestDuplicateCommandIsRecordedOnce(t *testing.T) {
 
 	body := `{"command_id":"c-open","data":{"order_id":"O-1"}}`
 	res := buyer.do("POST", "/v1/tickets/T-1/commands/open_ticket", []byte(body), nil)
-	assert.Equal(t, http.StatusOK, res.status, "the id in the body is the same command")
+	assert.Equal(t, http.StatusCreated, res.status, "the id in the body is the same command")
 	assert.Equal(t, head, l.head())
 
 	other := buyer.command("T-1", "open_ticket", "c-open-2", openData("m-1"))

@@ -92,7 +92,7 @@ func (g *schemaGen) operation(rt route) obj {
 	switch {
 	case rt.command != "":
 		params = append(params,
-			obj{"name": "Idempotency-Key", "in": "header", "description": "the command id; or give command_id in the body", "schema": obj{"type": "string"}},
+			obj{"name": "Idempotency-Key", "in": "header", "description": "the command id, scoped to the caller and the ticket; or give command_id in the body. A key reused for another request is 422 idempotency_key_reused", "schema": obj{"type": "string"}},
 			obj{"name": "If-Match", "in": "header", "description": "only if the ticket is at this revision (its ETag), else 412", "schema": obj{"type": "string"}})
 		cmd, _ := commands.DecodeCommand(rt.command, nil)
 		body := obj{"type": "object", "additionalProperties": false, "properties": obj{
@@ -102,10 +102,13 @@ func (g *schemaGen) operation(rt route) obj {
 		}}
 		op["requestBody"] = obj{"content": obj{"application/json": obj{"schema": body}}}
 		created := ok(reflect.TypeFor[CommandResponse]())
-		created["description"] = "recorded"
-		dup := ok(reflect.TypeFor[CommandResponse]())
-		dup["description"] = "a duplicate of a command already recorded: nothing new was written"
-		responses["201"], responses["200"] = created, dup
+		created["description"] = "recorded; or, with the header Idempotent-Replayed: true, the first answer to " +
+			"this principal's same request with the same key, replayed: nothing new was written"
+		created["headers"] = obj{
+			"ETag":                obj{"description": "the ticket's revision after the command", "schema": obj{"type": "string"}},
+			"Idempotent-Replayed": obj{"description": "true on a replayed answer", "schema": obj{"type": "string", "enum": []string{"true"}}},
+		}
+		responses["201"] = created
 	case rt.path == "/v1/events":
 		responses["200"] = obj{"description": "an event stream", "content": obj{"text/event-stream": obj{"schema": obj{"type": "string"}}}}
 	case rt.path == "/metrics":

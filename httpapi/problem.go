@@ -94,11 +94,19 @@ func problemFor(err error) Problem {
 		field = verr.Field
 	}
 	detail := err.Error()
-	if c.Kind == commands.KindInternal {
+	switch c.Kind {
+	case commands.KindInternal:
 		detail = "internal error; see the server log for the request id"
+	case commands.KindNotFound:
+		// A missing ticket and someone else's ticket must read alike, to
+		// the byte: the real reason goes to the server log only.
+		detail = ticketNotFoundDetail
 	}
 	return newProblem(status, c.Code, detail, field)
 }
+
+// ticketNotFoundDetail is the one detail of a command's 404.
+const ticketNotFoundDetail = "no such ticket"
 
 func newProblem(status int, code, detail, field string) Problem {
 	title := http.StatusText(status)

@@ -48,7 +48,7 @@ func TestExecShowHistory(t *testing.T) {
 	assert.True(t, results[0].OK)
 	assert.True(t, results[1].OK)
 	assert.True(t, results[2].Duplicate, "same command id twice is recorded once")
-	assert.Equal(t, "forbidden", results[3].Kind)
+	assert.Equal(t, "not_found", results[3].Kind, "another merchant's ticket reads as none")
 	assert.Equal(t, "validation", results[4].Kind)
 	assert.True(t, results[5].OK)
 	assert.Equal(t, "negotiation", results[5].Status)
@@ -104,6 +104,44 @@ func TestExecRefusesClientTimeByDefault(t *testing.T) {
 	code, out, _ := runCLI(t, strings.SplitN(execInput, "\n", 2)[0]+"\n", "exec", "--db", db)
 	assert.Equal(t, 1, code)
 	assert.Contains(t, out, "client-supplied time")
+}
+
+// TestExecActsAsSystemOnlyWhenAsked: an input file may speak for the
+// scheduler only with --allow-system, and even then a client's line may not
+// borrow an id from the system namespace.
+func TestExecActsAsSystemOnlyWhenAsked(t *testing.T) {
+	t.Parallel()
+	open := strings.SplitN(execInput, "\n", 2)[0] + "\n"
+	expire := `{"command_id":"expire:T-1:merchant_response:1793844000","ticket_id":"T-1","actor":{"role":"system","id":"scheduler"},"command":"expire_deadline","at":"2026-11-20T02:00:00Z","data":{"deadline":"merchant_response"}}` + "\n"
+	borrowed := `{"command_id":"expire:T-1:x","ticket_id":"T-1","actor":{"role":"merchant","id":"m-1"},"command":"post_message","at":"2026-11-02T03:00:00Z","data":{"text":"hi"}}` + "\n"
+	outcomes := func(out string) []execOutcome {
+		var os []execOutcome
+		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+			var o execOutcome
+			require.NoError(t, json.Unmarshal([]byte(l), &o), l)
+			os = append(os, o)
+		}
+		return os
+	}
+
+	db := filepath.Join(t.TempDir(), "ledger.db")
+	code, out, _ := runCLI(t, open+borrowed+expire, "exec", "--db", db, "--client-time")
+	assert.Equal(t, 1, code)
+	got := outcomes(out)
+	require.Len(t, got, 3)
+	assert.True(t, got[0].OK)
+	assert.Equal(t, "validation", got[1].Kind)
+	assert.Contains(t, got[1].Error, "command_id")
+	assert.Equal(t, "validation", got[2].Kind)
+	assert.Contains(t, got[2].Error, "--allow-system")
+	assert.Equal(t, uint64(0), *got[0].Revision)
+
+	code, out, _ = runCLI(t, expire, "exec", "--db", db, "--client-time", "--allow-system")
+	assert.Equal(t, 0, code, out)
+	got = outcomes(out)
+	require.Len(t, got, 1)
+	assert.True(t, got[0].OK, got[0].Error)
+	assert.Contains(t, got[0].Events, "deadline.expired")
 }
 
 func TestHumanDuration(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/disputes-ledger/disputes/commands"
+	"github.com/disputes-ledger/disputes/events"
 )
 
 // execOutcome is one line of `disputes exec` output.
@@ -26,11 +27,12 @@ type execOutcome struct {
 }
 
 func runExec(ctx context.Context, e env) error {
-	fs := newFlags(e, "exec", "exec [--db PATH] [--client-time] [FILE|-]")
+	fs := newFlags(e, "exec", "exec [--db PATH] [--client-time] [--allow-system] [FILE|-]")
 	var sf storeFlags
 	sf.register(fs)
 	clientTime := fs.Bool("client-time", false, "honour each command's \"at\" time (imports and simulations)")
 	stopOnError := fs.Bool("stop-on-error", false, "stop at the first command that fails")
+	allowSystem := fs.Bool("allow-system", false, "accept commands acting as the system (an operator's import of recorded expiries)")
 	if err := parseFlags(fs, e.args); err != nil {
 		return err
 	}
@@ -60,7 +62,7 @@ func runExec(ctx context.Context, e env) error {
 		opts = append(opts, commands.WithClientTime())
 	}
 	h := commands.NewHandler(store, opts...)
-	failed, err := execLines(ctx, h, in, e.stdout, *stopOnError)
+	failed, err := execLines(ctx, h, in, e.stdout, execOptions{stopOnError: *stopOnError, allowSystem: *allowSystem})
 	if err != nil {
 		return err
 	}
@@ -70,7 +72,13 @@ func runExec(ctx context.Context, e env) error {
 	return nil
 }
 
-func execLines(ctx context.Context, h *commands.Handler, in io.Reader, out io.Writer, stopOnError bool) (failed int, err error) {
+// execOptions are the switches of `disputes exec`.
+type execOptions struct {
+	stopOnError bool // stop at the first failed command
+	allowSystem bool // let lines act as the system actor
+}
+
+func execLines(ctx context.Context, h *commands.Handler, in io.Reader, out io.Writer, opt execOptions) (failed int, err error) {
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 64<<10), h.Limits().MaxRequestBytes+1)
 	enc := json.NewEncoder(out)
@@ -81,13 +89,13 @@ func execLines(ctx context.Context, h *commands.Handler, in io.Reader, out io.Wr
 		if len(trimSpace(raw)) == 0 {
 			continue
 		}
-		o := execOne(ctx, h, line, raw)
+		o := execOne(ctx, h, line, raw, opt.allowSystem)
 		if err := enc.Encode(o); err != nil {
 			return failed, err
 		}
 		if !o.OK {
 			failed++
-			if stopOnError {
+			if opt.stopOnError {
 				return failed, nil
 			}
 		}
@@ -98,9 +106,14 @@ func execLines(ctx context.Context, h *commands.Handler, in io.Reader, out io.Wr
 	return failed, nil
 }
 
-func execOne(ctx context.Context, h *commands.Handler, line int, raw []byte) execOutcome {
+func execOne(ctx context.Context, h *commands.Handler, line int, raw []byte, allowSystem bool) execOutcome {
 	req, cmd, err := commands.ParseRequest(raw, h.Limits())
 	o := execOutcome{Line: line, CommandID: req.CommandID, TicketID: req.TicketID}
+	if err == nil && req.Actor.Role == events.RoleSystem && !allowSystem {
+		// Like any client, an input file does not speak for the scheduler
+		// unless the operator says so.
+		err = &commands.ValidationError{Field: "actor.role", Reason: "only the scheduler acts as system; pass --allow-system to import its commands"}
+	}
 	if err == nil {
 		var res commands.Result
 		res, err = h.Handle(ctx, req, cmd)
