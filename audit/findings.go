@@ -12,13 +12,14 @@ type Check string
 // The checks, grouped as docs/audit.md describes them.
 const (
 	// Integrity of the bundle and the log.
-	CheckBundleFormat Check = "bundle_format" // a line of the bundle is not a record of the format
-	CheckPublicKey    Check = "public_key"    // the bundle's key is not the key the auditor pinned
-	CheckEventHash    Check = "event_hash"    // an event's bytes do not decode, or its hash does not match its content
-	CheckLogGap       Check = "log_gap"       // global positions are missing
-	CheckLogOrder     Check = "log_order"     // a position repeats or goes backwards
-	CheckChain        Check = "chain"         // a ticket's revisions or prev_hash links are broken
-	CheckTicketOpen   Check = "ticket_open"   // a ticket's first event is not the request that opens it
+	CheckBundleFormat   Check = "bundle_format"   // a line of the bundle is not a record of the format
+	CheckPublicKey      Check = "public_key"      // the bundle's key is not the key the auditor pinned
+	CheckEventHash      Check = "event_hash"      // an event's bytes do not decode, or its hash does not match its content
+	CheckLogGap         Check = "log_gap"         // global positions are missing
+	CheckLogOrder       Check = "log_order"       // a position repeats or goes backwards
+	CheckChain          Check = "chain"           // a ticket's revisions or prev_hash links are broken
+	CheckTicketOpen     Check = "ticket_open"     // a ticket's first event is not the request that opens it
+	CheckColumnMismatch Check = "column_mismatch" // the id, stream, revision or type the ledger stores beside an event disagree with its bytes
 
 	// Seals and proofs.
 	CheckSealSignature   Check = "seal_signature"   // a seal's signature or key does not verify

@@ -64,7 +64,7 @@ func prepareLog(ctx context.Context, log Log) (<-chan *logBatch, <-chan error) {
 		go func() {
 			for b := range work {
 				for i, r := range b.recs {
-					b.prepared[i] = Prepare(r.Position, r.Data, nil, 0)
+					b.prepared[i] = PrepareRecord(r)
 				}
 				close(b.done)
 			}

@@ -46,7 +46,9 @@ func rewriteEvent(t *testing.T, m *fixture.Memory, pos uint64, mutate func(*even
 	sealed, wire, err := events.Link(prev, envs)
 	require.NoError(t, err)
 	for i, p := range positions {
-		m.Records[p-1].Data = wire[i]
+		// The whole row, columns included: an operator rewriting history
+		// consistently, which only the rules can catch.
+		m.Records[p-1] = recordOf(sealed[i], wire[i], p)
 	}
 	return sealed[0]
 }

@@ -16,9 +16,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/disputes-ledger/disputes/audit"
+	"github.com/disputes-ledger/disputes/audit/bundle"
 	"github.com/disputes-ledger/disputes/audit/sqliteaudit"
 	"github.com/disputes-ledger/disputes/events"
+	"github.com/disputes-ledger/disputes/eventstore"
 	"github.com/disputes-ledger/disputes/eventstore/sqlite"
+	"github.com/disputes-ledger/disputes/policy"
 	"github.com/disputes-ledger/disputes/seal"
 )
 
@@ -309,4 +312,57 @@ func TestTamperRulingCitesEvidenceRecordedAfterIt(t *testing.T) {
 	assert.Contains(t, f.Message, `"ev-forged"`)
 	assert.Contains(t, f.Message, fmt.Sprintf("recorded only after the ruling, at position %d", last+1))
 	assert.Equal(t, ticketOf(ruling), requireFinding(t, rep, audit.CheckEvidenceState, last+1).Ticket)
+}
+
+// TestTamperIndexColumns edits only a column the application reads beside
+// an event's bytes (the issue's example: a ruling moved to another ticket
+// as its first event). The bytes and every seal still verify; the column
+// must not: verify, a bundle exported from the ledger, and the store's own
+// reads all refuse it.
+func TestTamperIndexColumns(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		column string
+		set    string
+		value  func(r row) any
+	}{
+		{"stream", "stream = ?, revision = 0", func(row) any { return "ticket-hidden" }},
+		{"revision", "revision = ?", func(r row) any { return r.env.Revision + 50 }},
+		{"type", "type = ?", func(row) any { return events.TypeTicketWithdrawn }},
+		{"id", "id = ?", func(row) any { id := uuid.Must(uuid.NewV7()); return id[:] }},
+	} {
+		t.Run(tc.column, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			path := copyLedger(t)
+			db := rawDB(t, path)
+			target := firstOf(t, readRows(t, db), events.TypeRulingRecorded, firstSealSize(t, db), nil)
+			_, err := db.Exec(`UPDATE events SET `+tc.set+` WHERE position = ?`, tc.value(target), target.pos)
+			require.NoError(t, err)
+
+			rep := verifyLedger(t, path, sealPub())
+			assert.Equal(t, []audit.Check{audit.CheckColumnMismatch}, checksOf(rep))
+			f := requireFinding(t, rep, audit.CheckColumnMismatch, target.pos)
+			assert.Equal(t, ticketOf(target), f.Ticket, "the finding names the ticket the signed bytes belong to")
+			assert.Contains(t, f.Message, tc.column+" column")
+
+			raw, err := sqliteaudit.Open(ctx, path)
+			require.NoError(t, err)
+			defer raw.Close()
+			var b bytes.Buffer
+			_, err = bundle.Export(ctx, &b, bundle.Source{Log: raw, Seals: raw, Policies: audit.NewPolicySet(policy.Default())},
+				bundle.Scope{Kind: bundle.ScopeAll}, t0.AddDate(0, 3, 0))
+			require.NoError(t, err)
+			brep, err := bundle.Verify(&b, "tampered.jsonl", audit.Options{PublicKey: sealPub()})
+			require.NoError(t, err)
+			assert.Equal(t, []audit.Check{audit.CheckColumnMismatch}, checksOf(brep))
+			requireFinding(t, brep, audit.CheckColumnMismatch, target.pos)
+
+			store, err := sqlite.Open(ctx, path, sqlite.Config{})
+			require.NoError(t, err)
+			defer store.Close()
+			_, err = store.ReadAll(ctx, 0, 0)
+			assert.ErrorIs(t, err, eventstore.ErrCorrupt, "the application's reads refuse the row too")
+		})
+	}
 }

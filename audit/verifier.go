@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/disputes-ledger/disputes/domain"
 	"github.com/disputes-ledger/disputes/events"
+	"github.com/disputes-ledger/disputes/eventstore"
 	"github.com/disputes-ledger/disputes/merkle"
 	"github.com/disputes-ledger/disputes/policy"
 	"github.com/disputes-ledger/disputes/seal"
@@ -268,6 +270,8 @@ type Prepared struct {
 	// leafErr is set when data has no readable hash member; leaf is then a
 	// stand-in that cannot match any sealed leaf.
 	leafErr error
+	// columnsErr is set when the ledger's columns disagree with the bytes.
+	columnsErr error
 }
 
 // Prepare decodes and hashes the event at pos. It keeps no reference to
@@ -296,6 +300,11 @@ func (v *Verifier) Apply(p Prepared) {
 	if p.err != nil {
 		v.Fail(Finding{Check: CheckEventHash, Position: pos, Ticket: ref.ticket, Revision: ref.revisionPtr(), Line: line,
 			Message: fmt.Sprintf("event does not verify: %v", p.err)})
+	}
+	var ce *eventstore.CorruptError
+	if errors.As(p.columnsErr, &ce) {
+		v.Fail(Finding{Check: CheckColumnMismatch, Position: pos, Ticket: ref.ticket, Revision: ref.revisionPtr(), Line: line,
+			Message: fmt.Sprintf("the ledger stores this event under columns its signed bytes contradict (%s), so the application reads it as something it is not", ce.Reason)})
 	}
 	if v.complete {
 		v.logEvent(p)

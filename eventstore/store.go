@@ -5,7 +5,8 @@
 // The store is deliberately ignorant of the event catalogue: it stores opaque,
 // already-encoded envelopes (see package events) together with the few fields
 // it must index. Hash chains, schema versions and payloads are the business of
-// the layers above.
+// the layers above. It knows one thing about an envelope: the header its
+// bytes begin with, which must agree with the indexed fields (columns.go).
 package eventstore
 
 import (

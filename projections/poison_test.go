@@ -137,7 +137,7 @@ func TestUndecodableEventStopsEveryProjection(t *testing.T) {
 	ctx := context.Background()
 	before := uint64(appendScenarios(t, l.store, l.pol, generate(6, 10, epoch, l.pol)))
 	_, err := l.store.Append(ctx, "ticket-corrupt", eventstore.NoStream(), []eventstore.EventData{{
-		ID: uuid.Must(uuid.NewV7()), Type: "refund.requested", Data: []byte(`{"id":"not an envelope"}`)}})
+		ID: uuid.Must(uuid.NewV7()), Type: "refund.requested", Data: []byte(`{"note":"not an envelope"}`)}})
 	require.NoError(t, err)
 	appendScenarios(t, l.store, l.pol, generate(7, 5, epoch.AddDate(0, 1, 0), l.pol))
 

@@ -77,7 +77,7 @@ func writeBenchBundle(path string, n int) (err error) {
 			}
 			seals = append(seals, s)
 		}
-		return ew.Event(pos, data, nil)
+		return ew.Event(pos, data, nil, nil)
 	})
 	// Flows in chunks keep the scripted steps of a few thousand tickets in
 	// memory at a time; tickets of one chunk interleave like a live log.

@@ -138,7 +138,14 @@ func Export(ctx context.Context, w io.Writer, src Source, scope Scope, now time.
 				sum.Proven++
 			}
 		}
-		return bw.Event(rec.Position, rec.Data, proof)
+		// The columns travel only when they disagree with the bytes: the
+		// verifier then reports what the ledger's readers were shown.
+		var columns *audit.Columns
+		if eventstore.CheckColumns(&rec) != nil {
+			c := audit.ColumnsOf(rec)
+			columns = &c
+		}
+		return bw.Event(rec.Position, rec.Data, proof, columns)
 	})
 	if err != nil {
 		return sum, fmt.Errorf("export %s: %w", scope, err)

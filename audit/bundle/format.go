@@ -137,11 +137,15 @@ type Consistency struct {
 
 // Event is one event of the log. Data is the stored envelope as JSON; Raw
 // carries it instead, base64, if the stored bytes are not valid JSON (a
-// damaged ledger still exports, for the verifier to report).
+// damaged ledger still exports, for the verifier to report). Columns are
+// the id, stream, revision and type the ledger stored the event under,
+// present only when they disagree with the bytes (the verifier reports
+// them); otherwise the bytes say what they are.
 type Event struct {
 	Kind     string                `json:"kind"`
 	Position uint64                `json:"position"`
 	Proof    *audit.InclusionProof `json:"proof,omitempty"`
+	Columns  *audit.Columns        `json:"columns,omitempty"`
 	Data     json.RawMessage       `json:"data,omitempty"`
 	Raw      []byte                `json:"raw,omitempty"`
 }

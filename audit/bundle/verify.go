@@ -315,7 +315,11 @@ func record(v *audit.Verifier, text []byte, line int, inEvent bool, fail func(st
 		if e.Raw != nil {
 			data = e.Raw
 		}
-		v.Event(e.Position, data, e.Proof, line)
+		p := audit.Prepare(e.Position, data, e.Proof, line)
+		if e.Columns != nil {
+			p.CheckColumns(data, *e.Columns)
+		}
+		v.Apply(p)
 		return true
 	default:
 		fail("unknown record kind %q", probe.Kind)

@@ -69,17 +69,26 @@ func (w *Writer) Consistency(from, to uint64, hashes []merkle.Hash) error {
 const eventPrefix = `{"kind":"event","position":`
 
 // Event writes an event line with its stored bytes, untouched, as the data
-// member (last, so a reader can take it whole without parsing it).
-func (w *Writer) Event(pos uint64, data []byte, proof *audit.InclusionProof) error {
+// member (last, so a reader can take it whole without parsing it). columns,
+// when not nil, are the columns the ledger stored the event under that
+// disagree with its bytes.
+func (w *Writer) Event(pos uint64, data []byte, proof *audit.InclusionProof, columns *audit.Columns) error {
 	b := append(w.buf[:0], eventPrefix...)
 	b = strconv.AppendUint(b, pos, 10)
-	if proof != nil {
-		p, err := json.Marshal(proof)
+	for _, m := range []struct {
+		name  string
+		value any
+		set   bool
+	}{{`,"proof":`, proof, proof != nil}, {`,"columns":`, columns, columns != nil}} {
+		if !m.set {
+			continue
+		}
+		j, err := json.Marshal(m.value)
 		if err != nil {
 			return fmt.Errorf("write event %d: %w", pos, err)
 		}
-		b = append(b, `,"proof":`...)
-		b = append(b, p...)
+		b = append(b, m.name...)
+		b = append(b, j...)
 	}
 	if json.Valid(data) && !bytes.ContainsAny(data, "\r\n") {
 		b = append(b, `,"data":`...)

@@ -14,14 +14,14 @@ import (
 
 var _ audit.Log = (*Store)(nil)
 
-const readAllQuery = `SELECT position, id, data FROM events WHERE position > ? ORDER BY position LIMIT ?`
+const readAllQuery = `SELECT position, id, stream, revision, type, data FROM events WHERE position > ? ORDER BY position LIMIT ?`
 
 // ReadAll reads the events table directly, in position order, returning up
 // to limit events (all for limit <= 0) with Position > after. Unlike the
 // event store's ReadAll it does not refuse a log with missing positions: an
-// auditor wants to be shown the gap, not an error. Only Position, ID and
-// Data are read: verification trusts nothing but Position and Data, and
-// proofs look events up by ID.
+// auditor wants to be shown the gap, not an error. Nor does it refuse an
+// event whose columns disagree with its data (eventstore.ErrCorrupt): the
+// verifier reports each one (audit.CheckColumnMismatch) and goes on.
 func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) (_ []eventstore.RecordedEvent, err error) {
 	if limit <= 0 {
 		limit = -1
@@ -37,18 +37,19 @@ func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) (_ []event
 	}
 	defer func() { err = errors.Join(err, rows.Close()) }()
 	var (
-		out  []eventstore.RecordedEvent
-		slab []byte // one allocation holds many events' data
+		out   []eventstore.RecordedEvent
+		slab  []byte // one allocation holds many events' data
+		names = map[string]string{}
 	)
 	if limit > 0 {
 		out = make([]eventstore.RecordedEvent, 0, limit)
 	}
 	for rows.Next() {
 		var (
-			pos         int64
-			rawID, data sql.RawBytes
+			pos, rev                 int64
+			rawID, stream, typ, data sql.RawBytes
 		)
-		if err := rows.Scan(&pos, &rawID, &data); err != nil {
+		if err := rows.Scan(&pos, &rawID, &stream, &rev, &typ, &data); err != nil {
 			return nil, fmt.Errorf("read events after %d: %w", after, err)
 		}
 		if len(data) > cap(slab)-len(slab) {
@@ -56,9 +57,10 @@ func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) (_ []event
 		}
 		start := len(slab)
 		slab = append(slab, data...)
-		e := eventstore.RecordedEvent{Position: uint64(pos), Data: slab[start:len(slab):len(slab)]}
-		// A mangled id is the verifier's business (it reads ids from the
-		// hashed data), not a reason to stop reading.
+		e := eventstore.RecordedEvent{Position: uint64(pos), Stream: intern(names, stream), Revision: uint64(rev), Type: intern(names, typ),
+			Data: slab[start:len(slab):len(slab)]}
+		// A mangled id is the verifier's business (it checks the columns
+		// against the hashed data), not a reason to stop reading.
 		e.ID, _ = uuid.FromBytes(rawID)
 		out = append(out, e)
 	}
@@ -66,4 +68,15 @@ func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) (_ []event
 		return nil, fmt.Errorf("read events after %d: %w", after, err)
 	}
 	return out, nil
+}
+
+// intern shares one string among the repeated stream and type values of a
+// read.
+func intern(names map[string]string, b []byte) string {
+	if s, ok := names[string(b)]; ok { // no allocation for the lookup
+		return s
+	}
+	s := string(b)
+	names[s] = s
+	return s
 }

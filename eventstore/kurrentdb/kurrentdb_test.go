@@ -65,3 +65,18 @@ func TestConformanceServer(t *testing.T) {
 		return open(t, url, kurrentdb.Config{Namespace: "storetest-" + uuid.NewString() + "-"})
 	})
 }
+
+// TestCorruptionDouble rewrites an event's data on the double, as an
+// operator with the server's files could: the server's own fields (stream,
+// revision, type, id) and metadata no longer agree with the data's header,
+// and every read must refuse the event.
+func TestCorruptionDouble(t *testing.T) {
+	var srv *kurrenttest.Server // the current subtest's: subtests run one at a time
+	storetest.RunCorruption(t, func(t *testing.T) eventstore.Store {
+		srv = startDouble(t)
+		return open(t, srv.URL(), kurrentdb.Config{})
+	}, func(t *testing.T, ev eventstore.RecordedEvent, column storetest.Column) string {
+		require.True(t, srv.RewriteData(ev.Stream, ev.Revision, storetest.TamperedData(ev, column)))
+		return ev.Stream
+	})
+}

@@ -71,6 +71,11 @@ func (s *Store) readStream(ctx context.Context, stream string, dir esdb.Directio
 		if !ok {
 			return out, fmt.Errorf("event %s at revision %d was not written by this store", e.EventID, e.EventNumber)
 		}
+		// Checked before waiting for a position: a corrupt event must fail
+		// the read, not wait for an index entry.
+		if err := eventstore.CheckColumns(&le); err != nil {
+			return nil, err
+		}
 		out = append(out, le)
 	}
 	for i := range out {
@@ -153,6 +158,10 @@ func (s *Store) readAllFrom(ctx context.Context, cp Checkpoint, skip, want uint6
 				continue
 			}
 			le.Position = pos
+			if err := eventstore.CheckColumns(&le); err != nil {
+				rs.Close()
+				return out, err
+			}
 			out = append(out, le)
 		}
 		rs.Close()

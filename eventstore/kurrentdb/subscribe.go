@@ -92,6 +92,9 @@ func (s *Store) feed(ctx context.Context, es *esdb.Subscription, sub *subscripti
 			continue
 		}
 		le.Position = pos
+		if err := eventstore.CheckColumns(&le); err != nil {
+			return err
+		}
 		if err := sub.Send(ctx, le); err != nil {
 			return err
 		}

@@ -66,6 +66,9 @@ func (s *Store) scanStream(ctx context.Context, query, stream string, from uint6
 		if err := decodeRow(rows.RawValues(), rows.FieldDescriptions(), &e, nil); err != nil {
 			return nil, err
 		}
+		if err := eventstore.CheckColumns(&e); err != nil {
+			return nil, err
+		}
 		evs = append(evs, e)
 	}
 	if err := rows.Err(); err != nil {
@@ -102,6 +105,9 @@ func (s *Store) readAll(ctx context.Context, after uint64, limit int) ([]eventst
 		}
 		if err := gapless.Check(e.Position); err != nil {
 			// Cannot happen while writers follow the head lock.
+			return nil, err
+		}
+		if err := eventstore.CheckColumns(&e); err != nil {
 			return nil, err
 		}
 		evs = append(evs, e)

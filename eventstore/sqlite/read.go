@@ -108,6 +108,9 @@ func scanStream(ctx context.Context, stmt *sql.Stmt, stream string, from uint64,
 			return nil, errors.Join(fmt.Errorf("position %d: %w", pos, err), rows.Close())
 		}
 		e.Position, e.Revision = uint64(pos), uint64(rev)
+		if err := eventstore.CheckColumns(&e); err != nil {
+			return nil, errors.Join(err, rows.Close())
+		}
 		evs = append(evs, e)
 	}
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
@@ -157,6 +160,9 @@ func (s *Store) readAll(ctx context.Context, after uint64, limit int) ([]eventst
 		}
 		e.Stream, e.Type = names.Get(stream), names.Get(typ)
 		e.Position, e.Revision = uint64(pos), uint64(rev)
+		if err := eventstore.CheckColumns(&e); err != nil {
+			return nil, errors.Join(err, rows.Close())
+		}
 		evs = append(evs, e)
 	}
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {

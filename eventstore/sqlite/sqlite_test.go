@@ -17,6 +17,7 @@ import (
 	"github.com/disputes-ledger/disputes/eventstore/internal/backendtest"
 	"github.com/disputes-ledger/disputes/eventstore/sqlite"
 	"github.com/disputes-ledger/disputes/eventstore/storetest"
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -295,4 +296,29 @@ func assertNoLeaks(t *testing.T) {
 	for _, g := range leaked {
 		t.Logf("leaked goroutine:\n%s", g)
 	}
+}
+
+// TestCorruption edits the events table behind the store, as an operator
+// with the file could: every read must refuse the edited row.
+func TestCorruption(t *testing.T) {
+	var path string // the current subtest's file: subtests run one at a time
+	storetest.RunCorruption(t, func(t *testing.T) eventstore.Store {
+		var s *sqlite.Store
+		s, path = openStore(t, sqlite.Config{})
+		return s
+	}, func(t *testing.T, ev eventstore.RecordedEvent, column storetest.Column) string {
+		db, err := sql.Open("sqlite", sqlite.DSN(path))
+		require.NoError(t, err)
+		defer db.Close()
+		value := storetest.TamperedValue(ev, column)
+		if id, ok := value.(uuid.UUID); ok {
+			value = id[:] // stored as 16 bytes
+		}
+		_, err = db.Exec(`UPDATE events SET `+string(column)+` = ? WHERE position = ?`, value, ev.Position)
+		require.NoError(t, err)
+		if column == storetest.ColumnStream {
+			return value.(string)
+		}
+		return ev.Stream
+	})
 }

@@ -9,8 +9,9 @@ import (
 )
 
 // Rules checks an append request against the port's rules — a stream name,
-// at least one event, non-nil IDs not repeated within the request — and the
-// backend's own limits. The zero value checks the port's rules only.
+// at least one event, non-nil IDs not repeated within the request, data
+// whose envelope header (if any) agrees with the event and the stream — and
+// the backend's own limits. The zero value checks the port's rules only.
 type Rules struct {
 	// Stream, when set, checks a non-empty stream name (say, for text the
 	// database cannot store).
@@ -43,6 +44,9 @@ func (r Rules) Check(stream string, events []eventstore.EventData) error {
 			return fmt.Errorf("event %d: id %s repeated in the batch: %w", i, e.ID, eventstore.ErrDuplicateID)
 		}
 		seen[e.ID] = struct{}{}
+		if err := eventstore.CheckEventData(stream, e); err != nil {
+			return fmt.Errorf("event %d: %w", i, err)
+		}
 		if r.Event != nil {
 			if err := r.Event(e); err != nil {
 				return fmt.Errorf("event %d: %w", i, err)

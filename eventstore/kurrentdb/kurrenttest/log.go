@@ -273,3 +273,24 @@ func (l *memLog) allLen() int {
 	defer l.mu.Unlock()
 	return len(l.all)
 }
+
+// rewriteData replaces a record by a copy with other data: records handed
+// out by snapshots never change.
+func (l *memLog) rewriteData(stream string, revision uint64, data []byte) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	recs := l.streams[stream]
+	if revision >= uint64(len(recs)) {
+		return false
+	}
+	old := recs[revision]
+	edited := *old
+	edited.data = append([]byte(nil), data...)
+	recs[revision] = &edited
+	for i, r := range l.all {
+		if r == old {
+			l.all[i] = &edited
+		}
+	}
+	return true
+}

@@ -107,3 +107,11 @@ func (featuresService) GetSupportedMethods(context.Context, *shared.Empty) (*ser
 		},
 	}, nil
 }
+
+// RewriteData replaces the data of the event at revision of stream, as an
+// operator with access to the database files could, for tests of clients
+// that must notice. It reports whether the event exists. Reads already under
+// way keep the old record.
+func (s *Server) RewriteData(stream string, revision uint64, data []byte) bool {
+	return s.log.rewriteData(stream, revision, data)
+}
