@@ -12,15 +12,16 @@ import (
 // ReadAll reads the event store's table directly, in position order,
 // returning up to limit events (all for limit <= 0) with Position > after.
 // Unlike the event store's ReadAll it does not refuse a log with missing
-// positions: an auditor wants to be shown the gap, not an error. Only
-// Position, ID and Data are read: verification trusts nothing but Position
-// and Data, and proofs look events up by ID.
+// positions: an auditor wants to be shown the gap, not an error. Nor does
+// it refuse an event whose columns disagree with its data
+// (eventstore.ErrCorrupt): the verifier reports each one
+// (audit.CheckColumnMismatch) and goes on.
 func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]eventstore.RecordedEvent, error) {
 	var lim any // NULL: no limit
 	if limit > 0 {
 		lim = limit
 	}
-	rows, err := s.pool.Query(ctx, s.t.expand(`SELECT position, id, data FROM {events} WHERE position > $1 ORDER BY position LIMIT $2`), int64(after), lim)
+	rows, err := s.pool.Query(ctx, s.t.expand(`SELECT position, id, stream, revision, type, data FROM {events} WHERE position > $1 ORDER BY position LIMIT $2`), int64(after), lim)
 	if err != nil {
 		return nil, fmt.Errorf("read events after %d: %w", after, err)
 	}
@@ -28,14 +29,16 @@ func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]eventst
 	var out []eventstore.RecordedEvent
 	for rows.Next() {
 		var (
-			pos  int64
-			id   [16]byte
-			data []byte
+			pos, rev    int64
+			id          [16]byte
+			stream, typ string
+			data        []byte
 		)
-		if err := rows.Scan(&pos, &id, &data); err != nil {
+		if err := rows.Scan(&pos, &id, &stream, &rev, &typ, &data); err != nil {
 			return nil, fmt.Errorf("read events after %d: %w", after, err)
 		}
-		out = append(out, eventstore.RecordedEvent{Position: uint64(pos), ID: uuid.UUID(id), Data: data})
+		out = append(out, eventstore.RecordedEvent{Position: uint64(pos), ID: uuid.UUID(id), Stream: stream,
+			Revision: uint64(rev), Type: typ, Data: data})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read events after %d: %w", after, err)

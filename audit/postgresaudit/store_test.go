@@ -17,6 +17,7 @@ import (
 	"github.com/disputes-ledger/disputes/audit/sealtest"
 	"github.com/disputes-ledger/disputes/eventstore"
 	"github.com/disputes-ledger/disputes/eventstore/postgres"
+	"github.com/disputes-ledger/disputes/eventstore/storetest"
 	"github.com/disputes-ledger/disputes/internal/testenv"
 )
 
@@ -150,4 +151,33 @@ func TestReadAllShowsGaps(t *testing.T) {
 	assert.Equal(t, uint64(4), page[0].Position)
 	assert.Equal(t, ids[3], page[0].ID)
 	assert.Equal(t, `{"i":3}`, string(page[0].Data))
+}
+
+// TestReadAllShowsEditedColumns reads the columns as stored, edits
+// included, where the event store refuses the row: the verifier compares
+// them with the signed bytes and reports each disagreement.
+func TestReadAllShowsEditedColumns(t *testing.T) {
+	ctx := context.Background()
+	connString, _ := testenv.PostgresSchema(t)
+	store, err := postgres.Open(ctx, connString, postgres.Config{})
+	require.NoError(t, err)
+	defer store.Close()
+	id := uuid.Must(uuid.NewV7())
+	_, err = store.Append(ctx, "ticket-a", eventstore.NoStream(), []eventstore.EventData{{
+		ID: id, Type: "refund.requested", Data: storetest.HeaderData(id, "ticket-a", 0, "refund.requested")}})
+	require.NoError(t, err)
+	_, err = store.Pool().Exec(ctx, `UPDATE eventstore_events SET stream = 'ticket-hidden', revision = 7, type = 'x' WHERE position = 1`)
+	require.NoError(t, err)
+
+	_, err = store.ReadAll(ctx, 0, 0)
+	require.ErrorIs(t, err, eventstore.ErrCorrupt)
+	raw := open(t, connString, postgresaudit.Config{ReadOnly: true})
+	all, err := raw.ReadAll(ctx, 0, 0)
+	require.NoError(t, err)
+	require.Len(t, all, 1)
+	assert.Equal(t, "ticket-hidden", all[0].Stream)
+	assert.Equal(t, uint64(7), all[0].Revision)
+	assert.Equal(t, "x", all[0].Type)
+	assert.Equal(t, id, all[0].ID)
+	assert.ErrorIs(t, eventstore.CheckColumns(&all[0]), eventstore.ErrCorrupt)
 }
