@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/disputes-ledger/disputes/events"
 )
 
 // Metrics holds the API's counters and histograms and writes them in the
@@ -212,8 +214,37 @@ func formatValue(v float64) string {
 	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
-// serveMetrics is GET /metrics.
+// MetricsRole is the one role that reads /metrics on the API's listener.
+// Metrics are platform-wide counts (commands by outcome, open streams,
+// deadlines watched): operators scrape them from the separate listener of
+// MetricsHandler, auditors may read them with their token, and no party's
+// token ever does (issue 11, finding 6).
+const MetricsRole = events.RoleAuditor
+
+// serveMetrics is GET /metrics on the API's listener: auditors only.
 func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	if p := principalOf(r); p.Role != MetricsRole {
+		writeProblem(w, r, forbidden("role_not_allowed",
+			string(p.Role)+" may not read metrics: they are for operators (the metrics listener) and auditors"))
+		return
+	}
+	s.writeMetrics(w, r)
+}
+
+// MetricsHandler serves the metrics and nothing else, with no token: for
+// an operators' listener (disputes serve --metrics-addr) that is reached
+// from the monitoring network only. It never serves ticket data: every
+// other path is 404.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /metrics", s.writeMetrics)
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, notFound("no_route", "this listener serves GET /metrics only"))
+	}))
+	return mux
+}
+
+func (s *Server) writeMetrics(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
 	var b strings.Builder

@@ -51,8 +51,8 @@ func (s *Server) loadReadable(r *http.Request) (domain.Ticket, []events.Envelope
 	if !t.Exists() {
 		return domain.Ticket{}, nil, ticketNotFound(id)
 	}
-	if p := principalOf(r); !mayRead(p, owners{buyer: t.BuyerID, merchant: t.MerchantID}) {
-		return domain.Ticket{}, nil, errNotYours(p, id)
+	if !mayRead(principalOf(r), owners{buyer: t.BuyerID, merchant: t.MerchantID}) {
+		return domain.Ticket{}, nil, errNotYours(id)
 	}
 	return t, envs, nil
 }
@@ -116,8 +116,8 @@ func (s *Server) getAuditTrail(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return ticketNotFound(id)
 	}
-	if p := principalOf(r); !mayRead(p, o) {
-		return errNotYours(p, id)
+	if !mayRead(principalOf(r), o) {
+		return errNotYours(id)
 	}
 	entries, err := s.reads.AuditTrail(r.Context(), id)
 	if err != nil {
@@ -158,22 +158,23 @@ func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	// A party filtering on another party's id gets the empty page a filter
+	// on an id with no tickets gets: the answer must not tell the two apart.
 	p := principalOf(r)
+	othersOnly := false
 	switch p.Role {
 	case events.RoleBuyer:
-		if f.BuyerID != "" && f.BuyerID != p.ID {
-			return forbidden("not_your_ticket", "a buyer lists only its own tickets")
-		}
+		othersOnly = f.BuyerID != "" && f.BuyerID != p.ID
 		f.BuyerID = p.ID
 	case events.RoleMerchant:
-		if f.MerchantID != "" && f.MerchantID != p.ID {
-			return forbidden("not_your_ticket", "a merchant lists only its own tickets")
-		}
+		othersOnly = f.MerchantID != "" && f.MerchantID != p.ID
 		f.MerchantID = p.ID
 	}
-	page, err := s.reads.ListTickets(r.Context(), f)
-	if err != nil {
-		return err
+	var page TicketPage
+	if !othersOnly {
+		if page, err = s.reads.ListTickets(r.Context(), f); err != nil {
+			return err
+		}
 	}
 	out := TicketList{Items: page.Items}
 	if out.Items == nil {
@@ -208,8 +209,12 @@ func (s *Server) listScores(w http.ResponseWriter, r *http.Request) error {
 // getScore is GET /v1/merchants/{merchant_id}/score.
 func (s *Server) getScore(w http.ResponseWriter, r *http.Request) error {
 	p, id := principalOf(r), r.PathValue("merchant_id")
-	if !readsAll(p) && !(p.Role == events.RoleMerchant && p.ID == id) {
-		return forbidden("not_your_score", p.String()+" may not read the score of merchant "+id)
+	switch {
+	case p.Role == events.RoleMerchant && p.ID != id:
+		// Another merchant's score is answered as an unknown merchant's.
+		return merchantNotFound(id)
+	case !readsAll(p) && p.Role != events.RoleMerchant:
+		return forbidden("role_not_allowed", string(p.Role)+" may not read merchant scores")
 	}
 	return s.writeScores(w, r, id)
 }
@@ -231,13 +236,17 @@ func (s *Server) writeScores(w http.ResponseWriter, r *http.Request, merchantID 
 	}
 	if r.PathValue("merchant_id") != "" {
 		if len(scores) == 0 {
-			return notFound("merchant_not_found", "no tickets or penalties for merchant "+merchantID+" in the window")
+			return merchantNotFound(merchantID)
 		}
 		writeJSON(w, http.StatusOK, scores[0])
 		return nil
 	}
 	writeJSON(w, http.StatusOK, ScoreList{WindowEnd: at.UTC(), Items: scores})
 	return nil
+}
+
+func merchantNotFound(id string) error {
+	return notFound("merchant_not_found", "no tickets or penalties for merchant "+id+" in the window")
 }
 
 // Me is who a token stands for.

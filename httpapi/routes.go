@@ -58,7 +58,7 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: "/healthz", public: true, op: "healthz", summary: "Liveness: the process serves HTTP.", handler: http.HandlerFunc(s.healthz)},
 		{method: "GET", path: "/readyz", public: true, op: "readyz", summary: "Readiness: the ledger and the read models answer.", handler: http.HandlerFunc(s.readyz)},
 		{method: "GET", path: "/openapi.json", public: true, op: "openapi", summary: "This document.", handler: http.HandlerFunc(serveOpenAPI)},
-		{method: "GET", path: "/metrics", op: "metrics", summary: "Prometheus text-format metrics (any authenticated principal).", handler: http.HandlerFunc(s.serveMetrics)},
+		{method: "GET", path: "/metrics", op: "metrics", summary: "Prometheus text-format metrics: auditors only on this listener (operators scrape the separate --metrics-addr listener); any other role is 403.", handler: http.HandlerFunc(s.serveMetrics)},
 		{method: "GET", path: "/v1/me", op: "whoAmI", summary: "The principal the token stands for.", handler: http.HandlerFunc(s.me)},
 		{method: "GET", path: "/v1/tickets", op: "listTickets", summary: "Tickets from the ticket-status projection, filtered, in opening order, cursor-paginated. Buyers and merchants see only their own.", params: listParams, handler: s.query(s.listTickets)},
 		{method: "GET", path: "/v1/tickets/{ticket_id}", op: "getTicket", summary: "A ticket's current state, folded from its stream (never stale). ETag is the revision.", handler: s.query(s.getTicket)},
@@ -66,7 +66,7 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: "/v1/tickets/{ticket_id}/audit", op: "getAuditTrail", summary: "A ticket's audit trail from the audit-trail projection.", handler: s.query(s.getAuditTrail)},
 		{method: "GET", path: "/v1/merchants/scores", op: "listScores", summary: "Merchant penalty scores, most penalised first (merchants see only their own).", params: []param{asOf}, handler: s.query(s.listScores)},
 		{method: "GET", path: "/v1/merchants/{merchant_id}/score", op: "getScore", summary: "One merchant's penalty score.", params: []param{asOf}, handler: s.query(s.getScore)},
-		{method: "GET", path: "/v1/events", op: "streamEvents", summary: "Server-Sent Events: every event after a global position, then live. Each event's id is its position; data is its canonical wire form. Buyers and merchants receive only their tickets' events.", params: []param{
+		{method: "GET", path: "/v1/events", op: "streamEvents", summary: "Server-Sent Events: every event after a global position, then live. Each event's id is its position; data is its canonical wire form. Buyers and merchants receive only their tickets' events. One principal holds at most MaxStreamsPerPrincipal streams (429 beyond), the server MaxStreams (503 beyond).", params: []param{
 			{"after", "integer", "", "global position to start after (Last-Event-ID takes precedence); default 0"},
 			{"ticket_id", "string", "", "only this ticket's events"},
 		}, handler: http.HandlerFunc(s.streamEvents)},

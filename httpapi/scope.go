@@ -37,10 +37,12 @@ func mayRead(p auth.Principal, o owners) bool {
 	return readsAll(p)
 }
 
-// errNotYours is the refusal of a read on another party's ticket.
-func errNotYours(p auth.Principal, ticketID string) error {
-	return forbidden("not_your_ticket", fmt.Sprintf("%s is not a party to ticket %s", p, ticketID))
-}
+// errNotYours is the refusal of a read on another party's ticket: exactly
+// the answer for a ticket that does not exist, so that a party with a
+// valid token learns nothing about tickets it is not a party to — not
+// even that they exist (OWASP API1:2023). The principal goes to the
+// access log through the request's info, never into the body.
+func errNotYours(ticketID string) error { return ticketNotFound(ticketID) }
 
 // ticketOwners reads a ticket's parties from its opening event, without
 // folding the stream. ok is false for a ticket that does not exist.

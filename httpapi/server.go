@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sync/atomic"
 	"time"
 
 	"github.com/disputes-ledger/disputes/auth"
@@ -49,6 +48,10 @@ type Config struct {
 	StreamWriteTimeout time.Duration
 	// MaxStreams bounds concurrent event streams. Default 256.
 	MaxStreams int
+	// MaxStreamsPerPrincipal bounds the concurrent event streams of one
+	// principal, whatever tokens it uses, so that one cannot take every
+	// slot; beyond it a stream is answered 429. Default 8.
+	MaxStreamsPerPrincipal int
 }
 
 func (c *Config) setDefaults() {
@@ -79,6 +82,9 @@ func (c *Config) setDefaults() {
 	if c.MaxStreams <= 0 {
 		c.MaxStreams = 256
 	}
+	if c.MaxStreamsPerPrincipal <= 0 {
+		c.MaxStreamsPerPrincipal = 8
+	}
 }
 
 // Server is the ledger's HTTP API. It is an http.Handler.
@@ -93,7 +99,7 @@ type Server struct {
 	mux     *http.ServeMux
 	root    http.Handler
 	routes  []route
-	streams atomic.Int64
+	streams *streamSlots
 }
 
 // New returns the API over cfg.
@@ -103,7 +109,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	cfg.setDefaults()
 	s := &Server{cfg: cfg, store: cfg.Store, handler: cfg.Handler, auth: cfg.Auth, reads: cfg.Reads,
-		metrics: cfg.Metrics, log: cfg.Logger, mux: http.NewServeMux()}
+		metrics: cfg.Metrics, log: cfg.Logger, mux: http.NewServeMux(),
+		streams: newStreamSlots(cfg.MaxStreams, cfg.MaxStreamsPerPrincipal)}
 	s.routes = s.routeTable()
 	paths := map[string][]string{}
 	for _, rt := range s.routes {
@@ -122,7 +129,7 @@ func New(cfg Config) (*Server, error) {
 		writeProblem(w, r, notFound("no_route", "no such route; see /openapi.json"))
 	}))
 	s.metrics.Register(Collector{Name: "disputes_event_streams", Help: "Open event streams (SSE clients).", Type: "gauge",
-		Collect: func(context.Context) ([]Sample, error) { return []Sample{{Value: float64(s.streams.Load())}}, nil }})
+		Collect: func(context.Context) ([]Sample, error) { return []Sample{{Value: float64(s.streams.open())}}, nil }})
 	if s.reads != nil {
 		s.registerLag()
 	}

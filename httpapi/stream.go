@@ -46,18 +46,17 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) {
 			writeProblem(w, r, ticketNotFound(only))
 			return
 		case !mayRead(p, o):
-			writeProblem(w, r, errNotYours(p, only))
+			writeProblem(w, r, errNotYours(only))
 			return
 		}
 	}
-	if n := s.streams.Add(1); n > int64(s.cfg.MaxStreams) {
-		s.streams.Add(-1)
+	release, err := s.streams.acquire(p.String())
+	if err != nil {
 		w.Header().Set("Retry-After", "5")
-		writeProblem(w, r, &apiError{status: http.StatusServiceUnavailable, code: "too_many_streams",
-			detail: fmt.Sprintf("%d event streams are open, the most this server takes", s.cfg.MaxStreams)})
+		writeProblem(w, r, err)
 		return
 	}
-	defer s.streams.Add(-1)
+	defer release()
 
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()

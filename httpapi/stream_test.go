@@ -105,9 +105,12 @@ func TestEventStreams(t *testing.T) {
 	assert.Equal(t, uint64(3), pos)
 	assert.Equal(t, "ticket-T-1", env.Stream)
 
-	// Two streams are open (auditor, merchant); the third is allowed, the fourth refused.
-	_, ok := l.openStream(t, l.as("agent:cs-1"), "/v1/events", nil)
-	require.Equal(t, http.StatusOK, ok.status)
+	// Two streams are open (auditor, merchant); the third is allowed (once
+	// the server has noticed b-2's stream closed), the fourth refused.
+	require.Eventually(t, func() bool {
+		_, ok := l.openStream(t, l.as("agent:cs-1"), "/v1/events", nil)
+		return ok.status == http.StatusOK
+	}, 5*time.Second, 10*time.Millisecond)
 	_, res := l.openStream(t, l.as("agent:cs-1"), "/v1/events", nil)
 	require.Equal(t, http.StatusServiceUnavailable, res.status)
 	assert.Equal(t, "too_many_streams", res.problem(t).Code)
@@ -170,4 +173,40 @@ func TestTicketListPages(t *testing.T) {
 	assert.Empty(t, list("auditor:au-1", "deadline_before="+t0.Add(time.Hour).Format(time.RFC3339)))
 	assert.Equal(t, want[1:], list("auditor:au-1", "deadline_before="+t0.Add(80*time.Hour).Format(time.RFC3339)),
 		"L-0 was rejected: its next deadline is the buyer's, a week on")
+}
+
+// TestOneTokenCannotTakeEveryStream is the regression test of issue 11,
+// finding 4: one token could open all 256 event streams and shut every
+// other principal out. Now a principal holds at most its share (default 8):
+// the next is 429 with Retry-After, while another principal still gets a
+// stream, and a closed stream gives its slot back.
+func TestOneTokenCannotTakeEveryStream(t *testing.T) {
+	t.Parallel()
+	l := newLedger(t, options{}) // the defaults: 256 in all, 8 per principal
+	l.as("buyer:b-1").ok("T-1", "open_ticket", "o-1", openData("m-1"))
+	const share = 8
+	var mine []*sse
+	for range share {
+		s, res := l.openStream(t, l.as("buyer:b-1"), "/v1/events", nil)
+		require.Equal(t, http.StatusOK, res.status)
+		mine = append(mine, s)
+	}
+	_, res := l.openStream(t, l.as("buyer:b-1"), "/v1/events", nil)
+	require.Equal(t, http.StatusTooManyRequests, res.status, string(res.body))
+	assert.Equal(t, "too_many_streams_for_principal", res.problem(t).Code)
+	assert.NotEmpty(t, res.header.Get("Retry-After"))
+	_, res = l.openStream(t, l.as("buyer:b-1"), "/v1/events?ticket_id=T-1", nil)
+	assert.Equal(t, http.StatusTooManyRequests, res.status, "a one-ticket stream counts too")
+
+	other, res := l.openStream(t, l.as("buyer:b-2"), "/v1/events", nil)
+	require.Equal(t, http.StatusOK, res.status, "another principal still gets a stream")
+	other.close()
+	_, res = l.openStream(t, l.as("merchant:m-1"), "/v1/events?ticket_id=T-1", nil)
+	require.Equal(t, http.StatusOK, res.status)
+
+	mine[0].close()
+	require.Eventually(t, func() bool {
+		_, res := l.openStream(t, l.as("buyer:b-1"), "/v1/events", nil)
+		return res.status == http.StatusOK
+	}, 5*time.Second, 10*time.Millisecond, "a closed stream gives its slot back")
 }

@@ -40,6 +40,9 @@ type serveFlags struct {
 	reloadEvery  time.Duration
 	noScheduler  bool
 	noProjection bool
+	metricsAddr  string
+	maxStreams   int
+	ownStreams   int
 	clock        clockFlags
 	log          logFlags
 }
@@ -61,6 +64,9 @@ func runServe(ctx context.Context, e env) error {
 	fs.DurationVar(&f.reloadEvery, "reload-every", auth.DefaultReloadInterval, "how often the token and key files are checked for changes (SIGHUP reloads at once)")
 	fs.BoolVar(&f.noScheduler, "no-scheduler", false, "do not fire deadlines (run 'disputes scheduler' elsewhere)")
 	fs.BoolVar(&f.noProjection, "no-projections", false, "do not keep the read models (lists, audit trails and scores answer 503)")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", os.Getenv("DISPUTES_METRICS_ADDR"), "operators' listener serving GET /metrics only, without a token (keep it off the public network); env DISPUTES_METRICS_ADDR. On --addr only auditors read /metrics")
+	fs.IntVar(&f.maxStreams, "max-streams", 256, "most event streams (SSE) open at once; beyond it 503")
+	fs.IntVar(&f.ownStreams, "max-streams-per-principal", 8, "most event streams one principal may hold open; beyond it 429")
 	f.clock.register(fs)
 	f.log.register(fs)
 	var kf keyFlags
@@ -119,7 +125,11 @@ func runServe(ctx context.Context, e env) error {
 	metrics := httpapi.NewMetrics()
 	h := commands.NewHandler(httpapi.InstrumentStore(store, metrics), commands.WithClock(clock.Now), commands.WithPolicy(pol))
 
-	cfg := httpapi.Config{Store: store, Handler: h, Auth: authn, Metrics: metrics, Logger: logger, Now: clock.Now, Ready: health.ready}
+	if f.maxStreams < 1 || f.ownStreams < 1 || f.ownStreams > f.maxStreams {
+		return fmt.Errorf("%w: --max-streams and --max-streams-per-principal must be positive, the second at most the first", errUsage)
+	}
+	cfg := httpapi.Config{Store: store, Handler: h, Auth: authn, Metrics: metrics, Logger: logger, Now: clock.Now, Ready: health.ready,
+		MaxStreams: f.maxStreams, MaxStreamsPerPrincipal: f.ownStreams}
 	if !f.noProjection {
 		reads, closeReads, err := startProjections(ctx, &wg, &health, store, sf, rf, pol, clock, logger)
 		if err != nil {
@@ -158,6 +168,19 @@ func runServe(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
+	if f.metricsAddr != "" {
+		// Bound before the API serves: a metrics listener that cannot bind is
+		// a configuration error, not a reason to run unmonitored.
+		ln, err := net.Listen("tcp", f.metricsAddr)
+		if err != nil {
+			return fmt.Errorf("listen for metrics: %w", err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			serveMetrics(ctx, ln, api.MetricsHandler(), logger)
+		}()
+	}
 	return listenAndServe(ctx, f.addr, api, logger, readModelPath(sf), clock)
 }
 
@@ -183,6 +206,21 @@ func listenAndServe(ctx context.Context, addr string, api http.Handler, logger *
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// serveMetrics serves the operators' metrics listener until ctx ends.
+func serveMetrics(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) {
+	srv := httpapi.NewHTTPServer(ln.Addr().String(), h, httpapi.Timeouts{})
+	logger.Info("serving metrics", "addr", "http://"+ln.Addr().String())
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		logger.Error("metrics listener stopped", "err", err)
+	}
 }
 
 // startSealer seals the global log in the background on the given cadence,
