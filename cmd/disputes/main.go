@@ -51,7 +51,7 @@ func subcommands() map[string]subcommand {
 		// The ledger as a service (packages httpapi, auth, scheduler).
 		"serve":     {"serve the HTTP API, keep the read models and fire deadlines", runServe},
 		"scheduler": {"fire due deadlines as system commands, on its own", runScheduler},
-		"tokens":    {"'tokens add': make a bearer token for the API, store its hash", runTokens},
+		"tokens":    {"'tokens add|list|revoke': manage the API's bearer tokens (only hashes are stored)", runTokens},
 	}
 }
 
