@@ -16,6 +16,10 @@ import (
 	"github.com/disputes-ledger/disputes/seal"
 )
 
+// ErrNoLedger is returned (wrapped) by a read-only Open on a schema that
+// holds no event store: there is nothing to audit, and nothing is created.
+var ErrNoLedger = errors.New("no ledger in this schema")
+
 // ErrReadOnly is returned (wrapped) by AddSeal on a store opened read-only.
 var ErrReadOnly = errors.New("seal store opened read-only")
 
@@ -86,6 +90,13 @@ func Open(ctx context.Context, connString string, cfg Config) (_ *Store, err err
 			return nil, fmt.Errorf("open seal store in schema %s: %w", schema, err)
 		}
 		return s, nil
+	}
+	var haveEvents bool
+	if err := pool.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, s.t.events).Scan(&haveEvents); err != nil {
+		return nil, fmt.Errorf("open seal store in schema %s: %w", schema, err)
+	}
+	if !haveEvents {
+		return nil, fmt.Errorf("open seal store in schema %s: %w", schema, ErrNoLedger)
 	}
 	v, exists, err := pgmigrate.Version(ctx, pool, schema, migrationsTable)
 	if err != nil {

@@ -80,11 +80,30 @@ func TestConcurrentStartUp(t *testing.T) {
 	require.NoError(t, s.AddSeal(ctx, sealtest.Signed(t, priv, 1, "r"), priv.Public().(ed25519.PublicKey)))
 }
 
-// TestReadOnlyCreatesNothing: a read-only store on a schema without seal
-// tables reads as no seals, creates nothing and refuses to add.
+// TestReadOnlyCreatesNothing: a read-only store refuses a schema without a
+// ledger, reads a ledger without seal tables as no seals, creates nothing
+// and refuses to add.
 func TestReadOnlyCreatesNothing(t *testing.T) {
 	ctx := context.Background()
 	connString, schema := testenv.PostgresSchema(t)
+	conn, err := pgx.Connect(ctx, connString)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	tables := func() []string {
+		rows, err := conn.Query(ctx, `SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY tablename`, schema)
+		require.NoError(t, err)
+		names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		require.NoError(t, err)
+		return names
+	}
+	_, err = postgresaudit.Open(ctx, connString, postgresaudit.Config{ReadOnly: true})
+	require.ErrorIs(t, err, postgresaudit.ErrNoLedger)
+	assert.Empty(t, tables(), "no ledger: nothing created")
+
+	events, err := postgres.Open(ctx, connString, postgres.Config{})
+	require.NoError(t, err)
+	require.NoError(t, events.Close())
+	before := tables()
 	ro := open(t, connString, postgresaudit.Config{ReadOnly: true})
 	got, err := ro.Seals(ctx)
 	require.NoError(t, err)
@@ -95,13 +114,7 @@ func TestReadOnlyCreatesNothing(t *testing.T) {
 	priv := sealtest.Key("a")
 	sl := sealtest.Signed(t, priv, 3, "r")
 	assert.ErrorIs(t, ro.AddSeal(ctx, sl, priv.Public().(ed25519.PublicKey)), postgresaudit.ErrReadOnly)
-
-	var tables int
-	conn, err := pgx.Connect(ctx, connString)
-	require.NoError(t, err)
-	defer conn.Close(ctx)
-	require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM pg_tables WHERE schemaname = $1`, schema).Scan(&tables))
-	assert.Zero(t, tables, "a read-only open creates no table")
+	assert.Equal(t, before, tables(), "a read-only open creates no table")
 
 	rw := open(t, connString, postgresaudit.Config{})
 	require.NoError(t, rw.AddSeal(ctx, sl, priv.Public().(ed25519.PublicKey)))

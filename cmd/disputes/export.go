@@ -15,7 +15,7 @@ import (
 )
 
 func runExport(ctx context.Context, e env) error {
-	fs := newFlags(e, "export", "export [--db PATH] [--out FILE] [--ticket ID | --merchant ID | --from TIME --to TIME] [--public-key FILE]")
+	fs := newFlags(e, "export", "export [--db PATH | --store URL] [--out FILE] [--ticket ID | --merchant ID | --from TIME --to TIME] [--public-key FILE]")
 	var sf storeFlags
 	sf.register(fs)
 	var pf pinFlags
@@ -43,7 +43,7 @@ func runExport(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	raw, err := openAuditFile(ctx, sf.db)
+	raw, err := sf.openAudit(ctx)
 	if err != nil {
 		return err
 	}

@@ -25,7 +25,7 @@ func (s *storeFlags) register(fs *flag.FlagSet) {
 		def = "disputes.db"
 	}
 	fs.StringVar(&s.db, "db", def, "ledger file (SQLite); env DISPUTES_DB")
-	fs.StringVar(&s.store, "store", os.Getenv("DISPUTES_STORE"), "event store URL: sqlite:PATH, a path, or postgres://…; overrides --db; env DISPUTES_STORE")
+	fs.StringVar(&s.store, "store", os.Getenv("DISPUTES_STORE"), "event store URL: sqlite:PATH, a path, postgres://… or kurrentdb://…; overrides --db; env DISPUTES_STORE")
 	fs.StringVar(&s.policyFile, "policy", os.Getenv("DISPUTES_POLICY"), "policy JSON file (default: built-in policy); env DISPUTES_POLICY")
 }
 
@@ -42,6 +42,32 @@ func (s *storeFlags) open(ctx context.Context) (eventstore.Store, error) {
 		return nil, fmt.Errorf("open ledger %s: %w", s.db, err)
 	}
 	return store, nil
+}
+
+// url is the store URL the flags name: --store, else the --db file.
+func (s *storeFlags) url() string {
+	if s.store != "" {
+		return s.store
+	}
+	return s.db
+}
+
+// openAudit opens the existing ledger's seals and log for an auditor.
+func (s *storeFlags) openAudit(ctx context.Context) (storeurl.Audit, error) {
+	a, err := storeurl.OpenAudit(ctx, s.url())
+	if err != nil {
+		return nil, fmt.Errorf("open ledger %s: %w", s.describe(), err)
+	}
+	return a, nil
+}
+
+// openSeals opens the seal store that lives with the ledger, for sealing.
+func (s *storeFlags) openSeals(ctx context.Context) (storeurl.SealStore, error) {
+	seals, err := storeurl.OpenSeals(ctx, s.url())
+	if err != nil {
+		return nil, fmt.Errorf("open seals of %s: %w", s.describe(), err)
+	}
+	return seals, nil
 }
 
 // describe names the ledger for people: the store URL without its password,

@@ -15,7 +15,7 @@ import (
 )
 
 func runProve(ctx context.Context, e env) error {
-	fs := newFlags(e, "prove", "prove [--db PATH] [--seal SIZE] [--out FILE] EVENT_ID | prove [--db PATH] --consistency FROM [--seal TO]")
+	fs := newFlags(e, "prove", "prove [--db PATH | --store URL] [--seal SIZE] [--out FILE] EVENT_ID | prove [--db PATH | --store URL] --consistency FROM [--seal TO]")
 	var sf storeFlags
 	sf.register(fs)
 	sealSize := fs.Uint64("seal", 0, "prove against the seal of this size (default: the latest)")
@@ -27,7 +27,7 @@ func runProve(ctx context.Context, e env) error {
 	var doc any
 	switch {
 	case *from > 0 && fs.NArg() == 0:
-		raw, err := openAuditFile(ctx, sf.db)
+		raw, err := sf.openAudit(ctx)
 		if err != nil {
 			return err
 		}
@@ -40,7 +40,7 @@ func runProve(ctx context.Context, e env) error {
 		if err != nil {
 			return fmt.Errorf("%w: EVENT_ID %q is not a UUID", errUsage, fs.Arg(0))
 		}
-		raw, err := openAuditFile(ctx, sf.db)
+		raw, err := sf.openAudit(ctx)
 		if err != nil {
 			return err
 		}

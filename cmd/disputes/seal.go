@@ -6,16 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/disputes-ledger/disputes/audit"
-	"github.com/disputes-ledger/disputes/audit/sqliteaudit"
 	"github.com/disputes-ledger/disputes/seal"
 )
 
 func runSeal(ctx context.Context, e env) error {
-	fs := newFlags(e, "seal", "seal [--db PATH] [--key FILE] [--watch [--every N] [--interval D]] [--json]")
+	fs := newFlags(e, "seal", "seal [--db PATH | --store URL] [--key FILE] [--watch [--every N] [--interval D]] [--json]")
 	var sf storeFlags
 	sf.register(fs)
 	var kf keyFlags
@@ -39,7 +37,7 @@ func runSeal(ctx context.Context, e env) error {
 		return err
 	}
 	defer store.Close()
-	seals, err := sqliteaudit.Open(ctx, sf.db)
+	seals, err := sf.openSeals(ctx)
 	if err != nil {
 		return err
 	}
@@ -64,7 +62,7 @@ func runSeal(ctx context.Context, e env) error {
 	if err := cad.Validate(); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	fmt.Fprintf(e.stderr, "sealing %s every %d events or %s; interrupt to stop\n", sf.db, *every, *interval)
+	fmt.Fprintf(e.stderr, "sealing %s every %d events or %s; interrupt to stop\n", sf.describe(), *every, *interval)
 	var printErr error
 	err = sealer.Run(ctx, cad, func(s seal.Seal) { printErr = errors.Join(printErr, show(s, true)) })
 	if errors.Is(err, context.Canceled) {
@@ -88,13 +86,4 @@ func printSeal(w io.Writer, s seal.Seal, made, asJSON bool) error {
 	_, err := fmt.Fprintf(w, "%s positions 1..%d\n  root       %s\n  sealed at  %s\n  key        %s\n",
 		what, s.Size, s.Root, s.SealedAt.Format(time.RFC3339Nano), s.KeyID)
 	return err
-}
-
-// openAuditFile opens the audit tables and raw event reader of an existing
-// ledger file.
-func openAuditFile(ctx context.Context, path string) (*sqliteaudit.Store, error) {
-	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("ledger %s: %w", path, err)
-	}
-	return sqliteaudit.Open(ctx, path)
 }

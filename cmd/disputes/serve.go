@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/disputes-ledger/disputes/audit"
-	"github.com/disputes-ledger/disputes/audit/sqliteaudit"
 	"github.com/disputes-ledger/disputes/auth"
 	"github.com/disputes-ledger/disputes/commands"
 	"github.com/disputes-ledger/disputes/eventstore"
@@ -234,7 +233,7 @@ func startSealer(ctx context.Context, wg *sync.WaitGroup, health *components, st
 	if err != nil {
 		return err
 	}
-	seals, err := sqliteaudit.Open(ctx, readModelPath(sf))
+	seals, err := sf.openSeals(ctx)
 	if err != nil {
 		return err
 	}

@@ -31,16 +31,24 @@ func TestServeOnPostgres(t *testing.T) {
 		return strings.TrimSpace(out)
 	}
 	buyer, auditor := token("buyer", "b-1"), token("auditor", "au-1")
+	key, pub := filepath.Join(dir, "seal.pem"), filepath.Join(dir, "seal.pub.pem")
+	code, _, errOut := runCLI(t, "", "keys", "--generate", key, "--out", pub)
+	require.Equal(t, 0, code, errOut)
 
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &lockedBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--store", storeURL, "--projections", readURL, "--db", filepath.Join(dir, "seals.db"),
-			"--tokens", tokens, "--addr", addr}, strings.NewReader(""), io.Discard, logs)
+		done <- run(ctx, []string{"serve", "--store", storeURL, "--projections", readURL, "--db", filepath.Join(dir, "unused.db"),
+			"--tokens", tokens, "--addr", addr, "--key", key, "--seal-every", "1", "--seal-interval", "20ms"}, strings.NewReader(""), io.Discard, logs)
 	}()
-	defer func() {
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
 		cancel()
 		select {
 		case code := <-done:
@@ -48,7 +56,8 @@ func TestServeOnPostgres(t *testing.T) {
 		case <-time.After(15 * time.Second):
 			t.Error("serve did not stop")
 		}
-	}()
+	}
+	defer stop()
 	base := "http://" + addr
 	waitReady(t, base, logs)
 
@@ -79,4 +88,15 @@ func TestServeOnPostgres(t *testing.T) {
 		return res.StatusCode == http.StatusOK && json.NewDecoder(res.Body).Decode(&page) == nil &&
 			len(page.Items) == 1 && page.Items[0].TicketID == "T-PG"
 	}, 15*time.Second, 50*time.Millisecond, "the PostgreSQL read model never listed the ticket: %s", logs)
+
+	require.Eventually(t, func() bool { return strings.Contains(logs.String(), `"msg":"sealed"`) },
+		15*time.Second, 10*time.Millisecond, "serve --key seals the PostgreSQL log: %s", logs)
+	stop()
+
+	// The seals live in PostgreSQL with the events: the ledger verifies
+	// from the store URL alone, and nothing was written beside it.
+	code, out, errOut := runCLI(t, "", "verify", "--store", storeURL, "--public-key", pub)
+	require.Equal(t, 0, code, out+errOut)
+	assert.True(t, strings.HasPrefix(out, "PASS"), out)
+	assert.NoFileExists(t, filepath.Join(dir, "unused.db"), "no SQLite file beside a PostgreSQL ledger")
 }

@@ -18,7 +18,7 @@ import (
 var errVerifyFailed = errors.New("verification failed")
 
 func runVerify(ctx context.Context, e env) error {
-	fs := newFlags(e, "verify", "verify [--public-key FILE | --key-id ID] [--json] (BUNDLE | - | --db PATH)")
+	fs := newFlags(e, "verify", "verify [--public-key FILE | --key-id ID] [--json] (BUNDLE | - | --db PATH | --store URL)")
 	var sf storeFlags
 	sf.register(fs)
 	var pf pinFlags
@@ -28,10 +28,10 @@ func runVerify(ctx context.Context, e env) error {
 	if err := parseFlags(fs, e.args); err != nil {
 		return err
 	}
-	dbSet := false
-	fs.Visit(func(f *flag.Flag) { dbSet = dbSet || f.Name == "db" })
-	if fs.NArg() > 1 || (fs.NArg() == 1) == dbSet {
-		return fmt.Errorf("%w: give either one BUNDLE file or --db PATH", errUsage)
+	ledgerSet := false
+	fs.Visit(func(f *flag.Flag) { ledgerSet = ledgerSet || f.Name == "db" || f.Name == "store" })
+	if fs.NArg() > 1 || (fs.NArg() == 1) == ledgerSet {
+		return fmt.Errorf("%w: give either one BUNDLE file or the ledger (--db PATH or --store URL)", errUsage)
 	}
 	pub, err := pf.load()
 	if err != nil {
@@ -46,7 +46,7 @@ func runVerify(ctx context.Context, e env) error {
 		if opts.Policies, err = knownPolicies(&sf); err != nil {
 			return err
 		}
-		rep, err = verifyLedger(ctx, sf.db, opts)
+		rep, err = verifyLedger(ctx, &sf, opts)
 	}
 	if err != nil {
 		return err
@@ -80,13 +80,13 @@ func verifyBundle(e env, name string, opts audit.Options) (*audit.Report, error)
 	return bundle.Verify(r, name, opts)
 }
 
-func verifyLedger(ctx context.Context, path string, opts audit.Options) (*audit.Report, error) {
-	raw, err := openAuditFile(ctx, path)
+func verifyLedger(ctx context.Context, sf *storeFlags, opts audit.Options) (*audit.Report, error) {
+	raw, err := sf.openAudit(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer raw.Close()
 	// The raw reader shows the verifier the events table as it is, gaps
 	// included, where the event store would refuse to read past one.
-	return audit.VerifyLog(ctx, path, raw, raw, opts)
+	return audit.VerifyLog(ctx, sf.describe(), raw, raw, opts)
 }
