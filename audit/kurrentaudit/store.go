@@ -157,7 +157,7 @@ func (s *Store) read(ctx context.Context) ([]audit.StoredSeal, esdb.ExpectedRevi
 	var (
 		out  []audit.StoredSeal
 		next esdb.ExpectedRevision = esdb.NoStream{}
-		seen = map[uint64]bool{}
+		seen                       = map[uint64]bool{}
 	)
 	for {
 		re, err := rs.Recv()
