@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/disputes-ledger/disputes/domain"
 	"github.com/disputes-ledger/disputes/events"
@@ -44,7 +45,7 @@ func (v *Verifier) legality(st *streamState, pos uint64, env events.Envelope, li
 	if st.closed {
 		return
 	}
-	v.checkSchedule(st, env, fail)
+	v.checkSchedule(st, t.EffectiveAt(env), env, fail)
 	next := t.Apply(env)
 	if next.Closed() {
 		// Nothing may follow a close, so only the fact of the close is kept.
@@ -81,8 +82,10 @@ func (v *Verifier) policyFor(ver string, st *streamState, env events.Envelope) (
 }
 
 // checkSchedule checks every due time the event stores against the policy
-// version it names and the calendar of that version.
-func (v *Verifier) checkSchedule(st *streamState, env events.Envelope, fail failFunc) {
+// version it names and the calendar of that version, counted from when the
+// event took effect (at): for an expiry fired late and what it caused, the
+// expired deadline's due time (events.ExpiryEffect).
+func (v *Verifier) checkSchedule(st *streamState, at time.Time, env events.Envelope, fail failFunc) {
 	s, ok := ScheduleOf(env.Payload)
 	if !ok {
 		return
@@ -96,9 +99,9 @@ func (v *Verifier) checkSchedule(st *streamState, env events.Envelope, fail fail
 			fail(CheckDeadlineSchedule, "unknown deadline kind %q", d.Kind)
 			continue
 		}
-		if want := pol.DueAt(d.Kind, env.OccurredAt); !d.DueAt.Equal(want) {
-			fail(CheckDeadlineSchedule, "deadline %s is stored as due %s; policy %s gives %s for an event at %s",
-				d.Kind, stamp(d.DueAt), pol.Version, stamp(want), stamp(env.OccurredAt))
+		if want := pol.DueAt(d.Kind, at); !d.DueAt.Equal(want) {
+			fail(CheckDeadlineSchedule, "deadline %s is stored as due %s; policy %s gives %s for an event in effect at %s",
+				d.Kind, stamp(d.DueAt), pol.Version, stamp(want), stamp(at))
 		}
 	}
 }

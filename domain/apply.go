@@ -24,7 +24,10 @@ func (t Ticket) Apply(env events.Envelope) Ticket {
 	// t is a shallow copy: its maps, slices and pointers are shared with the
 	// state it came from, so every change below copies before it writes
 	// (see ownDeadlines, ownRuling) and earlier states stay as they were.
-	at := env.OccurredAt
+	// An expiry, and what its command recorded after it, take effect at the
+	// deadline's due time, not when it was fired (events.ExpiryEffect).
+	at := t.Effect.At(env)
+	t.Effect = t.Effect.After(env)
 	t.Revision, t.Events, t.LastHash, t.UpdatedAt = env.Revision, t.Events+1, env.Hash, at
 	if env.Actor.Role == events.RoleMerchant && t.FirstResponseAt == nil {
 		t.FirstResponseAt = &at

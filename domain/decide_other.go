@@ -31,6 +31,10 @@ func (d decision) expire(c ExpireDeadline) ([]events.Payload, error) {
 	if d.now.Before(due) {
 		return nil, &DeadlineNotDueError{Kind: c.Deadline, DueAt: due, Now: d.now}
 	}
+	// The expiry takes effect at its due time however late it is fired:
+	// what it causes is decided, and every deadline it starts counted, from
+	// then, so that an outage of the scheduler shifts nothing.
+	d.now = due
 	fired := events.DeadlineExpired{Deadline: c.Deadline, DueAt: due}
 	var then []events.Payload
 	switch c.Deadline {

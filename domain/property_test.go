@@ -203,11 +203,16 @@ func (w *propWorld) checkTransition(t *testing.T, before domain.Ticket, recorded
 	if before.Locked {
 		require.True(t, w.ticket.Locked || w.ticket.Closed(), "a locked ticket stays locked until it closes")
 	}
+	effect := before.Effect
 	for _, env := range recorded {
+		// A deadline counts from when its event took effect: for an expiry
+		// fired late and what it caused, the expired deadline's due time.
+		at := effect.At(env)
+		effect = effect.After(env)
 		if s, ok := propScheduleOf(env.Payload); ok {
 			require.Equal(t, w.pol.Version, s.PolicyVersion, "%s is stamped with the policy in force", env.Type)
 			for _, d := range s.Deadlines {
-				require.True(t, d.DueAt.After(env.OccurredAt), "%s starts %s already due", env.Type, d.Kind)
+				require.True(t, d.DueAt.After(at), "%s starts %s already due at its effect", env.Type, d.Kind)
 			}
 		}
 		if r, ok := env.Payload.(events.RulingRecorded); ok {

@@ -145,6 +145,10 @@ type Ticket struct {
 	Messages        int
 	VagueMessages   int
 
+	// Effect carries the last expiry's due time to the events its command
+	// recorded after it, which take effect at that due time too.
+	Effect events.ExpiryEffect `json:"-"`
+
 	// Revision is the revision of the last applied event; Events counts them.
 	Revision uint64
 	Events   int
@@ -157,7 +161,10 @@ func (t Ticket) Exists() bool { return t.Status != StatusNone }
 // Closed reports whether the ticket is closed.
 func (t Ticket) Closed() bool { return t.Status == StatusClosed }
 
-// NextDeadline returns the earliest open deadline, if any.
+// NextDeadline returns the earliest open deadline, if any, whether or not
+// it is already past due: the one to fire first. To show a ticket at a
+// moment, use UpcomingDeadline and Overdue, which never call a missed
+// deadline "next".
 func (t Ticket) NextDeadline() (events.DeadlineKind, time.Time, bool) {
 	var (
 		kind  events.DeadlineKind
@@ -183,4 +190,31 @@ func (t Ticket) OpenDeadlines() []events.ScheduledDeadline {
 	}
 	slices.SortStableFunc(out, func(a, b events.ScheduledDeadline) int { return a.DueAt.Compare(b.DueAt) })
 	return out
+}
+
+// EffectiveAt returns when env, the next event of t's stream, takes effect:
+// its recording time, or the due time of the expiry it records or was caused by.
+func (t Ticket) EffectiveAt(env events.Envelope) time.Time { return t.Effect.At(env) }
+
+// Overdue returns the open deadlines due at or before now, soonest first:
+// missed deadlines whose expiry is not recorded yet. Once fired, each takes
+// effect at its due time.
+func (t Ticket) Overdue(now time.Time) []events.ScheduledDeadline {
+	var out []events.ScheduledDeadline
+	for _, d := range t.OpenDeadlines() {
+		if !d.DueAt.After(now) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// UpcomingDeadline returns the earliest open deadline still due after now.
+func (t Ticket) UpcomingDeadline(now time.Time) (events.ScheduledDeadline, bool) {
+	for _, d := range t.OpenDeadlines() {
+		if d.DueAt.After(now) {
+			return d, true
+		}
+	}
+	return events.ScheduledDeadline{}, false
 }

@@ -77,6 +77,8 @@ type merchantTicket struct {
 	finalizedAt      *time.Time
 	position         uint64
 	dirty            bool
+	// effect dates the events an expiry caused (see encodeEffect).
+	effect events.ExpiryEffect
 }
 
 type penaltyFact struct {
@@ -94,7 +96,7 @@ type reversal struct {
 
 var merchantTicketColumns = []string{
 	"ticket_id", "merchant_id", "opened_at", "intervened_at", "first_response_at", "first_response_ms",
-	"ruling_fact_position", "final_outcome", "final_liability", "finalized_at", "last_position",
+	"ruling_fact_position", "final_outcome", "final_liability", "finalized_at", "last_position", "expiry_effect",
 }
 
 // NewMerchantPenalties returns the penalty projection over db, scoring under pol.
@@ -118,7 +120,7 @@ func (*MerchantPenalties) Name() string { return MerchantPenaltiesName }
 // Schema implements Projection.
 func (*MerchantPenalties) Schema() Schema {
 	return Schema{
-		Version: 1,
+		Version: 2, // 2: facts dated when in effect; rm_merchant_tickets.expiry_effect
 		Tables: []Table{
 			{Name: "rm_penalty_facts", DDL: `CREATE TABLE IF NOT EXISTS rm_penalty_facts (
 				position             BIGINT NOT NULL PRIMARY KEY,
@@ -142,7 +144,8 @@ func (*MerchantPenalties) Schema() Schema {
 				final_outcome        TEXT,
 				final_liability      TEXT,
 				finalized_at         TEXT,
-				last_position        BIGINT NOT NULL
+				last_position        BIGINT NOT NULL,
+				expiry_effect        TEXT
 			)`},
 		},
 		Indexes: []string{
@@ -164,8 +167,12 @@ func (mp *MerchantPenalties) Apply(ctx context.Context, ev globallog.Event) erro
 	if err != nil {
 		return err
 	}
-	pos, at := ev.Record.Position, env.OccurredAt
+	// Facts are dated when their event took effect: an expiry fired late at
+	// its due time, and so is what it caused (events.ExpiryEffect), so a
+	// merchant's rolling window counts them where the rules place them.
+	pos, at := ev.Record.Position, mt.effect.At(env)
 	next := *mt
+	next.effect = mt.effect.After(env)
 	var fact *penaltyFact
 	var rev *reversal
 	newFact := func(reason PenaltyReason, points int) *penaltyFact {
@@ -291,6 +298,7 @@ func (mp *MerchantPenalties) read(ctx context.Context, id string) (*merchantTick
 		mt                              merchantTicket
 		opened                          string
 		intervened, response, finalized sql.NullString
+		effect                          sql.NullString
 		outcome, liability              sql.NullString
 		responseMS, rulingFact          sql.NullInt64
 		position                        int64
@@ -300,7 +308,7 @@ func (mp *MerchantPenalties) read(ctx context.Context, id string) (*merchantTick
 		return nil, err
 	}
 	err = st.QueryRowContext(ctx, id).Scan(&mt.ticket, &mt.merchant, &opened, &intervened, &response, &responseMS,
-		&rulingFact, &outcome, &liability, &finalized, &position)
+		&rulingFact, &outcome, &liability, &finalized, &position, &effect)
 	if err != nil {
 		return nil, fmt.Errorf("read merchant ticket %s: %w", id, err)
 	}
@@ -308,6 +316,9 @@ func (mp *MerchantPenalties) read(ctx context.Context, id string) (*merchantTick
 	mt.finalOutcome, mt.finalLiability = events.Outcome(outcome.String), events.Liability(liability.String)
 	if mt.openedAt, err = parseTime(opened); err != nil {
 		return nil, err
+	}
+	if mt.effect, err = decodeEffect(effect); err != nil {
+		return nil, fmt.Errorf("read merchant ticket %s: %w", id, err)
 	}
 	for _, f := range []struct {
 		dst **time.Time
@@ -360,7 +371,7 @@ func (mp *MerchantPenalties) Flush(ctx context.Context, tx *sql.Tx) error {
 			}
 			return append(args, mt.ticket, mt.merchant, formatTime(mt.openedAt), nullTime(mt.intervenedAt), nullTime(mt.firstResponseAt),
 				responseMS, rulingFact, nullString(string(mt.finalOutcome)), nullString(string(mt.finalLiability)), nullTime(mt.finalizedAt),
-				int64(mt.position))
+				int64(mt.position), encodeEffect(mt.effect))
 		})
 	if err != nil {
 		return fmt.Errorf("merchant tickets: %w", err)

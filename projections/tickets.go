@@ -50,7 +50,7 @@ var ticketColumns = []string{
 	"next_deadline_kind", "next_deadline_at", "open_deadlines",
 	"opened_at", "updated_at", "closed_at", "resolution", "ruling_outcome", "liability",
 	"intervened_by", "intervened_at", "appealed_by", "appeal_decision", "sla_breached", "first_response_at",
-	"messages", "vague_messages", "evidence_items", "events", "revision", "last_position",
+	"messages", "vague_messages", "evidence_items", "events", "revision", "last_position", "expiry_effect",
 }
 
 // NewTicketStatus returns the ticket-status projection over db.
@@ -73,7 +73,7 @@ func (*TicketStatus) Name() string { return TicketStatusName }
 // Schema implements Projection.
 func (*TicketStatus) Schema() Schema {
 	return Schema{
-		Version: 1,
+		Version: 2, // 2: expiry_effect
 		Tables: []Table{{Name: "rm_ticket_status", DDL: `CREATE TABLE IF NOT EXISTS rm_ticket_status (
 			ticket_id          TEXT   NOT NULL PRIMARY KEY,
 			order_id           TEXT   NOT NULL,
@@ -109,7 +109,8 @@ func (*TicketStatus) Schema() Schema {
 			evidence_items     BIGINT NOT NULL,
 			events             BIGINT NOT NULL,
 			revision           BIGINT NOT NULL,
-			last_position      BIGINT NOT NULL
+			last_position      BIGINT NOT NULL,
+			expiry_effect      TEXT
 		)`}},
 		Indexes: []string{
 			`CREATE INDEX IF NOT EXISTS rm_ticket_status_merchant ON rm_ticket_status (merchant_id, opened_at)`,
@@ -220,6 +221,7 @@ func (e *ticketEntry) row(args []any) []any {
 		nullString(string(t.InterventionBy)), nullTime(t.InterventionAt), appealedBy, decision,
 		boolInt(t.SLABreached), nullTime(t.FirstResponseAt),
 		int64(t.Messages), int64(t.VagueMessages), int64(e.evidence), int64(t.Events), int64(t.Revision), int64(e.position),
+		encodeEffect(t.Effect),
 	)
 }
 
@@ -233,7 +235,7 @@ func (ts *TicketStatus) read(ctx context.Context, id string) (*ticketEntry, erro
 		locked, shipped, breached                            int64
 		nextKind, nextAt, closed, resolution, rulingOutcome  sql.NullString
 		liability, interventionBy, interventionAt            sql.NullString
-		appealedBy, decision, firstResponse                  sql.NullString
+		appealedBy, decision, firstResponse, effect          sql.NullString
 		deadlines, opened, updated                           string
 		messages, vague, evidence, count, revision, position int64
 	)
@@ -247,7 +249,7 @@ func (ts *TicketStatus) read(ctx context.Context, id string) (*ticketEntry, erro
 		&nextKind, &nextAt, &deadlines,
 		&opened, &updated, &closed, &resolution, &rulingOutcome, &liability,
 		&interventionBy, &interventionAt, &appealedBy, &decision, &breached, &firstResponse,
-		&messages, &vague, &evidence, &count, &revision, &position)
+		&messages, &vague, &evidence, &count, &revision, &position, &effect)
 	if err != nil {
 		return nil, fmt.Errorf("read ticket %s: %w", id, err)
 	}
@@ -264,6 +266,9 @@ func (ts *TicketStatus) read(ctx context.Context, id string) (*ticketEntry, erro
 		}
 	}
 	if t.Deadlines, err = decodeDeadlines(deadlines); err != nil {
+		return nil, fmt.Errorf("read ticket %s: %w", id, err)
+	}
+	if t.Effect, err = decodeEffect(effect); err != nil {
 		return nil, fmt.Errorf("read ticket %s: %w", id, err)
 	}
 	for _, f := range []struct {

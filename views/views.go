@@ -35,6 +35,10 @@ type TicketView struct {
 	Return        *events.Shipment           `json:"return_shipment,omitempty"`
 	Replacement   *events.Shipment           `json:"replacement_shipment,omitempty"`
 	Deadlines     []events.ScheduledDeadline `json:"open_deadlines"`
+	// Overdue are the open deadlines already past due at the moment the view
+	// was made for (TicketAt) but not fired yet: missed, never "next". Once
+	// fired, each takes effect at its due time.
+	Overdue       []events.ScheduledDeadline `json:"overdue_deadlines,omitempty"`
 	Evidence      []EvidenceView             `json:"evidence"`
 	Ruling        *RulingView                `json:"ruling,omitempty"`
 	Intervention  *InterventionView          `json:"intervention,omitempty"`
@@ -90,7 +94,16 @@ type InterventionView struct {
 	At *time.Time  `json:"at"`
 }
 
-// Ticket returns the view of a ticket's state.
+// TicketAt returns the view of a ticket's state at the moment now, with the
+// deadlines already missed by then listed as overdue.
+func TicketAt(t domain.Ticket, now time.Time) TicketView {
+	v := Ticket(t)
+	v.Overdue = t.Overdue(now)
+	return v
+}
+
+// Ticket returns the view of a ticket's state, with no moment to tell overdue
+// deadlines from upcoming ones (see TicketAt).
 func Ticket(t domain.Ticket) TicketView {
 	v := TicketView{TicketID: t.ID, OrderID: t.OrderID, BuyerID: t.BuyerID, MerchantID: t.MerchantID, Kind: t.Kind,
 		Reason: t.Reason, Description: t.Description, Status: t.Status, Resolution: t.Resolution, Liability: t.Liability,
@@ -121,14 +134,18 @@ func Ticket(t domain.Ticket) TicketView {
 
 // HistoryStep is one event of a ticket's history and the state after it.
 type HistoryStep struct {
-	Revision   uint64       `json:"revision"`
-	OccurredAt time.Time    `json:"occurred_at"`
-	Actor      events.Actor `json:"actor"`
-	Type       string       `json:"type"`
-	Summary    string       `json:"summary"`
-	CommandID  string       `json:"command_id"`
-	Hash       string       `json:"hash"`
-	PrevHash   string       `json:"prev_hash"`
+	Revision uint64 `json:"revision"`
+	// OccurredAt is when the event was recorded, EffectiveAt when it took
+	// effect: they differ for an expiry fired after its due time, and for
+	// what that expiry caused, which take effect at the due time.
+	OccurredAt  time.Time    `json:"occurred_at"`
+	EffectiveAt time.Time    `json:"effective_at"`
+	Actor       events.Actor `json:"actor"`
+	Type        string       `json:"type"`
+	Summary     string       `json:"summary"`
+	CommandID   string       `json:"command_id"`
+	Hash        string       `json:"hash"`
+	PrevHash    string       `json:"prev_hash"`
 	// Payload is the event's payload, whose shape depends on Type.
 	Payload    json.RawMessage `json:"payload"`
 	StateAfter TicketView      `json:"state_after"`
@@ -143,9 +160,9 @@ func History(steps []domain.Step) ([]HistoryStep, error) {
 		if err != nil {
 			return nil, fmt.Errorf("encode %s revision %d: %w", ev.Stream, ev.Revision, err)
 		}
-		out[i] = HistoryStep{Revision: ev.Revision, OccurredAt: ev.OccurredAt, Actor: ev.Actor, Type: ev.Type,
-			Summary: events.Summary(ev), CommandID: ev.CommandID, Hash: ev.Hash, PrevHash: ev.PrevHash, Payload: payload,
-			StateAfter: Ticket(st.State)}
+		out[i] = HistoryStep{Revision: ev.Revision, OccurredAt: ev.OccurredAt, EffectiveAt: st.EffectiveAt, Actor: ev.Actor,
+			Type: ev.Type, Summary: events.Summary(ev), CommandID: ev.CommandID, Hash: ev.Hash, PrevHash: ev.PrevHash,
+			Payload: payload, StateAfter: TicketAt(st.State, st.EffectiveAt)}
 	}
 	return out, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/disputes-ledger/disputes/domain"
+	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/policy"
 	"github.com/disputes-ledger/disputes/scenarios"
 	"github.com/disputes-ledger/disputes/views"
@@ -48,4 +49,24 @@ func TestViewsOfTheCounterfeitSeed(t *testing.T) {
 	var payload map[string]any
 	require.NoError(t, json.Unmarshal(hist[0].Payload, &payload))
 	assert.Equal(t, v.TicketID, payload["ticket_id"])
+}
+
+// TestTicketAtListsMissedDeadlinesAsOverdue: a deadline past due at the
+// view's moment and not fired yet is overdue; before its due time it is not.
+func TestTicketAtListsMissedDeadlinesAsOverdue(t *testing.T) {
+	t.Parallel()
+	due := time.Date(2026, 11, 5, 2, 0, 0, 0, time.UTC)
+	ticket := domain.Ticket{Status: domain.StatusAwaitingMerchant,
+		Deadlines: map[events.DeadlineKind]time.Time{events.DeadlineMerchantResponse: due}}
+
+	before := views.TicketAt(ticket, due.Add(-time.Minute))
+	assert.Empty(t, before.Overdue)
+	assert.Len(t, before.Deadlines, 1)
+
+	after := views.TicketAt(ticket, due.Add(time.Hour))
+	require.Len(t, after.Overdue, 1)
+	assert.Equal(t, events.DeadlineMerchantResponse, after.Overdue[0].Kind)
+	assert.Len(t, after.Deadlines, 1, "still open: it is not fired yet")
+	_, upcoming := ticket.UpcomingDeadline(due.Add(time.Hour))
+	assert.False(t, upcoming, "a missed deadline is never the next one")
 }

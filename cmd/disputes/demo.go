@@ -87,7 +87,8 @@ func runDemo(ctx context.Context, e env) error {
 		steps := domain.Timeline(envs, nil)
 		printTimeline(e.stdout, steps, loc)
 		fmt.Fprintln(e.stdout)
-		printState(e.stdout, steps[len(steps)-1].State, loc)
+		last := steps[len(steps)-1]
+		printState(e.stdout, last.State, last.EffectiveAt, loc)
 	}
 	fmt.Fprintf(e.stdout, "\nExplore: disputes show --db %s %s | disputes history --db %s --as-of '2026-11-04 12:00' %s\n", sf.db, focus, sf.db, focus)
 	return nil

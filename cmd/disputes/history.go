@@ -57,8 +57,12 @@ func runHistory(ctx context.Context, e env) error {
 	}
 	printTimeline(e.stdout, steps, loc)
 	if len(steps) > 0 {
+		at := time.Now()
+		if asOf != nil {
+			at = *asOf
+		}
 		fmt.Fprintln(e.stdout)
-		printState(e.stdout, steps[len(steps)-1].State, loc)
+		printState(e.stdout, steps[len(steps)-1].State, at, loc)
 	}
 	return nil
 }

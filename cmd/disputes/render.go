@@ -17,7 +17,9 @@ const (
 	zonedLayout = "2006-01-02 15:04 -07:00"
 )
 
-// printTimeline writes one row per event: when, who, what, and the state after.
+// printTimeline writes one row per event: when it took effect, who, what,
+// and the state after. An expiry fired late, and what it caused, are placed
+// at the deadline's due time, with the time they were recorded beside it.
 func printTimeline(w io.Writer, steps []domain.Step, loc *time.Location) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	zone := ""
@@ -27,13 +29,18 @@ func printTimeline(w io.Writer, steps []domain.Step, loc *time.Location) {
 	fmt.Fprintf(tw, "REV\tWHEN%s\tWHO\tWHAT\tSTATE AFTER\n", zone)
 	for _, s := range steps {
 		ev := s.Event
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", ev.Revision, ev.OccurredAt.In(loc).Format(timeLayout),
-			ev.Actor, events.Summary(ev), stateLine(s.State, loc))
+		when := s.EffectiveAt.In(loc).Format(timeLayout)
+		if !s.EffectiveAt.Equal(ev.OccurredAt) {
+			when += " (recorded " + ev.OccurredAt.In(loc).Format(timeLayout) + ")"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", ev.Revision, when, ev.Actor, events.Summary(ev), stateLine(s.State, s.EffectiveAt, loc))
 	}
 	tw.Flush()
 }
 
-func stateLine(t domain.Ticket, loc *time.Location) string {
+// stateLine sums up a ticket's state at the moment at. A deadline already
+// past due then is shown as overdue, never as next.
+func stateLine(t domain.Ticket, at time.Time, loc *time.Location) string {
 	parts := []string{string(t.Status)}
 	if t.Resolution != "" {
 		parts[0] += " (" + string(t.Resolution) + ")"
@@ -41,13 +48,18 @@ func stateLine(t domain.Ticket, loc *time.Location) string {
 	if t.Locked {
 		parts = append(parts, "locked")
 	}
-	if kind, due, ok := t.NextDeadline(); ok {
-		parts = append(parts, fmt.Sprintf("next: %s by %s", kind, due.In(loc).Format("01-02 15:04")))
+	for _, d := range t.Overdue(at) {
+		parts = append(parts, fmt.Sprintf("overdue: %s since %s", d.Kind, d.DueAt.In(loc).Format("01-02 15:04")))
+	}
+	if d, ok := t.UpcomingDeadline(at); ok {
+		parts = append(parts, fmt.Sprintf("next: %s by %s", d.Kind, d.DueAt.In(loc).Format("01-02 15:04")))
 	}
 	return strings.Join(parts, ", ")
 }
 
-func printState(w io.Writer, t domain.Ticket, loc *time.Location) {
+// printState writes a ticket's state at the moment now: deadlines already
+// past due then are marked overdue (missed, not yet fired).
+func printState(w io.Writer, t domain.Ticket, now time.Time, loc *time.Location) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
 	row("Ticket", fmt.Sprintf("%s (order %s, %s, reason %s)", t.ID, t.OrderID, t.Kind, t.Reason))
@@ -89,7 +101,11 @@ func printState(w io.Writer, t domain.Ticket, loc *time.Location) {
 		if i == 0 {
 			label = "Deadlines"
 		}
-		row(label, fmt.Sprintf("%s due %s", d.Kind, d.DueAt.In(loc).Format(zonedLayout)))
+		line := fmt.Sprintf("%s due %s", d.Kind, d.DueAt.In(loc).Format(zonedLayout))
+		if !d.DueAt.After(now) {
+			line += " — overdue, not yet fired (takes effect at its due time)"
+		}
+		row(label, line)
 	}
 	row("Revision", fmt.Sprintf("%d (%s, last hash %s…)", t.Revision, plural(t.Events, "event"), short(t.LastHash)))
 	tw.Flush()

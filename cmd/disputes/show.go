@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/disputes-ledger/disputes/commands"
 	"github.com/disputes-ledger/disputes/views"
@@ -36,11 +37,12 @@ func runShow(ctx context.Context, e env) error {
 	if !ticket.Exists() {
 		return fmt.Errorf("ticket %s not found", fs.Arg(0))
 	}
+	now := time.Now()
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(views.Ticket(ticket))
+		return enc.Encode(views.TicketAt(ticket, now))
 	}
-	printState(e.stdout, ticket, pol.BusinessCalendar().Location())
+	printState(e.stdout, ticket, now, pol.BusinessCalendar().Location())
 	return nil
 }
