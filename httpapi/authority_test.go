@@ -112,7 +112,9 @@ func TestRefusedCommandFiresNoDeadline(t *testing.T) {
 		ret := openData("m-1")
 		ret["kind"], ret["delivered_at"] = "return_refund", t0.Add(-24*time.Hour)
 		l.as("buyer:b-1").ok("T-1", "open_ticket", "open-T-1", ret)
-		l.clock.Advance(10 * 24 * time.Hour)
+		// 4 days: merchant_response (72 h) is overdue; the return window its
+		// auto-approval starts counts from that due time and is still open.
+		l.clock.Advance(4 * 24 * time.Hour)
 		head := l.head()
 		for _, who := range []string{"auditor:au-1", "buyer:b-2", "merchant:m-2"} {
 			res := l.as(who).command("T-1", "post_message", "late-"+who, map[string]any{"text": "hello"})
