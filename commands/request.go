@@ -77,6 +77,9 @@ func ParseRequest(data []byte, limits Limits) (Request, domain.Command, error) {
 	if len(data) > limits.MaxRequestBytes {
 		return req, nil, invalidField("request", fmt.Sprintf("is %d bytes, limit %d", len(data), limits.MaxRequestBytes))
 	}
+	if err := checkRawStrings("", data); err != nil {
+		return req, nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
@@ -95,11 +98,16 @@ func ParseRequest(data []byte, limits Limits) (Request, domain.Command, error) {
 	return req, cmd, nil
 }
 
-// DecodeCommand strictly decodes data as the command named name.
+// DecodeCommand strictly decodes data as the command named name. Text
+// that is not valid UTF-8 is refused before decoding, which would replace
+// it.
 func DecodeCommand(name string, data json.RawMessage) (domain.Command, error) {
 	for _, zero := range domain.Commands() {
 		if zero.CommandName() != name {
 			continue
+		}
+		if err := checkRawStrings("data", data); err != nil {
+			return nil, err
 		}
 		ptr := reflect.New(reflect.TypeOf(zero))
 		if len(bytes.TrimSpace(data)) > 0 && !bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
@@ -161,8 +169,9 @@ func checkID(field, v string, limits Limits, required bool) error {
 	return nil
 }
 
-// checkValue walks a command's fields: ids are short, text is bounded and
-// valid UTF-8, lists are bounded.
+// checkValue walks a command's fields: ids are short, text is bounded,
+// valid UTF-8 and free of controls and bidirectional formatting
+// characters (checkText), lists are bounded.
 func checkValue(path string, v reflect.Value, limits Limits) error {
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
@@ -199,12 +208,15 @@ func checkValue(path string, v reflect.Value, limits Limits) error {
 		if !utf8.ValidString(s) {
 			return invalidField(path, "is not valid UTF-8")
 		}
-		max := limits.MaxTextBytes
-		if strings.HasSuffix(path, "_id") || strings.HasSuffix(path, ".id") {
+		max, id := limits.MaxTextBytes, strings.HasSuffix(path, "_id") || strings.HasSuffix(path, ".id")
+		if id {
 			max = limits.MaxIDBytes
 		}
 		if len(s) > max {
 			return invalidField(path, fmt.Sprintf("is %d bytes, limit %d", len(s), max))
+		}
+		if err := checkText(path, s, id); err != nil {
+			return err
 		}
 	case reflect.Int64, reflect.Int:
 		if v.Int() < 0 {

@@ -1,0 +1,143 @@
+package commands
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// Text is refused, never rewritten (issue 11, finding 5). encoding/json
+// replaces invalid UTF-8 and lone surrogate escapes with U+FFFD while
+// decoding, so a stored text would silently differ from what was sent;
+// checkRawStrings therefore reads the raw bytes before anything is
+// decoded. After decoding, checkText refuses the characters that make a
+// text show other than it reads: NUL and other control characters, and the
+// bidirectional formatting characters of the "Trojan Source" class
+// (CVE-2021-42574), which can make a message or a ruling's rationale read
+// differently in the operators' tools than what is recorded.
+
+// checkRawStrings walks the JSON value raw and refuses a string that is
+// not valid UTF-8 or escapes half of a UTF-16 surrogate pair, naming the
+// field (path). Malformed JSON is left to the strict decoder that follows,
+// which reports it; so are member names, which must match a field's
+// (ASCII) name exactly for a strict decoder to accept them.
+func checkRawStrings(path string, raw []byte) error {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return nil
+	}
+	switch raw[0] {
+	case '{':
+		var members map[string]json.RawMessage
+		if json.Unmarshal(raw, &members) != nil {
+			return nil
+		}
+		keys := make([]string, 0, len(members))
+		for k := range members {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys) // the same input names the same field every time
+		for _, k := range keys {
+			if err := checkRawStrings(joinPath(path, k), members[k]); err != nil {
+				return err
+			}
+		}
+	case '[':
+		var items []json.RawMessage
+		if json.Unmarshal(raw, &items) != nil {
+			return nil
+		}
+		for i, item := range items {
+			if err := checkRawStrings(fmt.Sprintf("%s[%d]", path, i), item); err != nil {
+				return err
+			}
+		}
+	case '"':
+		if reason := rawStringProblem(raw); reason != "" {
+			return invalidField(path, reason)
+		}
+	}
+	return nil
+}
+
+// rawStringProblem says what is wrong with a raw JSON string literal
+// (quotes included), or "" if nothing is.
+func rawStringProblem(lit []byte) string {
+	const halfPair = "escapes half of a UTF-16 surrogate pair (not a character)"
+	if !utf8.Valid(lit) {
+		return "is not valid UTF-8"
+	}
+	body := lit[1 : len(lit)-1]
+	for i := 0; i < len(body); i++ {
+		if body[i] != '\\' {
+			continue
+		}
+		i++ // the escaped character
+		if i >= len(body) || body[i] != 'u' {
+			continue
+		}
+		r, ok := hex4(body[i+1:])
+		if !ok || !utf16.IsSurrogate(r) {
+			continue
+		}
+		i += 4 // the last hex digit
+		if r >= 0xdc00 {
+			return halfPair // a low half with no high half before it
+		}
+		rest := body[i+1:]
+		if len(rest) >= 6 && rest[0] == '\\' && rest[1] == 'u' {
+			if lo, ok := hex4(rest[2:]); ok && lo >= 0xdc00 && lo <= 0xdfff {
+				i += 6
+				continue
+			}
+		}
+		return halfPair
+	}
+	return ""
+}
+
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(b[:4]), 16, 16)
+	return rune(n), err == nil
+}
+
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// checkText refuses characters that are not text: NUL and the other C0
+// controls (in free text, newline and tab are allowed; in ids nothing),
+// DEL and the C1 controls, and the bidirectional formatting characters —
+// embeddings and overrides U+202A–U+202E, isolates U+2066–U+2069, and the
+// marks U+200E, U+200F and U+061C, which a text here never needs (Chinese
+// and Latin text run left to right; right-to-left scripts show correctly
+// without them).
+func checkText(path, s string, id bool) error {
+	for i, r := range s {
+		var what string
+		switch {
+		case r == 0:
+			what = "NUL"
+		case r < 0x20 && (id || (r != '\n' && r != '\t')):
+			what = "a control character"
+		case r == 0x7f || (r >= 0x80 && r <= 0x9f):
+			what = "a control character"
+		case (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c:
+			what = "a bidirectional formatting character"
+		default:
+			continue
+		}
+		return invalidField(path, fmt.Sprintf("holds %s (%U) at byte %d", what, r, i))
+	}
+	return nil
+}
