@@ -77,6 +77,11 @@ func (s *Sealer) tick(ctx context.Context, c Cadence, lastSeal *time.Time, onSea
 	pending := s.frontier.Size() - s.sealed
 	due := pending > 0 && ((c.Events > 0 && pending >= c.Events) || (c.Interval > 0 && time.Since(*lastSeal) >= c.Interval))
 	if !due {
+		// The latest seal may predate this process, or its publication
+		// may have failed: its checkpoint goes out before any new seal.
+		if err := s.publishLatest(ctx); err != nil {
+			return fmt.Errorf("run sealer: %w", err)
+		}
 		return nil
 	}
 	sl, made, err := s.sealLocked(ctx)
@@ -86,6 +91,9 @@ func (s *Sealer) tick(ctx context.Context, c Cadence, lastSeal *time.Time, onSea
 	*lastSeal = time.Now()
 	if made && onSeal != nil {
 		onSeal(sl)
+	}
+	if err := s.publishLatest(ctx); err != nil {
+		return fmt.Errorf("run sealer: %w", err)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/disputes-ledger/disputes/checkpoint"
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore"
 	"github.com/disputes-ledger/disputes/merkle"
@@ -25,24 +26,41 @@ type Sealer struct {
 	pub   ed25519.PublicKey
 	clock func() time.Time
 
-	mu       sync.Mutex
-	loaded   bool
-	frontier merkle.Frontier
-	sealed   uint64 // size of the latest stored seal
+	origin     string
+	publishers []CheckpointPublisher
+
+	mu        sync.Mutex
+	loaded    bool
+	frontier  merkle.Frontier
+	sealed    uint64    // size of the latest stored seal
+	latest    seal.Seal // the latest stored seal, zero before the first
+	published uint64    // size of the latest checkpoint published
+
+	cpMu       sync.RWMutex
+	checkpoint []byte // the latest published checkpoint, for readers
 }
 
 // NewSealer returns a sealer reading log, storing seals in store, signing
 // with key and dating seals with clock. The key must come from outside the
 // ledger (a file or the environment): a key stored beside the log would let
-// whoever alters the log re-sign it.
-func NewSealer(log Log, store SealStore, key ed25519.PrivateKey, clock func() time.Time) (*Sealer, error) {
+// whoever alters the log re-sign it. Every seal is also signed as a
+// checkpoint (see WithCheckpoints; without it, of the default origin,
+// published nowhere but Checkpoint).
+func NewSealer(log Log, store SealStore, key ed25519.PrivateKey, clock func() time.Time, opts ...SealerOption) (*Sealer, error) {
 	if len(key) != ed25519.PrivateKeySize {
 		return nil, fmt.Errorf("new sealer: private key has %d bytes: %w", len(key), seal.ErrInvalidKey)
 	}
 	if log == nil || store == nil || clock == nil {
 		return nil, errors.New("new sealer: log, store and clock are required")
 	}
-	return &Sealer{log: log, store: store, key: key, pub: key.Public().(ed25519.PublicKey), clock: clock}, nil
+	pub := key.Public().(ed25519.PublicKey)
+	s := &Sealer{log: log, store: store, key: key, pub: pub, clock: clock, origin: checkpoint.DefaultOrigin(pub)}
+	for _, opt := range opts {
+		if err := opt(s); err != nil {
+			return nil, fmt.Errorf("new sealer: %w", err)
+		}
+	}
+	return s, nil
 }
 
 // PublicKey returns the public half of the signing key.
@@ -55,14 +73,23 @@ func (s *Sealer) PublicKey() ed25519.PublicKey { return s.pub }
 //
 // On first use it rebuilds the tree from the log and checks it against the
 // latest stored seal, failing with ErrSealedLogChanged if they differ. Every
-// new event must decode and verify (ErrInvalidEvent otherwise).
+// new event must decode and verify (ErrInvalidEvent otherwise). The latest
+// seal's checkpoint is then published if it was not yet; a publishing
+// error is returned after the seal is stored, and the next call retries.
 func (s *Sealer) SealToHead(ctx context.Context) (seal.Seal, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.catchUp(ctx); err != nil {
 		return seal.Seal{}, false, err
 	}
-	return s.sealLocked(ctx)
+	sl, made, err := s.sealLocked(ctx)
+	if err != nil {
+		return seal.Seal{}, false, err
+	}
+	if err := s.publishLatest(ctx); err != nil {
+		return sl, made, err
+	}
+	return sl, made, nil
 }
 
 // catchUp loads the sealed prefix once, then reads every newer event into
@@ -109,7 +136,7 @@ func (s *Sealer) load(ctx context.Context) error {
 	if root := f.Root(); root != latest.Root {
 		return fmt.Errorf("reload sealed log: root of positions 1..%d is %s, the seal signed %s: %w", latest.Size, root, latest.Root, ErrSealedLogChanged)
 	}
-	s.frontier, s.sealed = f, latest.Size
+	s.frontier, s.sealed, s.latest = f, latest.Size, latest.Seal
 	return nil
 }
 
@@ -151,7 +178,7 @@ func (s *Sealer) sealLocked(ctx context.Context) (seal.Seal, bool, error) {
 	if err := s.store.AddSeal(ctx, sl, s.pub); err != nil {
 		return seal.Seal{}, false, fmt.Errorf("store seal of size %d: %w", size, err)
 	}
-	s.sealed = size
+	s.sealed, s.latest = size, sl
 	return sl, true, nil
 }
 

@@ -111,6 +111,8 @@ func (g *schemaGen) operation(rt route) obj {
 		responses["201"] = created
 	case rt.path == "/v1/events":
 		responses["200"] = obj{"description": "an event stream", "content": obj{"text/event-stream": obj{"schema": obj{"type": "string"}}}}
+	case rt.path == "/v1/checkpoint":
+		responses["200"] = obj{"description": "a signed note: origin, tree size, base64 root hash, a blank line, signature lines", "content": obj{"text/plain": obj{"schema": obj{"type": "string"}}}}
 	case rt.path == "/metrics":
 		responses["200"] = obj{"description": "metrics", "content": obj{"text/plain": obj{"schema": obj{"type": "string"}}}}
 	default:

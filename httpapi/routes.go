@@ -59,6 +59,7 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: "/readyz", public: true, op: "readyz", summary: "Readiness: the ledger and the read models answer.", handler: http.HandlerFunc(s.readyz)},
 		{method: "GET", path: "/openapi.json", public: true, op: "openapi", summary: "This document.", handler: http.HandlerFunc(serveOpenAPI)},
 		{method: "GET", path: "/metrics", op: "metrics", summary: "Prometheus text-format metrics: auditors only on this listener (operators scrape the separate --metrics-addr listener); any other role is 403.", handler: http.HandlerFunc(s.serveMetrics)},
+		{method: "GET", path: "/v1/checkpoint", public: true, op: "getCheckpoint", summary: "The latest signed checkpoint of the global log (C2SP tlog-checkpoint, text/plain), public for witnesses and monitors; 404 before the first seal or without a signing key.", handler: http.HandlerFunc(s.checkpoint)},
 		{method: "GET", path: "/v1/me", op: "whoAmI", summary: "The principal the token stands for.", handler: http.HandlerFunc(s.me)},
 		{method: "GET", path: "/v1/tickets", op: "listTickets", summary: "Tickets from the ticket-status projection, filtered, in opening order, cursor-paginated. Buyers and merchants see only their own.", params: listParams, handler: s.query(s.listTickets)},
 		{method: "GET", path: "/v1/tickets/{ticket_id}", op: "getTicket", summary: "A ticket's current state, folded from its stream (never stale). ETag is the revision.", handler: s.query(s.getTicket)},

@@ -32,6 +32,9 @@ type Config struct {
 	// Now is the time scores and projection lag are measured at; give it
 	// the handler's clock. Default time.Now.
 	Now func() time.Time
+	// Checkpoint returns the latest signed checkpoint for GET
+	// /v1/checkpoint, and false when there is none; nil means none.
+	Checkpoint func() ([]byte, bool)
 	// Ready is consulted by /readyz beside the store; nil means ready.
 	Ready func(ctx context.Context) error
 	// CommandTimeout and QueryTimeout bound the work of one request.

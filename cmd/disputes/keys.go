@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 
+	"github.com/disputes-ledger/disputes/checkpoint"
 	"github.com/disputes-ledger/disputes/seal"
 )
 
@@ -78,16 +79,21 @@ func (p *pinFlags) load() (ed25519.PublicKey, error) {
 }
 
 type keyInfo struct {
-	KeyID        string `json:"key_id"`
-	PublicKeyPEM string `json:"public_key_pem"`
-	PrivateFile  string `json:"private_key_file,omitempty"`
-	PublicFile   string `json:"public_key_file,omitempty"`
+	KeyID string `json:"key_id"`
+	// Origin names the ledger's checkpoints and NoteVerifierKey is the
+	// string a witness or monitor verifies them with.
+	Origin          string `json:"origin"`
+	NoteVerifierKey string `json:"note_verifier_key"`
+	PublicKeyPEM    string `json:"public_key_pem"`
+	PrivateFile     string `json:"private_key_file,omitempty"`
+	PublicFile      string `json:"public_key_file,omitempty"`
 }
 
 func runKeys(_ context.Context, e env) error {
-	fset := newFlags(e, "keys", "keys [--key FILE] [--out PUBLIC.pem] [--json] | keys --generate FILE [--out PUBLIC.pem]")
+	fset := newFlags(e, "keys", "keys [--key FILE] [--origin O] [--out PUBLIC.pem] [--json] | keys --generate FILE [--out PUBLIC.pem]")
 	var kf keyFlags
 	kf.register(fset)
+	origin := fset.String("origin", os.Getenv("DISPUTES_ORIGIN"), "checkpoint origin the ledger seals under (default: disputes-ledger/<key fingerprint>); env DISPUTES_ORIGIN")
 	generate := fset.String("generate", "", "create a new signing key in FILE (mode 0600; never overwrites)")
 	out := fset.String("out", "", "also write the public key, PEM, to this file for auditors")
 	asJSON := fset.Bool("json", false, "print JSON")
@@ -129,7 +135,13 @@ func runKeys(_ context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	info.KeyID, info.PublicKeyPEM = seal.KeyID(pub), string(pubPEM)
+	info.KeyID, info.PublicKeyPEM, info.Origin = seal.KeyID(pub), string(pubPEM), *origin
+	if info.Origin == "" {
+		info.Origin = checkpoint.DefaultOrigin(pub)
+	}
+	if info.NoteVerifierKey, err = checkpoint.VerifierKey(info.Origin, pub); err != nil {
+		return fmt.Errorf("%w: --origin: %v", errUsage, err)
+	}
 	if *out != "" {
 		if err := os.WriteFile(*out, pubPEM, 0o644); err != nil {
 			return fmt.Errorf("write public key: %w", err)
@@ -144,7 +156,7 @@ func runKeys(_ context.Context, e env) error {
 	if info.PrivateFile != "" {
 		fmt.Fprintf(e.stdout, "new signing key written to %s (keep it secret, outside the ledger)\n", info.PrivateFile)
 	}
-	fmt.Fprintf(e.stdout, "key id  %s\n\n%s", info.KeyID, info.PublicKeyPEM)
+	fmt.Fprintf(e.stdout, "key id    %s\norigin    %s\nnote key  %s\n\n%s", info.KeyID, info.Origin, info.NoteVerifierKey, info.PublicKeyPEM)
 	if info.PublicFile != "" {
 		fmt.Fprintf(e.stdout, "\npublic key written to %s\n", info.PublicFile)
 	}

@@ -13,11 +13,13 @@ import (
 )
 
 func runSeal(ctx context.Context, e env) error {
-	fs := newFlags(e, "seal", "seal [--db PATH | --store URL] [--key FILE] [--watch [--every N] [--interval D]] [--json]")
+	fs := newFlags(e, "seal", "seal [--db PATH | --store URL] [--key FILE] [--checkpoints DIR] [--checkpoint-nats URL] [--origin O] [--watch [--every N] [--interval D]] [--json]")
 	var sf storeFlags
 	sf.register(fs)
 	var kf keyFlags
 	kf.register(fs)
+	var cf checkpointFlags
+	cf.register(fs)
 	watch := fs.Bool("watch", false, "keep sealing on a cadence until interrupted")
 	every := fs.Uint64("every", 1000, "with --watch: seal once this many events are unsealed (0: interval only)")
 	interval := fs.Duration("interval", time.Minute, "with --watch: seal unsealed events at least this often (0: count only)")
@@ -42,27 +44,38 @@ func runSeal(ctx context.Context, e env) error {
 		return err
 	}
 	defer seals.Close()
-	sealer, err := audit.NewSealer(store, seals, key, time.Now)
+	publish, closePublishers, err := cf.sealerOption(ctx)
 	if err != nil {
 		return err
 	}
-	show := func(s seal.Seal, made bool) error { return printSeal(e.stdout, s, made, *asJSON) }
+	defer closePublishers()
+	sealer, err := audit.NewSealer(store, seals, key, time.Now, publish)
+	if err != nil {
+		return err
+	}
+	if !cf.published() {
+		fmt.Fprintln(e.stderr, "warning: checkpoints are published nowhere: give --checkpoints DIR or --checkpoint-nats URL so that seals leave the ledger (docs/audit.md)")
+	}
+	show := func(s seal.Seal, made bool) error {
+		cp, _ := sealer.Checkpoint()
+		return printSeal(e.stdout, s, made, *asJSON, string(cp))
+	}
 	if !*watch {
 		s, made, err := sealer.SealToHead(ctx)
-		if err != nil {
-			return err
-		}
-		if s.Size == 0 {
+		if s.Size == 0 && err == nil {
 			fmt.Fprintln(e.stdout, "the ledger is empty: nothing to seal")
 			return nil
 		}
-		return show(s, made)
+		if s.Size > 0 {
+			err = errors.Join(err, show(s, made))
+		}
+		return err
 	}
 	cad := audit.Cadence{Events: *every, Interval: *interval}
 	if err := cad.Validate(); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	fmt.Fprintf(e.stderr, "sealing %s every %d events or %s; interrupt to stop\n", sf.describe(), *every, *interval)
+	fmt.Fprintf(e.stderr, "sealing %s every %d events or %s, checkpoints of %s to %s; interrupt to stop\n", sf.describe(), *every, *interval, sealer.Origin(), cf.describe())
 	var printErr error
 	err = sealer.Run(ctx, cad, func(s seal.Seal) { printErr = errors.Join(printErr, show(s, true)) })
 	if errors.Is(err, context.Canceled) {
@@ -71,13 +84,15 @@ func runSeal(ctx context.Context, e env) error {
 	return errors.Join(err, printErr)
 }
 
-// printSeal reports a seal, new or the latest already stored.
-func printSeal(w io.Writer, s seal.Seal, made, asJSON bool) error {
+// printSeal reports a seal, new or the latest already stored, and its
+// signed checkpoint ("" if it could not be published).
+func printSeal(w io.Writer, s seal.Seal, made, asJSON bool, checkpoint string) error {
 	if asJSON {
 		return json.NewEncoder(w).Encode(struct {
 			New bool `json:"new"`
 			seal.Seal
-		}{made, s})
+			Checkpoint string `json:"checkpoint,omitempty"`
+		}{made, s, checkpoint})
 	}
 	what := "sealed"
 	if !made {
@@ -85,5 +100,8 @@ func printSeal(w io.Writer, s seal.Seal, made, asJSON bool) error {
 	}
 	_, err := fmt.Fprintf(w, "%s positions 1..%d\n  root       %s\n  sealed at  %s\n  key        %s\n",
 		what, s.Size, s.Root, s.SealedAt.Format(time.RFC3339Nano), s.KeyID)
+	if err == nil && checkpoint != "" {
+		_, err = fmt.Fprintf(w, "\n%s", checkpoint)
+	}
 	return err
 }

@@ -70,6 +70,8 @@ func runServe(ctx context.Context, e env) error {
 	f.log.register(fs)
 	var kf keyFlags
 	kf.register(fs)
+	var cf checkpointFlags
+	cf.register(fs)
 	var rf readModelFlags
 	rf.register(fs)
 	sealEvery := fs.Uint64("seal-every", 1000, "with a signing key: seal the log once this many events are unsealed")
@@ -159,9 +161,12 @@ func runServe(ctx context.Context, e env) error {
 		}()
 	}
 	if kf.configured() {
-		if err := startSealer(ctx, &wg, &health, store, sf, kf, audit.Cadence{Events: *sealEvery, Interval: *sealInterval}, clock, logger); err != nil {
+		sealer, closeSealer, err := startSealer(ctx, &wg, &health, store, sf, kf, cf, audit.Cadence{Events: *sealEvery, Interval: *sealInterval}, clock, logger)
+		if err != nil {
 			return err
 		}
+		closers = append(closers, closeSealer)
+		cfg.Checkpoint = sealer.Checkpoint
 	}
 	api, err := httpapi.New(cfg)
 	if err != nil {
@@ -223,25 +228,34 @@ func serveMetrics(ctx context.Context, ln net.Listener, h http.Handler, logger *
 }
 
 // startSealer seals the global log in the background on the given cadence,
-// so that auditors always find a recent signed root to check against.
+// so that auditors always find a recent signed root to check against, and
+// publishes each seal as a checkpoint where cf says. The returned function
+// closes the publishers once the sealer has stopped.
 func startSealer(ctx context.Context, wg *sync.WaitGroup, health *components, store eventstore.Store, sf storeFlags,
-	kf keyFlags, cad audit.Cadence, clock scheduler.Clock, logger *slog.Logger) error {
+	kf keyFlags, cf checkpointFlags, cad audit.Cadence, clock scheduler.Clock, logger *slog.Logger) (*audit.Sealer, func(), error) {
 	if err := cad.Validate(); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return nil, nil, fmt.Errorf("%w: %v", errUsage, err)
 	}
 	key, err := kf.load()
 	if err != nil {
-		return err
+		return nil, nil, err
+	}
+	publish, closePublishers, err := cf.sealerOption(ctx)
+	if err != nil {
+		return nil, nil, err
 	}
 	seals, err := sf.openSeals(ctx)
 	if err != nil {
-		return err
+		closePublishers()
+		return nil, nil, err
 	}
-	sealer, err := audit.NewSealer(store, seals, key, clock.Now)
+	sealer, err := audit.NewSealer(store, seals, key, clock.Now, publish)
 	if err != nil {
-		return errors.Join(err, seals.Close())
+		closePublishers()
+		return nil, nil, errors.Join(err, seals.Close())
 	}
 	log := logger.With("component", "sealer")
+	log.Info("checkpoints", "origin", sealer.Origin(), "published_to", cf.describe())
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -252,7 +266,7 @@ func startSealer(ctx context.Context, wg *sync.WaitGroup, health *components, st
 			log.Error("sealer stopped", "err", err)
 		}
 	}()
-	return nil
+	return sealer, closePublishers, nil
 }
 
 // startProjections runs the projector in the background, following the

@@ -17,6 +17,10 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/disputes-ledger/disputes/audit/checkpointdir"
+	"github.com/disputes-ledger/disputes/checkpoint"
+	"github.com/disputes-ledger/disputes/seal"
 )
 
 // lockedBuffer is a bytes.Buffer the server's goroutines may log into.
@@ -90,8 +94,8 @@ func TestServeEndToEnd(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	token := strings.TrimSpace(out)
 
-	key := filepath.Join(dir, "seal.pem")
-	code, _, errOut = runCLI(t, "", "keys", "--generate", key)
+	key, pub, cps := filepath.Join(dir, "seal.pem"), filepath.Join(dir, "seal.pub.pem"), filepath.Join(dir, "checkpoints")
+	code, _, errOut = runCLI(t, "", "keys", "--generate", key, "--out", pub)
 	require.Equal(t, 0, code, errOut)
 
 	addr := freeAddr(t)
@@ -100,7 +104,7 @@ func TestServeEndToEnd(t *testing.T) {
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"serve", "--db", db, "--tokens", tokens, "--addr", addr,
-			"--key", key, "--seal-every", "1", "--seal-interval", "20ms"}, strings.NewReader(""), io.Discard, logs)
+			"--key", key, "--seal-every", "1", "--seal-interval", "20ms", "--checkpoints", cps}, strings.NewReader(""), io.Discard, logs)
 	}()
 	base := "http://" + addr
 	waitReady(t, base, logs)
@@ -133,6 +137,28 @@ func TestServeEndToEnd(t *testing.T) {
 	require.Eventually(t, func() bool { return strings.Contains(logs.String(), `"msg":"sealed"`) },
 		10*time.Second, 10*time.Millisecond, "serve seals the log when given a key: %s", logs)
 
+	// The seal left the ledger: served without a token, and in the directory.
+	var served []byte
+	require.Eventually(t, func() bool {
+		res, err := http.Get(base + "/v1/checkpoint")
+		if err != nil {
+			return false
+		}
+		defer res.Body.Close()
+		served, _ = io.ReadAll(res.Body)
+		return res.StatusCode == http.StatusOK && res.Header.Get("Content-Type") == "text/plain; charset=utf-8"
+	}, 10*time.Second, 10*time.Millisecond)
+	pubPEM, err := os.ReadFile(pub)
+	require.NoError(t, err)
+	pubKey, err := seal.ParsePublicKeyPEM(pubPEM)
+	require.NoError(t, err)
+	cp, err := checkpoint.Open(served, pubKey)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(1), cp.Size)
+	inDir, err := os.ReadFile(filepath.Join(cps, checkpointdir.LatestFile))
+	require.NoError(t, err)
+	assert.Equal(t, served, inDir)
+
 	cancel()
 	select {
 	case code := <-done:
@@ -147,7 +173,7 @@ func TestServeEndToEnd(t *testing.T) {
 	code, out, errOut = runCLI(t, "", "show", "--db", db, "T-1")
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, out, "awaiting_merchant")
-	code, out, errOut = runCLI(t, "", "verify", "--db", db)
+	code, out, errOut = runCLI(t, "", "verify", "--db", db, "--public-key", pub)
 	assert.Equal(t, 0, code, "the sealed ledger verifies: %s%s", out, errOut)
 }
 
