@@ -53,6 +53,7 @@ var classes = []struct {
 	{domain.ErrTicketNotFound, KindNotFound, "ticket_not_found"},
 	{ErrRevisionMismatch, KindConflict, "revision_mismatch"},
 	{ErrTooManyConflicts, KindConflict, "too_many_conflicts"},
+	{ErrIdempotencyKeyReused, KindRefused, "idempotency_key_reused"},
 	{domain.ErrTicketExists, KindRefused, "ticket_exists"},
 	{domain.ErrTicketClosed, KindRefused, "ticket_closed"},
 	{domain.ErrTicketLocked, KindRefused, "ticket_locked"},

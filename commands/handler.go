@@ -63,14 +63,20 @@ type Result struct {
 	Events   []events.Envelope
 	// Revision is the ticket's revision after the command.
 	Revision uint64
-	// Duplicate is true when the command id had been handled before: Events
-	// are the ones recorded then, and nothing new was written.
+	// Duplicate is true when this principal had sent the same request with
+	// the same command id on this ticket before: Events, Revision and Ticket
+	// are the first answer's, and nothing new was written.
 	Duplicate bool
 	Ticket    domain.Ticket
 }
 
 // ErrRevisionMismatch is returned when Request.ExpectedRevision does not match the ticket.
 var ErrRevisionMismatch = errors.New("ticket revision does not match the expected revision")
+
+// ErrIdempotencyKeyReused is returned when a principal sends, on a ticket,
+// a command id it already used there for another request (another command,
+// or other data): the first request's answer is not this one's.
+var ErrIdempotencyKeyReused = errors.New("idempotency key already used for another request")
 
 // ErrTooManyConflicts is returned when a command lost the race more times than allowed.
 var ErrTooManyConflicts = errors.New("too many concurrent writers on one ticket")
@@ -108,6 +114,10 @@ func (h *Handler) Handle(ctx context.Context, req Request, cmd domain.Command) (
 
 func (h *Handler) handleAt(ctx context.Context, req Request, cmd domain.Command, now time.Time) (Result, error) {
 	stream := events.StreamFor(req.TicketID)
+	fingerprint, err := Fingerprint(cmd)
+	if err != nil {
+		return Result{}, err
+	}
 	for attempt := 0; ; attempt++ {
 		ticket, history, err := h.load(ctx, req.TicketID)
 		if err != nil {
@@ -116,8 +126,8 @@ func (h *Handler) handleAt(ctx context.Context, req Request, cmd domain.Command,
 		if err := domain.Authorize(ticket, req.Actor, cmd); err != nil {
 			return Result{}, fmt.Errorf("%s on ticket %s: %w", cmd.CommandName(), req.TicketID, err)
 		}
-		if prior, ok := priorAnswer(req.TicketID, history, req.Actor, req.CommandID); ok {
-			return prior, nil
+		if prior, ok, err := priorAnswer(req.TicketID, history, req.Actor, req.CommandID, fingerprint); ok || err != nil {
+			return prior, err
 		}
 		if fired, err := h.fireOverdue(ctx, ticket, cmd, now); err != nil {
 			return Result{}, err
@@ -133,7 +143,7 @@ func (h *Handler) handleAt(ctx context.Context, req Request, cmd domain.Command,
 		if err != nil {
 			return Result{}, fmt.Errorf("%s on ticket %s: %w", cmd.CommandName(), req.TicketID, err)
 		}
-		sealed, data, err := h.envelopes(req, stream, now, history, payloads)
+		sealed, data, err := h.envelopes(req, fingerprint, stream, now, history, payloads)
 		if err != nil {
 			return Result{}, err
 		}
@@ -196,7 +206,7 @@ func backoff(ctx context.Context, attempt int) error {
 	}
 }
 
-func (h *Handler) envelopes(req Request, stream string, now time.Time, history []events.Envelope, payloads []events.Payload) ([]events.Envelope, []eventstore.EventData, error) {
+func (h *Handler) envelopes(req Request, fingerprint, stream string, now time.Time, history []events.Envelope, payloads []events.Payload) ([]events.Envelope, []eventstore.EventData, error) {
 	correlation := req.CorrelationID
 	if correlation == "" {
 		correlation = req.CommandID
@@ -205,7 +215,7 @@ func (h *Handler) envelopes(req Request, stream string, now time.Time, history [
 	if n := len(history); n > 0 {
 		last = &history[n-1]
 	}
-	cause := events.Cause{OccurredAt: now, Actor: req.Actor, CommandID: req.CommandID, CorrelationID: correlation}
+	cause := events.Cause{OccurredAt: now, Actor: req.Actor, CommandID: req.CommandID, CommandFingerprint: fingerprint, CorrelationID: correlation}
 	sealed, wire, err := events.Record(last, stream, cause, payloads, events.NewV7)
 	if err != nil {
 		return nil, nil, fmt.Errorf("seal events for %s: %w", stream, err)

@@ -32,6 +32,7 @@ func decodeCanonical(data []byte) (Envelope, bool) {
 		d.lit(`,"actor":{"role":`) && d.str((*string)(&env.Actor.Role)) &&
 		d.lit(`,"id":`) && d.str(&env.Actor.ID) &&
 		d.lit(`},"command_id":`) && d.str(&env.CommandID) &&
+		d.fingerprint(&env.CommandFingerprint) &&
 		d.lit(`,"correlation_id":`) && d.str(&env.CorrelationID) &&
 		d.lit(`,"payload":`) && d.payload(e, &env.Payload) &&
 		d.lit(`,"prev_hash":`) && d.str(&env.PrevHash)
@@ -80,6 +81,15 @@ func (d *canonicalDecoder) eventType(e **entry) bool {
 	}
 	*e = registry[name]
 	return *e != nil && (*e).plan != nil
+}
+
+// fingerprint reads the optional command_fingerprint member. The encoder
+// omits it when empty, so a present but empty one is not canonical.
+func (d *canonicalDecoder) fingerprint(out *string) bool {
+	if !d.lit(`,"command_fingerprint":`) {
+		return true
+	}
+	return d.str(out) && *out != ""
 }
 
 func (d *canonicalDecoder) null() bool { return d.lit("null") }

@@ -15,10 +15,12 @@ import (
 // this order:
 //
 //	id, stream, revision, type, schema_version, occurred_at, actor{role,id},
-//	command_id, correlation_id, payload, prev_hash, hash
+//	command_id, [command_fingerprint,] correlation_id, payload, prev_hash, hash
 //
 // exactly as encoding/json writes a struct with those fields (compact,
-// HTML-safe escaping, occurred_at in UTC). The body is everything but the
+// HTML-safe escaping, occurred_at in UTC). command_fingerprint is omitted
+// when empty (omitempty): events recorded before it existed keep their
+// exact bytes and hashes. The body is everything but the
 // hash member; the hash is the hex SHA-256 of the body.
 
 // hashSuffixLen is the length of `,"hash":"<64 hex digits>"}`.
@@ -52,7 +54,7 @@ func encodeBody(env Envelope) ([]byte, error) {
 	if hasReplacementEscape(payload) {
 		return nil, fmt.Errorf("encode %s revision %d payload: %w: text is not valid UTF-8", env.Stream, env.Revision, ErrMalformed)
 	}
-	strs := []string{env.Stream, env.Type, string(env.Actor.Role), env.Actor.ID, env.CommandID, env.CorrelationID, env.PrevHash}
+	strs := []string{env.Stream, env.Type, string(env.Actor.Role), env.Actor.ID, env.CommandID, env.CommandFingerprint, env.CorrelationID, env.PrevHash}
 	size := 256 + len(payload) + hashSuffixLen
 	for _, s := range strs {
 		if !utf8.ValidString(s) {
@@ -83,6 +85,10 @@ func encodeBody(env Envelope) ([]byte, error) {
 	b = appendString(b, env.Actor.ID)
 	b = append(b, `},"command_id":`...)
 	b = appendString(b, env.CommandID)
+	if env.CommandFingerprint != "" {
+		b = append(b, `,"command_fingerprint":`...)
+		b = appendString(b, env.CommandFingerprint)
+	}
 	b = append(b, `,"correlation_id":`...)
 	b = appendString(b, env.CorrelationID)
 	b = append(b, `,"payload":`...)

@@ -16,10 +16,16 @@ type Envelope struct {
 	OccurredAt    time.Time // UTC
 	Actor         Actor
 	CommandID     string // causation: the command that produced the event
-	CorrelationID string // the conversation the command belongs to
-	PrevHash      string // hex SHA-256 of the previous event in the stream, "" for the first
-	Hash          string // hex SHA-256 over the canonical encoding of everything above and the payload
-	Payload       Payload
+	// CommandFingerprint identifies the request behind CommandID, so that a
+	// key reused for another request can be told from a replay:
+	// "<command name>:<hex SHA-256 of its canonical body>" (see
+	// commands.Fingerprint). Empty on events recorded before it existed,
+	// and then absent from the wire form.
+	CommandFingerprint string
+	CorrelationID      string // the conversation the command belongs to
+	PrevHash           string // hex SHA-256 of the previous event in the stream, "" for the first
+	Hash               string // hex SHA-256 over the canonical encoding of everything above and the payload
+	Payload            Payload
 }
 
 // StreamPrefix begins every ticket stream name.

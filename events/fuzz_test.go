@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"os"
 	"testing"
 	"unicode/utf8"
 
@@ -39,6 +40,12 @@ func FuzzDecode(f *testing.F) {
 		f.Add(bytes.Replace(golden, []byte(`"schema_version":1`), []byte(`"schema_version":2`), 1))
 		f.Add(bytes.Replace(golden, []byte(`"revision":`), []byte(`"revision": `), 1))
 		f.Add(bytes.Replace(golden, []byte(`Z"`), []byte(`+00:00"`), 1))
+	}
+	if fp, err := os.ReadFile(fingerprintGolden); err == nil {
+		f.Add(fp)
+		f.Add(bytes.Replace(fp, []byte(`"command_fingerprint":"post_message:`), []byte(`"command_fingerprint":"`), 1))
+		f.Add(bytes.Replace(fp, []byte(`"command_fingerprint":"post_message:`), []byte(`"command_fingerprint":"","x":"`), 1))
+		f.Add(bytes.Replace(fp, []byte(`,"command_fingerprint":`), []byte(`,"command_fingerprint": `), 1))
 	}
 	for _, s := range []string{"", "null", "{}", "[]", `"x"`, "0", `{"id":null}`} {
 		f.Add([]byte(s))
@@ -105,6 +112,7 @@ func FuzzSeal(f *testing.F) {
 		env.Revision = rev
 		env.Actor.ID = id
 		env.CommandID = text
+		env.CommandFingerprint = text
 		env.CorrelationID = id + text
 		env.PrevHash = text
 		p := env.Payload.(events.MerchantRejected)

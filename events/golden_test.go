@@ -155,3 +155,56 @@ func TestFastPathCoversCatalogue(t *testing.T) {
 		}
 	}
 }
+
+// fingerprintGolden pins an envelope that carries a command fingerprint.
+const fingerprintGolden = "../testdata/envelopes/command_fingerprint.json"
+
+// sampleFingerprinted is the message.posted fixture with a command
+// fingerprint, sealed.
+func sampleFingerprinted(t testing.TB) (events.Envelope, []byte) {
+	t.Helper()
+	env, _ := sampleEnvelope(t, events.TypeMessagePosted)
+	env.CommandFingerprint = "post_message:" + strings.Repeat("0f", 32)
+	sealed, wire, err := events.Seal(env)
+	require.NoError(t, err)
+	return sealed, wire
+}
+
+// TestGoldenCommandFingerprint pins where command_fingerprint goes (right
+// after command_id) and that it is absent when empty, so that events
+// recorded before it existed keep their bytes and hashes: the catalogue's
+// golden files, written without it, still verify.
+func TestGoldenCommandFingerprint(t *testing.T) {
+	env, wire := sampleFingerprinted(t)
+	if *update {
+		require.NoError(t, os.MkdirAll(filepath.Dir(fingerprintGolden), 0o755))
+		require.NoError(t, os.WriteFile(fingerprintGolden, wire, 0o644))
+	}
+	golden, err := os.ReadFile(fingerprintGolden)
+	require.NoError(t, err, "create it with: go test ./events/ -run TestGolden -update")
+	assert.Equal(t, string(golden), string(wire))
+	assert.Contains(t, string(golden), `,"command_id":"`+env.CommandID+`","command_fingerprint":"post_message:0f0f`)
+	assert.Equal(t, string(referenceEncode(t, env)), string(wire), "the reference encoding, omitempty included")
+
+	fast, ok := events.DecodeCanonical(golden)
+	require.True(t, ok, "the fast path reads a fingerprint")
+	strict, err := events.DecodeStrict(golden)
+	require.NoError(t, err)
+	assert.Equal(t, env, fast)
+	assert.Equal(t, env, strict)
+
+	// Without it, the bytes are the catalogue's golden file.
+	env.CommandFingerprint = ""
+	plain, err := events.Encode(func() events.Envelope { s, _, err := events.Seal(env); require.NoError(t, err); return s }())
+	require.NoError(t, err)
+	assert.Equal(t, string(readGolden(t, events.TypeMessagePosted)), string(plain))
+
+	// Spelled out empty, it is not canonical: the encoder never writes it.
+	empty := bytes.Replace(golden, []byte(`"post_message:`+strings.Repeat("0f", 32)+`"`), []byte(`""`), 1)
+	resealed, ok := resealRaw(empty)
+	require.True(t, ok)
+	_, err = events.Decode(resealed)
+	assert.ErrorIs(t, err, events.ErrMalformed)
+	_, ok = events.DecodeCanonical(resealed)
+	assert.False(t, ok)
+}

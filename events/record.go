@@ -10,10 +10,12 @@ import (
 // Cause is what all the events of one decision share: when they occurred,
 // who acted, and the command (and conversation) that caused them.
 type Cause struct {
-	OccurredAt    time.Time
-	Actor         Actor
-	CommandID     string
-	CorrelationID string
+	OccurredAt time.Time
+	Actor      Actor
+	CommandID  string
+	// CommandFingerprint identifies the request (see Envelope); may be empty.
+	CommandFingerprint string
+	CorrelationID      string
 }
 
 // Record wraps the payloads one command produced into envelopes of stream,
@@ -32,7 +34,8 @@ func Record(last *Envelope, stream string, c Cause, payloads []Payload, newID fu
 			return nil, nil, fmt.Errorf("new event id for %s: %w", stream, err)
 		}
 		envs[i] = Envelope{ID: id, Stream: stream, Type: p.EventType(), SchemaVersion: CurrentSchemaVersion,
-			OccurredAt: c.OccurredAt, Actor: c.Actor, CommandID: c.CommandID, CorrelationID: c.CorrelationID, Payload: p}
+			OccurredAt: c.OccurredAt, Actor: c.Actor, CommandID: c.CommandID, CommandFingerprint: c.CommandFingerprint,
+			CorrelationID: c.CorrelationID, Payload: p}
 	}
 	return Link(last, envs)
 }

@@ -24,6 +24,7 @@ type referenceBody struct {
 	OccurredAt    time.Time      `json:"occurred_at"`
 	Actor         events.Actor   `json:"actor"`
 	CommandID     string         `json:"command_id"`
+	Fingerprint   string         `json:"command_fingerprint,omitempty"`
 	CorrelationID string         `json:"correlation_id"`
 	Payload       events.Payload `json:"payload"`
 	PrevHash      string         `json:"prev_hash"`
@@ -36,7 +37,7 @@ func referenceEncode(t testing.TB, env events.Envelope) []byte {
 	body, err := json.Marshal(referenceBody{
 		ID: env.ID.String(), Stream: env.Stream, Revision: env.Revision, Type: env.Type,
 		SchemaVersion: env.SchemaVersion, OccurredAt: env.OccurredAt.UTC(), Actor: env.Actor,
-		CommandID: env.CommandID, CorrelationID: env.CorrelationID,
+		CommandID: env.CommandID, Fingerprint: env.CommandFingerprint, CorrelationID: env.CorrelationID,
 		Payload: env.Payload, PrevHash: env.PrevHash,
 	})
 	require.NoError(t, err)

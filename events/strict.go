@@ -20,6 +20,7 @@ type wireEnvelope struct {
 	OccurredAt    time.Time       `json:"occurred_at"`
 	Actor         Actor           `json:"actor"`
 	CommandID     string          `json:"command_id"`
+	Fingerprint   string          `json:"command_fingerprint,omitempty"`
 	CorrelationID string          `json:"correlation_id"`
 	Payload       json.RawMessage `json:"payload"`
 	PrevHash      string          `json:"prev_hash"`
@@ -58,7 +59,7 @@ func decodeStrict(data []byte) (Envelope, error) {
 	env := Envelope{
 		ID: id, Stream: w.Stream, Revision: w.Revision, Type: w.Type,
 		SchemaVersion: w.SchemaVersion, OccurredAt: w.OccurredAt, Actor: w.Actor,
-		CommandID: w.CommandID, CorrelationID: w.CorrelationID,
+		CommandID: w.CommandID, CommandFingerprint: w.Fingerprint, CorrelationID: w.CorrelationID,
 		PrevHash: w.PrevHash, Hash: w.Hash, Payload: payload,
 	}
 	body, err := encodeBody(env)

@@ -28,9 +28,11 @@ func onBothBackends(t *testing.T, opt options, test func(t *testing.T, l *ledger
 
 // TestAnotherPrincipalsKeyNeverMatches is issue 11, finding 1: buyer b-2
 // sending b-1's Idempotency-Key on b-1's ticket got b-1's events and the
-// whole ticket; a merchant reusing b-1's key got b-1's answer. A key is
-// scoped to the principal who sent it: another principal's command is
-// decided as a new one — refused by authorization as usual, or recorded.
+// whole ticket; a merchant reusing b-1's key got b-1's answer; reusing your
+// own key for another command answered "duplicate". A key is scoped to the
+// principal who sent it: another principal's command is decided as a new
+// one — refused by authorization as usual, or recorded; the same principal
+// gets its first answer back only for the same request.
 func TestAnotherPrincipalsKeyNeverMatches(t *testing.T) {
 	onBothBackends(t, options{}, func(t *testing.T, l *ledger) {
 		first := l.as("buyer:b-1").ok("T-1", "open_ticket", "open-T-1", openData("m-1"))
@@ -70,6 +72,14 @@ func TestAnotherPrincipalsKeyNeverMatches(t *testing.T) {
 		assert.Equal(t, first.Revision, again.Revision, "the first answer, not today's revision")
 		assert.Equal(t, first.Ticket, again.Ticket)
 		assert.Equal(t, `"0"`, res.header.Get("ETag"))
+		assert.Equal(t, head+1, l.head())
+
+		// The owner reusing its key for another command is neither a
+		// replay nor a new command: 422, nothing written.
+		res = l.as("buyer:b-1").command("T-1", "post_message", "open-T-1", map[string]any{"text": "hi"})
+		assert.Equal(t, http.StatusUnprocessableEntity, res.status, string(res.body))
+		assert.Equal(t, "idempotency_key_reused", res.problem(t).Code)
+		assert.Empty(t, res.header.Get("Idempotent-Replayed"))
 		assert.Equal(t, head+1, l.head())
 	})
 }

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"bufio"
+	"encoding/json"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -109,9 +110,18 @@ func TestDuplicateCommandIsRecordedOnce(t *testing.T) {
 	assert.Equal(t, first.Events, dup.Events, "the same events, byte for byte")
 	assert.Equal(t, head, l.head())
 
-	body := `{"command_id":"c-open","data":{"order_id":"O-1"}}`
-	res := buyer.do("POST", "/v1/tickets/T-1/commands/open_ticket", []byte(body), nil)
+	data, err := json.Marshal(map[string]any{"command_id": "c-open", "data": openData("m-1")})
+	require.NoError(t, err)
+	res := buyer.do("POST", "/v1/tickets/T-1/commands/open_ticket", data, nil)
 	assert.Equal(t, http.StatusCreated, res.status, "the id in the body is the same command")
+	assert.Equal(t, "true", res.header.Get("Idempotent-Replayed"))
+	assert.Equal(t, head, l.head())
+
+	// The same key for another body is not a replay.
+	body := `{"command_id":"c-open","data":{"order_id":"O-1"}}`
+	res = buyer.do("POST", "/v1/tickets/T-1/commands/open_ticket", []byte(body), nil)
+	assert.Equal(t, http.StatusUnprocessableEntity, res.status)
+	assert.Equal(t, "idempotency_key_reused", res.problem(t).Code)
 	assert.Equal(t, head, l.head())
 
 	other := buyer.command("T-1", "open_ticket", "c-open-2", openData("m-1"))
