@@ -79,7 +79,14 @@ func (t Ticket) Apply(env events.Envelope) Ticket {
 		t.startDeadlines(e.Schedule)
 	case events.ReturnReceived:
 		t.clearDeadlines(events.DeadlineMerchantReceipt)
+		lateArrival := t.ReturnStatus == ReturnNotReceived
 		t.ReturnStatus = ReturnReceived
+		if lateArrival && !t.Locked {
+			// The parcel reported not received arrived after all: the
+			// rejection that report made is withdrawn with it.
+			t.clearDeadlines(events.DeadlineBuyerEscalation)
+			t.BuyerMayEscalate = false
+		}
 		if !t.Locked {
 			if t.Kind == events.KindExchange {
 				t.Status = StatusAwaitingReship
@@ -91,6 +98,9 @@ func (t Ticket) Apply(env events.Envelope) Ticket {
 	case events.ReturnProblemReported:
 		t.clearDeadlines(events.DeadlineMerchantReceipt)
 		t.ReturnStatus = ReturnProblem
+		if e.Problem == events.ProblemNotReceived {
+			t.ReturnStatus = ReturnNotReceived
+		}
 		if !t.Locked {
 			t.Status, t.BuyerMayEscalate = StatusRejected, true
 			t.startDeadlines(e.Schedule)

@@ -29,8 +29,26 @@ func (d decision) shipReturn(c ShipReturn) ([]events.Payload, error) {
 
 // confirmReceipt is allowed whenever a return is on its way, even after
 // intervention: receiving goods is the one thing a locked merchant may do.
+//
+// A parcel reported not received may still arrive. Its receipt can then be
+// confirmed, plainly or with another problem, while the rejection that the
+// report made stands (the ticket is rejected; a plain confirmation withdraws
+// the rejection and starts the refund or reship deadline, like any receipt)
+// or under intervention (the ticket stays locked, no party deadline starts,
+// and the receipt is on record for the arbitrator). Once the buyer revised
+// the request the report no longer stands alone, and the late receipt is
+// refused.
 func (d decision) confirmReceipt(c ConfirmReceipt) ([]events.Payload, error) {
-	if d.t.ReturnStatus != ReturnShipped {
+	switch d.t.ReturnStatus {
+	case ReturnShipped:
+	case ReturnNotReceived:
+		if !d.t.Locked && d.t.Status != StatusRejected {
+			return nil, refuse(ErrWrongState, "the parcel reported not received can be confirmed while that rejection stands or under intervention, not while the ticket is %s", d.t.Status)
+		}
+		if c.Problem == events.ProblemNotReceived {
+			return nil, refuse(ErrWrongState, "the return parcel is already reported not received")
+		}
+	default:
 		return nil, refuse(ErrWrongState, "no return parcel is in transit (return %s)", orNone(string(d.t.ReturnStatus)))
 	}
 	if c.Problem != "" {

@@ -55,6 +55,11 @@ const (
 	ReturnShipped  ReturnStatus = "shipped"
 	ReturnReceived ReturnStatus = "received"
 	ReturnProblem  ReturnStatus = "problem"
+	// ReturnNotReceived is a parcel the merchant reported not received. It
+	// may still arrive: the merchant can then confirm its receipt, plainly
+	// or with another problem, while the rejection stands or under
+	// intervention.
+	ReturnNotReceived ReturnStatus = "not_received"
 )
 
 // Offer is a merchant's pending counter-proposal.

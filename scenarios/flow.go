@@ -173,10 +173,11 @@ func (g *ticketGen) afterRejection() {
 		return
 	}
 	revise, withdraw, escalate, lapse := 15.0, 15.0, 45.0, 25.0
-	if g.revised || t.ReturnStatus == domain.ReturnProblem {
+	returnProblem := t.ReturnStatus == domain.ReturnProblem || t.ReturnStatus == domain.ReturnNotReceived
+	if g.revised || returnProblem {
 		revise = 0
 	}
-	if t.ReturnStatus == domain.ReturnProblem {
+	if returnProblem {
 		withdraw, escalate, lapse = 10, 70, 20
 	}
 	switch weighted(g.rng, revise, withdraw, escalate, lapse) {
