@@ -15,8 +15,55 @@ import (
 	"github.com/disputes-ledger/disputes/domain"
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/eventstore/postgres"
 	"github.com/disputes-ledger/disputes/eventstore/sqlite"
+	"github.com/disputes-ledger/disputes/internal/testenv"
 )
+
+// backend opens (and, called again, reopens) one kind of event store.
+type backend struct {
+	name string
+	open func(t *testing.T) eventstore.Store // the same ledger every call
+}
+
+// backends are SQLite and, through internal/testenv, PostgreSQL.
+func backends() []backend {
+	return []backend{
+		{"sqlite", func() func(t *testing.T) eventstore.Store {
+			var path string
+			return func(t *testing.T) eventstore.Store {
+				if path == "" {
+					path = filepath.Join(t.TempDir(), "ledger.db")
+				}
+				store, err := sqlite.Open(context.Background(), path, sqlite.Config{})
+				require.NoError(t, err)
+				return store
+			}
+		}()},
+		{"postgres", func() func(t *testing.T) eventstore.Store {
+			var url string
+			return func(t *testing.T) eventstore.Store {
+				if url == "" {
+					url, _ = testenv.PostgresSchema(t)
+				}
+				store, err := postgres.Open(context.Background(), url, postgres.Config{})
+				require.NoError(t, err)
+				return store
+			}
+		}()},
+	}
+}
+
+// onBackends runs test once per backend, each with its own ledger.
+func onBackends(t *testing.T, test func(t *testing.T, open func(t *testing.T) eventstore.Store)) {
+	t.Parallel()
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			test(t, b.open)
+		})
+	}
+}
 
 func TestFingerprintIsCanonical(t *testing.T) {
 	t.Parallel()
@@ -75,11 +122,12 @@ func TestFingerprintIsCanonical(t *testing.T) {
 // in the ledger, replays the first answer to the same request, refuses the
 // same key for another request, and never matches another principal's key.
 func TestIdempotencyRecord(t *testing.T) {
-	t.Parallel()
+	onBackends(t, idempotencyRecord)
+}
+
+func idempotencyRecord(t *testing.T, openStore func(t *testing.T) eventstore.Store) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "ledger.db")
-	store, err := sqlite.Open(ctx, path, sqlite.Config{})
-	require.NoError(t, err)
+	store := openStore(t)
 	clock := newClock(now)
 	h := commands.NewHandler(store, commands.WithClock(clock.now))
 	handle := func(h *commands.Handler, actor events.Actor, key string, cmd domain.Command) (commands.Result, error) {
@@ -130,8 +178,7 @@ func TestIdempotencyRecord(t *testing.T) {
 	// The record lives in the ledger: a new handler on the reopened store
 	// knows it.
 	require.NoError(t, store.Close())
-	store, err = sqlite.Open(ctx, path, sqlite.Config{})
-	require.NoError(t, err)
+	store = openStore(t)
 	defer store.Close()
 	h = commands.NewHandler(store, commands.WithClock(clock.now))
 	again, err = handle(h, buyer, "k-1", domain.PostMessage{Text: "where is my refund?"})
@@ -170,8 +217,14 @@ func TestLegacyEventsWithoutFingerprintReplay(t *testing.T) {
 // system namespace), the expiry still fires, because ids are scoped to their
 // principal.
 func TestBorrowedExpiryIDDoesNotStopTheExpiry(t *testing.T) {
-	t.Parallel()
-	h, store, clock := newClockedHandler(t)
+	onBackends(t, borrowedExpiryID)
+}
+
+func borrowedExpiryID(t *testing.T, openStore func(t *testing.T) eventstore.Store) {
+	store := openStore(t)
+	t.Cleanup(func() { _ = store.Close() })
+	clock := newClock(now)
+	h := commands.NewHandler(store, commands.WithClock(clock.now))
 	ctx := context.Background()
 	opened, err := h.Handle(ctx, commands.Request{CommandID: "open", TicketID: "T-1", Actor: buyer, Command: "open_ticket"}, openReturn("T-1"))
 	require.NoError(t, err)
