@@ -59,6 +59,7 @@ var classes = []struct {
 	{domain.ErrTicketLocked, KindRefused, "ticket_locked"},
 	{domain.ErrWrongState, KindRefused, "wrong_state"},
 	{domain.ErrAmountExceedsPaid, KindRefused, "amount_exceeds_paid"},
+	{domain.ErrAmountOutOfRange, KindRefused, "amount_out_of_range"},
 	{domain.ErrWindowClosed, KindRefused, "window_closed"},
 	{domain.ErrEscalationNotAllowed, KindRefused, "escalation_not_allowed"},
 	{domain.ErrEvidenceNotFound, KindRefused, "evidence_not_found"},

@@ -29,6 +29,7 @@ func TestClassify(t *testing.T) {
 		{wrap(commands.ErrRevisionMismatch), commands.KindConflict, "revision_mismatch"},
 		{wrap(commands.ErrTooManyConflicts), commands.KindConflict, "too_many_conflicts"},
 		{wrap(domain.ErrTicketLocked), commands.KindRefused, "ticket_locked"},
+		{wrap(domain.ErrAmountOutOfRange), commands.KindRefused, "amount_out_of_range"},
 		{wrap(domain.ErrDeadlineNotOpen), commands.KindRefused, "deadline_not_open"},
 		{wrap(&domain.DeadlineNotDueError{Kind: "evidence", DueAt: time.Now(), Now: time.Now()}), commands.KindRefused, "deadline_not_due"},
 		{wrap(context.DeadlineExceeded), commands.KindInternal, "internal"},

@@ -48,6 +48,9 @@ func NewHandler(store eventstore.Store, opts ...Option) *Handler {
 	for _, o := range opts {
 		o(h)
 	}
+	if h.limits.MaxAmount == 0 {
+		h.limits.MaxAmount = h.pol.MaxAmount // amounts are bounded by the policy in force
+	}
 	return h
 }
 

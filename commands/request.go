@@ -12,6 +12,7 @@ import (
 
 	"github.com/disputes-ledger/disputes/domain"
 	"github.com/disputes-ledger/disputes/events"
+	"github.com/disputes-ledger/disputes/policy"
 )
 
 // Request is one command as it arrives from outside: the JSON-lines input of
@@ -38,11 +39,22 @@ type Limits struct {
 	MaxIDBytes      int // command, ticket, actor and other *_id fields
 	MaxTextBytes    int // any other string field
 	MaxListItems    int // any list
+	// MaxAmount bounds every amount, in minor units. Zero means the
+	// policy's: a Handler takes its policy's MaxAmount, ParseRequest
+	// without one policy.DefaultMaxAmount.
+	MaxAmount int64
 }
 
 // DefaultLimits are generous for people and tight for abuse.
 func DefaultLimits() Limits {
 	return Limits{MaxRequestBytes: 256 << 10, MaxIDBytes: 128, MaxTextBytes: 8 << 10, MaxListItems: 64}
+}
+
+func (l Limits) maxAmount() int64 {
+	if l.MaxAmount > 0 {
+		return l.MaxAmount
+	}
+	return policy.DefaultMaxAmount
 }
 
 // ErrValidation is returned (wrapped) for malformed requests: nothing is appended.
@@ -219,8 +231,12 @@ func checkValue(path string, v reflect.Value, limits Limits) error {
 			return err
 		}
 	case reflect.Int64, reflect.Int:
+		// Every integer a command carries is an amount in minor units.
 		if v.Int() < 0 {
 			return invalidField(path, "must not be negative")
+		}
+		if max := limits.maxAmount(); v.Int() > max {
+			return invalidField(path, fmt.Sprintf("is %d, more than the most an amount may be (%d minor units)", v.Int(), max))
 		}
 	}
 	return nil

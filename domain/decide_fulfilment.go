@@ -94,7 +94,11 @@ func (d decision) issueRefund(c IssueRefund) ([]events.Payload, error) {
 	if amount <= 0 {
 		return nil, invalid("amount", "must be positive (minor units)")
 	}
-	if amount+d.t.Refunded > d.t.AmountPaid {
+	total, err := addAmounts(amount, d.t.Refunded)
+	if err != nil {
+		return nil, err
+	}
+	if total > d.t.AmountPaid {
 		return nil, refuse(ErrAmountExceedsPaid, "refund %d with %d already refunded, paid %d", amount, d.t.Refunded, d.t.AmountPaid)
 	}
 	return one(events.RefundIssued{Amount: amount, Origin: events.RefundByMerchant})

@@ -128,7 +128,11 @@ func CheckTerms(t Ticket, terms events.Terms, multiple int64) error {
 	if terms.Refund < 0 || terms.Compensation < 0 {
 		return invalid("refund", "amounts must not be negative")
 	}
-	if terms.Refund+t.Refunded > t.AmountPaid {
+	total, err := addAmounts(terms.Refund, t.Refunded)
+	if err != nil {
+		return err
+	}
+	if total > t.AmountPaid {
 		return refuse(ErrAmountExceedsPaid, "refund %d with %d already refunded, paid %d", terms.Refund, t.Refunded, t.AmountPaid)
 	}
 	if terms.Outcome == events.OutcomeMerchantFavoured && (terms.Refund > 0 || terms.Compensation > 0 || terms.Liability == events.LiabilityMerchant) {
@@ -138,7 +142,11 @@ func CheckTerms(t Ticket, terms events.Terms, multiple int64) error {
 		if terms.Liability != events.LiabilityMerchant {
 			return refuse(ErrRulingTerms, "a counterfeit ruling holds the merchant liable")
 		}
-		if want := t.AmountPaid * multiple; terms.Compensation != want {
+		want, err := mulAmount(t.AmountPaid, multiple)
+		if err != nil {
+			return fmt.Errorf("counterfeit compensation of %d× the price paid: %w", multiple, err)
+		}
+		if terms.Compensation != want {
 			return refuse(ErrRulingTerms, "counterfeit compensation must be %d× the price paid: %d, not %d", multiple, want, terms.Compensation)
 		}
 	} else if terms.Compensation != 0 {

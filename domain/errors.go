@@ -40,6 +40,10 @@ var (
 	ErrAlreadyAppealed = errors.New("ruling already appealed")
 	// ErrRulingTerms is returned for a ruling whose outcome, liability and amounts disagree with the rules.
 	ErrRulingTerms = errors.New("ruling terms not allowed")
+	// ErrAmountOutOfRange is returned when a sum or product of amounts the
+	// rules compute (a refund plus what was refunded, the counterfeit
+	// compensation multiple of the price) does not fit in int64 minor units.
+	ErrAmountOutOfRange = errors.New("amount out of range")
 	// ErrDeadlineNotOpen is returned when firing a deadline the ticket is not running.
 	ErrDeadlineNotOpen = errors.New("deadline not open")
 )

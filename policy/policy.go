@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -51,12 +52,21 @@ type Policy struct {
 	// NoReasonDays is the 七天无理由 window, counted from the day after delivery.
 	NoReasonDays int `json:"no_reason_days"`
 	// CompensationMultiple is the counterfeit compensation (假一赔十) as a multiple of the price paid.
-	CompensationMultiple int64     `json:"compensation_multiple"`
-	VagueWords           []string  `json:"vague_words"`
-	Penalties            Penalties `json:"penalties"`
+	CompensationMultiple int64 `json:"compensation_multiple"`
+	// MaxAmount bounds every amount a command may carry (price paid,
+	// request, offer, refund, compensation), in minor units: larger ones
+	// are refused when the command is parsed. Its compensation multiple
+	// must fit in int64, so no amount the rules compute can overflow.
+	MaxAmount  int64     `json:"max_amount"`
+	VagueWords []string  `json:"vague_words"`
+	Penalties  Penalties `json:"penalties"`
 
 	cal *calendar.Calendar
 }
+
+// DefaultMaxAmount is Default()'s MaxAmount: 10^12 fen, ten billion yuan,
+// beyond any one order's price and far below int64's range.
+const DefaultMaxAmount int64 = 1_000_000_000_000
 
 // DefaultVersion is the version label of Default().
 const DefaultVersion = "2026-11-default"
@@ -81,6 +91,7 @@ func Default() Policy {
 		},
 		NoReasonDays:         7,
 		CompensationMultiple: 10,
+		MaxAmount:            DefaultMaxAmount,
 		VagueWords:           []string{"尽快", "一般", "马上", "稍后", "soon", "asap", "as soon as possible", "shortly"},
 		Penalties: Penalties{
 			MerchantResponseExpired: 2,
@@ -140,6 +151,10 @@ func (p Policy) Validate() error {
 	}
 	if p.CompensationMultiple < 1 {
 		return fmt.Errorf("%w: compensation_multiple must be at least 1", ErrInvalidPolicy)
+	}
+	if p.MaxAmount < 1 || p.MaxAmount > math.MaxInt64/p.CompensationMultiple {
+		return fmt.Errorf("%w: max_amount must be positive and its compensation multiple fit in int64 (at most %d)",
+			ErrInvalidPolicy, math.MaxInt64/p.CompensationMultiple)
 	}
 	if p.Penalties.WindowDays < 1 || p.Penalties.ReviewThreshold < 1 {
 		return fmt.Errorf("%w: penalty window_days and review_threshold must be positive", ErrInvalidPolicy)
