@@ -27,7 +27,8 @@ const (
 	CheckSealConsistency Check = "seal_consistency" // a later seal does not extend an earlier one
 	CheckInclusion       Check = "inclusion"        // an event's inclusion proof does not verify
 
-	// Legality under the policy recorded on the events.
+	// Legality under the policy recorded on the events: what domain.CheckDecision
+	// refuses, named by the rule and the event concerned.
 	CheckPolicyUnknown    Check = "policy_unknown"    // an event names a policy version the verifier does not have
 	CheckDeadlineSchedule Check = "deadline_schedule" // a stored due time is not what the policy and calendar give
 	CheckDeadlineExpiry   Check = "deadline_expiry"   // a deadline fired that was not open, not due, or not by the system
@@ -44,6 +45,8 @@ const (
 	CheckAppealState      Check = "appeal_state"      // an appeal decided with no appeal pending
 	CheckAppealTerms      Check = "appeal_terms"      // an appeal decision's terms break the rules
 	CheckRulingFinalized  Check = "ruling_finalized"  // the final terms are not the ruling's as decided on appeal
+	CheckEventActor       Check = "event_actor"       // an event by someone whose role or party may not issue its command (no check above applies)
+	CheckEventRules       Check = "event_rules"       // an event the rules did not allow, or not as they decide it (no check above applies)
 )
 
 // Finding is one failed check, located as exactly as the check allows.

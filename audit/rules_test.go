@@ -141,10 +141,11 @@ func TestLegalityChecks(t *testing.T) {
 		}, []audit.Check{audit.CheckRulingRole}},
 		{"ruling before review", func(t *testing.T, m *fixture.Memory) uint64 {
 			pos, env := find(t, m, fixture.KindRuledPending, events.TypeDeadlineExpired)
-			// The evidence window's expiry becomes a system message: the
-			// ticket never reaches review.
+			// The evidence window's expiry becomes an agent's message (one
+			// the rules allow): the ticket never reaches review.
 			rewriteEvent(t, m, pos, func(e *events.Envelope) {
-				e.Type, e.Payload = events.TypeMessagePosted, events.MessagePosted{Party: events.RoleSystem, Text: "tick", PolicyVersion: pol.Version}
+				e.Type, e.Actor = events.TypeMessagePosted, events.Actor{Role: events.RoleAgent, ID: "cs-1"}
+				e.Payload = events.MessagePosted{Party: events.RoleAgent, Text: "tick", PolicyVersion: pol.Version}
 			})
 			next, _ := nextOf(t, m, env.Stream, pos)
 			return next
@@ -212,7 +213,9 @@ func TestLegalityChecks(t *testing.T) {
 				e.Payload = p
 			})
 			return pos
-		}, []audit.Check{audit.CheckAppealTerms, audit.CheckRulingFinalized}},
+			// The finalisation that follows is part of the refused decision:
+			// the decision is reported once, at its first event.
+		}, []audit.Check{audit.CheckAppealTerms}},
 		{"final terms differ from the ruling", func(t *testing.T, m *fixture.Memory) uint64 {
 			pos, _ := find(t, m, fixture.KindFinalAfterWindow, events.TypeRulingFinalized)
 			rewriteEvent(t, m, pos, func(e *events.Envelope) {
@@ -246,6 +249,36 @@ func TestLegalityChecks(t *testing.T) {
 			return appendEvent(t, m, env.Stream, env.OccurredAt.Add(time.Hour), fixture.Buyer(1),
 				events.MessagePosted{Party: events.RoleBuyer, Text: "thanks", PolicyVersion: pol.Version})
 		}, []audit.Check{audit.CheckClosedTicket}},
+		{"system posts a message", func(t *testing.T, m *fixture.Memory) uint64 {
+			pos, _ := find(t, m, fixture.KindRuledPending, events.TypeDeadlineExpired)
+			rewriteEvent(t, m, pos, func(e *events.Envelope) {
+				e.Type, e.Payload = events.TypeMessagePosted, events.MessagePosted{Party: events.RoleSystem, Text: "tick", PolicyVersion: pol.Version}
+			})
+			return pos
+		}, []audit.Check{audit.CheckEventActor, audit.CheckRulingState}},
+		{"agreement by another merchant", func(t *testing.T, m *fixture.Memory) uint64 {
+			pos, _ := find(t, m, fixture.KindReturnRefund, events.TypeMerchantAgreed)
+			rewriteEvent(t, m, pos, func(e *events.Envelope) { e.Actor.ID = "m-forged" })
+			return pos
+		}, []audit.Check{audit.CheckEventActor}},
+		{"merchant refunds above the price", func(t *testing.T, m *fixture.Memory) uint64 {
+			pos, _ := find(t, m, fixture.KindReturnRefund, events.TypeRefundIssued)
+			rewriteEvent(t, m, pos, func(e *events.Envelope) {
+				p := e.Payload.(events.RefundIssued)
+				p.Amount = 1 << 40
+				e.Payload = p
+			})
+			return pos
+		}, []audit.Check{audit.CheckEventRules}},
+		{"automatic agreement left out of an expiry", func(t *testing.T, m *fixture.Memory) uint64 {
+			pos, env := find(t, m, fixture.KindMerchantTimeout, events.TypeDeadlineExpired)
+			next, typ := nextOf(t, m, env.Stream, pos)
+			require.Equal(t, events.TypeMerchantAgreed, typ)
+			rewriteEvent(t, m, next, func(e *events.Envelope) {
+				e.Type, e.Payload = events.TypeMessagePosted, events.MessagePosted{Party: events.RoleSystem, Text: "ok", PolicyVersion: pol.Version}
+			})
+			return next
+		}, []audit.Check{audit.CheckDeadlineExpiry}},
 		{"stream opened by another ticket's request", func(t *testing.T, m *fixture.Memory) uint64 {
 			pos, _ := find(t, m, fixture.KindQuickRefund, events.TypeRefundRequested)
 			rewriteEvent(t, m, pos, func(e *events.Envelope) {

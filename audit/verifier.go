@@ -74,6 +74,8 @@ type Verifier struct {
 	streams  map[string]*streamState
 	unknown  map[string]*unknownPolicy
 	finished bool
+	// scratch holds the envelopes of the decision being checked.
+	scratch []events.Envelope
 }
 
 type sealEntry struct {
@@ -469,16 +471,55 @@ type streamState struct {
 	lastHash string
 	lastPos  uint64
 	lastLine int
-	// state is the ticket replayed up to the last event, nil once it closed
-	// (only the fact of the close is kept: nothing may follow it); damaged
-	// stops the legality checks after an event that could not be read.
+	// state is the ticket replayed up to the last event, nil once it
+	// closed, when only closed is kept: what the domain needs to refuse
+	// anything that follows. damaged stops the legality checks after an
+	// event that could not be read.
 	state   *domain.Ticket
-	closed  bool
+	closed  *closedTicket
 	damaged bool
-	// overturned holds the terms an appeal substituted, for the final ruling.
-	overturned *events.Terms
-	// pending are cited evidence ids not on record when their ruling was made.
-	pending map[string]citation
+	// decision holds the events of the decision in progress (one command
+	// id), before the state they were decided on and policy the policy the
+	// ticket's last decision was checked under.
+	decision []recordedEvent
+	before   domain.Ticket
+	policy   *policy.Policy
+	// citations are evidence ids a ruling cited that were not on record.
+	citations map[string]citation
+}
+
+// closedTicket is what is kept of a closed ticket: whose it was.
+type closedTicket struct {
+	id, buyer, merchant string
+	resolution          domain.Resolution
+}
+
+// replayed returns the ticket as replayed so far.
+func (st *streamState) replayed() domain.Ticket {
+	switch {
+	case st.state != nil:
+		return *st.state
+	case st.closed != nil:
+		c := st.closed
+		return domain.Ticket{ID: c.id, BuyerID: c.buyer, MerchantID: c.merchant, Status: domain.StatusClosed, Resolution: c.resolution}
+	}
+	return domain.Ticket{}
+}
+
+// advance folds env into the replayed ticket.
+func (st *streamState) advance(env events.Envelope) {
+	if st.closed != nil {
+		return // whatever follows a close is refused, and changes nothing
+	}
+	next := st.replayed().Apply(env)
+	if next.Closed() {
+		st.state, st.closed = nil, &closedTicket{id: next.ID, buyer: next.BuyerID, merchant: next.MerchantID, resolution: next.Resolution}
+		return
+	}
+	if st.state == nil {
+		st.state = new(domain.Ticket)
+	}
+	*st.state = next // reuses the ticket's slot: no allocation per event
 }
 
 type citation struct {
@@ -526,6 +567,7 @@ func (v *Verifier) chainLenient(st *streamState, pos uint64, ref eventRef, line 
 		v.Warn("ticket %s: legality checks stop at position %d, whose event could not be read", st.ticket, pos)
 	}
 	st.damaged = true
+	st.decision = nil // incomplete: its unreadable event may have been part of it
 	if ref.hasRevision {
 		st.seen, st.lastRev, st.lastHash, st.lastPos = true, ref.revision, ref.hash, pos
 	}
@@ -569,13 +611,7 @@ func (v *Verifier) Finish() *Report {
 			}
 		}
 	}
-	for _, st := range v.streams {
-		for id, c := range st.pending {
-			rev := c.rev
-			v.Fail(Finding{Check: CheckRulingEvidence, Position: c.pos, Ticket: st.ticket, Revision: &rev, Line: c.line,
-				Message: fmt.Sprintf("the ruling cites evidence %q, which is never recorded on the ticket", id)})
-		}
-	}
+	v.finishStreams()
 	for ver, u := range v.unknown {
 		if u.finding >= 0 {
 			v.report.Findings[u.finding].Message = fmt.Sprintf(

@@ -74,7 +74,10 @@ func DecisionPolicy(before Ticket, recorded []events.Envelope) (version string, 
 	return "", false
 }
 
-// stampOf returns the policy version a payload is stamped with.
+// stampOf returns the policy version a payload is stamped with: a
+// message's, or that of the events.Schedule a payload embeds (found by type,
+// so a payload type added later is covered, and without allocating: the
+// verifier calls this for every event of a ledger).
 func stampOf(p events.Payload) (string, bool) {
 	if m, ok := p.(events.MessagePosted); ok {
 		return m.PolicyVersion, true
@@ -83,12 +86,21 @@ func stampOf(p events.Payload) (string, bool) {
 	if v.Kind() != reflect.Struct {
 		return "", false
 	}
-	f := v.FieldByName("Schedule")
-	if !f.IsValid() || f.Type() != reflect.TypeFor[events.Schedule]() {
-		return "", false
+	for i := range v.NumField() {
+		if f := v.Field(i); f.Type() == scheduleType {
+			return f.Field(schedulePolicyVersion).String(), true
+		}
 	}
-	return f.Interface().(events.Schedule).PolicyVersion, true
+	return "", false
 }
+
+var scheduleType = reflect.TypeFor[events.Schedule]()
+
+// schedulePolicyVersion is the index of events.Schedule's PolicyVersion.
+var schedulePolicyVersion = func() int {
+	f, _ := scheduleType.FieldByName("PolicyVersion")
+	return f.Index[0]
+}()
 
 // CheckDecision reports whether the rules allowed a recorded decision: the
 // events one command appended to a ticket's stream (consecutive events with

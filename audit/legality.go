@@ -1,0 +1,254 @@
+package audit
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/disputes-ledger/disputes/domain"
+	"github.com/disputes-ledger/disputes/events"
+	"github.com/disputes-ledger/disputes/policy"
+)
+
+// The verifier holds no rule of the domain. It groups each ticket's events
+// into decisions (consecutive events with one command id: what one command
+// appended) and asks domain.CheckDecision whether the rules of the policy
+// version the decision records allowed it. What is left here is about the
+// evidence itself: which policy documents the verifier has, where an event
+// is stored, and which finding a refusal is reported as.
+
+// recordedEvent is an event of a decision in progress and where it was read.
+type recordedEvent struct {
+	env  events.Envelope
+	pos  uint64
+	line int
+}
+
+// legality adds the event to its ticket's decision in progress, checking
+// the previous decision once this event shows it is complete.
+func (v *Verifier) legality(st *streamState, pos uint64, env events.Envelope, line int) {
+	if st.damaged {
+		return
+	}
+	if open, ok := env.Payload.(events.RefundRequested); ok && open.TicketID != st.ticket {
+		rev := env.Revision
+		v.Fail(Finding{Check: CheckTicketOpen, Position: pos, Ticket: st.ticket, Revision: &rev, Line: line,
+			Message: fmt.Sprintf("the request opens ticket %q in the stream of ticket %q", open.TicketID, st.ticket)})
+	}
+	switch env.Payload.(type) {
+	case events.RulingRecorded:
+		v.report.Rulings++
+	case events.AppealFiled:
+		v.report.Appeals++
+	}
+	if n := len(st.decision); n > 0 && st.decision[0].env.CommandID != env.CommandID {
+		v.checkDecision(st, false)
+	}
+	if len(st.decision) == 0 {
+		st.before = st.replayed()
+	}
+	st.decision = append(st.decision, recordedEvent{env: env, pos: pos, line: line})
+	st.advance(env)
+	v.resolveCitations(st, pos, env)
+}
+
+// checkDecision checks the stream's decision in progress and clears it.
+// cutShort says the input ended before the log a seal covers: a decision
+// missing its last events at the end is then explained by the truncation,
+// which the seal check reports.
+func (v *Verifier) checkDecision(st *streamState, cutShort bool) {
+	rec := st.decision
+	st.decision = st.decision[:0]
+	before := st.before
+	st.before = domain.Ticket{}
+	envs := v.scratch[:0]
+	for _, r := range rec {
+		envs = append(envs, r.env)
+	}
+	v.scratch = envs
+	pol, ok := v.decisionPolicy(st, before, envs, rec[0])
+	if !ok {
+		return
+	}
+	err := domain.CheckDecision(before, envs, pol)
+	if err == nil {
+		return
+	}
+	var ill *domain.IllegalEventError
+	if !errors.As(err, &ill) {
+		ill = &domain.IllegalEventError{Type: envs[0].Type, Err: err}
+	}
+	if cutShort && ill.Index >= len(rec) {
+		return
+	}
+	at := rec[min(ill.Index, len(rec)-1)]
+	rev := at.env.Revision
+	check := checkFor(ill, envs[0].Type)
+	msg := err.Error()
+	if check == CheckRulingEvidence {
+		if cited := v.deferCitations(st, before, at); cited {
+			return // reported when the evidence turns up, or at the end
+		}
+	}
+	v.Fail(Finding{Check: check, Position: at.pos, Ticket: st.ticket, Revision: &rev, Line: at.line, Message: msg})
+}
+
+// decisionPolicy returns the policy a decision is checked under: the
+// version it records (domain.DecisionPolicy), or, for a decision that names
+// none, the one the ticket's last decision was checked under.
+func (v *Verifier) decisionPolicy(st *streamState, before domain.Ticket, envs []events.Envelope, lead recordedEvent) (policy.Policy, bool) {
+	if ver, named := domain.DecisionPolicy(before, envs); named {
+		pol, known := v.policyFor(ver, st, lead, len(envs))
+		if known {
+			st.policy = &pol
+		}
+		return pol, known
+	}
+	switch {
+	case st.policy != nil:
+		return *st.policy, true
+	case !before.Exists():
+		// Nothing but opening the ticket is allowed, and that names a version.
+		return policy.Policy{}, true
+	}
+	return policy.Policy{}, false // the ticket's policy is unknown, and reported
+}
+
+// policyFor returns the policy of version ver, counting the events an
+// unknown version leaves unchecked (one finding per version).
+func (v *Verifier) policyFor(ver string, st *streamState, at recordedEvent, n int) (policy.Policy, bool) {
+	if p, ok := v.policies[ver]; ok {
+		return p, true
+	}
+	u, seen := v.unknown[ver]
+	if !seen {
+		u = &unknownPolicy{finding: -1}
+		v.unknown[ver] = u
+		rev := at.env.Revision
+		if v.opts.MaxFindings < 0 || len(v.report.Findings) < v.opts.MaxFindings {
+			u.finding = len(v.report.Findings)
+		}
+		v.Fail(Finding{Check: CheckPolicyUnknown, Position: at.pos, Ticket: st.ticket, Revision: &rev, Line: at.line,
+			Message: fmt.Sprintf("policy version %q is not known to the verifier", ver)})
+	}
+	u.events += n
+	return policy.Policy{}, false
+}
+
+// checkFor names the finding for a decision the domain did not allow, from
+// the rule it broke and the event types concerned, so that reports keep
+// the check names they always had.
+func checkFor(ill *domain.IllegalEventError, lead string) Check {
+	var notDue *domain.DeadlineNotDueError
+	actor := errors.Is(ill.Err, domain.ErrRoleNotAllowed) || errors.Is(ill.Err, domain.ErrNotYourTicket) ||
+		ill.Field == "actor" || ill.Field == "buyer_id"
+	switch {
+	case errors.Is(ill.Err, domain.ErrTicketClosed):
+		return CheckClosedTicket
+	case errors.Is(ill.Err, domain.ErrTicketNotFound), errors.Is(ill.Err, domain.ErrTicketExists):
+		return CheckTicketOpen
+	case ill.Field == "deadlines" || ill.Field == "policy_version":
+		return CheckDeadlineSchedule
+	case ill.Type == events.TypeRulingFinalized && ill.Field != "":
+		return CheckRulingFinalized
+	}
+	switch lead {
+	case events.TypeRulingRecorded:
+		switch {
+		case actor:
+			return CheckRulingRole
+		case errors.Is(ill.Err, domain.ErrWrongState):
+			return CheckRulingState
+		case errors.Is(ill.Err, domain.ErrEvidenceNotFound):
+			return CheckRulingEvidence
+		case ill.Field == "late":
+			return CheckRulingLate
+		}
+		return CheckRulingTerms
+	case events.TypeAppealFiled:
+		return CheckAppealFiled
+	case events.TypeAppealDecided:
+		switch {
+		case actor || errors.Is(ill.Err, domain.ErrSameArbitrator):
+			return CheckAppealRole
+		case errors.Is(ill.Err, domain.ErrWrongState):
+			return CheckAppealState
+		}
+		return CheckAppealTerms
+	case events.TypeDeadlineExpired:
+		return CheckDeadlineExpiry
+	case events.TypeEvidenceSubmitted:
+		return CheckEvidenceState
+	case events.TypeMessagePosted:
+		if ill.Field == "vague_deadline" || ill.Field == "vague_words" {
+			return CheckMessageVague
+		}
+	}
+	switch {
+	case actor:
+		return CheckEventActor
+	case errors.As(ill.Err, &notDue):
+		return CheckDeadlineExpiry
+	}
+	return CheckEventRules
+}
+
+// deferCitations turns a ruling citing evidence not on record into pending
+// citations, reported when evidence with that id is recorded later (naming
+// where) or at the end (never recorded). It returns false when every cited
+// id was on record: the ruling was refused for evidence recorded after it.
+func (v *Verifier) deferCitations(st *streamState, before domain.Ticket, at recordedEvent) bool {
+	r, ok := at.env.Payload.(events.RulingRecorded)
+	if !ok {
+		return false
+	}
+	deferred := false
+	for _, id := range r.Evidence {
+		if _, on := before.Evidence[id]; on {
+			continue
+		}
+		if st.citations == nil {
+			st.citations = map[string]citation{}
+		}
+		st.citations[id] = citation{pos: at.pos, rev: at.env.Revision, line: at.line}
+		deferred = true
+	}
+	return deferred
+}
+
+// resolveCitations turns evidence that arrives after a ruling cited it into
+// a finding at the ruling, naming where the evidence was recorded.
+func (v *Verifier) resolveCitations(st *streamState, pos uint64, env events.Envelope) {
+	e, ok := env.Payload.(events.EvidenceSubmitted)
+	if !ok || len(st.citations) == 0 {
+		return
+	}
+	for _, item := range e.Items {
+		c, cited := st.citations[item.ID]
+		if !cited {
+			continue
+		}
+		delete(st.citations, item.ID)
+		rev := c.rev
+		v.Fail(Finding{Check: CheckRulingEvidence, Position: c.pos, Ticket: st.ticket, Revision: &rev, Line: c.line, Message: fmt.Sprintf(
+			"the ruling cites evidence %q, which was recorded only after the ruling, at position %d (revision %d)", item.ID, pos, env.Revision)})
+	}
+}
+
+// finishStreams checks every decision still in progress and reports the
+// citations of evidence never recorded.
+func (v *Verifier) finishStreams() {
+	cutShort := false
+	for _, s := range v.seals {
+		cutShort = cutShort || v.complete && s.valid && s.Size >= v.next
+	}
+	for _, st := range v.streams {
+		if len(st.decision) > 0 && !st.damaged {
+			v.checkDecision(st, cutShort)
+		}
+		for id, c := range st.citations {
+			rev := c.rev
+			v.Fail(Finding{Check: CheckRulingEvidence, Position: c.pos, Ticket: st.ticket, Revision: &rev, Line: c.line,
+				Message: fmt.Sprintf("the ruling cites evidence %q, which is never recorded on the ticket", id)})
+		}
+	}
+}
