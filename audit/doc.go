@@ -10,7 +10,10 @@
 //   - The Verifier checks a stream of events and seals — from a bundle
 //     (package audit/bundle) or a live ledger (VerifyLog) — and reports every
 //     problem as a Finding with its check, global position, ticket and
-//     revision.
+//     revision. It checks the evidence itself (hashes, chains, seals,
+//     positions, which policies it has); whether the rules allowed each
+//     recorded decision it asks domain.CheckDecision, which decides the
+//     command again with Decide, and only names the finding (legality.go).
 //   - Leaf and tree helpers shared by the sealer, the exporter and the prover.
 //
 // # The sealed log

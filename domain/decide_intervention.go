@@ -113,7 +113,8 @@ func (d decision) checkTerms(terms events.Terms) error {
 }
 
 // CheckTerms reports whether terms may be ruled on t under a compensation
-// multiple. Auditors call it when re-checking recorded rulings.
+// multiple. Decide calls it for rulings and overturned appeals; auditors
+// reach it only through CheckDecision.
 func CheckTerms(t Ticket, terms events.Terms, multiple int64) error {
 	switch terms.Outcome {
 	case events.OutcomeBuyerFavoured, events.OutcomePartiallyFavored, events.OutcomeMerchantFavoured:
