@@ -49,6 +49,13 @@ func (v *Verifier) legality(st *streamState, pos uint64, env events.Envelope, li
 	st.decision = append(st.decision, recordedEvent{env: env, pos: pos, line: line})
 	st.advance(env)
 	v.resolveCitations(st, pos, env)
+	if st.closed != nil && st.state == nil && len(st.decision) > 0 {
+		// A close ends its decision (anything after it, even with its
+		// command id, is refused as closed_ticket): check it now and keep
+		// nothing of a closed ticket but whose it was.
+		v.checkDecision(st, false)
+		st.decision = nil
+	}
 }
 
 // checkDecision checks the stream's decision in progress and clears it.
