@@ -47,6 +47,7 @@ var classes = []struct {
 }{
 	{ErrValidation, KindValidation, "validation"},
 	{domain.ErrInvalidCommand, KindValidation, "invalid_command"},
+	{domain.ErrContradictoryInput, KindValidation, "contradictory_input"},
 	{domain.ErrRoleNotAllowed, KindForbidden, "role_not_allowed"},
 	// Not a party of an existing ticket reads exactly as no such ticket.
 	{domain.ErrNotYourTicket, KindNotFound, "ticket_not_found"},

@@ -23,6 +23,7 @@ func TestClassify(t *testing.T) {
 	}{
 		{&commands.ValidationError{Field: "command_id", Reason: "is required"}, commands.KindValidation, "validation"},
 		{wrap(domain.ErrInvalidCommand), commands.KindValidation, "invalid_command"},
+		{wrap(&domain.ContradictionError{Fields: []string{"order_shipped", "delivered_at"}}), commands.KindValidation, "contradictory_input"},
 		{wrap(domain.ErrRoleNotAllowed), commands.KindForbidden, "role_not_allowed"},
 		{wrap(domain.ErrNotYourTicket), commands.KindNotFound, "ticket_not_found"},
 		{wrap(domain.ErrTicketNotFound), commands.KindNotFound, "ticket_not_found"},

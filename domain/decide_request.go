@@ -3,6 +3,7 @@ package domain
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/disputes-ledger/disputes/events"
 )
@@ -12,6 +13,9 @@ func (d decision) open(c OpenTicket) ([]events.Payload, error) {
 		return nil, taken(d.t)
 	}
 	if err := validateOpen(c); err != nil {
+		return nil, err
+	}
+	if err := contradiction(c, d.now); err != nil {
 		return nil, err
 	}
 	if c.Requested > c.AmountPaid {
@@ -74,6 +78,35 @@ func validateOpen(c OpenTicket) error {
 		return invalid("requested", "must not be negative")
 	}
 	return nil
+}
+
+// contradiction refuses a request whose facts about the order cannot all be
+// true when it is opened at now: an order never shipped has no delivery
+// time and no complaint about goods the buyer never had, and no delivery
+// lies in the future.
+func contradiction(c OpenTicket, now time.Time) error {
+	if !c.OrderShipped && c.DeliveredAt != nil {
+		return &ContradictionError{Fields: []string{"order_shipped", "delivered_at"},
+			Reason: "an order never shipped cannot have been delivered"}
+	}
+	if c.DeliveredAt != nil && c.DeliveredAt.After(now) {
+		return &ContradictionError{Fields: []string{"delivered_at"},
+			Reason: fmt.Sprintf("delivery at %s is after the request at %s", c.DeliveredAt.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))}
+	}
+	if !c.OrderShipped && goodsInHand(c.Reason) {
+		return &ContradictionError{Fields: []string{"order_shipped", "reason"},
+			Reason: fmt.Sprintf("reason %s is about goods received, but the order was never shipped", c.Reason)}
+	}
+	return nil
+}
+
+// goodsInHand reports whether a reason complains about goods the buyer has.
+func goodsInHand(r events.Reason) bool {
+	switch r {
+	case events.ReasonQuality, events.ReasonNotAsDescribe, events.ReasonDamaged, events.ReasonCounterfeit, events.ReasonMissingParts:
+		return true
+	}
+	return false
 }
 
 func validCurrency(s string) bool {

@@ -3,6 +3,7 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/disputes-ledger/disputes/events"
@@ -46,7 +47,26 @@ var (
 	ErrAmountOutOfRange = errors.New("amount out of range")
 	// ErrDeadlineNotOpen is returned when firing a deadline the ticket is not running.
 	ErrDeadlineNotOpen = errors.New("deadline not open")
+	// ErrContradictoryInput is returned (as a *ContradictionError) for a
+	// command whose fields contradict each other, such as an order never
+	// shipped that has a delivery time.
+	ErrContradictoryInput = errors.New("contradictory input")
 )
+
+// ContradictionError names the fields of a command that cannot all be true.
+// It unwraps to ErrContradictoryInput. Nothing is recorded: the request is
+// refused as a whole rather than one field silently preferred.
+type ContradictionError struct {
+	Fields []string // the JSON names of the fields, as the client sent them
+	Reason string
+}
+
+func (e *ContradictionError) Error() string {
+	return fmt.Sprintf("%s: %s: %s", ErrContradictoryInput, strings.Join(e.Fields, " and "), e.Reason)
+}
+
+// Unwrap returns ErrContradictoryInput.
+func (e *ContradictionError) Unwrap() error { return ErrContradictoryInput }
 
 // DeadlineNotDueError is returned when the scheduler fires a deadline early.
 type DeadlineNotDueError struct {

@@ -388,6 +388,7 @@ var propRefusals = []error{
 	domain.ErrTicketExists, domain.ErrTicketClosed, domain.ErrTicketLocked, domain.ErrWrongState,
 	domain.ErrAmountExceedsPaid, domain.ErrWindowClosed, domain.ErrEscalationNotAllowed, domain.ErrEvidenceNotFound,
 	domain.ErrSameArbitrator, domain.ErrAlreadyAppealed, domain.ErrRulingTerms, domain.ErrDeadlineNotOpen,
+	domain.ErrContradictoryInput,
 }
 
 func propRefusalName(err error) string {
@@ -613,7 +614,14 @@ func (w *propWorld) openCmd() domain.OpenTicket {
 		OrderShipped: w.rng.Float64() < 0.85,
 	}
 	cmd.Requested = []int64{paid, paid, paid / 2, paid + 1, 0, -1}[w.rng.IntN(6)]
-	if w.rng.Float64() < 0.8 {
+	// Mostly consistent: a delivery for most shipped orders, rarely one for
+	// an order never shipped (a contradiction, refused).
+	if !cmd.OrderShipped && w.rng.Float64() < 0.8 {
+		// Mostly a reason an order never shipped can have; the rest are
+		// contradictions about goods never received, refused.
+		cmd.Reason = []events.Reason{events.ReasonNotShipped, events.ReasonLogistics, events.ReasonOther}[w.rng.IntN(3)]
+	}
+	if p := map[bool]float64{true: 0.8, false: 0.15}[cmd.OrderShipped]; w.rng.Float64() < p {
 		d := w.now.Add(-time.Duration(w.rng.IntN(12*24)) * time.Hour)
 		cmd.DeliveredAt = &d
 	}
