@@ -36,7 +36,7 @@ func runHistory(ctx context.Context, e env) error {
 		}
 		asOf = &t
 	}
-	store, err := sf.openExisting(ctx)
+	store, err := sf.openReadOnly(ctx)
 	if err != nil {
 		return err
 	}

@@ -2,12 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 
 	"github.com/disputes-ledger/disputes/eventstore"
-	"github.com/disputes-ledger/disputes/eventstore/sqlite"
 	"github.com/disputes-ledger/disputes/internal/storeurl"
 	"github.com/disputes-ledger/disputes/policy"
 )
@@ -29,17 +30,12 @@ func (s *storeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.policyFile, "policy", os.Getenv("DISPUTES_POLICY"), "policy JSON file (default: built-in policy); env DISPUTES_POLICY")
 }
 
+// open opens the ledger to write to it, creating it where there is no file
+// (exec, serve, demo); an existing file that is not a ledger is refused.
 func (s *storeFlags) open(ctx context.Context) (eventstore.Store, error) {
-	if s.store != "" {
-		store, err := storeurl.Open(ctx, s.store)
-		if err != nil {
-			return nil, fmt.Errorf("open ledger %s: %w", storeurl.Redacted(s.store), err)
-		}
-		return store, nil
-	}
-	store, err := sqlite.Open(ctx, s.db, sqlite.Config{})
+	store, err := storeurl.Open(ctx, s.url())
 	if err != nil {
-		return nil, fmt.Errorf("open ledger %s: %w", s.db, err)
+		return nil, fmt.Errorf("open ledger %s: %w", s.describe(), err)
 	}
 	return store, nil
 }
@@ -49,12 +45,16 @@ func (s *storeFlags) url() string {
 	if s.store != "" {
 		return s.store
 	}
-	return s.db
+	return "sqlite:" + s.db // a --db path is a path, whatever colons it holds
 }
 
-// openAudit opens the existing ledger's seals and log for an auditor.
+// openAudit opens the existing ledger's seals and log for an auditor,
+// read-only.
 func (s *storeFlags) openAudit(ctx context.Context) (storeurl.Audit, error) {
 	a, err := storeurl.OpenAudit(ctx, s.url())
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("ledger %s: %w (%s)", s.describe(), err, createHint)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open ledger %s: %w", s.describe(), err)
 	}
@@ -79,21 +79,32 @@ func (s *storeFlags) describe() string {
 	return s.db
 }
 
-// openExisting refuses to create a ledger where a read was meant.
+// createHint tells a user without a ledger how to make one.
+const createHint = "create one with 'disputes init', 'disputes demo' or 'disputes exec'"
+
+// openExisting opens the existing ledger to write to it (seal, project,
+// rebuild, forward): a SQLite file must exist and be a ledger.
 func (s *storeFlags) openExisting(ctx context.Context) (eventstore.Store, error) {
-	if s.store != "" {
-		// Only a file can be checked for; a server store is opened as is.
-		if t, err := storeurl.Parse(s.store); err == nil && t.Backend == storeurl.SQLite {
-			if _, err := os.Stat(t.Path); err != nil {
-				return nil, fmt.Errorf("ledger %s: %w (create one with 'disputes demo' or 'disputes exec')", t.Path, err)
-			}
+	if t, err := storeurl.Parse(s.url()); err == nil && t.Backend == storeurl.SQLite {
+		if _, err := os.Stat(t.Path); err != nil {
+			return nil, fmt.Errorf("ledger %s: %w (%s)", t.Path, err, createHint)
 		}
-		return s.open(ctx)
-	}
-	if _, err := os.Stat(s.db); err != nil {
-		return nil, fmt.Errorf("ledger %s: %w (create one with 'disputes demo' or 'disputes exec')", s.db, err)
 	}
 	return s.open(ctx)
+}
+
+// openReadOnly opens the existing ledger for a command that only reads
+// (show, history, query): nothing is created or migrated, and a SQLite
+// file keeps every byte.
+func (s *storeFlags) openReadOnly(ctx context.Context) (eventstore.Store, error) {
+	store, err := storeurl.OpenReadOnly(ctx, s.url())
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("ledger %s: %w (%s)", s.describe(), err, createHint)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open ledger %s: %w", s.describe(), err)
+	}
+	return store, nil
 }
 
 func (s *storeFlags) loadPolicy() (policy.Policy, error) {

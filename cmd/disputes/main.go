@@ -31,6 +31,7 @@ func subcommands() map[string]subcommand {
 	return map[string]subcommand{
 		"demo":    {"play the seed disputes and generated tickets through a fresh ledger", runDemo},
 		"exec":    {"execute commands given as JSON lines (file or stdin)", runExec},
+		"init":    {"create an empty ledger (a missing or empty file, or a PostgreSQL schema)", runInit},
 		"history": {"print a ticket's timeline, optionally as of a past moment", runHistory},
 		"show":    {"print a ticket's current state and open deadlines", runShow},
 		"forward": {"publish every ledger event to NATS JetStream (checkpointed, deduplicated)", runForward},

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"sort"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/eventstore/sqlite"
 	"github.com/disputes-ledger/disputes/internal/storeurl"
 	"github.com/disputes-ledger/disputes/policy"
 	"github.com/disputes-ledger/disputes/projections"
@@ -41,6 +43,36 @@ func (r *readModelFlags) open(ctx context.Context, sf storeFlags) (*projections.
 		return projections.OpenPostgres(ctx, t.URL)
 	case storeurl.SQLite:
 		return projections.OpenSQLite(ctx, t.Path)
+	}
+	return nil, fmt.Errorf("%w: --projections: read models live in an SQLite file or postgres://…, not %s", errUsage, t.Backend)
+}
+
+// openReadOnly opens the read models for queries only: nothing is created
+// or written. Read models in the ledger's own file need that file to be a
+// ledger.
+func (r *readModelFlags) openReadOnly(ctx context.Context, sf storeFlags) (*projections.DB, error) {
+	if r.path == "" {
+		path := readModelPath(sf)
+		if err := sqlite.CheckLedgerFile(ctx, path); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("ledger %s: %w (%s)", path, err, createHint)
+			}
+			return nil, fmt.Errorf("ledger %s: %w", path, err)
+		}
+		return projections.OpenSQLiteReadOnly(ctx, path)
+	}
+	t, err := storeurl.Parse(r.path)
+	if err != nil {
+		return nil, fmt.Errorf("--projections: %w", err)
+	}
+	switch t.Backend {
+	case storeurl.Postgres:
+		return projections.OpenPostgresReadOnly(ctx, t.URL)
+	case storeurl.SQLite:
+		if _, err := os.Stat(t.Path); err != nil {
+			return nil, fmt.Errorf("read models %s: %w (run 'disputes project')", t.Path, err)
+		}
+		return projections.OpenSQLiteReadOnly(ctx, t.Path)
 	}
 	return nil, fmt.Errorf("%w: --projections: read models live in an SQLite file or postgres://…, not %s", errUsage, t.Backend)
 }

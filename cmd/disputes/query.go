@@ -68,11 +68,10 @@ func runQuery(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	store, db, pol, err := readModels(ctx, sf, rf)
+	db, err := rf.openReadOnly(ctx, sf)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
 	defer db.Close()
 
 	switch what {

@@ -25,7 +25,7 @@ func runShow(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	store, err := sf.openExisting(ctx)
+	store, err := sf.openReadOnly(ctx)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,9 @@ import (
 // Append implements eventstore.Store. It queues the append for the
 // group-commit writer and waits until the transaction holding it commits.
 func (s *Store) Append(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events []eventstore.EventData) (eventstore.AppendResult, error) {
+	if s.cfg.ReadOnly {
+		return eventstore.AppendResult{}, fmt.Errorf("append to %s: %w", stream, ErrReadOnly)
+	}
 	return s.queue.Append(ctx, stream, expected, events)
 }
 

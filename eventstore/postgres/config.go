@@ -14,6 +14,12 @@ type Config struct {
 	// Open.
 	Schema string
 
+	// ReadOnly opens an existing store for reading only: no schema or table
+	// is created or migrated, sessions refuse writes, and Append fails with
+	// ErrReadOnly. A schema without the store's tables is refused with
+	// ErrNotLedger.
+	ReadOnly bool
+
 	// MaxBatch caps the number of appends grouped into one transaction.
 	// Default 256.
 	MaxBatch int

@@ -24,6 +24,14 @@ const (
 	migrationsTable = "eventstore_migrations"
 )
 
+// ErrNotLedger is returned (wrapped) by Open with Config.ReadOnly for a
+// schema that holds no event store: nothing is created there.
+var ErrNotLedger = errors.New("no ledger in this schema")
+
+// ErrReadOnly is returned (wrapped) by Append on a store opened with
+// Config.ReadOnly.
+var ErrReadOnly = errors.New("event store opened read-only")
+
 // migrations must be numbered 1, 2, 3… without gaps (TestMigrationsNumbered).
 // Statements name tables as {events}, {head} and {migrations}, replaced by
 // their schema-qualified names.
@@ -83,6 +91,22 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, t tables, rawSchema string
 	return pgmigrate.Apply(ctx, pool, pgmigrate.Target{
 		Schema: rawSchema, Table: migrationsTable, Expand: t.expand, TooNew: ErrSchemaTooNew,
 	}, migrations)
+}
+
+// checkReadable checks, writing nothing, that the schema holds a store
+// this program can read.
+func checkReadable(ctx context.Context, pool *pgxpool.Pool, rawSchema string) error {
+	v, exists, err := pgmigrate.Version(ctx, pool, rawSchema, migrationsTable)
+	if err != nil {
+		return err
+	}
+	if !exists || v == 0 {
+		return ErrNotLedger
+	}
+	if latest := len(migrations); v > latest {
+		return fmt.Errorf("schema version %d, this program knows up to %d: %w", v, latest, ErrSchemaTooNew)
+	}
+	return nil
 }
 
 // SchemaVersion returns the schema version recorded in the store's schema.

@@ -65,6 +65,9 @@ func Open(ctx context.Context, connString string, cfg Config) (_ *Store, err err
 		// The connection string may hold a password: do not echo it.
 		return nil, fmt.Errorf("open event store: parse connection string: %w", err)
 	}
+	if cfg.ReadOnly {
+		poolCfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, poolCfg)
 	if err != nil {
 		return nil, fmt.Errorf("open event store: %w", err)
@@ -87,7 +90,11 @@ func Open(ctx context.Context, connString string, cfg Config) (_ *Store, err err
 		schema = *current
 	}
 	t := newTables(schema)
-	if err := migrate(ctx, pool, t, schema); err != nil {
+	if cfg.ReadOnly {
+		if err := checkReadable(ctx, pool, schema); err != nil {
+			return nil, fmt.Errorf("open event store in schema %s: %w", schema, err)
+		}
+	} else if err := migrate(ctx, pool, t, schema); err != nil {
 		return nil, fmt.Errorf("open event store in schema %s: %w", schema, err)
 	}
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 
 	"github.com/disputes-ledger/disputes/eventstore"
@@ -41,14 +42,33 @@ type Store struct {
 	closeErr  error
 
 	stats groupcommit.Stats
+
+	// readOnly is set by OpenReadOnly: there is no writer connection.
+	readOnly bool
 }
 
 var _ eventstore.Store = (*Store)(nil)
 
-// Open opens (creating if needed) the event store in the SQLite file at path,
-// applies pending schema migrations, and starts the writer. Close it to stop
-// the writer and release the file.
-func Open(ctx context.Context, path string, cfg Config) (_ *Store, err error) {
+// Open opens the ledger in the SQLite file at path, creating it if there is
+// no file, applies pending schema migrations, and starts the writer. A file
+// that exists but is not a ledger is refused with an error wrapping
+// ErrNotLedger. Close the store to stop the writer and release the file.
+func Open(ctx context.Context, path string, cfg Config) (*Store, error) {
+	return open(ctx, path, cfg, false)
+}
+
+// Init creates a ledger at path where there is no file or an empty one
+// (zero bytes, or an SQLite database without any table), or migrates the
+// ledger already there. Anything else is refused with ErrNotLedger.
+func Init(ctx context.Context, path string) error {
+	s, err := open(ctx, path, Config{}, true)
+	if err != nil {
+		return err
+	}
+	return s.Close()
+}
+
+func open(ctx context.Context, path string, cfg Config, initEmpty bool) (_ *Store, err error) {
 	if err := checkPath(path); err != nil {
 		return nil, fmt.Errorf("open event store: %w", err)
 	}
@@ -56,25 +76,21 @@ func Open(ctx context.Context, path string, cfg Config) (_ *Store, err error) {
 		return nil, fmt.Errorf("open event store %s: %w", path, err)
 	}
 	cfg.setDefaults()
-
-	s := &Store{
-		cfg:     cfg,
-		done:    make(chan struct{}),
-		commits: subscription.NewNotifier(),
-	}
-	s.queue = groupcommit.New(groupcommit.Config{
-		MaxBatch: cfg.MaxBatch, QueueSize: cfg.QueueSize, Linger: cfg.MaxBatchWait, ErrClosed: ErrClosed,
-	}, s.done)
-	s.feed = subscription.NewFeed(subscription.Source{
-		Read: s.readAll, Batch: cfg.SubscriptionBatch, Poll: cfg.PollInterval,
-		Commits: s.commits, Done: s.done, ErrClosed: ErrClosed,
-	})
+	s := newStore(cfg)
 	defer func() {
 		if err != nil {
 			err = errors.Join(fmt.Errorf("open event store %s: %w", path, err), s.closeDBs())
 		}
 	}()
 
+	// A file that exists must already be a ledger: nothing else (an empty
+	// file, a text file, another application's database) is silently
+	// turned into one. Only Init takes an empty file.
+	if _, statErr := os.Stat(path); statErr == nil {
+		if err := checkFile(ctx, path, initEmpty); err != nil {
+			return nil, err
+		}
+	}
 	if s.wdb, err = sql.Open("sqlite", dsn(path, cfg.BusyTimeout, false)); err != nil {
 		return nil, err
 	}
@@ -84,6 +100,7 @@ func Open(ctx context.Context, path string, cfg Config) (_ *Store, err error) {
 	s.wdb.SetMaxIdleConns(1)
 	s.wdb.SetConnMaxLifetime(0)
 	s.wdb.SetConnMaxIdleTime(0)
+	// A newer schema is left to migrate, which says so.
 	if err := migrate(ctx, s.wdb); err != nil {
 		return nil, err
 	}
@@ -102,6 +119,23 @@ func Open(ctx context.Context, path string, cfg Config) (_ *Store, err error) {
 
 	go s.queue.Run(s.commitBatch)
 	return s, nil
+}
+
+// newStore returns a store with its queue and feed, and no connections yet.
+func newStore(cfg Config) *Store {
+	s := &Store{
+		cfg:     cfg,
+		done:    make(chan struct{}),
+		commits: subscription.NewNotifier(),
+	}
+	s.queue = groupcommit.New(groupcommit.Config{
+		MaxBatch: cfg.MaxBatch, QueueSize: cfg.QueueSize, Linger: cfg.MaxBatchWait, ErrClosed: ErrClosed,
+	}, s.done)
+	s.feed = subscription.NewFeed(subscription.Source{
+		Read: s.readAll, Batch: cfg.SubscriptionBatch, Poll: cfg.PollInterval,
+		Commits: s.commits, Done: s.done, ErrClosed: ErrClosed,
+	})
+	return s
 }
 
 // Close stops the writer once it has answered every queued append, ends all

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/disputes-ledger/disputes/audit"
 	"github.com/disputes-ledger/disputes/audit/kurrentaudit"
@@ -54,7 +53,8 @@ func OpenSeals(ctx context.Context, raw string) (SealStore, error) {
 }
 
 // OpenAudit opens the seals and the log of the existing ledger raw names,
-// for verify, export and prove. A SQLite file must exist.
+// for verify, export and prove, read-only: nothing is created or migrated,
+// and a SQLite file keeps every byte.
 func OpenAudit(ctx context.Context, raw string) (Audit, error) {
 	t, err := Parse(raw)
 	if err != nil {
@@ -62,10 +62,7 @@ func OpenAudit(ctx context.Context, raw string) (Audit, error) {
 	}
 	switch t.Backend {
 	case SQLite:
-		if _, err := os.Stat(t.Path); err != nil {
-			return nil, fmt.Errorf("ledger %s: %w", t.Path, err)
-		}
-		return sqliteaudit.Open(ctx, t.Path)
+		return sqliteaudit.OpenReadOnly(ctx, t.Path)
 	case Postgres:
 		return postgresaudit.Open(ctx, t.URL, postgresaudit.Config{ReadOnly: true})
 	case KurrentDB:

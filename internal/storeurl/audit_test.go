@@ -13,6 +13,8 @@ import (
 	"github.com/disputes-ledger/disputes/audit/postgresaudit"
 	"github.com/disputes-ledger/disputes/audit/sqliteaudit"
 	"github.com/disputes-ledger/disputes/eventstore/kurrentdb/kurrenttest"
+	"github.com/disputes-ledger/disputes/eventstore/postgres"
+	"github.com/disputes-ledger/disputes/eventstore/sqlite"
 	"github.com/disputes-ledger/disputes/internal/storeurl"
 	"github.com/disputes-ledger/disputes/internal/testenv"
 )
@@ -25,11 +27,13 @@ func TestOpenSealsPicksTheEventsBackend(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(srv.Close)
 	pgURL, _ := testenv.PostgresSchema(t)
+	ledger := filepath.Join(t.TempDir(), "l.db")
+	require.NoError(t, sqlite.Init(ctx, ledger))
 	for _, tc := range []struct {
 		raw  string
 		want any
 	}{
-		{"sqlite:" + filepath.Join(t.TempDir(), "l.db"), &sqliteaudit.Store{}},
+		{"sqlite:" + ledger, &sqliteaudit.Store{}},
 		{pgURL, &postgresaudit.Store{}},
 		{"kurrentdb://" + srv.Addr() + "?tls=false", &kurrentaudit.Store{}},
 	} {
@@ -54,6 +58,16 @@ func TestOpenAuditNeedsALedger(t *testing.T) {
 	assert.NoFileExists(t, missing)
 
 	pgURL, _ := testenv.PostgresSchema(t)
+	_, err = storeurl.OpenSeals(ctx, missing)
+	assert.ErrorIs(t, err, os.ErrNotExist, "a seal store is never the first thing in a file")
+	assert.NoFileExists(t, missing)
+
+	pgURL, _ = testenv.PostgresSchema(t)
 	_, err = storeurl.OpenAudit(ctx, pgURL)
 	assert.ErrorIs(t, err, postgresaudit.ErrNoLedger)
+	_, err = storeurl.OpenReadOnly(ctx, pgURL)
+	assert.ErrorIs(t, err, postgres.ErrNotLedger)
+	_, err = storeurl.OpenReadOnly(ctx, missing)
+	assert.ErrorIs(t, err, os.ErrNotExist)
+	assert.NoFileExists(t, missing)
 }

@@ -108,6 +108,33 @@ func Open(ctx context.Context, raw string) (eventstore.Store, error) {
 	}
 }
 
+// OpenReadOnly opens the existing event store raw names for reading only:
+// nothing is created, migrated or written (a SQLite file keeps every byte;
+// see sqlite.OpenReadOnly), and Append fails. A missing SQLite file, a file
+// or schema that holds no ledger, or a newer schema is an error. KurrentDB
+// has nothing to create or migrate: it is opened as for Open.
+func OpenReadOnly(ctx context.Context, raw string) (eventstore.Store, error) {
+	t, err := Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	switch t.Backend {
+	case SQLite:
+		s, err := sqlite.OpenReadOnly(ctx, t.Path, sqlite.Config{})
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	case Postgres:
+		s, err := postgres.Open(ctx, t.URL, postgres.Config{ReadOnly: true})
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
+	return Open(ctx, raw)
+}
+
 // Redacted returns raw with any password in it replaced by "xxxxx", for
 // messages and logs.
 func Redacted(raw string) string {

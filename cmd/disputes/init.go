@@ -1,0 +1,43 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/disputes-ledger/disputes/eventstore/sqlite"
+	"github.com/disputes-ledger/disputes/internal/storeurl"
+)
+
+// runInit creates a ledger explicitly: the one command besides the writers
+// (exec, serve, demo) that makes one, and the only one that takes an empty
+// file. Every other command refuses a file that is not a ledger.
+func runInit(ctx context.Context, e env) error {
+	fs := newFlags(e, "init", "init [--db PATH | --store URL]")
+	var sf storeFlags
+	sf.register(fs)
+	if err := parseFlags(fs, e.args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
+	}
+	t, err := storeurl.Parse(sf.url())
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if t.Backend == storeurl.SQLite {
+		if err := sqlite.Init(ctx, t.Path); err != nil {
+			return fmt.Errorf("init ledger %s: %w", t.Path, err)
+		}
+	} else {
+		store, err := sf.open(ctx)
+		if err != nil {
+			return err
+		}
+		if err := store.Close(); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(e.stdout, "ledger %s is ready\n", sf.describe())
+	return nil
+}

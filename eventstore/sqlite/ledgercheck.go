@@ -1,0 +1,147 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+
+	msqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/disputes-ledger/disputes/internal/sqlitemigrate"
+)
+
+// ErrNotLedger is returned (wrapped) when a file that exists is not a
+// ledger: empty, not an SQLite database, or an SQLite database without the
+// event store's tables. Nothing is written to it: a ledger is only created
+// where there is no file (Open) or by an explicit Init.
+var ErrNotLedger = errors.New("not a ledger")
+
+// ErrReadOnly is returned (wrapped) by Append on a store opened with
+// OpenReadOnly.
+var ErrReadOnly = errors.New("event store opened read-only")
+
+// CheckLedger reports whether db holds a ledger this program can read: the
+// event store's tables at a schema version it knows. It returns an error
+// wrapping ErrNotLedger (no ledger tables, or not an SQLite file at all) or
+// ErrSchemaTooNew. It only reads.
+func CheckLedger(ctx context.Context, db *sql.DB) error {
+	var tables int
+	err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('events', ?)`, migrationsTable).Scan(&tables)
+	if isNotADatabase(err) {
+		return fmt.Errorf("%w: not an SQLite database", ErrNotLedger)
+	}
+	if err != nil {
+		return fmt.Errorf("check ledger: %w", err)
+	}
+	if tables < 2 {
+		return fmt.Errorf("%w: no events table", ErrNotLedger)
+	}
+	v, err := sqlitemigrate.Version(ctx, db, migrationsTable)
+	if err != nil {
+		return fmt.Errorf("check ledger: %w", err)
+	}
+	if v == 0 {
+		return fmt.Errorf("%w: no schema version recorded", ErrNotLedger)
+	}
+	if v > len(migrations) {
+		return fmt.Errorf("schema version %d, this program knows up to %d: %w", v, len(migrations), ErrSchemaTooNew)
+	}
+	return nil
+}
+
+// CheckLedgerFile checks that the file at path exists and holds a ledger
+// this program can read (see CheckLedger), through a read-only connection
+// that changes no byte of it. Adapters that keep tables in the ledger's file
+// call it before creating them, so they never turn another file into a
+// half ledger.
+func CheckLedgerFile(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); err != nil {
+		return err
+	}
+	if err := checkFile(ctx, path, false); err != nil {
+		return err
+	}
+	// checkFile lets a newer schema through for migrate to refuse; here
+	// nothing migrates, so say it now.
+	db, err := OpenReadOnlyDB(ctx, path)
+	if err != nil {
+		return err
+	}
+	return errors.Join(CheckLedger(ctx, db), db.Close())
+}
+
+// checkFile checks, through a read-only connection that cannot change a
+// byte of it, that the existing file at path is a ledger, or with
+// allowEmpty an empty database. A ledger of a newer schema passes: the
+// migration refuses it with ErrSchemaTooNew.
+func checkFile(ctx context.Context, path string, allowEmpty bool) (err error) {
+	db, err := OpenReadOnlyDB(ctx, path)
+	if err != nil {
+		if isNotADatabase(err) {
+			return fmt.Errorf("%w: not an SQLite database", ErrNotLedger)
+		}
+		return err
+	}
+	defer func() { err = errors.Join(err, db.Close()) }()
+	if allowEmpty {
+		empty, err := isEmptyDatabase(ctx, db)
+		if err != nil || empty {
+			return err
+		}
+	}
+	if err := CheckLedger(ctx, db); err != nil && !errors.Is(err, ErrSchemaTooNew) {
+		return err
+	}
+	return nil
+}
+
+// isEmptyDatabase reports whether db has no schema at all: a file SQLite
+// created a moment ago, or a zero-byte file.
+func isEmptyDatabase(ctx context.Context, db *sql.DB) (bool, error) {
+	var n int
+	err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master`).Scan(&n)
+	if isNotADatabase(err) {
+		return false, fmt.Errorf("%w: not an SQLite database", ErrNotLedger)
+	}
+	if err != nil {
+		return false, fmt.Errorf("check ledger: %w", err)
+	}
+	return n == 0, nil
+}
+
+func isNotADatabase(err error) bool {
+	var e *msqlite.Error
+	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_NOTADB
+}
+
+// ReadOnlyDSN returns the data source name for a connection that can only
+// read the file at path: SQLite's mode=ro (a missing file is an error, not
+// created; every write fails), query_only as a second guard, and the busy
+// timeout and memory map of DSN. No journal mode is set: that would write.
+func ReadOnlyDSN(path string) string {
+	q := url.Values{}
+	q.Set("mode", "ro")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", DefaultBusyTimeout.Milliseconds()))
+	q.Add("_pragma", "query_only(1)")
+	q.Add("_pragma", fmt.Sprintf("mmap_size(%d)", mmapSize))
+	return "file:" + uriPath(path) + "?" + q.Encode()
+}
+
+// immutableDSN is ReadOnlyDSN for a file on read-only media in WAL mode,
+// where SQLite cannot create the shared-memory file a reader needs: it
+// reads the file as it is, without locks. Only valid when nothing can
+// write the file, which read-only media guarantees.
+func immutableDSN(path string) string {
+	return strings.Replace(ReadOnlyDSN(path), "mode=ro", "immutable=1&mode=ro", 1)
+}
+
+// uriPath escapes path for a "file:" URI: '%' and '#' would otherwise be
+// taken for an escape and a fragment. ('?' is refused by checkPath.)
+func uriPath(path string) string {
+	return strings.NewReplacer("%", "%25", "#", "%23").Replace(path)
+}
