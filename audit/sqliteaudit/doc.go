@@ -5,5 +5,7 @@
 // It opens its own *sql.DB with sqlite.DSN, as the event store's
 // documentation asks of anything sharing the file, keeps its tables
 // prefixed "audit_" with their own migrations table, and never writes to
-// the events table.
+// the events table. Open only adds its tables to a file that already holds
+// a ledger; OpenReadOnly (verify, export, prove) creates and changes
+// nothing, so a ledger never sealed reads as one without seals.
 package sqliteaudit

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -73,17 +74,46 @@ func TestAuditOnPostgres(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	pub := auditEndToEnd(t, storeURL)
 
+	// The other read commands read the PostgreSQL ledger too, read-only.
+	code, out, errOut := runCLI(t, "", "query", "tickets", "--store", storeURL, "--db", readModels, "--format", "json")
+	require.Equal(t, 0, code, errOut)
+	var tickets []struct {
+		TicketID string `json:"ticket_id"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &tickets))
+	require.NotEmpty(t, tickets)
+	code, out, errOut = runCLI(t, "", "show", "--store", storeURL, tickets[0].TicketID)
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, tickets[0].TicketID)
+	code, _, errOut = runCLI(t, "", "history", "--store", storeURL, tickets[0].TicketID)
+	require.Equal(t, 0, code, errOut)
+
+	// A schema without a ledger is refused by every read, and left empty.
+	emptyURL, emptySchema := testenv.PostgresSchema(t)
+	for _, args := range [][]string{
+		{"verify", "--store", emptyURL},
+		{"show", "--store", emptyURL, "T-1"},
+		{"export", "--store", emptyURL, "--out", filepath.Join(t.TempDir(), "x.jsonl")},
+	} {
+		code, _, errOut := runCLI(t, "", args...)
+		assert.Equal(t, 1, code, "%v", args)
+		assert.Contains(t, errOut, "no ledger", "%v", args)
+	}
+
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, storeURL)
 	require.NoError(t, err)
 	defer conn.Close(ctx)
+	var tables int
+	require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM pg_tables WHERE schemaname = $1`, emptySchema).Scan(&tables))
+	assert.Zero(t, tables, "reads created nothing in the empty schema")
 	var seals int
 	require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM audit_seals`).Scan(&seals))
 	assert.Equal(t, 1, seals, "the seal is a row beside the events")
 
 	_, err = conn.Exec(ctx, `DELETE FROM eventstore_events WHERE position = 5`)
 	require.NoError(t, err)
-	code, out, _ := runCLI(t, "", "verify", "--store", storeURL, "--public-key", pub)
+	code, out, _ = runCLI(t, "", "verify", "--store", storeURL, "--public-key", pub)
 	assert.Equal(t, 1, code, out)
 	assert.Contains(t, out, "log_gap", "the auditor reads the table as it is, gaps included")
 }

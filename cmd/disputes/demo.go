@@ -14,6 +14,7 @@ import (
 	"github.com/disputes-ledger/disputes/commands"
 	"github.com/disputes-ledger/disputes/domain"
 	"github.com/disputes-ledger/disputes/events"
+	"github.com/disputes-ledger/disputes/eventstore/sqlite"
 	"github.com/disputes-ledger/disputes/scenarios"
 )
 
@@ -36,7 +37,7 @@ func runDemo(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	if err := removeLedger(sf.db); err != nil {
+	if err := removeLedger(ctx, sf.db); err != nil {
 		return err
 	}
 	store, err := sf.open(ctx)
@@ -94,8 +95,15 @@ func runDemo(ctx context.Context, e env) error {
 	return nil
 }
 
-// removeLedger deletes a previous demo ledger: the demo always starts fresh.
-func removeLedger(path string) error {
+// removeLedger deletes a previous demo ledger: the demo always starts
+// fresh. A file there that is not a ledger this program knows is refused,
+// never deleted.
+func removeLedger(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); err == nil {
+		if err := sqlite.CheckLedgerFile(ctx, path); err != nil {
+			return fmt.Errorf("demo ledger %s: %w: the demo replaces only a ledger", path, err)
+		}
+	}
 	for _, p := range []string{path, path + "-wal", path + "-shm"} {
 		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("remove old demo ledger: %w", err)

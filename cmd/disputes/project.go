@@ -48,11 +48,16 @@ func (r *readModelFlags) open(ctx context.Context, sf storeFlags) (*projections.
 }
 
 // openReadOnly opens the read models for queries only: nothing is created
-// or written. Read models in the ledger's own file need that file to be a
-// ledger.
+// or written. Read models in a SQLite ledger's own file need that file to
+// be a ledger.
 func (r *readModelFlags) openReadOnly(ctx context.Context, sf storeFlags) (*projections.DB, error) {
 	if r.path == "" {
 		path := readModelPath(sf)
+		if t, err := storeurl.Parse(sf.url()); err != nil || t.Backend != storeurl.SQLite {
+			// Beside a server store, --db is a file of read models only.
+			r.path = "sqlite:" + path
+			return r.openReadOnly(ctx, sf)
+		}
 		if err := sqlite.CheckLedgerFile(ctx, path); err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				return nil, fmt.Errorf("ledger %s: %w (%s)", path, err, createHint)

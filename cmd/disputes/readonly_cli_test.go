@@ -133,6 +133,7 @@ func TestNonLedgersAreRefused(t *testing.T) {
 			[]string{"project", "--db", tc.path},
 			[]string{"rebuild", "--db", tc.path},
 			[]string{"exec", "--db", tc.path, "-"},
+			[]string{"demo", "--db", tc.path, "--tickets", "1"},
 		)
 		for _, args := range commands {
 			before := testenv.LedgerFiles(t, tc.path)
