@@ -16,5 +16,8 @@ lint:
 bench:
 	go test -run '^$$' -bench . -benchmem ./...
 
+# Long runs; CI runs every fuzz target's seed corpus with `make test`.
+# FuzzCommandBody drives the HTTP API over a real ledger: give it minutes.
 fuzz:
 	go test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./events/
+	go test -run '^$$' -fuzz FuzzCommandBody -fuzztime 10m ./httpapi/
