@@ -106,14 +106,14 @@ func (v *Verifier) decisionPolicy(st *streamState, before domain.Ticket, envs []
 	if ver, named := domain.DecisionPolicy(before, envs); named {
 		pol, known := v.policyFor(ver, st, lead, len(envs))
 		if known {
-			st.policy = &pol
+			st.policy = ver
 		}
 		return pol, known
 	}
-	switch {
-	case st.policy != nil:
-		return *st.policy, true
-	case !before.Exists():
+	if pol, ok := v.policies[st.policy]; ok && st.policy != "" {
+		return pol, true
+	}
+	if !before.Exists() {
 		// Nothing but opening the ticket is allowed, and that names a version.
 		return policy.Policy{}, true
 	}

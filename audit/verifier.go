@@ -479,11 +479,11 @@ type streamState struct {
 	closed  *closedTicket
 	damaged bool
 	// decision holds the events of the decision in progress (one command
-	// id), before the state they were decided on and policy the policy the
-	// ticket's last decision was checked under.
+	// id), before the state they were decided on and policy the version of
+	// the policy the ticket's last decision was checked under.
 	decision []recordedEvent
 	before   domain.Ticket
-	policy   *policy.Policy
+	policy   string
 	// citations are evidence ids a ruling cited that were not on record.
 	citations map[string]citation
 }

@@ -33,7 +33,7 @@ func Authorize(t Ticket, actor events.Actor, cmd Command) error {
 	if !actor.Role.Valid() || actor.ID == "" {
 		return invalid("actor", fmt.Sprintf("%q is not a valid actor", actor.String()))
 	}
-	if !slices.Contains(Permissions()[cmd.CommandName()], actor.Role) {
+	if !slices.Contains(permissions[cmd.CommandName()], actor.Role) {
 		return refuse(ErrRoleNotAllowed, "%s may not %s", actor.Role, cmd.CommandName())
 	}
 	if _, open := cmd.(OpenTicket); open {
@@ -66,3 +66,7 @@ func IsParty(t Ticket, actor events.Actor) bool {
 
 // taken is the refusal of opening a ticket id that is already in use.
 func taken(t Ticket) error { return refuse(ErrTicketExists, "ticket %s", t.ID) }
+
+// permissions is Permissions() built once, for Authorize: Decide (and so
+// every legality check of an audit) asks it for every command. Only read.
+var permissions = Permissions()
