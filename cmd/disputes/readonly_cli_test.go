@@ -145,7 +145,13 @@ func TestNonLedgersAreRefused(t *testing.T) {
 	}
 
 	missing := filepath.Join(dir, "none.db")
-	for _, args := range readCommands(missing, "T-1", someEvent, out) {
+	writers := [][]string{
+		{"seal", "--db", missing, "--key", keyFile},
+		{"project", "--db", missing},
+		{"scheduler", "--db", missing},
+		{"forward", "--db", missing, "--nats", "nats://127.0.0.1:1"},
+	}
+	for _, args := range append(readCommands(missing, "T-1", someEvent, out), writers...) {
 		code, _, errOut := runCLI(t, "", args...)
 		assert.Equal(t, 1, code, "%v", args)
 		assert.Contains(t, errOut, "no such file", "%v", args)

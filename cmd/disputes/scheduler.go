@@ -38,7 +38,7 @@ func runScheduler(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	store, err := sf.open(ctx)
+	store, err := sf.openExisting(ctx) // it fires deadlines of a ledger; it never makes one
 	if err != nil {
 		return err
 	}

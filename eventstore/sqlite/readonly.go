@@ -17,8 +17,10 @@ import (
 // file's bytes stay as they are. It works on read-only media. A missing
 // file is an error wrapping os.ErrNotExist, a file that is not a ledger
 // one wrapping ErrNotLedger, a newer schema one wrapping ErrSchemaTooNew.
-// Append fails with ErrReadOnly; reads and subscriptions (which poll for
-// other processes' appends) work as on a store from Open.
+// Append fails with ErrReadOnly; reads and subscriptions work as on a
+// store from Open. When no writer had the file open (no WAL beside it) the
+// file is read as immutable (see OpenReadOnlyDB): such a store is for
+// one-shot reads, and does not see appends made after it opened.
 func OpenReadOnly(ctx context.Context, path string, cfg Config) (_ *Store, err error) {
 	if err := checkPath(path); err != nil {
 		return nil, fmt.Errorf("open event store: %w", err)

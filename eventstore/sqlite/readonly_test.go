@@ -147,3 +147,28 @@ func TestNotALedgerIsRefused(t *testing.T) {
 	readEverything(t, s, 0)
 	require.NoError(t, s.Close())
 }
+
+// TestOpenReadOnlyBesideAWriter: with a writer's WAL beside the file the
+// read-only store reads through it, and sees what the writer appends later.
+func TestOpenReadOnlyBesideAWriter(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	w, err := sqlite.Open(ctx, path, sqlite.Config{})
+	require.NoError(t, err)
+	defer w.Close()
+	_, err = w.Append(ctx, "s", eventstore.NoStream(), []eventstore.EventData{{ID: uuid.New(), Type: "t", Revision: 0, Data: []byte(`{}`)}})
+	require.NoError(t, err)
+	require.FileExists(t, path+"-wal")
+	r, err := sqlite.OpenReadOnly(ctx, path, sqlite.Config{})
+	require.NoError(t, err)
+	defer r.Close()
+	all, err := r.ReadAll(ctx, 0, 0)
+	require.NoError(t, err)
+	assert.Len(t, all, 1, "the committed event, still in the WAL")
+	_, err = w.Append(ctx, "s", eventstore.Exact(0), []eventstore.EventData{{ID: uuid.New(), Type: "t", Revision: 1, Data: []byte(`{}`)}})
+	require.NoError(t, err)
+	all, err = r.ReadAll(ctx, 0, 0)
+	require.NoError(t, err)
+	assert.Len(t, all, 2, "a later append is seen")
+}
