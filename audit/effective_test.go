@@ -25,7 +25,7 @@ func TestLateExpiryScheduleCountsFromItsDueTime(t *testing.T) {
 	pol := policy.Default()
 	ctx := context.Background()
 	verify := func(m *fixture.Memory) *audit.Report {
-		rep, err := audit.VerifyLog(ctx, "memory", m, &fixture.Seals{}, audit.Options{Policies: audit.NewPolicySet(pol)})
+		rep, err := audit.VerifyLog(ctx, "memory", m, &fixture.Seals{}, audit.Options{Policies: audit.NewPolicySet(pol), TrustOnFirstUse: true, AllowUnsealed: true})
 		require.NoError(t, err)
 		return rep
 	}

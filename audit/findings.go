@@ -27,6 +27,13 @@ const (
 	CheckSealConsistency Check = "seal_consistency" // a later seal does not extend an earlier one
 	CheckInclusion       Check = "inclusion"        // an event's inclusion proof does not verify
 
+	// Trust: what the auditor brought.
+	CheckKeyNotPinned        Check = "key_not_pinned"       // no key pinned and trust on first use not asked for
+	CheckSealMissing         Check = "seal_missing"         // no seals at all, or not the seal the trusted checkpoint was made from
+	CheckRollback            Check = "rollback"             // the log or its seals end before the trusted checkpoint's size
+	CheckFork                Check = "fork"                 // the log or a seal has another root at the trusted checkpoint's size
+	CheckCheckpointSignature Check = "checkpoint_signature" // the trusted checkpoint is not signed by the seal key
+
 	// Legality under the policy recorded on the events: what domain.CheckDecision
 	// refuses, named by the rule and the event concerned.
 	CheckPolicyUnknown    Check = "policy_unknown"    // an event names a policy version the verifier does not have
@@ -91,6 +98,9 @@ type Report struct {
 	// the largest seal whose signature verified.
 	LastPosition uint64 `json:"last_position"`
 	SealedSize   uint64 `json:"sealed_size"`
+
+	// Trusted is the checkpoint the auditor brought, nil if none.
+	Trusted *TrustedCheckpoint `json:"trusted_checkpoint,omitempty"`
 
 	Findings []Finding `json:"findings"`
 	// Omitted counts findings beyond Options.MaxFindings, not listed.

@@ -29,6 +29,16 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "  seal key   %s (%s)\n", keyID, pin)
 	fmt.Fprintf(&b, "  events     %d, positions up to %d, %d ticket(s), %d ruling(s), %d appeal(s)\n", r.Events, r.LastPosition, r.Tickets, r.Rulings, r.Appeals)
 	fmt.Fprintf(&b, "  seals      %d, largest verified covers positions 1..%d\n", r.Seals, r.SealedSize)
+	if t := r.Trusted; t != nil {
+		state := "consistent"
+		switch {
+		case !t.Verified:
+			state = "NOT verified"
+		case !r.OK():
+			state = "see findings"
+		}
+		fmt.Fprintf(&b, "  trusted    checkpoint %s size %d root %s (%s)\n", t.Origin, t.Size, t.Root, state)
+	}
 	fmt.Fprintf(&b, "  policies   %s\n", strings.Join(r.Policies, ", "))
 	if n := len(r.Findings) + r.Omitted; n > 0 {
 		checks := make([]string, 0, len(r.Counts))

@@ -294,7 +294,7 @@ func TestLegalityChecks(t *testing.T) {
 			t.Parallel()
 			m := memoryLog(t, 14)
 			pos := tc.tamper(t, m)
-			rep, err := audit.VerifyLog(context.Background(), "memory", m, &fixture.Seals{}, audit.Options{Policies: audit.NewPolicySet(pol)})
+			rep, err := audit.VerifyLog(context.Background(), "memory", m, &fixture.Seals{}, audit.Options{Policies: audit.NewPolicySet(pol), TrustOnFirstUse: true, AllowUnsealed: true})
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, slices.Sorted(maps.Keys(rep.Counts)), "findings: %+v", rep.Findings)
 			f := requireFinding(t, rep, tc.want[0], pos)

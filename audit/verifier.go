@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/disputes-ledger/disputes/checkpoint"
 	"github.com/disputes-ledger/disputes/domain"
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore"
@@ -36,6 +37,23 @@ type Options struct {
 	// MaxFindings caps the findings listed; 0 means DefaultMaxFindings and
 	// a negative value lists all.
 	MaxFindings int
+	// TrustOnFirstUse accepts the key the source carries when the auditor
+	// pinned none. Without it, an unpinned verification fails with
+	// CheckKeyNotPinned: a forger who re-signs every seal would also
+	// replace the key.
+	TrustOnFirstUse bool
+	// TrustedCheckpoint is the newest signed checkpoint (package
+	// checkpoint) the auditor holds, received from the ledger, a witness or
+	// a monitor. The source must be consistent with it: not shorter
+	// (CheckRollback), with the seal it was made from (CheckSealMissing),
+	// with the same root at its size (CheckFork), and signed by the seal
+	// key (CheckCheckpointSignature).
+	TrustedCheckpoint []byte
+	// AllowUnsealed makes a source without seals a warning instead of a
+	// CheckSealMissing finding. It is for checking the rulings of a log
+	// that was never sealed (tests, drafts); `disputes verify` has no flag
+	// for it.
+	AllowUnsealed bool
 }
 
 // InclusionProof proves an event is leaf Position-1 of the log sealed at
@@ -76,6 +94,11 @@ type Verifier struct {
 	finished bool
 	// scratch holds the envelopes of the decision being checked.
 	scratch []events.Envelope
+
+	// trusted is the auditor's checkpoint once its signature verified.
+	trusted          *checkpoint.Checkpoint
+	trustedReached   bool // the log's root at its size was compared
+	trustedNeedsSeal bool // no seal at or after its size
 }
 
 type sealEntry struct {
@@ -160,7 +183,7 @@ func (v *Verifier) SetPublicKey(pub ed25519.PublicKey, line int) {
 	}
 	v.key = pub
 	v.report.KeyID = seal.KeyID(pub)
-	v.Warn("seal key not pinned: trusting the key the source carries, %s; compare it with the fingerprint `disputes keys` prints on the ledger's side", v.report.KeyID)
+	v.Warn("seal key not pinned: trusting the key the source carries, %s; compare it with the fingerprint `disputes keys` prints on the ledger's side, then pin it (--key-id %s)", v.report.KeyID, v.report.KeyID)
 }
 
 // AddPolicy makes a policy version known.
@@ -208,7 +231,8 @@ func (v *Verifier) start() {
 		v.report.SealedSize = s.Size
 	}
 	v.checkConsistency()
-	if len(v.seals) == 0 {
+	v.checkTrust()
+	if len(v.seals) == 0 && v.opts.AllowUnsealed {
 		v.Warn("no seals: chains and rulings are checked, but nothing proves the log was not rewritten whole")
 	}
 }
@@ -344,6 +368,7 @@ func (v *Verifier) logEvent(p Prepared) {
 	}
 	v.next = max(v.next, pos+1)
 	v.frontier.Append(p.leaf)
+	v.trustedRoot(pos)
 	if v.latest == nil || pos > v.latest.Size {
 		v.unsealed++
 	}
@@ -625,6 +650,7 @@ func (v *Verifier) Finish() *Report {
 			v.Warn("%d event(s) after position %d are not covered by the latest seal: their chains are checked, but no seal protects them yet", v.unsealed, v.latest.Size)
 		}
 	}
+	v.finishTrust()
 	v.report.Tickets = len(v.streams)
 	v.report.Policies = v.policies.Versions()
 	v.report.sortFindings()

@@ -67,7 +67,7 @@ func TestVerifyGeneratedTicketsClean(t *testing.T) {
 			types[env.Type] = true
 		}
 	}
-	rep, err := audit.VerifyLog(context.Background(), "generated", m, &fixture.Seals{}, audit.Options{Policies: audit.NewPolicySet(pol)})
+	rep, err := audit.VerifyLog(context.Background(), "generated", m, &fixture.Seals{}, audit.Options{Policies: audit.NewPolicySet(pol), TrustOnFirstUse: true, AllowUnsealed: true})
 	require.NoError(t, err)
 	for _, f := range rep.Findings {
 		t.Errorf("finding: %+v", f)

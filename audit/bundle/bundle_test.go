@@ -217,8 +217,8 @@ func TestVerifyFindsTamperedBundles(t *testing.T) {
 		{"seal after the events", edit(all.Bytes(), func(ls [][]byte) [][]byte {
 			return append(ls, ls[3])
 		}), pub(), []audit.Check{audit.CheckBundleFormat}},
-		{"not a bundle", []byte("{\"kind\":\"event\"}\n"), pub(), []audit.Check{audit.CheckBundleFormat}},
-		{"empty", nil, pub(), []audit.Check{audit.CheckBundleFormat}},
+		{"not a bundle", []byte("{\"kind\":\"event\"}\n"), pub(), []audit.Check{audit.CheckBundleFormat, audit.CheckSealMissing}},
+		{"empty", nil, pub(), []audit.Check{audit.CheckBundleFormat, audit.CheckSealMissing}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -230,15 +230,22 @@ func TestVerifyFindsTamperedBundles(t *testing.T) {
 	}
 }
 
-func TestVerifyWithoutPinnedKeyWarns(t *testing.T) {
+func TestVerifyWithoutPinnedKeyFailsUnlessTrustedOnFirstUse(t *testing.T) {
 	t.Parallel()
 	l := newLedger(t, 7, policy.Default(), false)
 	buf, _ := l.export(t, bundle.Scope{Kind: bundle.ScopeAll})
 	rep := verify(t, buf.Bytes(), nil)
-	assert.True(t, rep.OK())
+	assert.False(t, rep.OK())
+	assert.Equal(t, []audit.Check{audit.CheckKeyNotPinned}, checks(rep))
+	assert.Contains(t, rep.Of(audit.CheckKeyNotPinned)[0].Message, rep.KeyID, "names the key the source carries")
+
+	rep, err := bundle.Verify(bytes.NewReader(buf.Bytes()), "test.jsonl", audit.Options{TrustOnFirstUse: true})
+	require.NoError(t, err)
+	assert.True(t, rep.OK(), "%+v", rep.Findings)
 	assert.False(t, rep.KeyPinned)
 	require.NotEmpty(t, rep.Warnings)
 	assert.Contains(t, rep.Warnings[0], "not pinned")
+	assert.Contains(t, rep.Warnings[0], "--key-id "+rep.KeyID, "says what to pin")
 }
 
 func TestUnsealedTailIsAWarning(t *testing.T) {

@@ -12,36 +12,43 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/disputes-ledger/disputes/audit"
+	"github.com/disputes-ledger/disputes/audit/checkpointdir"
 	"github.com/disputes-ledger/disputes/eventstore/kurrentdb/kurrenttest"
 	"github.com/disputes-ledger/disputes/internal/testenv"
 )
 
 // auditEndToEnd runs the auditor's whole round on the ledger at storeURL:
-// seal, verify the live ledger, export everything and one ticket, verify
-// both bundles, prove a ruling and check the proof, prove consistency.
-func auditEndToEnd(t *testing.T, storeURL string) (pub string) {
+// seal (publishing the checkpoint), verify the live ledger against it,
+// export everything and one ticket, verify both bundles against it, prove a
+// ruling and check the proof, prove consistency. It returns the public key
+// file and the checkpoint the auditor holds.
+func auditEndToEnd(t *testing.T, storeURL string) (pub, held string) {
 	t.Helper()
 	dir := t.TempDir()
 	key, pub := filepath.Join(dir, "seal.pem"), filepath.Join(dir, "seal.pub.pem")
+	cps := filepath.Join(dir, "checkpoints")
+	held = filepath.Join(cps, checkpointdir.LatestFile)
 	code, _, errOut := runCLI(t, "", "keys", "--generate", key, "--out", pub)
 	require.Equal(t, 0, code, errOut)
 
-	code, out, errOut := runCLI(t, "", "seal", "--store", storeURL, "--key", key)
+	code, out, errOut := runCLI(t, "", "seal", "--store", storeURL, "--key", key, "--checkpoints", cps)
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, out, "sealed positions 1..")
 	code, out, errOut = runCLI(t, "", "seal", "--store", storeURL, "--key", key)
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, out, "already sealed", "the seal was stored with the events, where the second run finds it")
 
-	code, out, errOut = runCLI(t, "", "verify", "--store", storeURL, "--public-key", pub)
+	code, out, errOut = runCLI(t, "", "verify", "--store", storeURL, "--public-key", pub, "--trusted-checkpoint", held)
 	require.Equal(t, 0, code, out+errOut)
 	assert.True(t, strings.HasPrefix(out, "PASS"), out)
+	assert.Contains(t, out, "trusted    checkpoint")
 
 	all := filepath.Join(dir, "all.jsonl")
 	code, _, errOut = runCLI(t, "", "export", "--store", storeURL, "--out", all)
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, errOut, "1 seal(s)")
-	code, out, errOut = runCLI(t, "", "verify", "--public-key", pub, all)
+	code, out, errOut = runCLI(t, "", "verify", "--public-key", pub, "--trusted-checkpoint", held, all)
 	require.Equal(t, 0, code, out+errOut)
 	data, err := os.ReadFile(all)
 	require.NoError(t, err)
@@ -50,7 +57,7 @@ func auditEndToEnd(t *testing.T, storeURL string) (pub string) {
 	one := filepath.Join(dir, "one.jsonl")
 	code, _, errOut = runCLI(t, "", "export", "--store", storeURL, "--ticket", ruling.ticket, "--out", one)
 	require.Equal(t, 0, code, errOut)
-	code, out, errOut = runCLI(t, "", "verify", "--public-key", pub, one)
+	code, out, errOut = runCLI(t, "", "verify", "--public-key", pub, "--trusted-checkpoint", held, one)
 	require.Equal(t, 0, code, out+errOut)
 	assert.Contains(t, out, "partial")
 
@@ -60,7 +67,7 @@ func auditEndToEnd(t *testing.T, storeURL string) (pub string) {
 	code, out, errOut = runCLI(t, "", "verify-proof", "--public-key", pub, proofFile)
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, out, "OK  event "+ruling.id)
-	return pub
+	return pub, held
 }
 
 // TestAuditOnPostgres: with --store postgres://… the seals live in the
@@ -72,7 +79,7 @@ func TestAuditOnPostgres(t *testing.T) {
 	readModels := filepath.Join(t.TempDir(), "read.db")
 	code, _, errOut := runCLI(t, "", "demo", "--store", storeURL, "--db", readModels, "--tickets", "8")
 	require.Equal(t, 0, code, errOut)
-	pub := auditEndToEnd(t, storeURL)
+	pub, held := auditEndToEnd(t, storeURL)
 
 	// The other read commands read the PostgreSQL ledger too, read-only.
 	code, out, errOut := runCLI(t, "", "query", "tickets", "--store", storeURL, "--db", readModels, "--format", "json")
@@ -116,6 +123,19 @@ func TestAuditOnPostgres(t *testing.T) {
 	code, out, _ = runCLI(t, "", "verify", "--store", storeURL, "--public-key", pub)
 	assert.Equal(t, 1, code, out)
 	assert.Contains(t, out, "log_gap", "the auditor reads the table as it is, gaps included")
+
+	// Roll back: drop the seals and the log's tail. The checkpoint the
+	// auditor holds names it.
+	_, err = conn.Exec(ctx, `DELETE FROM audit_seals`)
+	require.NoError(t, err)
+	_, err = conn.Exec(ctx, `DELETE FROM eventstore_events WHERE position > 10`)
+	require.NoError(t, err)
+	code, rep := verifyJSON(t, "--store", storeURL, "--public-key", pub, "--trusted-checkpoint", held)
+	assert.Equal(t, 1, code)
+	assert.True(t, rep.Has(audit.CheckRollback), "%+v", rep.Findings)
+	code, rep = verifyJSON(t, "--store", storeURL, "--public-key", pub)
+	assert.Equal(t, 1, code)
+	assert.True(t, rep.Has(audit.CheckSealMissing), "a pinned key and no seal: %+v", rep.Findings)
 }
 
 // TestAuditOnKurrentDB runs the same round on the KurrentDB test double
@@ -129,5 +149,5 @@ func TestAuditOnKurrentDB(t *testing.T) {
 	readModels := filepath.Join(t.TempDir(), "read.db")
 	code, _, errOut := runCLI(t, "", "demo", "--store", storeURL, "--db", readModels, "--tickets", "4")
 	require.Equal(t, 0, code, errOut)
-	auditEndToEnd(t, storeURL)
+	_, _ = auditEndToEnd(t, storeURL)
 }

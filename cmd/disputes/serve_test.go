@@ -173,7 +173,7 @@ func TestServeEndToEnd(t *testing.T) {
 	code, out, errOut = runCLI(t, "", "show", "--db", db, "T-1")
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, out, "awaiting_merchant")
-	code, out, errOut = runCLI(t, "", "verify", "--db", db, "--public-key", pub)
+	code, out, errOut = runCLI(t, "", "verify", "--db", db, "--public-key", pub, "--trusted-checkpoint", filepath.Join(cps, checkpointdir.LatestFile))
 	assert.Equal(t, 0, code, "the sealed ledger verifies: %s%s", out, errOut)
 }
 

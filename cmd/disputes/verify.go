@@ -18,11 +18,13 @@ import (
 var errVerifyFailed = errors.New("verification failed")
 
 func runVerify(ctx context.Context, e env) error {
-	fs := newFlags(e, "verify", "verify [--public-key FILE | --key-id ID] [--json] (BUNDLE | - | --db PATH | --store URL)")
+	fs := newFlags(e, "verify", "verify (--public-key FILE | --key-id ID | --trust-on-first-use) [--trusted-checkpoint FILE] [--json] (BUNDLE | - | --db PATH | --store URL)")
 	var sf storeFlags
 	sf.register(fs)
 	var pf pinFlags
 	pf.register(fs)
+	var tf trustFlags
+	tf.register(fs)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	maxFindings := fs.Int("max-findings", audit.DefaultMaxFindings, "list at most this many findings (-1: all); the rest are counted")
 	if err := parseFlags(fs, e.args); err != nil {
@@ -38,6 +40,9 @@ func runVerify(ctx context.Context, e env) error {
 		return err
 	}
 	opts := audit.Options{PublicKey: pub, KeyID: pf.keyID, MaxFindings: *maxFindings}
+	if err := tf.apply(&opts); err != nil {
+		return err
+	}
 
 	var rep *audit.Report
 	if fs.NArg() == 1 {
@@ -61,6 +66,7 @@ func runVerify(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
+	tf.remind(e.stderr, rep)
 	if !rep.OK() {
 		return fmt.Errorf("%w: %d finding(s)", errVerifyFailed, len(rep.Findings)+rep.Omitted)
 	}
