@@ -14,7 +14,14 @@ import (
 // nothing is recorded.
 func TestHugeAmountsAreRefusedAndRecordNothing(t *testing.T) {
 	t.Parallel()
-	l := newLedger(t, options{})
+	t.Run("sqlite", func(t *testing.T) { t.Parallel(); hugeAmountsAreRefusedAndRecordNothing(t, newLedger(t, options{})) })
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		hugeAmountsAreRefusedAndRecordNothing(t, newLedger(t, options{postgres: true}))
+	})
+}
+
+func hugeAmountsAreRefusedAndRecordNothing(t *testing.T, l *ledger) {
 	for _, tc := range []struct {
 		amount any
 		field  string

@@ -17,7 +17,14 @@ import (
 // one, which told anyone which ticket ids exist.
 func TestNonPartiesSeeWhatAMissingTicketShows(t *testing.T) {
 	t.Parallel()
-	l := newLedger(t, options{projector: true})
+	t.Run("sqlite", func(t *testing.T) { t.Parallel(); nonPartiesSeeMissing(t, newLedger(t, options{projector: true})) })
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		nonPartiesSeeMissing(t, newLedger(t, options{projector: true, postgres: true}))
+	})
+}
+
+func nonPartiesSeeMissing(t *testing.T, l *ledger) {
 	type probe struct{ who, path string }
 	probes := []probe{
 		{"buyer:b-2", "/v1/tickets/T-1"},

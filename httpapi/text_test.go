@@ -14,7 +14,14 @@ import (
 // text is recorded byte for byte.
 func TestBadTextIsRefusedAndRecordsNothing(t *testing.T) {
 	t.Parallel()
-	l := newLedger(t, options{})
+	t.Run("sqlite", func(t *testing.T) { t.Parallel(); badTextIsRefusedAndRecordsNothing(t, newLedger(t, options{})) })
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		badTextIsRefusedAndRecordsNothing(t, newLedger(t, options{postgres: true}))
+	})
+}
+
+func badTextIsRefusedAndRecordsNothing(t *testing.T, l *ledger) {
 	buyer := l.as("buyer:b-1")
 	buyer.ok("T-1", "open_ticket", "c-open", openData("m-1"))
 	head := l.head()
