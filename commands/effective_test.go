@@ -12,6 +12,7 @@ import (
 	"github.com/disputes-ledger/disputes/commands"
 	"github.com/disputes-ledger/disputes/domain"
 	"github.com/disputes-ledger/disputes/events"
+	"github.com/disputes-ledger/disputes/eventstore"
 	"github.com/disputes-ledger/disputes/eventstore/sqlite"
 	"github.com/disputes-ledger/disputes/policy"
 )
@@ -78,7 +79,15 @@ func TestLateExpiryTakesEffectAtItsDueTime(t *testing.T) {
 			mustHandle(t, h, tt.open)
 			clock = firing
 			req, cmd := parse(t, message)
-			_, _ = h.Handle(ctx, req, cmd) // may be refused on a closed ticket: the expiries are recorded first
+			if _, err := h.Handle(ctx, req, cmd); err != nil {
+				// Refused on the ticket the expiries closed: nothing is
+				// recorded, and the scheduler fires them, as late.
+				require.ErrorIs(t, err, domain.ErrTicketClosed)
+				_, history, err := commands.LoadTicket(ctx, store, "T-1")
+				require.NoError(t, err)
+				require.Len(t, history, 1, "a refused command records nothing")
+				fireOverdueAsScheduler(t, h, store, firing)
+			}
 
 			ticket, history, err := commands.LoadTicket(ctx, store, "T-1")
 			require.NoError(t, err)
@@ -106,4 +115,23 @@ func effectiveTimes(steps []domain.Step) []time.Time {
 		out[i] = s.EffectiveAt
 	}
 	return out
+}
+
+// fireOverdueAsScheduler fires T-1's overdue deadlines one by one, earliest
+// first, as the scheduler does.
+func fireOverdueAsScheduler(t *testing.T, h *commands.Handler, store eventstore.Store, at time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	for {
+		ticket, _, err := commands.LoadTicket(ctx, store, "T-1")
+		require.NoError(t, err)
+		kind, due, ok := ticket.NextDeadline()
+		if !ok || due.After(at) || ticket.Closed() {
+			return
+		}
+		req, cmd := expiryRequest("T-1", kind, due)
+		res, err := h.Handle(ctx, req, cmd)
+		require.NoError(t, err)
+		require.False(t, res.Duplicate)
+	}
 }

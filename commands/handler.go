@@ -63,7 +63,13 @@ func (h *Handler) Limits() Limits { return h.limits }
 // Result is what a handled command recorded.
 type Result struct {
 	TicketID string
-	Events   []events.Envelope
+	// Events are the command's own events.
+	Events []events.Envelope
+	// Fired are the events of the overdue deadlines' expiries that were
+	// recorded in the same append, just before Events (each under its
+	// system expiry id, as the scheduler would record it). Empty on a
+	// duplicate: a replay answers with the command's own events only.
+	Fired []events.Envelope
 	// Revision is the ticket's revision after the command.
 	Revision uint64
 	// Duplicate is true when this principal had sent the same request with
@@ -91,12 +97,19 @@ var ErrTooManyConflicts = errors.New("too many concurrent writers on one ticket"
 // nothing at all — no deadline fired, no revision compared, no key looked
 // up, nothing written; a command id this principal already used on this
 // ticket answers with what that command recorded (see Result.Duplicate);
-// every deadline already due is fired, each as its own system command with
-// the deterministic expiry id, exactly as the scheduler would, so that a
-// late command is decided against what the deadline caused, never against a
-// stale state in which the lapsed right still seemed open; then the expected
-// revision (If-Match) is compared, the domain decides, and the events are
-// appended.
+// the expected revision (If-Match) is compared with the stored revision;
+// every deadline already due is expired in memory, each decided as the
+// system's command with the deterministic expiry id exactly as the
+// scheduler would record it (see overdue), so that a late command is
+// decided against what the deadline caused, never against a stale state in
+// which the lapsed right still seemed open; then the domain decides the
+// command against that state. An accepted command's events are appended
+// together with the expiries', in one append at one expected revision; a
+// refused command appends nothing at all — not even the expiries it was
+// decided against, which stay for the scheduler (or an accepted command) to
+// record. A scheduler recording the same expiry meanwhile makes the append a
+// concurrency conflict: the command is decided again on the reloaded
+// stream, where that expiry is already on record and is not repeated.
 func (h *Handler) Handle(ctx context.Context, req Request, cmd domain.Command) (Result, error) {
 	if err := Validate(req, cmd, h.limits); err != nil {
 		return Result{}, err
@@ -132,34 +145,35 @@ func (h *Handler) handleAt(ctx context.Context, req Request, cmd domain.Command,
 		if prior, ok, err := priorAnswer(req.TicketID, history, req.Actor, req.CommandID, fingerprint); ok || err != nil {
 			return prior, err
 		}
-		if fired, err := h.fireOverdue(ctx, ticket, cmd, now); err != nil {
-			return Result{}, err
-		} else if fired {
-			attempt-- // not a conflict: the state moved on because time did
-			continue
-		}
 		if req.ExpectedRevision != nil && (!ticket.Exists() || ticket.Revision != *req.ExpectedRevision) {
 			return Result{}, fmt.Errorf("ticket %s at revision %d (exists=%t), expected %d: %w",
 				req.TicketID, ticket.Revision, ticket.Exists(), *req.ExpectedRevision, ErrRevisionMismatch)
-		}
-		payloads, err := domain.Decide(ticket, req.Actor, cmd, now, h.pol)
-		if err != nil {
-			return Result{}, fmt.Errorf("%s on ticket %s: %w", cmd.CommandName(), req.TicketID, err)
-		}
-		sealed, data, err := h.envelopes(req, fingerprint, stream, now, history, payloads)
-		if err != nil {
-			return Result{}, err
 		}
 		expected := eventstore.NoStream()
 		if len(history) > 0 {
 			expected = eventstore.Exact(history[len(history)-1].Revision)
 		}
-		_, err = h.store.Append(ctx, stream, expected, data)
+		fired, firedData, err := h.overdue(ticket, history, cmd, now)
+		if err != nil {
+			return Result{}, err
+		}
+		for _, env := range fired {
+			ticket = ticket.Apply(env)
+		}
+		payloads, err := domain.Decide(ticket, req.Actor, cmd, now, h.pol)
+		if err != nil {
+			return Result{}, fmt.Errorf("%s on ticket %s: %w", cmd.CommandName(), req.TicketID, err)
+		}
+		sealed, data, err := h.envelopes(req, fingerprint, stream, now, lastOf(history, fired), payloads)
+		if err != nil {
+			return Result{}, err
+		}
+		_, err = h.store.Append(ctx, stream, expected, append(firedData, data...))
 		if err == nil {
 			for _, env := range sealed {
 				ticket = ticket.Apply(env)
 			}
-			return Result{TicketID: req.TicketID, Events: sealed, Revision: ticket.Revision, Ticket: ticket}, nil
+			return Result{TicketID: req.TicketID, Events: sealed, Fired: fired, Revision: ticket.Revision, Ticket: ticket}, nil
 		}
 		if !errors.Is(err, eventstore.ErrConcurrency) {
 			return Result{}, fmt.Errorf("append %s: %w", stream, err)
@@ -173,26 +187,67 @@ func (h *Handler) handleAt(ctx context.Context, req Request, cmd domain.Command,
 	}
 }
 
-// fireOverdue records the expiry of the ticket's earliest deadline if it is
-// due at now, and reports whether it did. The deadline a system command is
-// itself firing is left to that command.
-func (h *Handler) fireOverdue(ctx context.Context, t domain.Ticket, cmd domain.Command, now time.Time) (bool, error) {
-	kind, due, ok := t.NextDeadline()
-	if !ok || due.After(now) || t.Closed() {
-		return false, nil
+// overdue decides, in memory and earliest first, the expiry of every
+// deadline of t already due at now, each against the state the previous
+// ones left, and returns their events sealed as the continuation of history,
+// with their wire bytes: the system actor, the deterministic expiry command
+// id and its fingerprint, so that they are exactly what the scheduler would
+// have recorded and its later firing of the same deadline is a duplicate.
+// Nothing is written here: the caller appends them with the command they
+// were decided for, or not at all. The deadline a system command is itself
+// firing is left to that command, and an expiry already on record stops the
+// walk (were its deadline still open, firing it again would never end).
+func (h *Handler) overdue(t domain.Ticket, history []events.Envelope, cmd domain.Command, now time.Time) ([]events.Envelope, []eventstore.EventData, error) {
+	var (
+		fired []events.Envelope
+		data  []eventstore.EventData
+		ids   = map[string]bool{}
+	)
+	system := events.SystemActor()
+	for {
+		kind, due, ok := t.NextDeadline()
+		if !ok || due.After(now) || t.Closed() {
+			return fired, data, nil
+		}
+		if exp, isExpiry := cmd.(domain.ExpireDeadline); isExpiry && exp.Deadline == kind {
+			return fired, data, nil
+		}
+		expiry := domain.ExpireDeadline{Deadline: kind}
+		req := Request{CommandID: ExpiryCommandID(t.ID, kind, due), CorrelationID: t.ID, TicketID: t.ID,
+			Actor: system, Command: expiry.CommandName()}
+		fingerprint, err := Fingerprint(expiry)
+		if err != nil {
+			return nil, nil, err
+		}
+		if _, recorded, _ := priorAnswer(t.ID, history, system, req.CommandID, fingerprint); recorded || ids[req.CommandID] {
+			return fired, data, nil
+		}
+		payloads, err := domain.Decide(t, system, expiry, now, h.pol)
+		if err != nil {
+			return nil, nil, fmt.Errorf("fire overdue %s on ticket %s: %w", kind, t.ID, err)
+		}
+		sealed, wire, err := h.envelopes(req, fingerprint, events.StreamFor(t.ID), now, lastOf(history, fired), payloads)
+		if err != nil {
+			return nil, nil, fmt.Errorf("fire overdue %s on ticket %s: %w", kind, t.ID, err)
+		}
+		for _, env := range sealed {
+			t = t.Apply(env)
+		}
+		ids[req.CommandID] = true
+		fired, data = append(fired, sealed...), append(data, wire...)
 	}
-	if exp, isExpiry := cmd.(domain.ExpireDeadline); isExpiry && exp.Deadline == kind {
-		return false, nil
+}
+
+// lastOf returns the last event of a stream's history followed by pending
+// events not yet appended, or nil for a new stream.
+func lastOf(history, pending []events.Envelope) *events.Envelope {
+	switch {
+	case len(pending) > 0:
+		return &pending[len(pending)-1]
+	case len(history) > 0:
+		return &history[len(history)-1]
 	}
-	req := Request{CommandID: ExpiryCommandID(t.ID, kind, due), CorrelationID: t.ID, TicketID: t.ID,
-		Actor: events.SystemActor(), Command: domain.ExpireDeadline{}.CommandName()}
-	res, err := h.handleAt(ctx, req, domain.ExpireDeadline{Deadline: kind}, now)
-	if err != nil {
-		return false, fmt.Errorf("fire overdue %s on ticket %s: %w", kind, t.ID, err)
-	}
-	// A duplicate means this very expiry is already on record; looping on it
-	// would never end, so the command is decided as things stand.
-	return !res.Duplicate, nil
+	return nil
 }
 
 // backoff waits a little, with jitter, so that writers racing on one ticket
@@ -209,14 +264,12 @@ func backoff(ctx context.Context, attempt int) error {
 	}
 }
 
-func (h *Handler) envelopes(req Request, fingerprint, stream string, now time.Time, history []events.Envelope, payloads []events.Payload) ([]events.Envelope, []eventstore.EventData, error) {
+// envelopes seals the payloads of one command as the continuation of a
+// stream whose last event is last (nil for a new stream).
+func (h *Handler) envelopes(req Request, fingerprint, stream string, now time.Time, last *events.Envelope, payloads []events.Payload) ([]events.Envelope, []eventstore.EventData, error) {
 	correlation := req.CorrelationID
 	if correlation == "" {
 		correlation = req.CommandID
-	}
-	var last *events.Envelope
-	if n := len(history); n > 0 {
-		last = &history[n-1]
 	}
 	cause := events.Cause{OccurredAt: now, Actor: req.Actor, CommandID: req.CommandID, CommandFingerprint: fingerprint, CorrelationID: correlation}
 	sealed, wire, err := events.Record(last, stream, cause, payloads, events.NewV7)

@@ -208,8 +208,10 @@ func TestEveryCommandNameDecodes(t *testing.T) {
 }
 
 // TestOverdueDeadlinesFireFirst: a merchant answering after its 72 hours is
-// too late — the auto-approval the scheduler would have fired is recorded
-// first, and the late rejection is decided against it.
+// too late — its rejection is decided against the auto-approval the
+// scheduler would have fired, and refused; and a refused command records
+// nothing, not even that expiry. The scheduler records it afterwards, and
+// firing it again records nothing more.
 func TestOverdueDeadlinesFireFirst(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -228,20 +230,29 @@ func TestOverdueDeadlinesFireFirst(t *testing.T) {
 
 	late, lateCmd := parse(t, `{"command_id":"c-late","ticket_id":"T-1","actor":{"role":"merchant","id":"m-1"},"command":"reject","data":{"reason":"too late"}}`)
 	_, err = h.Handle(ctx, at(late, 72*time.Hour+5*time.Minute), lateCmd)
-	require.ErrorIs(t, err, domain.ErrTicketClosed, "the silent merchant's request was auto-approved and refunded first")
+	require.ErrorIs(t, err, domain.ErrTicketClosed, "decided against the auto-approval and refund the deadline caused")
+	_, history, err := commands.LoadTicket(ctx, store, "T-1")
+	require.NoError(t, err)
+	require.Len(t, history, 1, "refused: nothing recorded, not even the expiry")
 
+	id := commands.ExpiryCommandID("T-1", events.DeadlineMerchantResponse, now.Add(72*time.Hour))
+	sched := commands.Request{CommandID: id, TicketID: "T-1", Actor: events.SystemActor(), Command: "expire_deadline"}
+	res, err := h.Handle(ctx, at(sched, 73*time.Hour), domain.ExpireDeadline{Deadline: events.DeadlineMerchantResponse})
+	require.NoError(t, err)
+	assert.False(t, res.Duplicate)
+	assert.Empty(t, res.Fired, "the deadline the scheduler fires is its own command")
 	ticket, history, err := commands.LoadTicket(ctx, store, "T-1")
 	require.NoError(t, err)
 	assert.Equal(t, domain.ResolutionRefunded, ticket.Resolution)
 	require.Len(t, history, 4)
 	fired := history[1].Payload.(events.DeadlineExpired)
-	assert.Equal(t, events.DeadlineMerchantResponse, fired.Deadline)
 	assert.True(t, fired.MerchantPenalised)
-	assert.Equal(t, commands.ExpiryCommandID("T-1", fired.Deadline, fired.DueAt), history[1].CommandID)
+	assert.Equal(t, id, history[1].CommandID)
 
-	// The scheduler firing the same expiry afterwards records nothing more.
-	sched := commands.Request{CommandID: history[1].CommandID, TicketID: "T-1", Actor: events.SystemActor(), Command: "expire_deadline"}
-	res, err := h.Handle(ctx, at(sched, 73*time.Hour), domain.ExpireDeadline{Deadline: events.DeadlineMerchantResponse})
+	again, err := h.Handle(ctx, at(sched, 74*time.Hour), domain.ExpireDeadline{Deadline: events.DeadlineMerchantResponse})
 	require.NoError(t, err)
-	assert.True(t, res.Duplicate)
+	assert.True(t, again.Duplicate)
+	_, history, err = commands.LoadTicket(ctx, store, "T-1")
+	require.NoError(t, err)
+	assert.Len(t, history, 4)
 }
