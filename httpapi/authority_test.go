@@ -132,10 +132,11 @@ func TestRefusedCommandFiresNoDeadline(t *testing.T) {
 		}
 		assert.Equal(t, head, l.head(), "a refused command records nothing, not even an overdue expiry")
 
-		// The buyer's own message fires the overdue deadline first.
+		// The buyer's own message, accepted, records the overdue expiry
+		// with it: the response holds the message's own events.
 		out := l.as("buyer:b-1").ok("T-1", "post_message", "late-b-1", map[string]any{"text": "hello"})
 		assert.Equal(t, []string{events.TypeMessagePosted}, eventTypes(t, out.Events))
-		assert.Greater(t, l.head(), head+1, "the expiry was recorded before the message")
+		assert.Equal(t, head+3, l.head(), "the expiry (expired, agreed) and the message")
 	})
 }
 
