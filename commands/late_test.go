@@ -293,3 +293,30 @@ func ids(envs []events.Envelope) []string {
 	}
 	return out
 }
+
+// TestIfMatchIsTheStoredRevision: If-Match names the revision a client read
+// (the ETag), so it is compared with the stored revision, before the overdue
+// expiries are decided in memory; a revision that only the unrecorded
+// expiries would reach is a mismatch, and records nothing.
+func TestIfMatchIsTheStoredRevision(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h, store, clock := newClockedHandler(t)
+	openReturnFor(t, h, "T-1")
+	clock.set(responseDue.Add(time.Hour))
+	before := head(t, store)
+
+	req, cmd := lateMessage("T-1")
+	ahead := uint64(2) // where the expiry would leave the ticket
+	req.ExpectedRevision = &ahead
+	_, err := h.Handle(ctx, req, cmd)
+	require.ErrorIs(t, err, commands.ErrRevisionMismatch)
+	assert.Equal(t, before, head(t, store), "refused: nothing recorded")
+
+	stored := uint64(0)
+	req.ExpectedRevision = &stored
+	res, err := h.Handle(ctx, req, cmd)
+	require.NoError(t, err)
+	assert.Len(t, res.Fired, 2)
+	assert.Equal(t, uint64(3), res.Revision)
+}
