@@ -15,7 +15,8 @@ import (
 )
 
 // TestLateExpiryIsDatedAtItsDueTime: a merchant_response expiry fired five
-// hours late (by the buyer's next command) is a penalty fact dated at the
+// hours late (the buyer's message then is refused and records nothing; the
+// scheduler, back at that moment, fires it) is a penalty fact dated at the
 // due time, the merchant's rolling window counts it from there, and the
 // refund it caused closes the ticket at the due time. The read models are
 // built one event per page and read back from their rows between pages, so
@@ -31,7 +32,12 @@ func TestLateExpiryIsDatedAtItsDueTime(t *testing.T) {
 	req := commands.Request{CommandID: "late-msg", TicketID: k.id, Actor: events.Actor{Role: events.RoleBuyer, ID: k.buyer},
 		Command: "post_message", At: &fired}
 	_, err := l.h.Handle(context.Background(), req, domain.PostMessage{Text: "any news?"})
-	require.ErrorIs(t, err, domain.ErrTicketClosed, "the overdue expiry is fired first and closes the ticket")
+	require.ErrorIs(t, err, domain.ErrTicketClosed, "decided against the overdue expiry, which closes the ticket")
+	expiry := commands.Request{CommandID: commands.ExpiryCommandID(k.id, events.DeadlineMerchantResponse, due), CorrelationID: k.id,
+		TicketID: k.id, Actor: events.SystemActor(), Command: "expire_deadline", At: &fired}
+	res, err := l.h.Handle(context.Background(), expiry, domain.ExpireDeadline{Deadline: events.DeadlineMerchantResponse})
+	require.NoError(t, err)
+	require.False(t, res.Duplicate, "the refused message recorded nothing, not even the expiry")
 
 	projs := projections.Default(l.db, l.pol)
 	projections.ForgetBetweenPages(projs)
