@@ -46,18 +46,24 @@ func requireLegalStream(t *testing.T, stream []events.Envelope, pol policy.Polic
 }
 
 // TestCheckDecisionPassesGeneratedTickets replays the deterministic
-// generator's tickets (every path of the lifecycle) through the check.
+// generator's tickets (every path of the lifecycle) through the check, and
+// every mutation of each of their decisions that applies through it too.
 func TestCheckDecisionPassesGeneratedTickets(t *testing.T) {
 	t.Parallel()
 	pol := policy.Default()
 	start := time.Date(2026, 8, 3, 0, 0, 0, 0, time.UTC)
-	seen := map[string]int{}
+	seen, tried := map[string]int{}, map[string]int{}
 	for _, sc := range scenarios.Generate(7, 400, start, pol) {
 		stream, err := scenarios.Play(sc, pol, nil)
 		require.NoError(t, err)
 		requireLegalStream(t, stream, pol)
-		for _, env := range stream {
-			seen[env.Type]++
+		var tk domain.Ticket
+		for _, d := range decisions(stream) {
+			checkLegality(t, tk, d, pol, tried)
+			for _, env := range d {
+				tk = tk.Apply(env)
+				seen[env.Type]++
+			}
 		}
 	}
 	for _, sc := range scenarios.Seeds(start) {
@@ -66,6 +72,11 @@ func TestCheckDecisionPassesGeneratedTickets(t *testing.T) {
 		requireLegalStream(t, stream, pol)
 	}
 	assert.Greater(t, len(seen), 20, "the generated tickets cover most event types: %v", seen)
+	for _, name := range []string{"wrong role", "wrong party", "late ruling not flagged", "same arbitrator decides the appeal",
+		"wrong compensation", "evidence cited that does not exist", "expiry before its due time", "event after close"} {
+		assert.Positive(t, tried[name], "no generated decision was mutated by %q", name)
+	}
+	t.Logf("mutated: %v", tried)
 }
 
 // mutation turns an accepted decision into one the rules did not allow.
