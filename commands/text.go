@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -20,48 +19,79 @@ import (
 // (CVE-2021-42574), which can make a message or a ruling's rationale read
 // differently in the operators' tools than what is recorded.
 
-// checkRawStrings walks the JSON value raw and refuses a string that is
-// not valid UTF-8 or escapes half of a UTF-16 surrogate pair, naming the
-// field (path). Malformed JSON is left to the strict decoder that follows,
-// which reports it; so are member names, which must match a field's
-// (ASCII) name exactly for a strict decoder to accept them.
+// checkRawStrings reads the JSON value raw once, token by token, and
+// refuses a string — a value or a member name — that is not valid UTF-8
+// or escapes half of a UTF-16 surrogate pair, naming the field (path, then
+// members and [indices]). It is linear in the input: a deeply nested body
+// costs no more than a flat one. Malformed JSON is left to the strict
+// decoder that follows, which reports it.
 func checkRawStrings(path string, raw []byte) error {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		return nil
+	type frame struct {
+		object    bool
+		expectKey bool
+		key       string
+		index     int
 	}
-	switch raw[0] {
-	case '{':
-		var members map[string]json.RawMessage
-		if json.Unmarshal(raw, &members) != nil {
-			return nil
-		}
-		keys := make([]string, 0, len(members))
-		for k := range members {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys) // the same input names the same field every time
-		for _, k := range keys {
-			if err := checkRawStrings(joinPath(path, k), members[k]); err != nil {
-				return err
+	var stack []frame
+	fieldPath := func() string {
+		p := path
+		for _, f := range stack {
+			if f.object {
+				p = joinPath(p, f.key)
+			} else {
+				p = fmt.Sprintf("%s[%d]", p, f.index)
 			}
 		}
-	case '[':
-		var items []json.RawMessage
-		if json.Unmarshal(raw, &items) != nil {
-			return nil
-		}
-		for i, item := range items {
-			if err := checkRawStrings(fmt.Sprintf("%s[%d]", path, i), item); err != nil {
-				return err
-			}
-		}
-	case '"':
-		if reason := rawStringProblem(raw); reason != "" {
-			return invalidField(path, reason)
+		return p
+	}
+	valueDone := func() {
+		if n := len(stack); n > 0 && stack[n-1].object {
+			stack[n-1].expectKey = true
 		}
 	}
-	return nil
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	for {
+		before := dec.InputOffset()
+		tok, err := dec.Token()
+		if err != nil {
+			return nil // the end, or malformed: the strict decoder says which
+		}
+		// The raw literal of a string token: Token has skipped the
+		// whitespace and separator before it, none of which is a quote.
+		literal := func() []byte {
+			start := before + int64(bytes.IndexByte(raw[before:], '"'))
+			return raw[start:dec.InputOffset()]
+		}
+		top := len(stack) - 1
+		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+			stack = stack[:top]
+			valueDone()
+			continue
+		}
+		if top >= 0 && stack[top].object && stack[top].expectKey {
+			name, _ := tok.(string)
+			stack[top].key, stack[top].expectKey = name, false
+			if reason := rawStringProblem(literal()); reason != "" {
+				return invalidField(fieldPath(), "member name "+reason)
+			}
+			continue
+		}
+		if top >= 0 && !stack[top].object {
+			stack[top].index++
+		}
+		switch tok := tok.(type) {
+		case json.Delim: // '{' or '['
+			stack = append(stack, frame{object: tok == '{', expectKey: tok == '{', index: -1})
+		case string:
+			if reason := rawStringProblem(literal()); reason != "" {
+				return invalidField(fieldPath(), reason)
+			}
+			valueDone()
+		default:
+			valueDone()
+		}
+	}
 }
 
 // rawStringProblem says what is wrong with a raw JSON string literal

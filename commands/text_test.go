@@ -141,3 +141,28 @@ func TestIDsRefuseControls(t *testing.T) {
 		assert.Equal(t, tc.field, verr.Field, verr.Error())
 	}
 }
+
+// TestRawTextIsNamedWhereItIs: the raw check names the exact member and
+// list index, also in member names and deep inside nested lists, in one
+// pass over the input.
+func TestRawTextIsNamedWhereItIs(t *testing.T) {
+	t.Parallel()
+	item := func(desc string) string {
+		return `{"id":"e","kind":"photo","description":"` + desc + `","sha256":"x","uri":"u"}`
+	}
+	deep := strings.Repeat("[", 5000) + "\"\xff\"" + strings.Repeat("]", 5000)
+	tests := []struct{ line, field string }{
+		{request("submit_evidence", `{"items":[`+item("a")+`,`+item("b")+`,`+item("c\xff")+`]}`), "data.items[2].description"},
+		{request("rule", `{"evidence":["ok","\udfff"]}`), "data.evidence[1]"},
+		{request("post_message", "{\"te\xffxt\":\"hi\"}"), "data.te\ufffdxt"},
+		{request("post_message", `{"text":`+deep+`}`), "data.text" + strings.Repeat("[0]", 5000)},
+	}
+	for _, tc := range tests {
+		start := time.Now()
+		_, _, err := commands.ParseRequest([]byte(tc.line), commands.DefaultLimits())
+		verr, ok := errors.AsType[*commands.ValidationError](err)
+		require.True(t, ok, "want a ValidationError, got %v", err)
+		assert.Equal(t, tc.field, verr.Field)
+		assert.Less(t, time.Since(start), 2*time.Second)
+	}
+}
