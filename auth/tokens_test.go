@@ -2,9 +2,11 @@ package auth_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -111,4 +113,64 @@ func TestChainRoutesByTokenShape(t *testing.T) {
 	assert.ErrorIs(t, err, auth.ErrUnauthenticated)
 	_, err = both.Authenticate(ctx, "")
 	assert.ErrorIs(t, err, auth.ErrUnauthenticated)
+}
+
+// TestTokenFileEditsDoNotLoseEachOther runs adds and revokes at once: each
+// edit holds the file's lock, so no add is lost and no revoked token comes
+// back.
+func TestTokenFileEditsDoNotLoseEachOther(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "tokens.json")
+	now := time.Now()
+	const n = 8
+	revokeMe := make([]string, n)
+	for i := range revokeMe {
+		tok, err := auth.AddToken(path, auth.Principal{Role: events.RoleBuyer, ID: fmt.Sprintf("old-%d", i)}, "", now)
+		require.NoError(t, err)
+		revokeMe[i] = tok
+	}
+	added := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			tok, err := auth.AddToken(path, auth.Principal{Role: events.RoleMerchant, ID: fmt.Sprintf("new-%d", i)}, "", now)
+			assert.NoError(t, err)
+			added[i] = tok
+		}()
+		go func() {
+			defer wg.Done()
+			_, err := auth.RevokeTokens(path, auth.TokenSelector{ID: fmt.Sprintf("old-%d", i)})
+			assert.NoError(t, err)
+		}()
+	}
+	wg.Wait()
+	set, err := auth.LoadTokenFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, n, set.Len())
+	for i := range n {
+		_, err := set.Authenticate(ctx, added[i])
+		assert.NoError(t, err, "add %d kept", i)
+		_, err = set.Authenticate(ctx, revokeMe[i])
+		assert.ErrorIs(t, err, auth.ErrUnauthenticated, "revoke %d kept", i)
+	}
+	_, err = os.Stat(path + ".lock")
+	assert.ErrorIs(t, err, os.ErrNotExist, "the lock is released")
+}
+
+// TestTokenFileEditWaitsForTheLock: an edit waits while another holds the
+// lock, then goes ahead.
+func TestTokenFileEditWaitsForTheLock(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "tokens.json")
+	require.NoError(t, os.WriteFile(path+".lock", nil, 0o600))
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		_ = os.Remove(path + ".lock")
+	}()
+	start := time.Now()
+	_, err := auth.AddToken(path, auth.Principal{Role: events.RoleBuyer, ID: "b-1"}, "", start)
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, time.Since(start), 100*time.Millisecond)
 }
