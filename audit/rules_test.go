@@ -279,6 +279,21 @@ func TestLegalityChecks(t *testing.T) {
 			})
 			return next
 		}, []audit.Check{audit.CheckDeadlineExpiry}},
+		{"first event is not the request", func(t *testing.T, m *fixture.Memory) uint64 {
+			pos, env := find(t, m, fixture.KindQuickRefund, events.TypeRefundRequested)
+			rewriteEvent(t, m, pos, func(e *events.Envelope) {
+				e.Type, e.Payload = events.TypeMessagePosted, events.MessagePosted{Party: events.RoleBuyer, Text: "hello", PolicyVersion: pol.Version}
+			})
+			require.Equal(t, events.RoleBuyer, env.Actor.Role)
+			return pos
+		}, []audit.Check{audit.CheckTicketOpen}},
+		{"ticket opened twice", func(t *testing.T, m *fixture.Memory) uint64 {
+			_, env := find(t, m, fixture.KindRuledPending, events.TypeRulingRecorded)
+			open := positionIn(t, m, env.Stream, events.TypeRefundRequested)
+			first, err := events.Decode(m.Records[open-1].Data)
+			require.NoError(t, err)
+			return appendEvent(t, m, env.Stream, env.OccurredAt.Add(time.Hour), first.Actor, first.Payload)
+		}, []audit.Check{audit.CheckTicketOpen}},
 		{"stream opened by another ticket's request", func(t *testing.T, m *fixture.Memory) uint64 {
 			pos, _ := find(t, m, fixture.KindQuickRefund, events.TypeRefundRequested)
 			rewriteEvent(t, m, pos, func(e *events.Envelope) {
