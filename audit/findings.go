@@ -37,6 +37,7 @@ const (
 	// Legality under the policy recorded on the events: what domain.CheckDecision
 	// refuses, named by the rule and the event concerned.
 	CheckPolicyUnknown    Check = "policy_unknown"    // an event names a policy version the verifier does not have
+	CheckPolicyHash       Check = "policy_hash"       // the policy document given for a version is not the one the events recorded the SHA-256 of
 	CheckDeadlineSchedule Check = "deadline_schedule" // a stored due time is not what the policy and calendar give
 	CheckDeadlineExpiry   Check = "deadline_expiry"   // a deadline fired that was not open, not due, or not by the system
 	CheckClosedTicket     Check = "closed_ticket"     // an event recorded after the ticket closed

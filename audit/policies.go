@@ -29,14 +29,8 @@ func (s PolicySet) Versions() []string { return slices.Sorted(maps.Keys(s)) }
 // PolicyVersionOf returns the policy version recorded on a payload, and
 // false for a payload that records none.
 func PolicyVersionOf(p events.Payload) (string, bool) {
-	if m, ok := p.(events.MessagePosted); ok {
-		return m.PolicyVersion, m.PolicyVersion != ""
-	}
-	s, ok := ScheduleOf(p)
-	if !ok {
-		return "", false
-	}
-	return s.PolicyVersion, true
+	v, _, ok := PolicyStampOf(p)
+	return v, ok
 }
 
 // scheduleField caches, per payload type, the index of its embedded

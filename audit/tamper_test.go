@@ -370,3 +370,24 @@ func TestTamperIndexColumns(t *testing.T) {
 		})
 	}
 }
+
+// TestTamperPolicyDocument gives the verifier of a live ledger a policy
+// document edited after the fact under the version the events name: the
+// events' recorded SHA-256 says it is not the policy they were decided
+// under.
+func TestTamperPolicyDocument(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := copyLedger(t)
+	edited := policy.Default()
+	edited.CompensationMultiple = 3
+	raw, err := sqliteaudit.Open(ctx, path)
+	require.NoError(t, err)
+	defer raw.Close()
+	rep, err := audit.VerifyLog(ctx, path, raw, raw, audit.Options{PublicKey: sealPub(), Policies: audit.NewPolicySet(edited)})
+	require.NoError(t, err)
+	require.True(t, rep.Has(audit.CheckPolicyHash), "%+v", rep.Findings)
+	assert.Equal(t, 1, rep.Counts[audit.CheckPolicyHash])
+	assert.Contains(t, rep.Of(audit.CheckPolicyHash)[0].Message, policy.Default().SHA256())
+	assert.True(t, verifyLedger(t, path, sealPub()).OK(), "the policy the events were decided under passes")
+}

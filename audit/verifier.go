@@ -94,6 +94,8 @@ type Verifier struct {
 	finished bool
 	// scratch holds the envelopes of the decision being checked.
 	scratch []events.Envelope
+	// policyHashes checks recorded policy addresses (policyhash.go).
+	policyHashes policyHashes
 
 	// trusted is the auditor's checkpoint once its signature verified.
 	trusted          *checkpoint.Checkpoint
@@ -187,7 +189,10 @@ func (v *Verifier) SetPublicKey(pub ed25519.PublicKey, line int) {
 }
 
 // AddPolicy makes a policy version known.
-func (v *Verifier) AddPolicy(p policy.Policy) { v.policies[p.Version] = p }
+func (v *Verifier) AddPolicy(p policy.Policy) {
+	v.policies[p.Version] = p
+	delete(v.policyHashes.addr, p.Version) // its address is computed afresh
+}
 
 // AddSeal adds a seal; its signature is checked at once.
 func (v *Verifier) AddSeal(s seal.Seal, line int) {
@@ -346,6 +351,7 @@ func (v *Verifier) Apply(p Prepared) {
 		return
 	}
 	v.chain(st, pos, p.env, line)
+	v.checkPolicyHash(st, pos, p.env, line)
 	v.legality(st, pos, p.env, line)
 }
 
@@ -637,6 +643,7 @@ func (v *Verifier) Finish() *Report {
 		}
 	}
 	v.finishStreams()
+	v.finishPolicyHashes()
 	for ver, u := range v.unknown {
 		if u.finding >= 0 {
 			v.report.Findings[u.finding].Message = fmt.Sprintf(

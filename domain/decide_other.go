@@ -15,7 +15,7 @@ func (d decision) postMessage(c PostMessage) ([]events.Payload, error) {
 		vague = d.pol.VagueWordsIn(c.Text)
 	}
 	return one(events.MessagePosted{Party: d.actor.Role, Text: c.Text, VagueDeadline: len(vague) > 0,
-		VagueWords: vague, PolicyVersion: d.pol.Version})
+		VagueWords: vague, PolicyVersion: d.pol.Version, PolicySHA256: d.pol.SHA256()})
 }
 
 // expire fires a due deadline and records what its expiry causes, in the

@@ -108,15 +108,36 @@ func (d *canonicalDecoder) object(p *plan, v reflect.Value) bool {
 	if !d.lit("{") {
 		return false
 	}
-	for i, m := range p.members {
-		if i > 0 && !d.lit(",") {
+	written := 0 // members read so far: each but the first follows a comma
+	for _, m := range p.members {
+		if m.omitEmpty && !d.present(written > 0, m.key) {
+			continue // left out, so empty
+		}
+		if written > 0 && !d.lit(",") {
 			return false
 		}
 		if !d.lit(m.key) || !d.value(m.vt, v.FieldByIndex(m.index)) {
 			return false
 		}
+		if m.omitEmpty && v.FieldByIndex(m.index).Len() == 0 {
+			return false // encoding/json would have left it out
+		}
+		written++
 	}
 	return d.lit("}")
+}
+
+// present reports whether the next member is key (after a comma if
+// comma), without consuming it.
+func (d *canonicalDecoder) present(comma bool, key string) bool {
+	rest := d.s[d.pos:]
+	if comma {
+		if !strings.HasPrefix(rest, ",") {
+			return false
+		}
+		rest = rest[1:]
+	}
+	return strings.HasPrefix(rest, key)
 }
 
 // value reads one value of type vt into the settable v.

@@ -49,8 +49,13 @@ type ScheduledDeadline struct {
 // Schedule is embedded in every event that starts deadlines or was shaped by
 // policy, so that replay and audit never depend on today's policy.
 type Schedule struct {
-	PolicyVersion string              `json:"policy_version"`
-	Deadlines     []ScheduledDeadline `json:"deadlines"`
+	PolicyVersion string `json:"policy_version"`
+	// PolicySHA256 is the hex SHA-256 of the policy version's canonical
+	// document (policy.Policy.SHA256), so that an auditor can tell the
+	// document they are given is the one the event was decided under. Events
+	// recorded before it existed leave it out.
+	PolicySHA256 string              `json:"policy_sha256,omitempty"`
+	Deadlines    []ScheduledDeadline `json:"deadlines"`
 }
 
 // Terms are the substance of a ruling.
@@ -232,6 +237,8 @@ type MessagePosted struct {
 	VagueDeadline bool     `json:"vague_deadline"`
 	VagueWords    []string `json:"vague_words"`
 	PolicyVersion string   `json:"policy_version"`
+	// PolicySHA256 is as in Schedule.
+	PolicySHA256 string `json:"policy_sha256,omitempty"`
 }
 
 // DeadlineExpired is the scheduler firing a due deadline. The events that

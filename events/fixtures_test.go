@@ -42,8 +42,14 @@ func v7(at time.Time, seed string) uuid.UUID {
 
 func ticketID(eventType string) string { return v7(deliveredAt, "ticket/"+eventType).String() }
 
+// policySHA256 stands for the content address of policy "2026-03-01".
+var policySHA256 = func() string {
+	sum := sha256.Sum256([]byte("policy 2026-03-01"))
+	return hex.EncodeToString(sum[:])
+}()
+
 func schedule(deadlines ...events.DeadlineKind) events.Schedule {
-	s := events.Schedule{PolicyVersion: "2026-03-01"}
+	s := events.Schedule{PolicyVersion: "2026-03-01", PolicySHA256: policySHA256}
 	for i, k := range deadlines {
 		due := dueSoon
 		if i%2 == 1 {
@@ -166,6 +172,7 @@ func fixtures() map[string]fixture {
 		{merchant, events.MessagePosted{
 			Party: events.RoleMerchant, Text: "我们会尽快处理 — ASAP!",
 			VagueDeadline: true, VagueWords: []string{"尽快", "ASAP"}, PolicyVersion: "2026-03-01",
+			PolicySHA256: policySHA256,
 		}},
 		{events.SystemActor(), events.DeadlineExpired{
 			Deadline: events.DeadlineMerchantResponse, DueAt: dueSoon, MerchantPenalised: true,

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"os"
+	"path/filepath"
 	"testing"
 	"unicode/utf8"
 
@@ -46,6 +47,12 @@ func FuzzDecode(f *testing.F) {
 		f.Add(bytes.Replace(fp, []byte(`"command_fingerprint":"post_message:`), []byte(`"command_fingerprint":"`), 1))
 		f.Add(bytes.Replace(fp, []byte(`"command_fingerprint":"post_message:`), []byte(`"command_fingerprint":"","x":"`), 1))
 		f.Add(bytes.Replace(fp, []byte(`,"command_fingerprint":`), []byte(`,"command_fingerprint": `), 1))
+	}
+	old, _ := filepath.Glob("../testdata/events-before-policy-sha256/*.json")
+	for _, name := range old {
+		if data, err := os.ReadFile(name); err == nil {
+			f.Add(data) // events written before policy_sha256 existed
+		}
 	}
 	for _, s := range []string{"", "null", "{}", "[]", `"x"`, "0", `{"id":null}`} {
 		f.Add([]byte(s))

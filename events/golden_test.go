@@ -208,3 +208,42 @@ func TestGoldenCommandFingerprint(t *testing.T) {
 	_, ok = events.DecodeCanonical(resealed)
 	assert.False(t, ok)
 }
+
+// beforePolicySHA256Dir holds golden files written before events carried
+// the policy's content address (policy_sha256). Stored events are never
+// rewritten, so these bytes must decode for ever, on both paths, to
+// envelopes without it, and encode back byte for byte.
+const beforePolicySHA256Dir = "../testdata/events-before-policy-sha256"
+
+func TestGoldenBeforePolicySHA256(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob(filepath.Join(beforePolicySHA256Dir, "*.json"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			t.Parallel()
+			old, err := os.ReadFile(f)
+			require.NoError(t, err)
+			require.NotContains(t, string(old), "policy_sha256")
+			fast, ok := events.DecodeCanonical(old)
+			require.True(t, ok, "the fast path reads the old shape")
+			strict, err := events.DecodeStrict(old)
+			require.NoError(t, err, "the strict path reads the old shape")
+			assert.Equal(t, strict, fast)
+			again, err := events.Encode(strict)
+			require.NoError(t, err)
+			assert.Equal(t, string(old), string(again), "an old event encodes back to its own bytes")
+
+			// An empty member is not how the encoder writes an absent one.
+			empty := bytes.Replace(old, []byte(`"policy_version":"2026-03-01"`), []byte(`"policy_version":"2026-03-01","policy_sha256":""`), 1)
+			require.NotEqual(t, string(old), string(empty))
+			resealed, ok := resealRaw(empty)
+			require.True(t, ok)
+			_, ok = events.DecodeCanonical(resealed)
+			assert.False(t, ok)
+			_, err = events.DecodeStrict(resealed)
+			assert.ErrorIs(t, err, events.ErrMalformed)
+		})
+	}
+}

@@ -14,9 +14,9 @@ import (
 // are derived from the struct tags once, so the decoder reads payloads
 // without encoding/json's per-call reflection and without a second encoding
 // pass. A type using any encoding/json feature a plan does not model
-// (options such as omitempty, custom marshalers, maps, floats, interfaces,
-// name conflicts…) gets no plan; its events take the strict path instead,
-// which is slower but exact.
+// (options other than omitempty on a string, custom marshalers, maps,
+// floats, interfaces, name conflicts…) gets no plan; its events take the
+// strict path instead, which is slower but exact.
 type plan struct {
 	members []member
 }
@@ -26,6 +26,10 @@ type member struct {
 	key   string // `"name":`, exactly as encoding/json writes it
 	index []int  // reflect field index path, through embedded structs
 	vt    *valueType
+	// omitEmpty: a string member encoding/json leaves out when empty (the
+	// omitempty option), so that members added later stay out of older
+	// events' bytes.
+	omitEmpty bool
 }
 
 // kind is how a value is spelled on the wire.
@@ -146,8 +150,12 @@ func addMembers(p *plan, t reflect.Type, prefix []int, inProgress map[reflect.Ty
 		if tag == "-" {
 			continue
 		}
-		if strings.Contains(tag, ",") {
-			return fmt.Errorf("%s.%s: json tag options %q", t, f.Name, tag)
+		omitEmpty := false
+		if name, opts, has := strings.Cut(tag, ","); has {
+			if opts != "omitempty" || f.Type.Kind() != reflect.String {
+				return fmt.Errorf("%s.%s: json tag options %q", t, f.Name, tag)
+			}
+			tag, omitEmpty = name, true
 		}
 		if f.Anonymous && tag == "" {
 			if f.Type.Kind() != reflect.Struct || f.Type == timeType {
@@ -172,7 +180,7 @@ func addMembers(p *plan, t reflect.Type, prefix []int, inProgress map[reflect.Ty
 		if err != nil {
 			return fmt.Errorf("%s.%s: %w", t, f.Name, err)
 		}
-		p.members = append(p.members, member{key: `"` + name + `":`, index: index, vt: vt})
+		p.members = append(p.members, member{key: `"` + name + `":`, index: index, vt: vt, omitEmpty: omitEmpty})
 	}
 	return nil
 }

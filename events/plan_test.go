@@ -108,7 +108,10 @@ func TestPlanReadsWhatEncodingJSONWrites(t *testing.T) {
 
 type (
 	withOption struct {
-		A string `json:"a,omitempty"`
+		A int `json:"a,omitempty"` // omitempty is modelled on strings only
+	}
+	withStringOption struct {
+		A string `json:"a,string"`
 	}
 	withMap       struct{ M map[string]string }
 	withFloat     struct{ F float64 }
@@ -135,7 +138,7 @@ func (t textual) MarshalText() ([]byte, error) { return []byte(t.s), nil }
 func TestPlanRefusesWhatItDoesNotModel(t *testing.T) {
 	t.Parallel()
 	for _, typ := range []reflect.Type{
-		reflect.TypeFor[withOption](), reflect.TypeFor[withMap](), reflect.TypeFor[withFloat](),
+		reflect.TypeFor[withOption](), reflect.TypeFor[withStringOption](), reflect.TypeFor[withMap](), reflect.TypeFor[withFloat](),
 		reflect.TypeFor[withBytes](), reflect.TypeFor[withAny](), reflect.TypeFor[withArray](),
 		reflect.TypeFor[withMarshaler](), reflect.TypeFor[withTextual](), reflect.TypeFor[withConflict](),
 		reflect.TypeFor[withEmbeddedPointer](), reflect.TypeFor[withRecursion](),
@@ -173,5 +176,44 @@ func TestHasReplacementEscape(t *testing.T) {
 		`\`:               false,
 	} {
 		assert.Equal(t, want, hasReplacementEscape([]byte(text)), text)
+	}
+}
+
+// planOptional has string members encoding/json leaves out when empty:
+// first, in the middle and last, so every comma placement is read.
+type planOptional struct {
+	A string `json:"a,omitempty"`
+	B int    `json:"b"`
+	C string `json:"c,omitempty"`
+	D string `json:"d,omitempty"`
+}
+
+func TestPlanReadsOmittedMembers(t *testing.T) {
+	t.Parallel()
+	p, err := planFor(reflect.TypeFor[planOptional]())
+	require.NoError(t, err)
+	read := func(wire string) (planOptional, bool) {
+		got := reflect.New(reflect.TypeFor[planOptional]()).Elem()
+		d := canonicalDecoder{s: wire}
+		ok := d.object(p, got) && d.pos == len(wire)
+		return got.Interface().(planOptional), ok
+	}
+	for _, v := range []planOptional{{}, {A: "a"}, {C: "c"}, {D: "d"}, {A: "a", C: "c", D: "d", B: 7}, {A: "a", D: "d"}} {
+		wire, err := json.Marshal(v)
+		require.NoError(t, err)
+		got, ok := read(string(wire))
+		require.True(t, ok, "reads %s", wire)
+		assert.Equal(t, v, got)
+	}
+	for _, mangled := range []string{
+		`{"a":"","b":0}`,          // an empty member is written only by omission
+		`{"b":0,"c":""}`,          // likewise last
+		`{"b":0,"d":"d","c":"c"}`, // out of order
+		`{,"b":0}`,
+		`{"b":0,}`,
+		`{"b":0"c":"c"}`,
+	} {
+		_, ok := read(mangled)
+		assert.False(t, ok, "refuses %s", mangled)
 	}
 }

@@ -2,6 +2,8 @@ package policy
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -182,6 +184,37 @@ func (p *Policy) compile() error {
 	return nil
 }
 
+// Canonical returns the policy's canonical document: the JSON encoding/json
+// writes for Policy (every member, in declaration order, compact). Parse
+// reads it back to the same policy, and two policies have the same
+// canonical document exactly when they state the same rules, however the
+// documents they were parsed from were spelled or which defaults they left
+// out.
+func (p Policy) Canonical() []byte {
+	// A list left empty reads back the same whether written as null or [];
+	// write it one way, so that it hashes one way.
+	for _, list := range []*[]string{&p.VagueWords, &p.Calendar.Holidays, &p.Calendar.MakeupWorkdays} {
+		if len(*list) == 0 {
+			*list = []string{}
+		}
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		// Strings, integers, string slices and durations only: cannot fail.
+		panic(fmt.Sprintf("policy %s: marshal: %v", p.Version, err))
+	}
+	return b
+}
+
+// SHA256 returns the hex SHA-256 of the canonical document: the policy's
+// content address, which every event decided under the policy records
+// (events.Schedule.PolicySHA256) so that an auditor can tell a document
+// handed to them from the one the decision was made under.
+func (p Policy) SHA256() string {
+	sum := sha256.Sum256(p.Canonical())
+	return hex.EncodeToString(sum[:])
+}
+
 // BusinessCalendar returns the compiled business calendar.
 func (p Policy) BusinessCalendar() *calendar.Calendar { return p.cal }
 
@@ -224,9 +257,9 @@ func (p Policy) DueAt(kind events.DeadlineKind, start time.Time) time.Time {
 }
 
 // Schedule returns an events.Schedule starting the given deadlines at start,
-// stamped with this policy's version.
+// stamped with this policy's version and content address.
 func (p Policy) Schedule(start time.Time, kinds ...events.DeadlineKind) events.Schedule {
-	s := events.Schedule{PolicyVersion: p.Version, Deadlines: make([]events.ScheduledDeadline, 0, len(kinds))}
+	s := events.Schedule{PolicyVersion: p.Version, PolicySHA256: p.SHA256(), Deadlines: make([]events.ScheduledDeadline, 0, len(kinds))}
 	for _, k := range kinds {
 		s.Deadlines = append(s.Deadlines, events.ScheduledDeadline{Kind: k, DueAt: p.DueAt(k, start)})
 	}

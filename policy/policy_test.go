@@ -288,5 +288,45 @@ func TestSchedule(t *testing.T) {
 	assert.Equal(t, "2027-03-ops", empty.PolicyVersion, "even a schedule with no deadline records the policy")
 	b, err := json.Marshal(empty)
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"policy_version":"2027-03-ops","deadlines":[]}`, string(b), "an empty list, not null, on the wire")
+	assert.JSONEq(t, `{"policy_version":"2027-03-ops","policy_sha256":"`+p.SHA256()+`","deadlines":[]}`, string(b), "an empty list, not null, on the wire")
 }
+
+func TestCanonicalDocument(t *testing.T) {
+	t.Parallel()
+	def := policy.Default()
+	parsed, err := policy.Parse(def.Canonical())
+	require.NoError(t, err)
+	assert.Equal(t, string(def.Canonical()), string(parsed.Canonical()), "Parse reads the canonical document back")
+	assert.Equal(t, def.CompensationMultiple, parsed.CompensationMultiple)
+	assert.Equal(t, def.SHA256(), parsed.SHA256())
+	assert.Regexp(t, `^[0-9a-f]{64}$`, def.SHA256())
+
+	// Spelling does not change the address: indentation, member order,
+	// defaults left out, an empty list as null or [].
+	indented, err := json.MarshalIndent(def, "", "  ")
+	require.NoError(t, err)
+	for _, doc := range []string{
+		string(indented),
+		`{"version":"` + def.Version + `"}`,
+		`{"calendar":{"holidays":null},"version":"` + def.Version + `"}`,
+		`{"calendar":{"holidays":[]},"version":"` + def.Version + `"}`,
+	} {
+		p, err := policy.Parse([]byte(doc))
+		require.NoError(t, err)
+		assert.Equal(t, def.SHA256(), p.SHA256(), "%s", doc)
+	}
+
+	// Any change of a rule does (finding 5 of issue 12: 假一赔十 → 假一赔三).
+	for _, doc := range []string{
+		`{"version":"` + def.Version + `","compensation_multiple":3}`,
+		`{"version":"` + def.Version + `","windows":{"appeal":"168h1s"}}`,
+		`{"version":"` + def.Version + `","vague_words":[]}`,
+		`{"version":"` + def.Version + `","calendar":{"holidays":["2026-11-11"]}}`,
+		`{"version":"other"}`,
+	} {
+		p, err := policy.Parse([]byte(doc))
+		require.NoError(t, err)
+		assert.NotEqual(t, def.SHA256(), p.SHA256(), "%s", doc)
+	}
+}
+

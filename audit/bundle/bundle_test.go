@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"maps"
 	"slices"
@@ -311,7 +312,41 @@ func TestBundleCarriesItsPolicies(t *testing.T) {
 		return ls
 	})
 	rep = verify(t, swapped, pub())
-	assert.Equal(t, []audit.Check{audit.CheckDeadlineSchedule}, checks(rep))
+	assert.Equal(t, []audit.Check{audit.CheckDeadlineSchedule, audit.CheckPolicyHash}, checks(rep))
+}
+
+// TestEditedPolicyLineIsCaught is the regression test of finding 5 of
+// issue 12: 假一赔十 edited to 假一赔三 in the bundle's policy line, which
+// makes every lawful counterfeit ruling look unlawful (or, edited the
+// other way, an unlawful one lawful), is named for what it is.
+func TestEditedPolicyLineIsCaught(t *testing.T) {
+	t.Parallel()
+	l := newLedger(t, 14, policy.Default(), false)
+	buf, _ := l.export(t, bundle.Scope{Kind: bundle.ScopeAll})
+	require.True(t, verify(t, buf.Bytes(), pub()).OK())
+	var policyLines int
+	for _, line := range bytes.Split(buf.Bytes(), []byte("\n")) {
+		if !bytes.HasPrefix(line, []byte(`{"kind":"policy"`)) {
+			continue
+		}
+		policyLines++
+		var p bundle.Policy
+		require.NoError(t, json.Unmarshal(line, &p))
+		sum := sha256.Sum256(p.Policy)
+		assert.Equal(t, policy.Default().SHA256(), hex.EncodeToString(sum[:]),
+			"the line holds the canonical document: its bytes hash to the recorded address")
+	}
+	require.Equal(t, 1, policyLines)
+
+	edited := bytes.Replace(buf.Bytes(), []byte(`"compensation_multiple":10`), []byte(`"compensation_multiple":3`), 1)
+	require.NotEqual(t, buf.Bytes(), edited)
+	rep := verify(t, edited, pub())
+	require.True(t, rep.Has(audit.CheckPolicyHash), "%+v", rep.Findings)
+	f := rep.Of(audit.CheckPolicyHash)[0]
+	assert.Contains(t, f.Message, policy.DefaultVersion)
+	assert.Contains(t, f.Message, policy.Default().SHA256(), "names the address the events recorded")
+	assert.NotZero(t, f.Position, "points at the first event decided under the real policy")
+	assert.Equal(t, 1, rep.Counts[audit.CheckPolicyHash], "one finding per policy version")
 }
 
 func TestReportText(t *testing.T) {

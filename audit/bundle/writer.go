@@ -50,11 +50,9 @@ func (w *Writer) PublicKey(pub ed25519.PublicKey) error {
 
 // Policy writes a policy line.
 func (w *Writer) Policy(p policy.Policy) error {
-	raw, err := json.Marshal(p)
-	if err != nil {
-		return fmt.Errorf("write policy %s: %w", p.Version, err)
-	}
-	return w.json(Policy{Kind: KindPolicy, Version: p.Version, Policy: raw})
+	// The canonical document, so that its bytes hash to the address the
+	// events record (policy_sha256) even without parsing them.
+	return w.json(Policy{Kind: KindPolicy, Version: p.Version, Policy: p.Canonical()})
 }
 
 // Seal writes a seal line.
