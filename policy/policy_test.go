@@ -329,4 +329,3 @@ func TestCanonicalDocument(t *testing.T) {
 		assert.NotEqual(t, def.SHA256(), p.SHA256(), "%s", doc)
 	}
 }
-
