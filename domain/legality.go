@@ -96,6 +96,49 @@ func stampOf(p events.Payload) (string, bool) {
 
 var scheduleType = reflect.TypeFor[events.Schedule]()
 
+// withAddressOf returns decided carrying the policy content address
+// (PolicySHA256) that recorded carries. The address is not a rule: whether
+// the document the check runs under is the one the event was decided under
+// is the auditor's check of the document (audit's policy_hash), and events
+// recorded before addresses existed carry none. The rest of the payload,
+// policy version included, must still be exactly as decided.
+func withAddressOf(recorded, decided events.Payload) events.Payload {
+	want, ok := addressOf(recorded)
+	if have, _ := addressOf(decided); !ok || have == want {
+		return decided
+	}
+	v := reflect.New(reflect.TypeOf(decided)).Elem()
+	v.Set(reflect.ValueOf(decided))
+	if m, isMessage := v.Addr().Interface().(*events.MessagePosted); isMessage {
+		m.PolicySHA256 = want
+		return *m
+	}
+	for i := range v.NumField() {
+		if f := v.Field(i); f.Type() == scheduleType {
+			f.Addr().Interface().(*events.Schedule).PolicySHA256 = want
+		}
+	}
+	return v.Interface().(events.Payload)
+}
+
+// addressOf returns the policy content address a payload records, and
+// false for a payload that records no policy.
+func addressOf(p events.Payload) (string, bool) {
+	if m, ok := p.(events.MessagePosted); ok {
+		return m.PolicySHA256, true
+	}
+	v := reflect.ValueOf(p)
+	if v.Kind() != reflect.Struct {
+		return "", false
+	}
+	for i := range v.NumField() {
+		if f := v.Field(i); f.Type() == scheduleType {
+			return f.Interface().(events.Schedule).PolicySHA256, true
+		}
+	}
+	return "", false
+}
+
 // schedulePolicyVersion is the index of events.Schedule's PolicyVersion.
 var schedulePolicyVersion = func() int {
 	f, _ := scheduleType.FieldByName("PolicyVersion")
@@ -145,7 +188,7 @@ func CheckDecision(before Ticket, recorded []events.Envelope, pol policy.Policy)
 		case env.Payload == nil || env.Payload.EventType() != decided[i].EventType():
 			return fail("type", env.Type, decided[i].EventType())
 		}
-		if field, got, want, same := samePayload(env.Payload, decided[i]); !same {
+		if field, got, want, same := samePayload(env.Payload, withAddressOf(env.Payload, decided[i])); !same {
 			return fail(field, got, want)
 		}
 	}

@@ -3,6 +3,7 @@ package domain_test
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -320,4 +321,35 @@ func TestCheckDecisionNamesTheRule(t *testing.T) {
 	assert.Equal(t, "decide_appeal", ill.Command)
 	assert.Equal(t, events.TypeAppealDecided, ill.Type)
 	assert.Contains(t, err.Error(), "arb-1 made the ruling")
+}
+
+// TestCheckDecisionLeavesThePolicyAddressToTheAuditor: a decision recorded
+// before events carried policy_sha256, or recorded under a document the
+// auditor's differs from, is judged by its rules alone; the address is
+// audit's policy_hash finding, not a broken rule.
+func TestCheckDecisionLeavesThePolicyAddressToTheAuditor(t *testing.T) {
+	t.Parallel()
+	l := newLedger(t).given(stageUnderAppeal...)
+	var before domain.Ticket
+	for _, d := range decisions(l.stream) {
+		for _, address := range []string{"", strings.Repeat("ab", 32)} {
+			readdressed := edit(d, func(_ int, env *events.Envelope) {
+				switch p := env.Payload.(type) {
+				case events.MessagePosted:
+					p.PolicySHA256 = address
+					env.Payload = p
+				case events.RulingRecorded:
+					p.PolicySHA256 = address
+					env.Payload = p
+				case events.RefundRequested:
+					p.PolicySHA256 = address
+					env.Payload = p
+				}
+			})
+			require.NoError(t, domain.CheckDecision(before, readdressed, l.pol), "%s with address %q", d[0].Type, address)
+		}
+		for _, env := range d {
+			before = before.Apply(env)
+		}
+	}
 }
