@@ -17,9 +17,10 @@ import (
 // recorded with it. GET …/history places the expiry and the approval it
 // caused at the due time, keeps their recording time, and as of a moment
 // between the two shows them applied, with the return window counted from
-// the due time; GET …/tickets/T-2 lists T-2's missed deadline as overdue.
+// the due time; GET …/tickets/T-2 and the ticket list show T-2's missed
+// deadline as overdue.
 func TestHistoryPlacesALateExpiryAtItsDueTime(t *testing.T) {
-	onBothBackends(t, options{}, func(t *testing.T, l *ledger) {
+	onBothBackends(t, options{projector: true}, func(t *testing.T, l *ledger) {
 		buyer := l.as("buyer:b-1")
 		ret := openData("m-1")
 		ret["kind"], ret["delivered_at"] = "return_refund", t0.Add(-24*time.Hour)
@@ -27,6 +28,13 @@ func TestHistoryPlacesALateExpiryAtItsDueTime(t *testing.T) {
 		buyer.ok("T-2", "open_ticket", "open-T-2", openData("m-1"))
 		due := t0.Add(72 * time.Hour)
 		fired := due.Add(5 * time.Hour)
+		l.waitProjected()
+		var earlier httpapi.TicketList
+		buyer.get("/v1/tickets?status=awaiting_merchant").json(t, &earlier)
+		require.Len(t, earlier.Items, 2)
+		for _, it := range earlier.Items {
+			assert.False(t, it.NextDeadlineOverdue, "before its due time a deadline is simply next")
+		}
 		l.clock.Set(fired)
 		out := buyer.ok("T-1", "post_message", "late", map[string]any{"text": "any news?"})
 		assert.Equal(t, []string{events.TypeMessagePosted}, eventTypes(t, out.Events), "the response holds the message's own events")
@@ -50,5 +58,13 @@ func TestHistoryPlacesALateExpiryAtItsDueTime(t *testing.T) {
 		buyer.get("/v1/tickets/T-2").json(t, &other)
 		require.Len(t, other.Overdue, 1, "missed and not fired: overdue, never next")
 		assert.Equal(t, due, other.Overdue[0].DueAt.UTC())
+
+		// The read model's list says the same of T-2's earliest deadline.
+		l.waitProjected()
+		var list httpapi.TicketList
+		buyer.get("/v1/tickets?status=awaiting_merchant").json(t, &list)
+		require.Len(t, list.Items, 1)
+		assert.Equal(t, "T-2", list.Items[0].TicketID)
+		assert.True(t, list.Items[0].NextDeadlineOverdue, "the list flags the missed deadline as overdue")
 	})
 }

@@ -183,6 +183,10 @@ func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) error {
 	if out.Items == nil {
 		out.Items = []TicketSummary{}
 	}
+	now := s.cfg.Now()
+	for i, it := range out.Items {
+		out.Items[i].NextDeadlineOverdue = it.NextDeadlineAt != nil && !it.NextDeadlineAt.After(now)
+	}
 	if page.Next != nil {
 		out.NextCursor = encodeCursor(*page.Next)
 	}

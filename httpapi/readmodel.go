@@ -81,6 +81,10 @@ type TicketSummary struct {
 	ClosedAt         *time.Time `json:"closed_at,omitempty"`
 	Revision         uint64     `json:"revision"`
 	ProjectedThrough uint64     `json:"projected_through"`
+
+	// NextDeadlineOverdue says the earliest open deadline was already past
+	// due when the list was answered: missed and not fired yet, not "next".
+	NextDeadlineOverdue bool `json:"next_deadline_overdue,omitempty"`
 }
 
 // AuditEntry is one row of a ticket's audit trail.
