@@ -121,7 +121,7 @@ func newLedger(t testing.TB, opt options) *ledger {
 	require.NoError(t, err)
 	projector := projections.NewProjector(store, pdb, projections.Default(pdb, pol),
 		projections.Options{Follow: true, Now: clock.Now})
-	rdb, err := httpapi.OpenSQLiteReads(path, 4)
+	rdb, err := projections.OpenSQLiteReads(path, 4)
 	require.NoError(t, err)
 	reads := httpapi.ProjectionReads{DB: rdb, Policy: pol}
 

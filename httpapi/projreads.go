@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/disputes-ledger/disputes/eventstore/sqlite"
 	"github.com/disputes-ledger/disputes/policy"
 	"github.com/disputes-ledger/disputes/projections"
 )
@@ -26,20 +25,6 @@ type ProjectionReads struct {
 }
 
 var _ ReadModel = ProjectionReads{}
-
-// OpenSQLiteReads opens a pool of read-only connections to the read models
-// in the SQLite file at path, for ProjectionReads. The projector's own
-// *projections.DB has a single connection, which queries would queue
-// behind; WAL lets these read beside it.
-func OpenSQLiteReads(path string, conns int) (*projections.DB, error) {
-	db, err := sql.Open("sqlite", sqlite.DSN(path)+"&_pragma=query_only(1)")
-	if err != nil {
-		return nil, fmt.Errorf("open read models %s: %w", path, err)
-	}
-	db.SetMaxOpenConns(conns)
-	db.SetMaxIdleConns(conns)
-	return &projections.DB{SQL: db, Dialect: projections.SQLite}, nil
-}
 
 const ticketSummaryColumns = `ticket_id, order_id, buyer_id, merchant_id, kind, reason, state, resolution, locked,
 	currency, amount_paid, requested, refunded, next_deadline_kind, next_deadline_at, opened_at, updated_at,

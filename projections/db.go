@@ -93,6 +93,20 @@ func (db *DB) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	return st, nil
 }
 
+// OpenSQLiteReads opens a pool of read-only connections to the read models
+// in the SQLite file at path, for the API's queries. The projector's own
+// DB (OpenSQLite) writes through one connection, which queries would
+// queue behind; WAL lets these read beside it.
+func OpenSQLiteReads(path string, conns int) (*DB, error) {
+	db, err := sql.Open("sqlite", sqlite.DSN(path)+"&_pragma=query_only(1)")
+	if err != nil {
+		return nil, fmt.Errorf("open read models %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	return &DB{SQL: db, Dialect: SQLite}, nil
+}
+
 // OpenSQLite opens (creating if needed) the read models in the SQLite file
 // at path, which may be the ledger's own file: the tables are prefixed rm_
 // and never touch the event store's.

@@ -285,7 +285,7 @@ func startProjections(ctx context.Context, wg *sync.WaitGroup, health *component
 			t, _ := storeurl.Parse(rf.path)
 			path = t.Path
 		}
-		if rdb, err = httpapi.OpenSQLiteReads(path, 4); err != nil {
+		if rdb, err = projections.OpenSQLiteReads(path, 4); err != nil {
 			return nil, nil, errors.Join(err, pdb.Close())
 		}
 	}
