@@ -12,7 +12,6 @@ import (
 
 	"github.com/disputes-ledger/disputes/audit"
 	"github.com/disputes-ledger/disputes/internal/pgmigrate"
-	"github.com/disputes-ledger/disputes/merkle"
 	"github.com/disputes-ledger/disputes/seal"
 )
 
@@ -191,26 +190,13 @@ const selectSeal = `SELECT size, root, sealed_at, key_id, signature, public_key 
 
 // scanOne reads one seal row; found is false for no row.
 func scanOne(row pgx.Row) (audit.StoredSeal, bool, error) {
-	var (
-		size           int64
-		root, sig, pub []byte
-		at, keyID      string
-	)
-	if err := row.Scan(&size, &root, &at, &keyID, &sig, &pub); err != nil {
+	var r audit.SealRow
+	if err := row.Scan(r.Columns()...); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return audit.StoredSeal{}, false, nil
 		}
 		return audit.StoredSeal{}, false, err
 	}
-	var st audit.StoredSeal
-	if len(root) != merkle.HashSize {
-		return st, false, fmt.Errorf("seal of size %d: root has %d bytes: %w", size, len(root), seal.ErrMalformedSeal)
-	}
-	sealedAt, err := time.Parse(time.RFC3339Nano, at)
-	if err != nil {
-		return st, false, fmt.Errorf("seal of size %d: sealed_at: %v: %w", size, err, seal.ErrMalformedSeal)
-	}
-	st.Size, st.SealedAt, st.KeyID, st.Signature, st.PublicKey = uint64(size), sealedAt.UTC(), keyID, sig, ed25519.PublicKey(pub)
-	copy(st.Root[:], root)
-	return st, true, nil
+	st, err := r.Seal()
+	return st, err == nil, err
 }
