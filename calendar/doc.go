@@ -1,5 +1,5 @@
 // Package calendar computes deadlines measured in working time: the "4
-// working hours" the evidence window lasts (DOMAIN.md, Lifecycle step 8 and
+// working hours" the evidence window lasts (docs/domain.md, Lifecycle step 8 and
 // the Deadlines table), and the end-of-day cut-offs of the seven-day
 // no-reason return rule.
 //

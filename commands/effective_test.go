@@ -19,7 +19,7 @@ import (
 
 // An expiry fired late by a command takes effect at its due time: the
 // auto-approval it causes and every deadline that starts count from the due
-// time, not from the command that happened to fire it (DOMAIN.md, Deadlines).
+// time, not from the command that happened to fire it (docs/domain.md, Deadlines).
 func TestLateExpiryTakesEffectAtItsDueTime(t *testing.T) {
 	t.Parallel()
 	pol := policy.Default()

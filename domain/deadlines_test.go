@@ -17,7 +17,7 @@ func expire(at time.Duration, kind events.DeadlineKind) step {
 	return step{at, system, domain.ExpireDeadline{Deadline: kind}}
 }
 
-// TestDeadlineExpiries fires every deadline of DOMAIN.md's table and checks
+// TestDeadlineExpiries fires every deadline of docs/domain.md's table and checks
 // what its expiry records and where the ticket ends up.
 func TestDeadlineExpiries(t *testing.T) {
 	t.Parallel()

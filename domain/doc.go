@@ -1,4 +1,4 @@
-// Package domain is the ticket aggregate: every rule of DOMAIN.md as pure Go.
+// Package domain is the ticket aggregate: every rule of docs/domain.md as pure Go.
 //
 // Decide takes the current state, a command, the acting party, the time the
 // command is handled and the policy in force, and returns the events that

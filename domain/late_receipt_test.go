@@ -11,7 +11,7 @@ import (
 	"github.com/disputes-ledger/disputes/events"
 )
 
-// TestParcelReportedNotReceivedMayStillArrive (DOMAIN.md lifecycle 3 and 6):
+// TestParcelReportedNotReceivedMayStillArrive (docs/domain.md lifecycle 3 and 6):
 // after the merchant reported the return not received, its receipt can
 // still be confirmed, plainly or with another problem, while that rejection
 // stands or under intervention.

@@ -2,7 +2,7 @@ package events
 
 import "fmt"
 
-// Role is a party's role on the platform (DOMAIN.md, "Parties").
+// Role is a party's role on the platform (docs/domain.md, "Parties").
 type Role string
 
 // The roles. System is reserved for the deadline scheduler.

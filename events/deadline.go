@@ -1,6 +1,6 @@
 package events
 
-// DeadlineKind names one of the deadlines of DOMAIN.md's deadline table.
+// DeadlineKind names one of the deadlines of docs/domain.md's deadline table.
 type DeadlineKind string
 
 // The deadlines.

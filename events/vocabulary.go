@@ -1,6 +1,6 @@
 package events
 
-// TicketKind is the kind of after-sales request (DOMAIN.md, "Ticket kinds").
+// TicketKind is the kind of after-sales request (docs/domain.md, "Ticket kinds").
 type TicketKind string
 
 // The ticket kinds.

@@ -1,4 +1,4 @@
-// Package policy holds every number of DOMAIN.md that an operator may change:
+// Package policy holds every number of docs/domain.md that an operator may change:
 // deadline windows, the business calendar, penalty points, the vague-deadline
 // vocabulary and the counterfeit compensation multiple. A Policy is one
 // versioned value; its version is recorded on the events it shaped, so that

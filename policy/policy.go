@@ -15,7 +15,7 @@ import (
 	"github.com/disputes-ledger/disputes/events"
 )
 
-// Windows are the deadline lengths of DOMAIN.md's deadline table. Evidence is
+// Windows are the deadline lengths of docs/domain.md's deadline table. Evidence is
 // working time on the business calendar; all others are clock time.
 type Windows struct {
 	MerchantResponse  Duration `json:"merchant_response"`
@@ -31,7 +31,7 @@ type Windows struct {
 	Appeal            Duration `json:"appeal"`
 }
 
-// Penalties are the merchant penalty points of DOMAIN.md.
+// Penalties are the merchant penalty points of docs/domain.md.
 type Penalties struct {
 	MerchantResponseExpired int `json:"merchant_response_expired"`
 	ReshipOrRefundExpired   int `json:"reship_or_refund_expired"`
@@ -73,7 +73,7 @@ const DefaultMaxAmount int64 = 1_000_000_000_000
 // DefaultVersion is the version label of Default().
 const DefaultVersion = "2026-11-default"
 
-// Default returns the policy of DOMAIN.md.
+// Default returns the policy of docs/domain.md.
 func Default() Policy {
 	p := Policy{
 		Version:  DefaultVersion,

@@ -16,7 +16,7 @@ import (
 // MerchantPenaltiesName is the merchant-penalty projection's name.
 const MerchantPenaltiesName = "merchant_penalties"
 
-// PenaltyReason is why a merchant earned penalty points (DOMAIN.md,
+// PenaltyReason is why a merchant earned penalty points (docs/domain.md,
 // "Merchant penalty score").
 type PenaltyReason string
 

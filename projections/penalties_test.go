@@ -38,7 +38,7 @@ func score(t *testing.T, scores []projections.MerchantScore, merchant string) pr
 	return projections.MerchantScore{}
 }
 
-// TestPenaltyScoresHandWorked plays each fact of DOMAIN.md's penalty table
+// TestPenaltyScoresHandWorked plays each fact of docs/domain.md's penalty table
 // through the command path, for one merchant per case, and checks the score,
 // breakdown and statistics against the table worked by hand.
 func TestPenaltyScoresHandWorked(t *testing.T) {

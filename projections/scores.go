@@ -13,7 +13,7 @@ import (
 )
 
 // MerchantScore is a merchant's penalty score over one window, with its
-// breakdown and the statistics DOMAIN.md shows beside it.
+// breakdown and the statistics docs/domain.md shows beside it.
 type MerchantScore struct {
 	MerchantID string
 	// WindowStart (exclusive) and WindowEnd (inclusive) bound the window.
