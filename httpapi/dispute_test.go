@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -129,6 +130,9 @@ func fullDispute(t *testing.T, l *ledger) {
 	for i, e := range trail.Entries {
 		assert.Equal(t, full.Steps[i].Hash, e.Hash)
 		assert.Equal(t, full.Steps[i].Summary, e.Summary)
+		_, err := uuid.Parse(full.Steps[i].EventID)
+		assert.NoError(t, err, "history step %d names its event", i)
+		assert.Equal(t, full.Steps[i].EventID, e.EventID, "history and audit trail name the same event")
 	}
 
 	var score httpapi.MerchantScore

@@ -135,7 +135,7 @@ func (p ProjectionReads) AuditTrail(ctx context.Context, ticketID string) ([]Aud
 	}
 	out := make([]AuditEntry, len(rows))
 	for i, r := range rows {
-		out[i] = AuditEntry{Position: r.Position, Revision: r.Revision, OccurredAt: r.OccurredAt, ActorRole: r.ActorRole,
+		out[i] = AuditEntry{Position: r.Position, EventID: r.EventID, Revision: r.Revision, OccurredAt: r.OccurredAt, ActorRole: r.ActorRole,
 			ActorID: r.ActorID, Type: r.EventType, Summary: r.Summary, CommandID: r.CommandID, CorrelationID: r.CorrelationID, Hash: r.Hash}
 	}
 	return out, nil

@@ -90,6 +90,7 @@ type TicketSummary struct {
 // AuditEntry is one row of a ticket's audit trail.
 type AuditEntry struct {
 	Position      uint64    `json:"position"`
+	EventID       string    `json:"event_id"`
 	Revision      uint64    `json:"revision"`
 	OccurredAt    time.Time `json:"occurred_at"`
 	ActorRole     string    `json:"actor_role"`

@@ -134,6 +134,9 @@ func Ticket(t domain.Ticket) TicketView {
 
 // HistoryStep is one event of a ticket's history and the state after it.
 type HistoryStep struct {
+	// EventID is the event's UUID, the handle `prove` and the audit
+	// trail name it by.
+	EventID  string `json:"event_id"`
 	Revision uint64 `json:"revision"`
 	// OccurredAt is when the event was recorded, EffectiveAt when it took
 	// effect: they differ for an expiry fired after its due time, and for
@@ -160,7 +163,7 @@ func History(steps []domain.Step) ([]HistoryStep, error) {
 		if err != nil {
 			return nil, fmt.Errorf("encode %s revision %d: %w", ev.Stream, ev.Revision, err)
 		}
-		out[i] = HistoryStep{Revision: ev.Revision, OccurredAt: ev.OccurredAt, EffectiveAt: st.EffectiveAt, Actor: ev.Actor,
+		out[i] = HistoryStep{EventID: ev.ID.String(), Revision: ev.Revision, OccurredAt: ev.OccurredAt, EffectiveAt: st.EffectiveAt, Actor: ev.Actor,
 			Type: ev.Type, Summary: events.Summary(ev), CommandID: ev.CommandID, Hash: ev.Hash, PrevHash: ev.PrevHash,
 			Payload: payload, StateAfter: TicketAt(st.State, st.EffectiveAt)}
 	}

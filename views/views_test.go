@@ -45,6 +45,9 @@ func TestViewsOfTheCounterfeitSeed(t *testing.T) {
 	for i := 1; i < len(hist); i++ {
 		assert.Equal(t, hist[i-1].Hash, hist[i].PrevHash)
 	}
+	for i, st := range hist {
+		assert.Equal(t, envs[i].ID.String(), st.EventID, "step %d names its event", i)
+	}
 	assert.Equal(t, "closed", string(hist[len(hist)-1].StateAfter.Status))
 	var payload map[string]any
 	require.NoError(t, json.Unmarshal(hist[0].Payload, &payload))

@@ -76,6 +76,11 @@ func TestAuditCommands(t *testing.T) {
 	require.Equal(t, 0, code, out)
 	assert.Contains(t, out, "partial")
 
+	// The ticket's history names the ruling by the id prove takes.
+	code, out, errOut = runCLI(t, "", "history", "--db", db, "--json", ruling.ticket)
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, `"event_id": "`+ruling.id+`"`, "history --json gives prove its handle")
+
 	// Prove the ruling; an outsider checks it with the public key alone.
 	proofFile := filepath.Join(dir, "ruling.proof.json")
 	code, _, errOut = runCLI(t, "", "prove", "--db", db, "--out", proofFile, ruling.id)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -67,11 +68,17 @@ func TestExecShowHistory(t *testing.T) {
 	code, out, _ = runCLI(t, "", "history", "--db", db, "--json", "--as-of", "2026-11-02T05:30:00Z", "T-1")
 	require.Equal(t, 0, code)
 	var entries []struct {
+		EventID    string           `json:"event_id"`
 		Type       string           `json:"type"`
 		StateAfter views.TicketView `json:"state_after"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(out), &entries))
 	require.Len(t, entries, 2, "as of 05:30 only the request and the rejection had happened")
+	for _, en := range entries {
+		_, err := uuid.Parse(en.EventID)
+		assert.NoError(t, err, "each step names its event, the handle prove takes")
+	}
+	assert.NotEqual(t, entries[0].EventID, entries[1].EventID)
 	assert.Equal(t, "rejected", string(entries[1].StateAfter.Status))
 }
 
