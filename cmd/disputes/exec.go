@@ -1,9 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -79,17 +79,31 @@ type execOptions struct {
 }
 
 func execLines(ctx context.Context, h *commands.Handler, in io.Reader, out io.Writer, opt execOptions) (failed int, err error) {
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 64<<10), h.Limits().MaxRequestBytes+1)
+	limit := h.Limits().MaxRequestBytes
+	lines := newLineReader(in, limit)
 	enc := json.NewEncoder(out)
 	line := 0
-	for sc.Scan() {
-		line++
-		raw := sc.Bytes()
-		if len(trimSpace(raw)) == 0 {
-			continue
+	for {
+		raw, size, err := lines.next()
+		if errors.Is(err, io.EOF) {
+			return failed, nil
 		}
-		o := execOne(ctx, h, line, raw, opt.allowSystem)
+		if err != nil {
+			return failed, fmt.Errorf("line %d: %w", line+1, err)
+		}
+		line++
+		var o execOutcome
+		switch {
+		case raw == nil && size > limit:
+			// Reported like ParseRequest reports an oversized request; the
+			// next line runs as usual.
+			tooLarge := &commands.ValidationError{Field: "request", Reason: fmt.Sprintf("is %d bytes, limit %d", size, limit)}
+			o = execOutcome{Line: line, Error: tooLarge.Error(), Kind: errorKind(tooLarge)}
+		case len(trimSpace(raw)) == 0:
+			continue
+		default:
+			o = execOne(ctx, h, line, raw, opt.allowSystem)
+		}
 		if err := enc.Encode(o); err != nil {
 			return failed, err
 		}
@@ -100,10 +114,6 @@ func execLines(ctx context.Context, h *commands.Handler, in io.Reader, out io.Wr
 			}
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return failed, fmt.Errorf("read line %d: %w", line+1, err)
-	}
-	return failed, nil
 }
 
 func execOne(ctx context.Context, h *commands.Handler, line int, raw []byte, allowSystem bool) execOutcome {
