@@ -176,6 +176,11 @@ func (d decision) decideAppeal(c DecideAppeal) ([]events.Payload, error) {
 	if err := d.requireStatus("decide an appeal", StatusUnderAppeal); err != nil {
 		return nil, err
 	}
+	if d.t.Ruling == nil {
+		// Only a history with its ruling removed gets here: the auditor's
+		// replay of a tampered log decides it again (CheckDecision).
+		return nil, refuse(ErrWrongState, "no ruling is on record to decide an appeal of")
+	}
 	if d.actor.ID == d.t.Ruling.ArbitratorID {
 		return nil, refuse(ErrSameArbitrator, "%s made the ruling", d.actor.ID)
 	}

@@ -65,6 +65,9 @@ func (d decision) expire(c ExpireDeadline) ([]events.Payload, error) {
 	case events.DeadlineRulingSLA:
 		then = []events.Payload{events.RulingSLABreached{DueAt: due}}
 	case events.DeadlineAppeal:
+		if d.t.Ruling == nil { // only in a tampered history the auditor replays
+			return nil, refuse(ErrWrongState, "no ruling is on record to finalize")
+		}
 		then = []events.Payload{events.RulingFinalized{Terms: d.t.Ruling.Terms}}
 	}
 	return append([]events.Payload{fired}, then...), nil

@@ -353,3 +353,22 @@ func TestCheckDecisionLeavesThePolicyAddressToTheAuditor(t *testing.T) {
 		}
 	}
 }
+
+// TestDecideWithoutARulingRefuses: a history whose ruling was deleted
+// reaches an appeal, or the appeal window's expiry, with no ruling on
+// record. The auditor's replay decides it again; Decide must refuse it, not
+// panic (found by the tamper matrix, cmd/disputes).
+func TestDecideWithoutARulingRefuses(t *testing.T) {
+	t.Parallel()
+	pol := policy.Default()
+	now := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	tk := domain.Ticket{ID: "T-1", BuyerID: "b-1", MerchantID: "m-1", Status: domain.StatusUnderAppeal, Events: 5,
+		Deadlines: map[events.DeadlineKind]time.Time{events.DeadlineAppeal: now.Add(-time.Hour)}}
+	senior := events.Actor{Role: events.RoleSeniorArbitrator, ID: "sarb-1"}
+	_, err := domain.Decide(tk, senior, domain.DecideAppeal{Decision: events.AppealUpheld, Rationale: "stands"}, now, pol)
+	assert.ErrorIs(t, err, domain.ErrWrongState)
+
+	tk.Status = domain.StatusRuled
+	_, err = domain.Decide(tk, events.SystemActor(), domain.ExpireDeadline{Deadline: events.DeadlineAppeal}, now, pol)
+	assert.ErrorIs(t, err, domain.ErrWrongState)
+}
