@@ -29,6 +29,14 @@ const (
 	StatusClosed               Status = "closed"
 )
 
+// Statuses returns every status a ticket that exists can be in, in
+// lifecycle order.
+func Statuses() []Status {
+	return []Status{StatusAwaitingMerchant, StatusRejected, StatusOfferPending, StatusAwaitingReturn,
+		StatusReturnInTransit, StatusAwaitingRefund, StatusAwaitingReship, StatusReplacementInTransit,
+		StatusNegotiation, StatusAwaitingEvidence, StatusUnderReview, StatusRuled, StatusUnderAppeal, StatusClosed}
+}
+
 // Resolution is how a closed ticket ended.
 type Resolution string
 

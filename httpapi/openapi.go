@@ -82,10 +82,20 @@ func (g *schemaGen) operation(rt route) obj {
 		if p.format != "" {
 			s["format"] = p.format
 		}
+		if vs, ok := listEnums()[p.name]; ok && rt.op == "listTickets" {
+			s["enum"] = vs
+		}
 		params = append(params, obj{"name": p.name, "in": "query", "description": p.description, "schema": s})
 	}
-	problem := obj{"description": "a problem (RFC 9457)", "content": obj{"application/problem+json": obj{"schema": g.ref(reflect.TypeFor[Problem]())}}}
-	responses := obj{"default": problem}
+	problemOf := func(description string) obj {
+		return obj{"description": description, "content": obj{"application/problem+json": obj{"schema": g.ref(reflect.TypeFor[Problem]())}}}
+	}
+	retryAfter := obj{"Retry-After": obj{"description": "seconds to wait before retrying", "schema": obj{"type": "integer", "minimum": 1}}}
+	responses := obj{"default": problemOf("a problem (RFC 9457)")}
+	switch rt.op {
+	case "listTickets", "getAuditTrail":
+		responses["400"] = problemOf("validation: a filter, limit or cursor the server does not accept; field names the query parameter")
+	}
 	ok := func(t reflect.Type) obj {
 		return obj{"description": "OK", "content": obj{"application/json": obj{"schema": g.ref(t)}}}
 	}
@@ -109,8 +119,14 @@ func (g *schemaGen) operation(rt route) obj {
 			"Idempotent-Replayed": obj{"description": "true on a replayed answer", "schema": obj{"type": "string", "enum": []string{"true"}}},
 		}
 		responses["201"] = created
+		conflict := problemOf("too_many_conflicts: the ticket stayed busy through every retry; try again after Retry-After")
+		conflict["headers"] = retryAfter
+		responses["409"] = conflict
 	case rt.path == "/v1/events":
 		responses["200"] = obj{"description": "an event stream", "content": obj{"text/event-stream": obj{"schema": obj{"type": "string"}}}}
+		throttled := problemOf("too_many_streams_for_principal: this principal holds its share of streams")
+		throttled["headers"] = retryAfter
+		responses["429"] = throttled
 	case rt.path == "/v1/checkpoint":
 		responses["200"] = obj{"description": "a signed note: origin, tree size, base64 root hash, a blank line, signature lines", "content": obj{"text/plain": obj{"schema": obj{"type": "string"}}}}
 	case rt.path == "/metrics":
@@ -172,6 +188,11 @@ func init() {
 	for _, r := range events.Roles() {
 		roles = append(roles, string(r))
 	}
+	var statuses []string
+	for _, st := range domain.Statuses() {
+		statuses = append(statuses, string(st))
+	}
+	add(reflect.TypeFor[domain.Status](), statuses...)
 	add(reflect.TypeFor[events.DeadlineKind](), kinds...)
 	add(reflect.TypeFor[events.Role](), roles...)
 }

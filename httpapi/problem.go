@@ -133,8 +133,33 @@ func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		w.Header().Set("WWW-Authenticate", challenge)
 	}
+	if after := retryAfter(p); after != "" && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", after)
+	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)
+}
+
+// Seconds a client should wait before trying again, sent as Retry-After.
+const (
+	// conflictRetryAfter follows 409 too_many_conflicts: the ticket was
+	// busy through every retry, so the contention is brief but real.
+	conflictRetryAfter = "1"
+	// throttledRetryAfter follows every 429: a slot frees when a stream
+	// of the same principal ends.
+	throttledRetryAfter = "5"
+)
+
+// retryAfter returns the Retry-After of a problem, "" when retrying
+// unchanged would not help.
+func retryAfter(p Problem) string {
+	switch {
+	case p.Status == http.StatusTooManyRequests:
+		return throttledRetryAfter
+	case p.Code == "too_many_conflicts":
+		return conflictRetryAfter
+	}
+	return ""
 }

@@ -128,17 +128,26 @@ func scanSummary(rows *sql.Rows) (TicketSummary, error) {
 }
 
 // AuditTrail implements ReadModel with projections.Audit.
-func (p ProjectionReads) AuditTrail(ctx context.Context, ticketID string) ([]AuditEntry, error) {
-	rows, err := projections.Audit(ctx, p.DB, projections.AuditQuery{TicketID: ticketID})
+func (p ProjectionReads) AuditTrail(ctx context.Context, f AuditFilter) (AuditPage, error) {
+	limit := f.Limit
+	if limit <= 0 || limit > MaxPageSize {
+		limit = DefaultPageSize
+	}
+	// One row more than asked says whether there is a next page.
+	rows, err := projections.Audit(ctx, p.DB, projections.AuditQuery{TicketID: f.TicketID, AfterPosition: f.AfterPosition, Limit: limit + 1})
 	if err != nil {
-		return nil, fmt.Errorf("audit trail of %s: %w", ticketID, err)
+		return AuditPage{}, fmt.Errorf("audit trail of %s: %w", f.TicketID, err)
+	}
+	more := len(rows) > limit
+	if more {
+		rows = rows[:limit]
 	}
 	out := make([]AuditEntry, len(rows))
 	for i, r := range rows {
 		out[i] = AuditEntry{Position: r.Position, EventID: r.EventID, Revision: r.Revision, OccurredAt: r.OccurredAt, ActorRole: r.ActorRole,
 			ActorID: r.ActorID, Type: r.EventType, Summary: r.Summary, CommandID: r.CommandID, CorrelationID: r.CorrelationID, Hash: r.Hash}
 	}
-	return out, nil
+	return AuditPage{Entries: out, More: more}, nil
 }
 
 // Scores implements ReadModel.

@@ -104,6 +104,10 @@ func (s *Server) getHistory(w http.ResponseWriter, r *http.Request) error {
 type AuditResponse struct {
 	TicketID string       `json:"ticket_id"`
 	Entries  []AuditEntry `json:"entries"`
+	// NextCursor fetches the next page; absent on the last one.
+	NextCursor string `json:"next_cursor,omitempty"`
+	// HasMore is true when there is a next page (NextCursor is set).
+	HasMore bool `json:"has_more"`
 }
 
 // getAuditTrail is GET /v1/tickets/{ticket_id}/audit.
@@ -122,11 +126,28 @@ func (s *Server) getAuditTrail(w http.ResponseWriter, r *http.Request) error {
 	if !mayRead(principalOf(r), o) {
 		return errNotYours(id)
 	}
-	entries, err := s.reads.AuditTrail(r.Context(), id)
+	limit, err := intParam(r, "limit", DefaultPageSize, 1, MaxPageSize)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, AuditResponse{TicketID: id, Entries: entries})
+	var after uint64
+	if c := r.URL.Query().Get("cursor"); c != "" {
+		if after, err = decodeAuditCursor(c); err != nil {
+			return err
+		}
+	}
+	page, err := s.reads.AuditTrail(r.Context(), AuditFilter{TicketID: id, AfterPosition: after, Limit: limit})
+	if err != nil {
+		return err
+	}
+	out := AuditResponse{TicketID: id, Entries: page.Entries}
+	if out.Entries == nil {
+		out.Entries = []AuditEntry{}
+	}
+	if page.More {
+		out.NextCursor, out.HasMore = encodeAuditCursor(out.Entries[len(out.Entries)-1].Position), true
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -135,6 +156,8 @@ type TicketList struct {
 	Items []TicketSummary `json:"items"`
 	// NextCursor fetches the next page; absent on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
+	// HasMore is true when there is a next page (NextCursor is set).
+	HasMore bool `json:"has_more"`
 }
 
 // listTickets is GET /v1/tickets.
@@ -143,8 +166,14 @@ func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) error {
 		return errNoReadModel
 	}
 	q := r.URL.Query()
-	f := TicketFilter{State: q.Get("status"), BuyerID: q.Get("buyer_id"), MerchantID: q.Get("merchant_id"), Kind: q.Get("kind")}
+	f := TicketFilter{BuyerID: q.Get("buyer_id"), MerchantID: q.Get("merchant_id")}
 	var err error
+	if f.State, err = enumParam(r, "status"); err != nil {
+		return err
+	}
+	if f.Kind, err = enumParam(r, "kind"); err != nil {
+		return err
+	}
 	for _, tp := range []struct {
 		name string
 		dst  *time.Time
@@ -188,7 +217,7 @@ func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) error {
 		out.Items[i].NextDeadlineOverdue = it.NextDeadlineAt != nil && !it.NextDeadlineAt.After(now)
 	}
 	if page.Next != nil {
-		out.NextCursor = encodeCursor(*page.Next)
+		out.NextCursor, out.HasMore = encodeCursor(*page.Next), true
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -320,6 +349,32 @@ type cursorJSON struct {
 func encodeCursor(c TicketCursor) string {
 	b, _ := json.Marshal(cursorJSON{OpenedAt: c.OpenedAt.UTC(), TicketID: c.TicketID})
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// auditCursorJSON is an audit page cursor's content: the global position
+// of the last entry given.
+type auditCursorJSON struct {
+	Position uint64 `json:"p"`
+}
+
+func encodeAuditCursor(position uint64) string {
+	b, _ := json.Marshal(auditCursorJSON{Position: position})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeAuditCursor(s string) (uint64, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	var c auditCursorJSON
+	if err == nil {
+		err = json.Unmarshal(b, &c)
+	}
+	if err == nil && c.Position == 0 {
+		err = errors.New("empty")
+	}
+	if err != nil {
+		return 0, badRequest("cursor", "not a cursor this API gave out")
+	}
+	return c.Position, nil
 }
 
 func decodeCursor(s string) (*TicketCursor, error) {

@@ -14,8 +14,9 @@ type ReadModel interface {
 	// ListTickets returns one page of tickets matching f, in (opened_at,
 	// ticket_id) order, and the cursor of the next page ("" at the end).
 	ListTickets(ctx context.Context, f TicketFilter) (TicketPage, error)
-	// AuditTrail returns a ticket's audit rows in revision order.
-	AuditTrail(ctx context.Context, ticketID string) ([]AuditEntry, error)
+	// AuditTrail returns one page of a ticket's audit rows in revision
+	// order.
+	AuditTrail(ctx context.Context, f AuditFilter) (AuditPage, error)
 	// Scores returns merchants' penalty scores over the window ending at
 	// windowEnd, most penalised first; only merchantID's when it is set.
 	Scores(ctx context.Context, windowEnd time.Time, merchantID string) ([]MerchantScore, error)
@@ -38,6 +39,23 @@ type TicketFilter struct {
 	Limit int
 	// After is the position after which the page starts (from a cursor).
 	After *TicketCursor
+}
+
+// AuditFilter selects one page of a ticket's audit trail.
+type AuditFilter struct {
+	TicketID string
+	// AfterPosition starts the page after this global position (from a
+	// cursor); 0 starts at the beginning.
+	AfterPosition uint64
+	// Limit is the page size (1..MaxPageSize).
+	Limit int
+}
+
+// AuditPage is one page of a ticket's audit trail.
+type AuditPage struct {
+	Entries []AuditEntry
+	// More is true when entries follow the page's last one.
+	More bool
 }
 
 // TicketCursor is the position of a ticket in list order.

@@ -64,7 +64,10 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: "/v1/tickets", op: "listTickets", summary: "Tickets from the ticket-status projection, filtered, in opening order, cursor-paginated. Buyers and merchants see only their own.", params: listParams, handler: s.query(s.listTickets)},
 		{method: "GET", path: "/v1/tickets/{ticket_id}", op: "getTicket", summary: "A ticket's current state, folded from its stream (never stale). ETag is the revision.", handler: s.query(s.getTicket)},
 		{method: "GET", path: "/v1/tickets/{ticket_id}/history", op: "getHistory", summary: "Every event of a ticket with the state after it; with as_of, the ticket as it stood then.", params: []param{{"as_of", "string", "date-time", "show the ticket as of this moment (RFC 3339)"}}, handler: s.query(s.getHistory)},
-		{method: "GET", path: "/v1/tickets/{ticket_id}/audit", op: "getAuditTrail", summary: "A ticket's audit trail from the audit-trail projection.", handler: s.query(s.getAuditTrail)},
+		{method: "GET", path: "/v1/tickets/{ticket_id}/audit", op: "getAuditTrail", summary: "A ticket's audit trail from the audit-trail projection, in revision order, cursor-paginated.", params: []param{
+			{"limit", "integer", "", "page size, 1 to 500, default 50"},
+			{"cursor", "string", "", "next_cursor of the previous page"},
+		}, handler: s.query(s.getAuditTrail)},
 		{method: "GET", path: "/v1/merchants/scores", op: "listScores", summary: "Merchant penalty scores, most penalised first (merchants see only their own).", params: []param{asOf}, handler: s.query(s.listScores)},
 		{method: "GET", path: "/v1/merchants/{merchant_id}/score", op: "getScore", summary: "One merchant's penalty score.", params: []param{asOf}, handler: s.query(s.getScore)},
 		{method: "GET", path: "/v1/events", op: "streamEvents", summary: "Server-Sent Events: every event after a global position, then live. Each event's id is its position; data is its canonical wire form. Buyers and merchants receive only their tickets' events. One principal holds at most MaxStreamsPerPrincipal streams (429 beyond), the server MaxStreams (503 beyond).", params: []param{

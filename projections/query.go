@@ -15,6 +15,9 @@ type TicketQuery struct {
 	MerchantID string
 	// Since (inclusive) and Until (exclusive) bound the opening time.
 	Since, Until time.Time
+	// AfterPosition keeps the rows after this global position (a page's
+	// start); 0 keeps all.
+	AfterPosition uint64
 	// Limit caps the rows; 0 means no limit.
 	Limit int
 }
@@ -131,6 +134,9 @@ type AuditQuery struct {
 	ActorRole  string
 	// Since (inclusive) and Until (exclusive) bound the event time.
 	Since, Until time.Time
+	// AfterPosition keeps the rows after this global position (a page's
+	// start); 0 keeps all.
+	AfterPosition uint64
 	// Limit caps the rows; 0 means no limit.
 	Limit int
 }
@@ -160,6 +166,7 @@ func Audit(ctx context.Context, db *DB, q AuditQuery) ([]AuditRow, error) {
 	w.add(q.ActorRole != "", "actor_role = ?", q.ActorRole)
 	w.add(!q.Since.IsZero(), "occurred_at >= ?", formatTime(q.Since))
 	w.add(!q.Until.IsZero(), "occurred_at < ?", formatTime(q.Until))
+	w.add(q.AfterPosition > 0, "position > ?", int64(q.AfterPosition))
 	stmt := `SELECT position, event_id, coalesce(ticket_id, ''), revision, occurred_at, actor_role, actor_id, event_type,
 		summary, command_id, correlation_id, hash FROM rm_audit_trail` + w.clause() + ` ORDER BY position` + limit(q.Limit)
 	var out []AuditRow
