@@ -29,8 +29,11 @@ type CommandResponse struct {
 	// Events are the ones recorded then, and nothing new was written.
 	Duplicate bool   `json:"duplicate"`
 	Revision  uint64 `json:"revision"`
-	// Events are the recorded events in their canonical wire form, hashes
-	// included, so a client can check them against the chain.
+	// Events are the command's own recorded events in their canonical wire
+	// form, hashes included, so a client can check them against the chain.
+	// Overdue expiries recorded in the same append, just before them, are
+	// not repeated here: Revision and Ticket include them, and the history
+	// shows them.
 	Events []json.RawMessage `json:"events"`
 	Ticket TicketView        `json:"ticket"`
 }
