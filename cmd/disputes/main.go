@@ -53,6 +53,8 @@ func subcommands() map[string]subcommand {
 		"serve":     {"serve the HTTP API, keep the read models and fire deadlines", runServe},
 		"scheduler": {"fire due deadlines as system commands, on its own", runScheduler},
 		"tokens":    {"'tokens add|list|revoke': manage the API's bearer tokens (only hashes are stored)", runTokens},
+
+		"version": {"print the module version and VCS revision of this build", runVersion},
 	}
 }
 
@@ -68,6 +70,22 @@ func main() {
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmds := subcommands()
+	if len(args) >= 2 && args[0] == "help" {
+		// "help CMD [SUB]" is "CMD [SUB] --help", printed to stdout as
+		// asked for.
+		sc, ok := cmds[args[1]]
+		if !ok {
+			fmt.Fprintf(stderr, "disputes help: unknown command %q\n\n", args[1])
+			usage(stderr, cmds)
+			return 2
+		}
+		helpArgs := append(append([]string{}, args[2:]...), "--help")
+		if err := sc.run(ctx, env{args: helpArgs, stdin: stdin, stdout: stdout, stderr: stdout}); err != nil && !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stderr, "disputes help %s: %v\n", args[1], err)
+			return 1
+		}
+		return 0
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stdout, cmds)
 		if len(args) == 0 {
@@ -107,7 +125,7 @@ func usage(w io.Writer, cmds map[string]subcommand) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-13s %s\n", n, cmds[n].summary)
 	}
-	fmt.Fprintln(w, "\nRun 'disputes <command> --help' for a command's flags.")
+	fmt.Fprintln(w, "\nRun 'disputes help <command>' (or 'disputes <command> --help') for a command's flags.")
 }
 
 // newFlags returns a flag set that prints its usage to e.stderr and reports

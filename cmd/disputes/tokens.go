@@ -26,6 +26,9 @@ func runTokens(ctx context.Context, e env) error {
 	sub := e.args[0]
 	e.args = e.args[1:]
 	switch sub {
+	case "-h", "--help":
+		fmt.Fprintln(e.stderr, "Usage: disputes "+tokensUsage+"\n\nRun 'disputes help tokens add' for a subcommand's flags.")
+		return nil
 	case "add":
 		return runTokensAdd(ctx, e)
 	case "list":
