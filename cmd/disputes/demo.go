@@ -8,7 +8,6 @@ import (
 	"os"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/disputes-ledger/disputes/commands"
@@ -90,8 +89,11 @@ func runDemo(ctx context.Context, e env) error {
 		fmt.Fprintln(e.stdout)
 		last := steps[len(steps)-1]
 		printState(e.stdout, last.State, last.EffectiveAt, loc)
+		// The hint's moment is one of this run's own steps: the ticket's
+		// times depend on when the demo ran, so a fixed date could show nothing.
+		asOf := steps[min(1, len(steps)-1)].EffectiveAt.In(loc).Format(time.RFC3339)
+		fmt.Fprintf(e.stdout, "\nExplore: disputes show --db %s %s | disputes history --db %s --as-of '%s' %s\n", sf.db, focus, sf.db, asOf, focus)
 	}
-	fmt.Fprintf(e.stdout, "\nExplore: disputes show --db %s %s | disputes history --db %s --as-of '2026-11-04 12:00' %s\n", sf.db, focus, sf.db, focus)
 	return nil
 }
 
@@ -149,7 +151,7 @@ func printDemoSummary(w io.Writer, sim *simulation, elapsed time.Duration) {
 		st.events, st.commands, elapsed.Round(time.Millisecond), float64(st.commands)/elapsed.Seconds())
 	fmt.Fprintf(w, "Deadlines fired by the scheduler: %d. Commands refused by the rules: %d.\n\n", st.fired, st.refused)
 
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw := newTable(w, true)
 	fmt.Fprintln(tw, "TICKETS BY OUTCOME\tCOUNT\tSHARE\t")
 	keys := make([]string, 0, len(byStatus))
 	for k := range byStatus {
@@ -175,7 +177,7 @@ func printDemoSummary(w io.Writer, sim *simulation, elapsed time.Duration) {
 }
 
 func printSeedTable(w io.Writer, sim *simulation, seeds []scenarios.Scenario) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w, false)
 	fmt.Fprintln(tw, "SEED DISPUTE\tTICKET\tOUTCOME\tREFUNDED\tLIABILITY")
 	for _, sc := range seeds {
 		t := sim.tickets[sc.TicketID]

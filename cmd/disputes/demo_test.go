@@ -2,6 +2,7 @@ package main
 
 import (
 	"path/filepath"
+	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -32,7 +33,15 @@ func TestDemo(t *testing.T) {
 			assert.Contains(t, out, "ruling final: buyer_favoured, liability merchant")
 			if backend == "postgres" {
 				assert.Contains(t, out, "ledger postgres://")
+				return
 			}
+			// The closing hint's --as-of is a moment of this run: following it
+			// shows the ticket after its second step, not an empty history.
+			hint := regexp.MustCompile(`disputes history --db (\S+) --as-of '([^']+)' (\S+)`).FindStringSubmatch(out)
+			require.NotNil(t, hint, "the demo ends with a history --as-of hint")
+			code, hist, errOut := runCLI(t, "", "history", "--db", hint[1], "--as-of", hint[2], hint[3])
+			require.Equal(t, 0, code, errOut)
+			assert.Contains(t, hist, "(2 of ", "as of the second step's time, two events had happened")
 		})
 	}
 }

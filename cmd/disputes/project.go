@@ -10,7 +10,6 @@ import (
 	"os"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/disputes-ledger/disputes/eventstore"
@@ -129,7 +128,7 @@ func runProject(ctx context.Context, e env) error {
 // printRunReport writes what a run did, projection by projection, with the
 // events and parked failures.
 func printRunReport(w io.Writer, rep projections.Report) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w, false)
 	fmt.Fprintln(tw, "PROJECTION\tFROM\tTO\tEVENTS\tSTATUS")
 	for _, p := range rep.Projections {
 		status := "at head"
@@ -177,7 +176,7 @@ func printLeaderboard(w io.Writer, scores []projections.MerchantScore, n int) {
 	}
 	s0 := scores[0]
 	fmt.Fprintf(w, "Merchant penalty scores, %s to %s (policy %s):\n\n", s0.WindowStart.Format("2006-01-02"), s0.WindowEnd.Format("2006-01-02"), orDash(policyOf(scores)))
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w, false)
 	fmt.Fprintln(tw, "MERCHANT\tSCORE\tREVIEW\tDISPUTES\tINTERVENED\tRULINGS W/L\tMEDIAN 1ST REPLY\tBREAKDOWN")
 	for i, s := range scores {
 		if n > 0 && i == n {
@@ -238,7 +237,7 @@ func printStateCounts(w io.Writer, counts []projections.StateCount) {
 	for _, c := range counts {
 		total += c.Tickets
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw := newTable(w, true)
 	fmt.Fprintln(tw, "TICKET STATE (read model)\tTICKETS\t")
 	for _, c := range counts {
 		name := c.State

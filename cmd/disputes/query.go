@@ -8,7 +8,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/disputes-ledger/disputes/projections"
@@ -201,7 +200,7 @@ func write[T any](o *rowWriter, rows []T, cols []string, cells func(T) []string)
 		cw.Flush()
 		return cw.Error()
 	}
-	tw := tabwriter.NewWriter(o.w, 0, 0, 2, ' ', 0)
+	tw := newTable(o.w, false)
 	fmt.Fprintln(tw, strings.ToUpper(strings.Join(cols, "\t")))
 	for _, r := range rows {
 		fmt.Fprintln(tw, strings.Join(cells(r), "\t"))

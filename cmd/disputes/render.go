@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/disputes-ledger/disputes/domain"
@@ -21,7 +20,7 @@ const (
 // and the state after. An expiry fired late, and what it caused, are placed
 // at the deadline's due time, with the time they were recorded beside it.
 func printTimeline(w io.Writer, steps []domain.Step, loc *time.Location) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w, false)
 	zone := ""
 	if len(steps) > 0 {
 		zone = " (" + steps[0].Event.OccurredAt.In(loc).Format("-07:00") + ")"
@@ -60,7 +59,7 @@ func stateLine(t domain.Ticket, at time.Time, loc *time.Location) string {
 // printState writes a ticket's state at the moment now: deadlines already
 // past due then are marked overdue (missed, not yet fired).
 func printState(w io.Writer, t domain.Ticket, now time.Time, loc *time.Location) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w, false)
 	row := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
 	row("Ticket", fmt.Sprintf("%s (order %s, %s, reason %s)", t.ID, t.OrderID, t.Kind, t.Reason))
 	row("Parties", fmt.Sprintf("buyer %s, merchant %s", t.BuyerID, t.MerchantID))

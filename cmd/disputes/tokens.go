@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"text/tabwriter"
 	"time"
 
 	"github.com/disputes-ledger/disputes/auth"
@@ -121,7 +120,7 @@ func printTokens(e env, list []auth.TokenInfo, asJSON bool) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(list)
 	}
-	w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	w := newTable(e.stdout, false)
 	fmt.Fprintln(w, "TOKEN ID\tPRINCIPAL\tCREATED\tNOTE")
 	for _, t := range list {
 		created := "-"
