@@ -25,6 +25,10 @@ const (
 	KindConflict ErrorKind = "conflict"
 	// KindRefused: the rules refuse the command in the ticket's current state.
 	KindRefused ErrorKind = "refused"
+	// KindUnavailable: the store failed; the same request may succeed
+	// shortly. Retry it after a pause with the same command id: if the
+	// first attempt was recorded after all, the retry answers with it.
+	KindUnavailable ErrorKind = "unavailable"
 	// KindInternal: anything else, including a cancelled context; the
 	// ledger's fault, not the client's.
 	KindInternal ErrorKind = "internal"
@@ -57,6 +61,9 @@ var classes = []struct {
 	{domain.ErrTicketNotFound, KindNotFound, "ticket_not_found"},
 	{ErrRevisionMismatch, KindConflict, "revision_mismatch"},
 	{ErrTooManyConflicts, KindConflict, "too_many_conflicts"},
+	// Before ErrUnavailable: an unknown outcome is the more precise news.
+	{ErrOutcomeUnknown, KindUnavailable, "outcome_unknown"},
+	{ErrUnavailable, KindUnavailable, "unavailable"},
 	{ErrIdempotencyKeyReused, KindRefused, "idempotency_key_reused"},
 	{domain.ErrTicketExists, KindRefused, "ticket_exists"},
 	{domain.ErrTicketClosed, KindRefused, "ticket_closed"},

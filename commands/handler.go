@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"github.com/disputes-ledger/disputes/domain"
@@ -21,6 +22,9 @@ type Handler struct {
 	retries    int
 	clientTime bool
 	limits     Limits
+	// clockBehind counts the commands decided at their ticket's last event
+	// time because this handler's clock was earlier (see decisionTime).
+	clockBehind atomic.Uint64
 }
 
 // Option configures a Handler.
@@ -114,21 +118,21 @@ func (h *Handler) Handle(ctx context.Context, req Request, cmd domain.Command) (
 	if err := Validate(req, cmd, h.limits); err != nil {
 		return Result{}, err
 	}
-	now := h.clock()
+	clock := serverClock
 	if req.At != nil {
 		if !h.clientTime {
 			return Result{}, invalidField("at", "client-supplied time is not accepted by this ledger")
 		}
-		now = *req.At
+		clock = clientClock
 	}
 	if open, ok := cmd.(domain.OpenTicket); ok && open.TicketID == "" {
 		open.TicketID = req.TicketID
 		cmd = open
 	}
-	return h.handleAt(ctx, req, cmd, now.UTC())
+	return h.handleAt(ctx, req, cmd, clock)
 }
 
-func (h *Handler) handleAt(ctx context.Context, req Request, cmd domain.Command, now time.Time) (Result, error) {
+func (h *Handler) handleAt(ctx context.Context, req Request, cmd domain.Command, clock clockSource) (Result, error) {
 	stream := events.StreamFor(req.TicketID)
 	fingerprint, err := Fingerprint(cmd)
 	if err != nil {
@@ -148,6 +152,10 @@ func (h *Handler) handleAt(ctx context.Context, req Request, cmd domain.Command,
 		if req.ExpectedRevision != nil && (!ticket.Exists() || ticket.Revision != *req.ExpectedRevision) {
 			return Result{}, fmt.Errorf("ticket %s at revision %d (exists=%t), expected %d: %w",
 				req.TicketID, ticket.Revision, ticket.Exists(), *req.ExpectedRevision, ErrRevisionMismatch)
+		}
+		now, err := h.decisionTime(req, clock, history)
+		if err != nil {
+			return Result{}, err
 		}
 		expected := eventstore.NoStream()
 		if len(history) > 0 {
@@ -176,7 +184,7 @@ func (h *Handler) handleAt(ctx context.Context, req Request, cmd domain.Command,
 			return Result{TicketID: req.TicketID, Events: sealed, Fired: fired, Revision: ticket.Revision, Ticket: ticket}, nil
 		}
 		if !errors.Is(err, eventstore.ErrConcurrency) {
-			return Result{}, fmt.Errorf("append %s: %w", stream, err)
+			return Result{}, appendFailure(stream, err)
 		}
 		if attempt >= h.retries {
 			return Result{}, fmt.Errorf("%s on ticket %s after %d attempts: %w", cmd.CommandName(), req.TicketID, attempt+1, ErrTooManyConflicts)
@@ -301,7 +309,7 @@ func LoadTicket(ctx context.Context, store eventstore.Store, ticketID string) (d
 		return domain.Ticket{}, nil, nil
 	}
 	if err != nil {
-		return domain.Ticket{}, nil, fmt.Errorf("load %s: %w", stream, err)
+		return domain.Ticket{}, nil, readFailure(ctx, stream, err)
 	}
 	envs := make([]events.Envelope, len(recs))
 	var t domain.Ticket

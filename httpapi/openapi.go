@@ -122,6 +122,11 @@ func (g *schemaGen) operation(rt route) obj {
 		conflict := problemOf("too_many_conflicts: the ticket stayed busy through every retry; try again after Retry-After")
 		conflict["headers"] = retryAfter
 		responses["409"] = conflict
+		unavailable := problemOf("outcome_unknown: the store failed while recording the command, which may or may not be recorded; " +
+			"unavailable: the store failed before anything was written. Either way, retry after Retry-After with the same " +
+			"Idempotency-Key: a recorded command answers with its first result")
+		unavailable["headers"] = retryAfter
+		responses["503"] = unavailable
 	case rt.path == "/v1/events":
 		responses["200"] = obj{"description": "an event stream", "content": obj{"text/event-stream": obj{"schema": obj{"type": "string"}}}}
 		throttled := problemOf("too_many_streams_for_principal: this principal holds its share of streams")

@@ -53,12 +53,13 @@ func notFound(code, detail string) error {
 
 // kindStatus maps the write path's error kinds to HTTP statuses.
 var kindStatus = map[commands.ErrorKind]int{
-	commands.KindValidation: http.StatusBadRequest,
-	commands.KindForbidden:  http.StatusForbidden,
-	commands.KindNotFound:   http.StatusNotFound,
-	commands.KindConflict:   http.StatusConflict,
-	commands.KindRefused:    http.StatusUnprocessableEntity,
-	commands.KindInternal:   http.StatusInternalServerError,
+	commands.KindValidation:  http.StatusBadRequest,
+	commands.KindForbidden:   http.StatusForbidden,
+	commands.KindNotFound:    http.StatusNotFound,
+	commands.KindConflict:    http.StatusConflict,
+	commands.KindRefused:     http.StatusUnprocessableEntity,
+	commands.KindUnavailable: http.StatusServiceUnavailable,
+	commands.KindInternal:    http.StatusInternalServerError,
 }
 
 // problemFor is the one place errors become problems: the API's own
@@ -70,6 +71,7 @@ func problemFor(err error) Problem {
 		tooLarge *http.MaxBytesError
 		verr     *commands.ValidationError
 	)
+	c := commands.Classify(err)
 	switch {
 	case errors.As(err, &api):
 		return newProblem(api.status, api.code, api.detail, api.field)
@@ -79,12 +81,15 @@ func problemFor(err error) Problem {
 		return newProblem(http.StatusUnauthorized, "unauthenticated", "a valid bearer token is required", "")
 	case errors.As(err, &tooLarge):
 		return newProblem(http.StatusRequestEntityTooLarge, "request_too_large", err.Error(), "")
+	case c.Kind == commands.KindUnavailable:
+		// Before the context's cases: a deadline that ended an append is
+		// news of an unknown outcome, with its own instruction.
+		return newProblem(http.StatusServiceUnavailable, c.Code, unavailableDetail[c.Code], "")
 	case errors.Is(err, context.DeadlineExceeded):
 		return newProblem(http.StatusServiceUnavailable, "timeout", "the request took too long; it may or may not have been recorded: retry with the same Idempotency-Key", "")
 	case errors.Is(err, context.Canceled):
 		return newProblem(499, "cancelled", "the client went away", "")
 	}
-	c := commands.Classify(err)
 	status := kindStatus[c.Kind]
 	if c.Code == "revision_mismatch" {
 		status = http.StatusPreconditionFailed // only If-Match sets an expected revision
@@ -103,6 +108,14 @@ func problemFor(err error) Problem {
 		detail = ticketNotFoundDetail
 	}
 	return newProblem(status, c.Code, detail, field)
+}
+
+// unavailableDetail is the detail of each 503 of KindUnavailable: what
+// the client must do, not the store's error (that goes to the server log).
+var unavailableDetail = map[string]string{
+	"outcome_unknown": "the store failed while recording the command, which may or may not have been recorded: " +
+		"retry after Retry-After with the same Idempotency-Key; if it was recorded, the retry answers with the first result",
+	"unavailable": "the store is unavailable and nothing was changed: retry after Retry-After (a command with the same Idempotency-Key)",
 }
 
 // ticketNotFoundDetail is the one detail of a command's 404.
@@ -150,6 +163,9 @@ const (
 	// throttledRetryAfter follows every 429: a slot frees when a stream
 	// of the same principal ends.
 	throttledRetryAfter = "5"
+	// unavailableRetryAfter follows every 503 of the store: a dropped
+	// connection or a restarting database is back within seconds.
+	unavailableRetryAfter = "1"
 )
 
 // retryAfter returns the Retry-After of a problem, "" when retrying
@@ -160,6 +176,8 @@ func retryAfter(p Problem) string {
 		return throttledRetryAfter
 	case p.Code == "too_many_conflicts":
 		return conflictRetryAfter
+	case p.Code == "outcome_unknown", p.Code == "unavailable":
+		return unavailableRetryAfter
 	}
 	return ""
 }

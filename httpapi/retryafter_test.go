@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -12,7 +14,7 @@ import (
 )
 
 // TestRetryAfterOnEvery429AndOnContention: writeProblem adds Retry-After to
-// every 429 and to 409 too_many_conflicts, keeps one a handler set, and
+// every 429, to 409 too_many_conflicts and to the store's 503s, keeps one a handler set, and
 // adds none where retrying unchanged cannot help.
 func TestRetryAfterOnEvery429AndOnContention(t *testing.T) {
 	t.Parallel()
@@ -25,6 +27,8 @@ func TestRetryAfterOnEvery429AndOnContention(t *testing.T) {
 		{"any 429", &apiError{status: http.StatusTooManyRequests, code: "slow_down"}, "", throttledRetryAfter},
 		{"a 429 keeps its own", &apiError{status: http.StatusTooManyRequests, code: "slow_down"}, "30", "30"},
 		{"too many conflicts", fmt.Errorf("open_ticket on T-1: %w", commands.ErrTooManyConflicts), "", conflictRetryAfter},
+		{"outcome unknown, even by a deadline", fmt.Errorf("append: %w: %w", commands.ErrOutcomeUnknown, context.DeadlineExceeded), "", unavailableRetryAfter},
+		{"store unavailable", fmt.Errorf("load: %w: %w", commands.ErrUnavailable, errors.New("dial tcp: refused")), "", unavailableRetryAfter},
 		{"revision mismatch", fmt.Errorf("x: %w", commands.ErrRevisionMismatch), "", ""},
 		{"validation", badRequest("status", "must be one of a, b"), "", ""},
 	}

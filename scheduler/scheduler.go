@@ -290,7 +290,7 @@ func (s *Scheduler) fire(ctx context.Context, d Due) {
 		s.index.Push(d) // shutting down; nothing to count
 	default:
 		switch commands.Classify(err).Kind {
-		case commands.KindConflict, commands.KindInternal:
+		case commands.KindConflict, commands.KindUnavailable, commands.KindInternal:
 			s.failed.Add(1)
 			s.retryLater(d)
 			log.Warn("expiry failed; will retry", "err", err)

@@ -84,7 +84,7 @@ func (s *simulation) handle(ctx context.Context, req commands.Request, cmd domai
 	res, err := s.h.Handle(ctx, req, cmd)
 	if err != nil {
 		class := commands.Classify(err)
-		if class.Kind == commands.KindInternal {
+		if class.Kind == commands.KindInternal || class.Kind == commands.KindUnavailable {
 			return err
 		}
 		s.stats.refused++
