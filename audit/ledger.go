@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 
+	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore"
 )
 
@@ -27,6 +28,9 @@ func VerifyLog(ctx context.Context, source string, log Log, seals SealStore, opt
 	}
 	for _, s := range stored {
 		v.AddSeal(s.Seal, 0)
+	}
+	if err := failStrays(ctx, v, log); err != nil {
+		return nil, fmt.Errorf("verify %s: %w", source, err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -102,4 +106,23 @@ func prepareLog(ctx context.Context, log Log) (<-chan *logBatch, <-chan error) {
 		}
 	}()
 	return ordered, errc
+}
+
+// failStrays reports every event log stores outside the global log (see
+// StrayReader): a ticket's stream shows it, but no seal covers it.
+func failStrays(ctx context.Context, v *Verifier, log Log) error {
+	sr, ok := log.(StrayReader)
+	if !ok {
+		return nil
+	}
+	strays, err := sr.EventsOutsideLog(ctx)
+	if err != nil {
+		return err
+	}
+	for _, s := range strays {
+		rev := s.Revision
+		v.Fail(Finding{Check: CheckOutsideLog, Ticket: events.TicketOf(s.Stream), Revision: &rev,
+			Message: fmt.Sprintf("an event of %s is stored at position %d, outside the global log: a read of the ticket shows it, but no seal covers it", s.Stream, s.Position)})
+	}
+	return nil
 }

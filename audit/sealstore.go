@@ -39,6 +39,23 @@ type Log interface {
 	ReadAll(ctx context.Context, after uint64, limit int) ([]eventstore.RecordedEvent, error)
 }
 
+// StrayEvent locates a stored event outside the global log.
+type StrayEvent struct {
+	// Position is the stored position column: 0 or below.
+	Position int64
+	// Stream and Revision are the stored columns.
+	Stream   string
+	Revision uint64
+}
+
+// StrayReader is implemented by a Log whose storage can hold rows the global
+// log never reaches — an SQLite events table at position 0 or below. Such a
+// row is read as part of its ticket's stream yet is in no scan of the log and
+// under no seal, so the verifier asks for them (CheckOutsideLog).
+type StrayReader interface {
+	EventsOutsideLog(ctx context.Context) ([]StrayEvent, error)
+}
+
 // ErrSealConflict is returned (wrapped) by SealStore.AddSeal for a seal at a
 // size that already has a different seal: two sealers disagree about the log.
 var ErrSealConflict = errors.New("a different seal of this size is already stored")

@@ -46,7 +46,8 @@ type CorruptError struct {
 	Stream   string
 	Revision uint64
 	// Column names the disagreeing column: "id", "stream", "revision",
-	// "type", or "header" when the data's header is not readable.
+	// "type", "position" (outside the global log), or "header" when the
+	// data's header is not readable.
 	Column string
 	// Reason says what disagrees, with both values.
 	Reason string
@@ -73,6 +74,19 @@ func CheckColumns(e *RecordedEvent) error {
 		return nil
 	}
 	return &CorruptError{Position: e.Position, Stream: e.Stream, Revision: e.Revision, Column: column, Reason: reason}
+}
+
+// CheckPosition returns a *CorruptError for a stored event whose position
+// column is not a position of the global log (1, 2, 3…). A row at position 0
+// or below is outside the log: no scan of the log reaches it, so no seal
+// covers it and verify never sees it, yet a read of its stream would show
+// it as part of the ticket.
+func CheckPosition(stream string, revision uint64, position int64) error {
+	if position > 0 {
+		return nil
+	}
+	return &CorruptError{Stream: stream, Revision: revision, Column: "position",
+		Reason: fmt.Sprintf("stored at position %d, outside the global log (positions start at 1)", position)}
 }
 
 // CheckEventData is CheckColumns for an event about to be appended to

@@ -12,7 +12,38 @@ import (
 	"github.com/disputes-ledger/disputes/eventstore"
 )
 
-var _ audit.Log = (*Store)(nil)
+var (
+	_ audit.Log         = (*Store)(nil)
+	_ audit.StrayReader = (*Store)(nil)
+)
+
+// EventsOutsideLog returns the rows of the events table at position 0 or
+// below, which no ReadAll reaches (audit.StrayReader). SQLite lets an
+// INTEGER PRIMARY KEY hold any value, so an operator can park an event there
+// that a ticket's stream read would show.
+func (s *Store) EventsOutsideLog(ctx context.Context) (_ []audit.StrayEvent, err error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT position, stream, revision FROM events WHERE position <= 0 ORDER BY position`)
+	if err != nil {
+		return nil, fmt.Errorf("read events outside the log: %w", err)
+	}
+	defer func() { err = errors.Join(err, rows.Close()) }()
+	var out []audit.StrayEvent
+	for rows.Next() {
+		var (
+			e   audit.StrayEvent
+			rev int64
+		)
+		if err := rows.Scan(&e.Position, &e.Stream, &rev); err != nil {
+			return nil, fmt.Errorf("read events outside the log: %w", err)
+		}
+		e.Revision = uint64(rev)
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read events outside the log: %w", err)
+	}
+	return out, nil
+}
 
 const readAllQuery = `SELECT position, id, stream, revision, type, data FROM events WHERE position > ? ORDER BY position LIMIT ?`
 

@@ -103,6 +103,9 @@ func scanStream(ctx context.Context, stmt *sql.Stmt, stream string, from uint64,
 		if err := rows.Scan(&pos, &rawID, &rev, &e.Type, &data); err != nil {
 			return nil, errors.Join(err, rows.Close())
 		}
+		if err := eventstore.CheckPosition(stream, uint64(rev), pos); err != nil {
+			return nil, errors.Join(err, rows.Close())
+		}
 		e.Data = buf.copy(data)
 		if e.ID, err = uuid.FromBytes(rawID); err != nil {
 			return nil, errors.Join(fmt.Errorf("position %d: %w", pos, err), rows.Close())
