@@ -108,8 +108,8 @@ func prepareLog(ctx context.Context, log Log) (<-chan *logBatch, <-chan error) {
 	return ordered, errc
 }
 
-// failStrays reports every event log stores outside the global log (see
-// StrayReader): a ticket's stream shows it, but no seal covers it.
+// failStrays reports every event log stores where a ticket's stream read and
+// the global log disagree (see StrayReader).
 func failStrays(ctx context.Context, v *Verifier, log Log) error {
 	sr, ok := log.(StrayReader)
 	if !ok {
@@ -121,8 +121,13 @@ func failStrays(ctx context.Context, v *Verifier, log Log) error {
 	}
 	for _, s := range strays {
 		rev := s.Revision
-		v.Fail(Finding{Check: CheckOutsideLog, Ticket: events.TicketOf(s.Stream), Revision: &rev,
-			Message: fmt.Sprintf("an event of %s is stored at position %d, outside the global log: a read of the ticket shows it, but no seal covers it", s.Stream, s.Position)})
+		if s.Position <= 0 {
+			v.Fail(Finding{Check: CheckOutsideLog, Ticket: events.TicketOf(s.Stream), Revision: &rev,
+				Message: fmt.Sprintf("an event of %s is stored at position %d, outside the global log: a read of the ticket shows it, but no seal covers it", s.Stream, s.Position)})
+			continue
+		}
+		v.Fail(Finding{Check: CheckColumnMismatch, Position: uint64(s.Position), Ticket: events.TicketOf(s.Stream), Revision: &rev,
+			Message: fmt.Sprintf("a column holds a value of another type than the table declares (%s): a read of the ticket does not find it, though the log holds it", s.StorageClass)})
 	}
 	return nil
 }

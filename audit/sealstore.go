@@ -39,19 +39,27 @@ type Log interface {
 	ReadAll(ctx context.Context, after uint64, limit int) ([]eventstore.RecordedEvent, error)
 }
 
-// StrayEvent locates a stored event outside the global log.
+// StrayEvent locates a stored event that a read of its ticket's stream and
+// the global log see differently.
 type StrayEvent struct {
-	// Position is the stored position column: 0 or below.
+	// Position is the stored position column: 0 or below for a row outside
+	// the global log.
 	Position int64
 	// Stream and Revision are the stored columns.
 	Stream   string
 	Revision uint64
+	// StorageClass, when not "", says which column holds a value of another
+	// SQLite storage class than the table declares (say "stream blob"): a
+	// stream read, which compares the column with text, never finds the row.
+	StorageClass string
 }
 
 // StrayReader is implemented by a Log whose storage can hold rows the global
-// log never reaches — an SQLite events table at position 0 or below. Such a
-// row is read as part of its ticket's stream yet is in no scan of the log and
-// under no seal, so the verifier asks for them (CheckOutsideLog).
+// log reads but a stream read does not, or the other way round — an SQLite
+// events table with a row at position 0 or below (outside the log, under no
+// seal, yet in its ticket's stream), or with a stream name stored as a BLOB
+// (in the log, but in no stream read). The verifier asks for them
+// (CheckOutsideLog, CheckColumnMismatch).
 type StrayReader interface {
 	EventsOutsideLog(ctx context.Context) ([]StrayEvent, error)
 }

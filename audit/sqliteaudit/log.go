@@ -17,12 +17,23 @@ var (
 	_ audit.StrayReader = (*Store)(nil)
 )
 
-// EventsOutsideLog returns the rows of the events table at position 0 or
-// below, which no ReadAll reaches (audit.StrayReader). SQLite lets an
-// INTEGER PRIMARY KEY hold any value, so an operator can park an event there
-// that a ticket's stream read would show.
+// strayQuery finds the rows a stream read and ReadAll see differently: at
+// position 0 or below (no ReadAll reaches them), or with a stream, type or
+// revision of another storage class than the table declares (a STRICT
+// table refuses those, but an operator can edit the schema text). It reads
+// the whole table, as verify does anyway.
+const strayQuery = `SELECT position, CAST(stream AS TEXT), CAST(revision AS INTEGER),
+	CASE WHEN typeof(stream) <> 'text' THEN 'stream ' || typeof(stream)
+	     WHEN typeof(type) <> 'text' THEN 'type ' || typeof(type)
+	     WHEN typeof(revision) <> 'integer' THEN 'revision ' || typeof(revision)
+	     ELSE '' END
+	FROM events
+	WHERE position <= 0 OR typeof(stream) <> 'text' OR typeof(type) <> 'text' OR typeof(revision) <> 'integer'
+	ORDER BY position`
+
+// EventsOutsideLog returns the rows of strayQuery (audit.StrayReader).
 func (s *Store) EventsOutsideLog(ctx context.Context) (_ []audit.StrayEvent, err error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT position, stream, revision FROM events WHERE position <= 0 ORDER BY position`)
+	rows, err := s.db.QueryContext(ctx, strayQuery)
 	if err != nil {
 		return nil, fmt.Errorf("read events outside the log: %w", err)
 	}
@@ -33,7 +44,7 @@ func (s *Store) EventsOutsideLog(ctx context.Context) (_ []audit.StrayEvent, err
 			e   audit.StrayEvent
 			rev int64
 		)
-		if err := rows.Scan(&e.Position, &e.Stream, &rev); err != nil {
+		if err := rows.Scan(&e.Position, &e.Stream, &rev, &e.StorageClass); err != nil {
 			return nil, fmt.Errorf("read events outside the log: %w", err)
 		}
 		e.Revision = uint64(rev)

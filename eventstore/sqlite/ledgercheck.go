@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 
 	msqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/disputes-ledger/disputes/eventstore"
 	"github.com/disputes-ledger/disputes/internal/sqlitemigrate"
 )
 
@@ -26,9 +28,10 @@ var ErrNotLedger = errors.New("not a ledger")
 var ErrReadOnly = errors.New("event store opened read-only")
 
 // CheckLedger reports whether db holds a ledger this program can read: the
-// event store's tables at a schema version it knows. It returns an error
-// wrapping ErrNotLedger (no ledger tables, or not an SQLite file at all) or
-// ErrSchemaTooNew. It only reads.
+// event store's tables at a schema version it knows, the events table as the
+// migration made it. It returns an error wrapping ErrNotLedger (no ledger
+// tables, or not an SQLite file at all), ErrSchemaTooNew, or
+// eventstore.ErrCorrupt (an events table rebuilt otherwise). It only reads.
 func CheckLedger(ctx context.Context, db *sql.DB) error {
 	var tables int
 	err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('events', ?)`, migrationsTable).Scan(&tables)
@@ -50,6 +53,54 @@ func CheckLedger(ctx context.Context, db *sql.DB) error {
 	}
 	if v > len(migrations) {
 		return fmt.Errorf("schema version %d, this program knows up to %d: %w", v, len(migrations), ErrSchemaTooNew)
+	}
+	return checkEventsTable(ctx, db)
+}
+
+// eventsColumns is the events table as migration 1 creates it: each
+// column's declared type, in order. The table is STRICT, so SQLite refuses a
+// value of any other type. An events table rebuilt without STRICT (or with a
+// column declared ANY) could hold a stream name stored as a BLOB: the global
+// log still reads the row and its bytes still equal the signed ones, but
+// "stream = ?" never matches it, so a ticket read silently leaves the event
+// out while verify passes.
+var eventsColumns = []struct{ name, typ string }{
+	{"position", "INTEGER"}, {"id", "BLOB"}, {"stream", "TEXT"},
+	{"revision", "INTEGER"}, {"type", "TEXT"}, {"data", "BLOB"},
+}
+
+// checkEventsTable refuses an events table that is not STRICT or whose
+// columns are not eventsColumns, with eventstore.ErrCorrupt.
+func checkEventsTable(ctx context.Context, db *sql.DB) error {
+	var strict bool
+	err := db.QueryRowContext(ctx, `SELECT strict FROM pragma_table_list WHERE schema = 'main' AND name = 'events'`).Scan(&strict)
+	if err != nil {
+		return fmt.Errorf("check ledger: events table: %w", err)
+	}
+	if !strict {
+		return fmt.Errorf("check ledger: the events table is not STRICT, as the ledger creates it: %w", eventstore.ErrCorrupt)
+	}
+	rows, err := db.QueryContext(ctx, `SELECT name, upper(type) FROM pragma_table_info('events') ORDER BY cid`)
+	if err != nil {
+		return fmt.Errorf("check ledger: events table: %w", err)
+	}
+	var got []string
+	for rows.Next() {
+		var name, typ string
+		if err := rows.Scan(&name, &typ); err != nil {
+			return errors.Join(fmt.Errorf("check ledger: events table: %w", err), rows.Close())
+		}
+		got = append(got, name+" "+typ)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return fmt.Errorf("check ledger: events table: %w", err)
+	}
+	want := make([]string, len(eventsColumns))
+	for i, c := range eventsColumns {
+		want[i] = c.name + " " + c.typ
+	}
+	if !slices.Equal(got, want) {
+		return fmt.Errorf("check ledger: the events table has columns %q, not %q as the ledger creates them: %w", got, want, eventstore.ErrCorrupt)
 	}
 	return nil
 }
