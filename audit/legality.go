@@ -40,7 +40,7 @@ func (v *Verifier) legality(st *streamState, pos uint64, env events.Envelope, li
 	case events.AppealFiled:
 		v.report.Appeals++
 	}
-	if n := len(st.decision); n > 0 && st.decision[0].env.CommandID != env.CommandID {
+	if n := len(st.decision); n > 0 && !sameDecision(st.decision[0].env, env) {
 		v.checkDecision(st, false)
 	}
 	if len(st.decision) == 0 {
@@ -56,6 +56,15 @@ func (v *Verifier) legality(st *streamState, pos uint64, env events.Envelope, li
 		v.checkDecision(st, false)
 		st.decision = nil
 	}
+}
+
+// sameDecision reports whether env continues the decision lead began: one
+// command's events carry its command id and its actor. Command ids are
+// scoped to their principal (docs/security.md, "Idempotency"), so two
+// principals may each send "k-1" and be recorded one after the other: those
+// are two decisions, never one.
+func sameDecision(lead, env events.Envelope) bool {
+	return lead.CommandID == env.CommandID && lead.Actor == env.Actor
 }
 
 // checkDecision checks the stream's decision in progress and clears it.
