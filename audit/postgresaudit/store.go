@@ -53,15 +53,7 @@ var (
 // Open connects to connString (a PostgreSQL URL or DSN as pgx reads it) and,
 // unless cfg.ReadOnly, creates or migrates the seal tables.
 func Open(ctx context.Context, connString string, cfg Config) (_ *Store, err error) {
-	poolCfg, err := pgxpool.ParseConfig(connString)
-	if err != nil {
-		// The connection string may hold a password: do not echo it.
-		return nil, fmt.Errorf("open seal store: parse connection string: %w", err)
-	}
-	if cfg.ReadOnly {
-		poolCfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
-	}
-	pool, err := pgxpool.NewWithConfig(ctx, poolCfg)
+	pool, schema, err := pgmigrate.Connect(ctx, connString, cfg.Schema, cfg.ReadOnly)
 	if err != nil {
 		return nil, fmt.Errorf("open seal store: %w", err)
 	}
@@ -70,17 +62,6 @@ func Open(ctx context.Context, connString string, cfg Config) (_ *Store, err err
 			pool.Close()
 		}
 	}()
-	schema := cfg.Schema
-	if schema == "" {
-		var current *string
-		if err := pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&current); err != nil {
-			return nil, fmt.Errorf("open seal store: current schema: %w", err)
-		}
-		if current == nil {
-			return nil, errors.New("open seal store: no schema on the search_path exists; name one")
-		}
-		schema = *current
-	}
 	s := &Store{pool: pool, schema: schema, t: newTables(schema), cfg: cfg, haveSeals: true}
 	if !cfg.ReadOnly {
 		if err := pgmigrate.Apply(ctx, pool, pgmigrate.Target{

@@ -12,6 +12,7 @@ import (
 	"github.com/disputes-ledger/disputes/eventstore"
 	"github.com/disputes-ledger/disputes/eventstore/internal/groupcommit"
 	"github.com/disputes-ledger/disputes/eventstore/internal/subscription"
+	"github.com/disputes-ledger/disputes/internal/pgmigrate"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -60,15 +61,7 @@ func Open(ctx context.Context, connString string, cfg Config) (_ *Store, err err
 		return nil, fmt.Errorf("open event store: %w", err)
 	}
 	cfg.setDefaults()
-	poolCfg, err := pgxpool.ParseConfig(connString)
-	if err != nil {
-		// The connection string may hold a password: do not echo it.
-		return nil, fmt.Errorf("open event store: parse connection string: %w", err)
-	}
-	if cfg.ReadOnly {
-		poolCfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
-	}
-	pool, err := pgxpool.NewWithConfig(ctx, poolCfg)
+	pool, schema, err := pgmigrate.Connect(ctx, connString, cfg.Schema, cfg.ReadOnly)
 	if err != nil {
 		return nil, fmt.Errorf("open event store: %w", err)
 	}
@@ -77,18 +70,6 @@ func Open(ctx context.Context, connString string, cfg Config) (_ *Store, err err
 			pool.Close()
 		}
 	}()
-
-	schema := cfg.Schema
-	if schema == "" {
-		var current *string
-		if err := pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&current); err != nil {
-			return nil, fmt.Errorf("open event store: current schema: %w", err)
-		}
-		if current == nil {
-			return nil, errors.New("open event store: no schema on the search_path exists; set Config.Schema")
-		}
-		schema = *current
-	}
 	t := newTables(schema)
 	if cfg.ReadOnly {
 		if err := checkReadable(ctx, pool, schema); err != nil {
