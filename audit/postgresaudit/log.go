@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/disputes-ledger/disputes/audit"
 	"github.com/disputes-ledger/disputes/eventstore"
 )
 
@@ -42,6 +43,35 @@ func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]eventst
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read events after %d: %w", after, err)
+	}
+	return out, nil
+}
+
+var _ audit.StrayReader = (*Store)(nil)
+
+// EventsOutsideLog returns the events stored at position 0 or below, which
+// no ReadAll reaches (audit.StrayReader). The table's CHECK (position > 0)
+// keeps them out unless an operator dropped it.
+func (s *Store) EventsOutsideLog(ctx context.Context) ([]audit.StrayEvent, error) {
+	rows, err := s.pool.Query(ctx, s.t.expand(`SELECT position, stream, revision FROM {events} WHERE position <= 0 ORDER BY position`))
+	if err != nil {
+		return nil, fmt.Errorf("read events outside the log: %w", err)
+	}
+	defer rows.Close()
+	var out []audit.StrayEvent
+	for rows.Next() {
+		var (
+			e   audit.StrayEvent
+			rev int64
+		)
+		if err := rows.Scan(&e.Position, &e.Stream, &rev); err != nil {
+			return nil, fmt.Errorf("read events outside the log: %w", err)
+		}
+		e.Revision = uint64(rev)
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read events outside the log: %w", err)
 	}
 	return out, nil
 }

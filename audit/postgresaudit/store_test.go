@@ -194,3 +194,36 @@ func TestReadAllShowsEditedColumns(t *testing.T) {
 	assert.Equal(t, id, all[0].ID)
 	assert.ErrorIs(t, eventstore.CheckColumns(&all[0]), eventstore.ErrCorrupt)
 }
+
+// TestEventsOutsideLog: with the table's CHECK (position > 0) dropped, an
+// operator can park an event at position 0 or below, where ReadAll (and so
+// every seal) never reaches it; the audit reader names each such row for
+// the verifier (audit.CheckOutsideLog).
+func TestEventsOutsideLog(t *testing.T) {
+	ctx := context.Background()
+	connString, _ := testenv.PostgresSchema(t)
+	store, err := postgres.Open(ctx, connString, postgres.Config{})
+	require.NoError(t, err)
+	defer store.Close()
+	for i := range 3 {
+		e := eventstore.EventData{ID: uuid.New(), Type: "t", Revision: uint64(i), Data: fmt.Appendf(nil, `{"i":%d}`, i)}
+		_, err := store.Append(ctx, "s", eventstore.Any(), []eventstore.EventData{e})
+		require.NoError(t, err)
+	}
+	raw := open(t, connString, postgresaudit.Config{ReadOnly: true})
+	none, err := raw.EventsOutsideLog(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, none, "an untouched table has none")
+
+	_, err = store.Pool().Exec(ctx, `DO $$ DECLARE c text; BEGIN
+		FOR c IN SELECT conname FROM pg_constraint WHERE conrelid = 'eventstore_events'::regclass AND contype = 'c' LOOP
+			EXECUTE format('ALTER TABLE eventstore_events DROP CONSTRAINT %I', c);
+		END LOOP; END $$`)
+	require.NoError(t, err)
+	_, err = store.Pool().Exec(ctx, `UPDATE eventstore_events SET position = -4 WHERE position = 3`)
+	require.NoError(t, err)
+
+	strays, err := raw.EventsOutsideLog(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []audit.StrayEvent{{Position: -4, Stream: "s", Revision: 2}}, strays)
+}
