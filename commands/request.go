@@ -89,16 +89,8 @@ func ParseRequest(data []byte, limits Limits) (Request, domain.Command, error) {
 	if len(data) > limits.MaxRequestBytes {
 		return req, nil, invalidField("request", fmt.Sprintf("is %d bytes, limit %d", len(data), limits.MaxRequestBytes))
 	}
-	if err := checkRawStrings("", data); err != nil {
+	if err := DecodeStrict("request", data, &req); err != nil {
 		return req, nil, err
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return req, nil, invalidField("request", "malformed JSON: "+err.Error())
-	}
-	if dec.More() {
-		return req, nil, invalidField("request", "trailing data after the JSON object")
 	}
 	cmd, err := DecodeCommand(req.Command, req.Data)
 	if err != nil {
@@ -110,6 +102,27 @@ func ParseRequest(data []byte, limits Limits) (Request, domain.Command, error) {
 	return req, cmd, nil
 }
 
+// DecodeStrict decodes data, one JSON object, into v, which must be a
+// pointer, refusing what encoding/json would accept silently or rewrite:
+// text that is not valid UTF-8 or escapes half a surrogate pair, member
+// names that are not the exact-case names of v's fields, duplicate member
+// names, unknown fields and trailing data. Errors are *ValidationError
+// naming the member path; what cannot be parsed is named whole.
+func DecodeStrict(whole string, data []byte, v any) error {
+	if err := checkRawStrings("", data, reflect.TypeOf(v)); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return invalidField(whole, "malformed JSON: "+err.Error())
+	}
+	if dec.More() {
+		return invalidField(whole, "trailing data after the JSON object")
+	}
+	return nil
+}
+
 // DecodeCommand strictly decodes data as the command named name. Text
 // that is not valid UTF-8 is refused before decoding, which would replace
 // it.
@@ -118,7 +131,7 @@ func DecodeCommand(name string, data json.RawMessage) (domain.Command, error) {
 		if zero.CommandName() != name {
 			continue
 		}
-		if err := checkRawStrings("data", data); err != nil {
+		if err := checkRawStrings("data", data, reflect.TypeOf(zero)); err != nil {
 			return nil, err
 		}
 		ptr := reflect.New(reflect.TypeOf(zero))

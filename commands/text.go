@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -22,15 +23,27 @@ import (
 // checkRawStrings reads the JSON value raw once, token by token, and
 // refuses a string — a value or a member name — that is not valid UTF-8
 // or escapes half of a UTF-16 surrogate pair, naming the field (path, then
-// members and [indices]). It is linear in the input: a deeply nested body
-// costs no more than a flat one. Malformed JSON is left to the strict
-// decoder that follows, which reports it.
-func checkRawStrings(path string, raw []byte) error {
+// members and [indices]). It also refuses what encoding/json would
+// silently accept (issue 11): in an object decoded into a struct of
+// target's type, a member name that is not the exact-case name of one of
+// its fields (the decoder matches names case-insensitively) and a member
+// name that appears twice (the decoder keeps the last), so that no reader
+// of the body can take it for a different request from the one recorded.
+// An object whose target is opaque (json.RawMessage, a type decoding
+// itself) or mistyped is not checked for members: it is either walked
+// again with its own type (a command's data) or refused by the decoder.
+// The walk is linear in the input: a deeply nested body costs no more than
+// a flat one. Malformed JSON is left to the strict decoder that follows,
+// which reports it.
+func checkRawStrings(path string, raw []byte, target reflect.Type) error {
 	type frame struct {
 		object    bool
 		expectKey bool
 		key       string
 		index     int
+		members   *structMembers // nil: members unchecked
+		seen      uint64         // the members met, by field index
+		value     reflect.Type   // the type of the current member or item
 	}
 	var stack []frame
 	fieldPath := func() string {
@@ -70,19 +83,47 @@ func checkRawStrings(path string, raw []byte) error {
 			continue
 		}
 		if top >= 0 && stack[top].object && stack[top].expectKey {
+			f := &stack[top]
 			name, _ := tok.(string)
-			stack[top].key, stack[top].expectKey = name, false
+			f.key, f.expectKey = name, false
 			if reason := rawStringProblem(literal()); reason != "" {
 				return invalidField(fieldPath(), "member name "+reason)
 			}
+			if f.members != nil {
+				i := f.members.index(name)
+				if i < 0 {
+					return invalidField(fieldPath(), f.members.unknown(name))
+				}
+				if f.seen&(1<<i) != 0 {
+					return invalidField(fieldPath(), "appears twice in one object")
+				}
+				f.seen |= 1 << i
+				f.value = f.members.types[i]
+			}
 			continue
 		}
-		if top >= 0 && !stack[top].object {
+		var want reflect.Type // the type this value decodes into, if known
+		switch {
+		case top < 0:
+			want = target
+		case stack[top].object:
+			want = stack[top].value
+		default:
 			stack[top].index++
+			want = stack[top].value
 		}
 		switch tok := tok.(type) {
 		case json.Delim: // '{' or '['
-			stack = append(stack, frame{object: tok == '{', expectKey: tok == '{', index: -1})
+			f := frame{object: tok == '{', expectKey: tok == '{', index: -1}
+			want = transparent(want)
+			switch {
+			case want == nil:
+			case f.object && want.Kind() == reflect.Struct:
+				f.members = membersOf(want)
+			case !f.object && (want.Kind() == reflect.Slice || want.Kind() == reflect.Array):
+				f.value = want.Elem()
+			}
+			stack = append(stack, f)
 		case string:
 			if reason := rawStringProblem(literal()); reason != "" {
 				return invalidField(fieldPath(), reason)

@@ -112,15 +112,7 @@ func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) error
 				detail: "request bodies are application/json, not " + ct}
 		}
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return badRequest("body", "malformed JSON: "+err.Error())
-	}
-	if dec.More() {
-		return badRequest("body", "trailing data after the JSON object")
-	}
-	return nil
+	return commands.DecodeStrict("body", data, v)
 }
 
 // ifMatch reads an If-Match header holding one revision: "3", W/"3" or 3.

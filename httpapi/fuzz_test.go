@@ -49,6 +49,8 @@ func FuzzCommandBody(f *testing.F) {
 	f.Add(uint8(128), uint8(0), "T-1", []byte(`{"command_id":"seed-open","data":null}`))
 	f.Add(uint8(3), uint8(5), "T-1", []byte(`{"data":{"kind":"partial_refund","amount":1}}`))
 	f.Add(uint8(3), uint8(7), "../T-1", []byte(`[`))
+	f.Add(uint8(0), uint8(20), "T-1", []byte(`{"data":{"text":"ok","Text":"x"}}`))
+	f.Add(uint8(0), uint8(20), "T-1", []byte(`{"Data":{"TEXT":"x"},"data":{"text":"y"}}`))
 
 	f.Fuzz(func(t *testing.T, who, command uint8, ticket string, body []byte) {
 		ctx := context.Background()

@@ -54,8 +54,15 @@ func TestBadRequestsRecordNothing(t *testing.T) {
 		{"unknown token", client{l: l, token: "tok-nobody"}, "POST", path, `{"data":{"text":"hi"}}`, key, 401, "unauthenticated", ""},
 		{"forged jwt", client{l: l, token: must(forgeJWT())}, "GET", "/v1/me", ``, nil, 401, "unauthenticated", ""},
 		{"malformed json", buyer, "POST", path, `{"data":`, key, 400, "validation", "body"},
-		{"unknown body member", buyer, "POST", path, `{"data":{"text":"hi"},"actor":{"role":"arbitrator","id":"x"}}`, key, 400, "validation", "body"},
-		{"unknown data field", buyer, "POST", path, `{"data":{"text":"hi","urgent":true}}`, key, 400, "validation", "data"},
+		{"unknown body member", buyer, "POST", path, `{"data":{"text":"hi"},"actor":{"role":"arbitrator","id":"x"}}`, key, 400, "validation", "actor"},
+		{"unknown data field", buyer, "POST", path, `{"data":{"text":"hi","urgent":true}}`, key, 400, "validation", "data.urgent"},
+		// Issue 11: encoding/json matches names case-insensitively and keeps
+		// the last of duplicates, so a gateway could read another request.
+		{"member name in other case", buyer, "POST", path, `{"data":{"text":"ok","Text":"x"}}`, key, 400, "validation", "data.Text"},
+		{"envelope and data in other case", buyer, "POST", path, `{"Data":{"TEXT":"x"}}`, key, 400, "validation", "Data"},
+		{"duplicate data member", buyer, "POST", path, `{"data":{"text":"ok","text":"x"}}`, key, 400, "validation", "data.text"},
+		{"duplicate envelope member", buyer, "POST", path, `{"data":{"text":"ok"},"data":{"text":"x"}}`, key, 400, "validation", "data"},
+		{"system correlation id", buyer, "POST", path, `{"data":{"text":"x"},"correlation_id":"expire:T-1:x:1"}`, key, 400, "validation", "correlation_id"},
 		{"wrong data type", buyer, "POST", path, `{"data":{"text":42}}`, key, 400, "validation", "data"},
 		{"trailing data", buyer, "POST", path, `{"data":{"text":"hi"}} {}`, key, 400, "validation", "body"},
 		{"no command id", buyer, "POST", path, `{"data":{"text":"hi"}}`, nil, 400, "validation", "Idempotency-Key"},

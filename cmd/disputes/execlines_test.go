@@ -102,3 +102,31 @@ func TestLineReaderOverTheBufferSize(t *testing.T) {
 	assert.Equal(t, "next", string(raw))
 	assert.Equal(t, 4, size)
 }
+
+// TestExecRefusesMemberNamesInAnotherCase: exec parses its lines with the
+// command API's parser, so a member name in another case or twice in one
+// object is that line's validation error, not a different command.
+func TestExecRefusesMemberNamesInAnotherCase(t *testing.T) {
+	t.Parallel()
+	open := strings.Split(execInput, "\n")[0]
+	bad := []string{
+		`{"command_id":"m-1","ticket_id":"T-1","actor":{"role":"buyer","id":"b-1"},"command":"post_message","at":"2026-11-02T03:00:00Z","data":{"text":"ok","Text":"x"}}`,
+		`{"command_id":"m-2","ticket_id":"T-1","actor":{"role":"buyer","id":"b-1"},"command":"post_message","at":"2026-11-02T03:00:00Z","data":{"text":"ok","text":"x"}}`,
+	}
+	db := filepath.Join(t.TempDir(), "ledger.db")
+	code, out, _ := runCLI(t, open+"\n"+strings.Join(bad, "\n")+"\n", "exec", "--db", db, "--client-time")
+	assert.Equal(t, 1, code)
+	var got []execOutcome
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var o execOutcome
+		require.NoError(t, json.Unmarshal([]byte(l), &o), l)
+		got = append(got, o)
+	}
+	require.Len(t, got, 3)
+	assert.True(t, got[0].OK)
+	for i, field := range []string{"data.Text", "data.text"} {
+		assert.False(t, got[i+1].OK)
+		assert.Equal(t, "validation", got[i+1].Kind)
+		assert.True(t, strings.HasPrefix(got[i+1].Error, field+":"), got[i+1].Error)
+	}
+}
