@@ -127,10 +127,8 @@ func DecodeStrict(whole string, data []byte, v any) error {
 // that is not valid UTF-8 is refused before decoding, which would replace
 // it.
 func DecodeCommand(name string, data json.RawMessage) (domain.Command, error) {
-	for _, zero := range domain.Commands() {
-		if zero.CommandName() != name {
-			continue
-		}
+	if spec, ok := domain.LookupCommand(name); ok {
+		zero := spec.Zero
 		if err := checkRawStrings("data", data, reflect.TypeOf(zero)); err != nil {
 			return nil, err
 		}

@@ -162,43 +162,25 @@ func (PostMessage) CommandName() string         { return "post_message" }
 func (ExpireDeadline) CommandName() string      { return "expire_deadline" }
 
 // Commands returns one zero value of every command, in lifecycle order: the
-// catalogue the command API decodes into and the tests walk.
+// catalogue the command API decodes into and the tests walk. It is read from
+// Registry.
 func Commands() []Command {
-	return []Command{
-		OpenTicket{}, ReviseRequest{}, Withdraw{}, Agree{}, Reject{},
-		MakeOffer{}, AcceptOffer{}, DeclineOffer{}, ShipReturn{}, ConfirmReceipt{},
-		IssueRefund{}, ShipReplacement{}, ConfirmReplacement{}, RequestIntervention{},
-		RequestEvidence{}, SubmitEvidence{}, MarkResolved{}, Rule{}, FileAppeal{},
-		DecideAppeal{}, PostMessage{}, ExpireDeadline{},
+	specs := Registry()
+	out := make([]Command, len(specs))
+	for i, s := range specs {
+		out[i] = s.Zero
 	}
+	return out
 }
 
-// Permissions returns the roles that may issue each command, by command name.
-// It is the single table the HTTP layer and the tests read.
+// Permissions returns the roles that may issue each command, by command
+// name. It is read from Registry: the one table the HTTP layer, Authorize
+// and the tests read.
 func Permissions() map[string][]events.Role {
-	b, m := events.RoleBuyer, events.RoleMerchant
-	return map[string][]events.Role{
-		"open_ticket":          {b},
-		"revise_request":       {b},
-		"withdraw":             {b},
-		"agree":                {m},
-		"reject":               {m},
-		"make_offer":           {m},
-		"accept_offer":         {b},
-		"decline_offer":        {b},
-		"ship_return":          {b},
-		"confirm_receipt":      {m},
-		"issue_refund":         {m},
-		"ship_replacement":     {m},
-		"confirm_replacement":  {b},
-		"request_intervention": {b, m},
-		"request_evidence":     {events.RoleAgent},
-		"submit_evidence":      {b, m},
-		"mark_resolved":        {b},
-		"rule":                 {events.RoleArbitrator},
-		"file_appeal":          {b, m},
-		"decide_appeal":        {events.RoleSeniorArbitrator},
-		"post_message":         {b, m, events.RoleAgent, events.RoleArbitrator, events.RoleSeniorArbitrator},
-		"expire_deadline":      {events.RoleSystem},
+	specs := Registry()
+	out := make(map[string][]events.Role, len(specs))
+	for _, s := range specs {
+		out[s.Name()] = s.Roles
 	}
+	return out
 }

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/disputes-ledger/disputes/commands"
 	"github.com/disputes-ledger/disputes/domain"
 	"github.com/disputes-ledger/disputes/events"
 )
@@ -32,10 +31,19 @@ func CommandPath(command string) string { return "/v1/tickets/{ticket_id}/comman
 // not among them.
 func APICommands() []string {
 	var out []string
-	perms := domain.Permissions()
-	for _, name := range commands.Names() {
-		if slices.ContainsFunc(perms[name], func(r events.Role) bool { return r != events.RoleSystem }) {
-			out = append(out, name)
+	for _, spec := range apiCommands() {
+		out = append(out, spec.Name())
+	}
+	return out
+}
+
+// apiCommands returns the registrations of the commands the API offers, in
+// registry order.
+func apiCommands() []domain.CommandSpec {
+	var out []domain.CommandSpec
+	for _, spec := range domain.Registry() {
+		if slices.ContainsFunc(spec.Roles, func(r events.Role) bool { return r != events.RoleSystem }) {
+			out = append(out, spec)
 		}
 	}
 	return out
@@ -75,34 +83,10 @@ func (s *Server) routeTable() []route {
 			{"ticket_id", "string", "", "only this ticket's events"},
 		}, handler: http.HandlerFunc(s.streamEvents)},
 	}
-	for _, name := range APICommands() {
+	for _, spec := range apiCommands() {
+		name := spec.Name()
 		rs = append(rs, route{method: "POST", path: CommandPath(name), op: name, command: name,
-			summary: commandSummaries[name], handler: s.command(name)})
+			summary: spec.Summary, handler: s.command(name)})
 	}
 	return rs
-}
-
-// commandSummaries describe the commands in the OpenAPI document.
-var commandSummaries = map[string]string{
-	"open_ticket":          "Buyer opens a ticket (refund only, return and refund, or exchange).",
-	"revise_request":       "Buyer revises the request after a rejection.",
-	"withdraw":             "Buyer withdraws the ticket before a ruling.",
-	"agree":                "Merchant agrees to the request.",
-	"reject":               "Merchant rejects the request with a reason.",
-	"make_offer":           "Merchant offers a partial refund or a replacement without return.",
-	"accept_offer":         "Buyer accepts the merchant's offer.",
-	"decline_offer":        "Buyer declines the merchant's offer.",
-	"ship_return":          "Buyer ships the goods back.",
-	"confirm_receipt":      "Merchant confirms the returned parcel, optionally reporting a problem.",
-	"issue_refund":         "Merchant issues the refund.",
-	"ship_replacement":     "Merchant ships the replacement.",
-	"confirm_replacement":  "Buyer confirms the replacement arrived.",
-	"request_intervention": "Buyer or merchant asks the platform to intervene (介入).",
-	"request_evidence":     "Agent opens the evidence window early.",
-	"submit_evidence":      "Buyer or merchant submits evidence items.",
-	"mark_resolved":        "Buyer marks the dispute resolved during negotiation.",
-	"rule":                 "Arbitrator rules on a ticket under review.",
-	"file_appeal":          "Buyer or merchant appeals the ruling.",
-	"decide_appeal":        "Senior arbitrator upholds or overturns the ruling.",
-	"post_message":         "Any party posts a message.",
 }
