@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/disputes-ledger/disputes/domain"
+	"github.com/disputes-ledger/disputes/events"
 )
 
 // commandTypesInSource returns the names of the types in package domain's
@@ -113,4 +114,42 @@ func TestCatalogueIsReadFromTheRegistry(t *testing.T) {
 		assert.Equal(t, spec.Zero, cmds[i])
 		assert.Equal(t, spec.Roles, perms[spec.Name()], spec.Name())
 	}
+}
+
+// TestDomainDocRoleTableIsTheRegistry holds docs/domain.md's "Parties and
+// what each may do" table to the registry: each role's row names exactly the
+// commands the registry opens to it, so a permission changed in one place
+// cannot leave the specification behind.
+func TestDomainDocRoleTableIsTheRegistry(t *testing.T) {
+	doc, err := os.ReadFile("../docs/domain.md")
+	require.NoError(t, err)
+	row := regexp.MustCompile("(?m)^\\| `([a-z_]+)` \\| [^|]* \\| (.*) \\|$")
+	name := regexp.MustCompile("`([a-z_]+)`")
+	documented := map[events.Role][]string{}
+	for _, m := range row.FindAllStringSubmatch(string(doc), -1) {
+		role := events.Role(m[1])
+		if !role.Valid() {
+			continue
+		}
+		documented[role] = []string{}
+		for _, n := range name.FindAllStringSubmatch(m[2], -1) {
+			documented[role] = append(documented[role], n[1])
+		}
+		slices.Sort(documented[role])
+	}
+	require.Contains(t, documented, events.RoleBuyer, "the role table was found")
+
+	registered := map[events.Role][]string{}
+	for role := range documented {
+		registered[role] = []string{}
+	}
+	for _, spec := range domain.Registry() {
+		for _, r := range spec.Roles {
+			registered[r] = append(registered[r], spec.Name())
+		}
+	}
+	for r := range registered {
+		slices.Sort(registered[r])
+	}
+	assert.Equal(t, registered, documented)
 }
