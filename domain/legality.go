@@ -64,7 +64,7 @@ func (e *IllegalEventError) Unwrap() error { return e.Err }
 // CheckDecision reports the stamp it lacks.
 func DecisionPolicy(before Ticket, recorded []events.Envelope) (version string, ok bool) {
 	for _, env := range recorded {
-		if v, stamped := stampOf(env.Payload); stamped {
+		if v, stamped := PolicyVersionOf(env.Payload); stamped {
 			return v, true
 		}
 	}
@@ -74,11 +74,12 @@ func DecisionPolicy(before Ticket, recorded []events.Envelope) (version string, 
 	return "", false
 }
 
-// stampOf returns the policy version a payload is stamped with: a
+// PolicyVersionOf returns the policy version a payload is stamped with: a
 // message's, or that of the events.Schedule a payload embeds (found by type,
 // so a payload type added later is covered, and without allocating: the
-// verifier calls this for every event of a ledger).
-func stampOf(p events.Payload) (string, bool) {
+// verifier and the penalty projection call this for every event of a
+// ledger). ok is false for a payload that embeds no stamp.
+func PolicyVersionOf(p events.Payload) (string, bool) {
 	if m, ok := p.(events.MessagePosted); ok {
 		return m.PolicyVersion, true
 	}

@@ -4,6 +4,11 @@
 // versioned value; its version is recorded on the events it shaped, so that
 // replay and audit use the rules in force at the time, never today's.
 //
+// Beside the numbers it holds the penalty rules that use them, in one place
+// (penalty.go): which fact earns how many points (Penalties.PointsFor),
+// which appeal decision reverses a ruling's points (ReversesRuling), the
+// score window and the review flag. The penalty projection calls them.
+//
 // The package is pure: it parses JSON handed to it and never reads files,
 // the clock or the environment.
 package policy

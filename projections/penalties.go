@@ -5,9 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/disputes-ledger/disputes/domain"
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/policy"
 	"github.com/disputes-ledger/disputes/projections/globallog"
@@ -16,46 +19,59 @@ import (
 // MerchantPenaltiesName is the merchant-penalty projection's name.
 const MerchantPenaltiesName = "merchant_penalties"
 
-// PenaltyReason is why a merchant earned penalty points (docs/domain.md,
-// "Merchant penalty score").
-type PenaltyReason string
+// PenaltyReason is why a merchant earned penalty points: the policy's
+// reasons (policy.PenaltyReason), named here for the readers of scores.
+type PenaltyReason = policy.PenaltyReason
 
-// The penalty reasons.
+// The penalty reasons, as policy names them.
 const (
-	ReasonMerchantResponseExpired PenaltyReason = "merchant_response_expired"
-	ReasonMerchantReshipExpired   PenaltyReason = "merchant_reship_expired"
-	ReasonMerchantRefundExpired   PenaltyReason = "merchant_refund_expired"
-	ReasonNoEvidence              PenaltyReason = "no_evidence"
-	ReasonMerchantLiability       PenaltyReason = "merchant_liability"
-	ReasonSharedLiability         PenaltyReason = "shared_liability"
-	ReasonCounterfeit             PenaltyReason = "counterfeit"
-	ReasonVagueMessage            PenaltyReason = "vague_message"
+	ReasonMerchantResponseExpired = policy.ReasonMerchantResponseExpired
+	ReasonMerchantReshipExpired   = policy.ReasonMerchantReshipExpired
+	ReasonMerchantRefundExpired   = policy.ReasonMerchantRefundExpired
+	ReasonNoEvidence              = policy.ReasonNoEvidence
+	ReasonMerchantLiability       = policy.ReasonMerchantLiability
+	ReasonSharedLiability         = policy.ReasonSharedLiability
+	ReasonCounterfeit             = policy.ReasonCounterfeit
+	ReasonVagueMessage            = policy.ReasonVagueMessage
 )
 
 // MerchantPenalties records penalty facts, not scores: one row per event that
-// earned a merchant points, with the points under the projection's policy
-// and that policy's version. A score is a sum over a window, computed when
-// asked (Scores), so any window end can be asked for, including past ones.
+// earned a merchant points, with the points and the policy version they were
+// scored under. A score is a sum over a window, computed when asked
+// (Scores), so any window end can be asked for, including past ones.
 //
-// When points are counted:
+// Which fact earns how many points, and which appeal decision reverses a
+// ruling's, is policy.Penalties.PointsFor and policy.ReversesRuling; this
+// projection only reads the facts off the events and calls them:
 //   - Deadline expiries count when the scheduler records them with
-//     merchant_penalised (merchant_response 2, merchant_reship and
-//     merchant_refund 3, evidence with no merchant evidence 4).
-//   - A vague-deadline message counts when posted (1).
-//   - A ruling counts when recorded, not when final (merchant liability 6,
-//     shared 3, counterfeit 12 in place of those), so a score reacts at
-//     once; a merchant or buyer who appeals gets the points reversed if the
-//     appeal overturns the ruling. The reversal is stamped with the appeal
-//     decision's position and time, and the overturned terms' own points, if
-//     any, are a new fact at that decision. A window that ends before the
-//     decision still counts the original ruling: Scores shows the score as it
-//     stood at the window's end.
+//     merchant_penalised (the domain decides that flag).
+//   - A merchant's vague-deadline message counts when posted.
+//   - A ruling counts when recorded, not when final, so a score reacts at
+//     once; if an appeal overturns it, its points are reversed, stamped with
+//     the appeal decision's position and time, and the overturned terms' own
+//     points, if any, are a new fact at that decision. A window that ends
+//     before the decision still counts the original ruling: Scores shows the
+//     score as it stood at the window's end.
+//
+// Each fact is scored under the policy version its event recorded
+// (domain.PolicyVersionOf): a message's own stamp, or the events.Schedule
+// the event embeds. An event that records none (a deadline expiry, an
+// appeal decision) is scored under the version of the last schedule its
+// ticket recorded: the one that started the expired deadline, or the
+// ruling's for an appeal decision. A fact whose version is not in the
+// projection's set is refused, not scored under another version's points:
+// the projection stops at that event (a parked event, see Failure) until
+// it is given that version, so a score never silently mixes in rules that
+// were not in force.
 //
 // Beside the facts, the projection keeps one row per ticket
 // (rm_merchant_tickets) for the statistics shown with the score.
 type MerchantPenalties struct {
-	db  *DB
-	pol policy.Policy
+	db *DB
+	// def is the policy the projection was built with; pols holds it and
+	// every other version the projection may score under, by version.
+	def  policy.Policy
+	pols map[string]policy.Policy
 
 	cache     map[string]*merchantTicket
 	dirty     []*merchantTicket
@@ -76,7 +92,10 @@ type merchantTicket struct {
 	finalLiability   events.Liability
 	finalizedAt      *time.Time
 	position         uint64
-	dirty            bool
+	// policyVersion is the version of the last events.Schedule the ticket
+	// recorded: what an event that records no version is scored under.
+	policyVersion string
+	dirty         bool
 	// effect dates the events an expiry caused (see encodeEffect).
 	effect events.ExpiryEffect
 }
@@ -87,6 +106,7 @@ type penaltyFact struct {
 	occurredAt       time.Time
 	reason           PenaltyReason
 	points           int
+	policyVersion    string
 }
 
 type reversal struct {
@@ -97,16 +117,26 @@ type reversal struct {
 var merchantTicketColumns = []string{
 	"ticket_id", "merchant_id", "opened_at", "intervened_at", "first_response_at", "first_response_ms",
 	"ruling_fact_position", "final_outcome", "final_liability", "finalized_at", "last_position", "expiry_effect",
+	"policy_version",
 }
 
-// NewMerchantPenalties returns the penalty projection over db, scoring under pol.
-func NewMerchantPenalties(db *DB, pol policy.Policy) *MerchantPenalties {
+// NewMerchantPenalties returns the penalty projection over db. It scores
+// each fact under the policy version its event recorded, which must be pol
+// or one of others (a later policy with the same version replaces an
+// earlier one, pol last); pol is also the version for a ticket that never
+// recorded one.
+func NewMerchantPenalties(db *DB, pol policy.Policy, others ...policy.Policy) *MerchantPenalties {
+	pols := make(map[string]policy.Policy, len(others)+1)
+	for _, p := range others {
+		pols[p.Version] = p
+	}
+	pols[pol.Version] = pol
 	set := make([]string, 0, len(merchantTicketColumns)-1)
 	for _, c := range merchantTicketColumns[1:] {
 		set = append(set, c+" = excluded."+c)
 	}
 	return &MerchantPenalties{
-		db: db, pol: pol, cache: map[string]*merchantTicket{}, maxCache: DefaultTicketCache,
+		db: db, def: pol, pols: pols, cache: map[string]*merchantTicket{}, maxCache: DefaultTicketCache,
 		ticketInsert:   `INSERT INTO rm_merchant_tickets (` + strings.Join(merchantTicketColumns, ", ") + `) VALUES `,
 		ticketConflict: ` ON CONFLICT (ticket_id) DO UPDATE SET ` + strings.Join(set, ", "),
 		load:           `SELECT ` + strings.Join(merchantTicketColumns, ", ") + ` FROM rm_merchant_tickets WHERE ticket_id = ?`,
@@ -120,7 +150,7 @@ func (*MerchantPenalties) Name() string { return MerchantPenaltiesName }
 // Schema implements Projection.
 func (*MerchantPenalties) Schema() Schema {
 	return Schema{
-		Version: 2, // 2: facts dated when in effect; rm_merchant_tickets.expiry_effect
+		Version: 3, // 2: facts dated when in effect; rm_merchant_tickets.expiry_effect. 3: rm_merchant_tickets.policy_version
 		Tables: []Table{
 			{Name: "rm_penalty_facts", DDL: `CREATE TABLE IF NOT EXISTS rm_penalty_facts (
 				position             BIGINT NOT NULL PRIMARY KEY,
@@ -145,7 +175,8 @@ func (*MerchantPenalties) Schema() Schema {
 				final_liability      TEXT,
 				finalized_at         TEXT,
 				last_position        BIGINT NOT NULL,
-				expiry_effect        TEXT
+				expiry_effect        TEXT,
+				policy_version       TEXT
 			)`},
 		},
 		Indexes: []string{
@@ -173,10 +204,26 @@ func (mp *MerchantPenalties) Apply(ctx context.Context, ev globallog.Event) erro
 	pos, at := ev.Record.Position, mt.effect.At(env)
 	next := *mt
 	next.effect = mt.effect.After(env)
+	version, stamped := domain.PolicyVersionOf(env.Payload)
+	if !stamped || version == "" {
+		version = mt.policyVersion
+	} else if _, isMessage := env.Payload.(events.MessagePosted); !isMessage {
+		next.policyVersion = version
+	}
 	var fact *penaltyFact
 	var rev *reversal
-	newFact := func(reason PenaltyReason, points int) *penaltyFact {
-		return &penaltyFact{position: pos, merchant: mt.merchant, ticket: id, occurredAt: at, reason: reason, points: points}
+	// score returns the fact f is, under the event's policy version.
+	score := func(f policy.PenaltyFact) (*penaltyFact, error) {
+		pol, err := mp.policyFor(version, env)
+		if err != nil {
+			return nil, err
+		}
+		reason, points, err := pol.Penalties.PointsFor(f)
+		if err != nil {
+			return nil, refuse("%s for ticket %s under policy %s: %v", env.Type, id, pol.Version, err)
+		}
+		return &penaltyFact{position: pos, merchant: mt.merchant, ticket: id, occurredAt: at, reason: reason, points: points,
+			policyVersion: pol.Version}, nil
 	}
 	switch p := env.Payload.(type) {
 	case events.RefundRequested:
@@ -187,31 +234,32 @@ func (mp *MerchantPenalties) Apply(ctx context.Context, ev globallog.Event) erro
 		}
 	case events.DeadlineExpired:
 		if p.MerchantPenalised {
-			reason, points, err := mp.deadlinePoints(p.Deadline)
-			if err != nil {
+			if fact, err = score(policy.DeadlineMissed(p.Deadline)); err != nil {
 				return err
 			}
-			fact = newFact(reason, points)
 		}
 	case events.MessagePosted:
 		if p.VagueDeadline && p.Party == events.RoleMerchant {
-			fact = newFact(ReasonVagueMessage, mp.pol.Penalties.VagueMessage)
+			if fact, err = score(policy.VagueMessage()); err != nil {
+				return err
+			}
 		}
 	case events.RulingRecorded:
-		next.rulingFact = 0
-		if reason, points := mp.rulingPoints(p.Terms); points > 0 {
-			fact, next.rulingFact = newFact(reason, points), pos
+		if fact, err = score(policy.Ruled(p.Terms)); err != nil {
+			return err
 		}
+		fact, next.rulingFact = earning(fact, pos)
 	case events.AppealDecided:
-		if p.Decision == events.AppealOverturned {
+		if policy.ReversesRuling(p.Decision) {
 			if mt.rulingFact != 0 {
 				rev = &reversal{fact: mt.rulingFact, by: pos, at: at}
 			}
 			next.rulingFact = 0
 			if p.Terms != nil {
-				if reason, points := mp.rulingPoints(*p.Terms); points > 0 {
-					fact, next.rulingFact = newFact(reason, points), pos
+				if fact, err = score(policy.Ruled(*p.Terms)); err != nil {
+					return err
 				}
+				fact, next.rulingFact = earning(fact, pos)
 			}
 		}
 	case events.RulingFinalized:
@@ -237,37 +285,30 @@ func (mp *MerchantPenalties) Apply(ctx context.Context, ev globallog.Event) erro
 	return nil
 }
 
-// deadlinePoints returns the points for a deadline the merchant was
-// penalised for missing. A kind the policy has no points for is refused
-// rather than guessed: the projection stops until it is taught.
-func (mp *MerchantPenalties) deadlinePoints(kind events.DeadlineKind) (PenaltyReason, int, error) {
-	pen := mp.pol.Penalties
-	switch kind {
-	case events.DeadlineMerchantResponse:
-		return ReasonMerchantResponseExpired, pen.MerchantResponseExpired, nil
-	case events.DeadlineMerchantReship:
-		return ReasonMerchantReshipExpired, pen.ReshipOrRefundExpired, nil
-	case events.DeadlineMerchantRefund:
-		return ReasonMerchantRefundExpired, pen.ReshipOrRefundExpired, nil
-	case events.DeadlineEvidence:
-		return ReasonNoEvidence, pen.NoEvidence, nil
+// earning keeps a ruling's fact only if it earns points (a ruling with buyer
+// or no liability is no fact), and returns the position of the standing
+// ruling's fact: pos, or 0 for none.
+func earning(f *penaltyFact, pos uint64) (*penaltyFact, uint64) {
+	if f.points > 0 {
+		return f, pos
 	}
-	return "", 0, refuse("the merchant was penalised for deadline %q, which has no penalty points", kind)
+	return nil, 0
 }
 
-// rulingPoints returns the points a ruling's terms carry: counterfeit in
-// place of the liability points, none for buyer or no liability.
-func (mp *MerchantPenalties) rulingPoints(t events.Terms) (PenaltyReason, int) {
-	pen := mp.pol.Penalties
-	switch {
-	case t.Counterfeit:
-		return ReasonCounterfeit, pen.Counterfeit
-	case t.Liability == events.LiabilityMerchant:
-		return ReasonMerchantLiability, pen.MerchantLiability
-	case t.Liability == events.LiabilityShared:
-		return ReasonSharedLiability, pen.SharedLiability
+// policyFor returns the policy of version, the projection's own for a
+// ticket that never recorded one. A version the projection was not given
+// is refused rather than replaced by another's points.
+func (mp *MerchantPenalties) policyFor(version string, env events.Envelope) (policy.Policy, error) {
+	if version == "" {
+		return mp.def, nil
 	}
-	return "", 0
+	pol, ok := mp.pols[version]
+	if !ok {
+		known := slices.Sorted(maps.Keys(mp.pols))
+		return policy.Policy{}, refuse("%s for ticket %s is scored under policy version %q, which the projection was not given (known: %s)",
+			env.Type, events.TicketOf(env.Stream), version, strings.Join(known, ", "))
+	}
+	return pol, nil
 }
 
 func (mp *MerchantPenalties) entry(ctx context.Context, id string, env events.Envelope) (*merchantTicket, error) {
@@ -298,7 +339,7 @@ func (mp *MerchantPenalties) read(ctx context.Context, id string) (*merchantTick
 		mt                              merchantTicket
 		opened                          string
 		intervened, response, finalized sql.NullString
-		effect                          sql.NullString
+		effect, version                 sql.NullString
 		outcome, liability              sql.NullString
 		responseMS, rulingFact          sql.NullInt64
 		position                        int64
@@ -308,11 +349,11 @@ func (mp *MerchantPenalties) read(ctx context.Context, id string) (*merchantTick
 		return nil, err
 	}
 	err = st.QueryRowContext(ctx, id).Scan(&mt.ticket, &mt.merchant, &opened, &intervened, &response, &responseMS,
-		&rulingFact, &outcome, &liability, &finalized, &position, &effect)
+		&rulingFact, &outcome, &liability, &finalized, &position, &effect, &version)
 	if err != nil {
 		return nil, fmt.Errorf("read merchant ticket %s: %w", id, err)
 	}
-	mt.rulingFact, mt.position = uint64(rulingFact.Int64), uint64(position)
+	mt.rulingFact, mt.position, mt.policyVersion = uint64(rulingFact.Int64), uint64(position), version.String
 	mt.finalOutcome, mt.finalLiability = events.Outcome(outcome.String), events.Liability(liability.String)
 	if mt.openedAt, err = parseTime(opened); err != nil {
 		return nil, err
@@ -334,11 +375,10 @@ func (mp *MerchantPenalties) read(ctx context.Context, id string) (*merchantTick
 // Flush implements Projection: new facts, then reversals (which may reverse
 // a fact of the same page), then the tickets.
 func (mp *MerchantPenalties) Flush(ctx context.Context, tx *sql.Tx) error {
-	version := mp.pol.Version
 	err := insertChunked(ctx, tx, mp.db, `INSERT INTO rm_penalty_facts (position, merchant_id, ticket_id, occurred_at, reason, points, policy_version) VALUES `,
 		7, 128, len(mp.facts), func(i int, args []any) []any {
 			f := mp.facts[i]
-			return append(args, int64(f.position), f.merchant, f.ticket, formatTime(f.occurredAt), string(f.reason), int64(f.points), version)
+			return append(args, int64(f.position), f.merchant, f.ticket, formatTime(f.occurredAt), string(f.reason), int64(f.points), f.policyVersion)
 		})
 	if err != nil {
 		return fmt.Errorf("penalty facts: %w", err)
@@ -371,7 +411,7 @@ func (mp *MerchantPenalties) Flush(ctx context.Context, tx *sql.Tx) error {
 			}
 			return append(args, mt.ticket, mt.merchant, formatTime(mt.openedAt), nullTime(mt.intervenedAt), nullTime(mt.firstResponseAt),
 				responseMS, rulingFact, nullString(string(mt.finalOutcome)), nullString(string(mt.finalLiability)), nullTime(mt.finalizedAt),
-				int64(mt.position), encodeEffect(mt.effect))
+				int64(mt.position), encodeEffect(mt.effect), nullString(mt.policyVersion))
 		})
 	if err != nil {
 		return fmt.Errorf("merchant tickets: %w", err)

@@ -25,7 +25,7 @@ type MerchantScore struct {
 	Breakdown map[PenaltyReason]int
 	// Facts counts the facts in the score.
 	Facts int
-	// Flagged is true at or above the policy's review threshold.
+	// Flagged is policy.Penalties.ReviewFlagged of Score.
 	Flagged bool
 	// PolicyVersion is the version of the policy the points were computed
 	// under (versions joined by "," if the facts span several; empty when
@@ -56,7 +56,7 @@ type MerchantScore struct {
 // window are listed, the others not.
 func Scores(ctx context.Context, db *DB, windowEnd time.Time, pol policy.Policy) ([]MerchantScore, error) {
 	end := windowEnd.UTC()
-	start := end.Add(-time.Duration(pol.Penalties.WindowDays) * 24 * time.Hour)
+	start := pol.Penalties.WindowStart(end)
 	endS, startS := formatTime(end), formatTime(start)
 	byID := map[string]*MerchantScore{}
 	get := func(id string) *MerchantScore {
@@ -134,7 +134,7 @@ func Scores(ctx context.Context, db *DB, windowEnd time.Time, pol policy.Policy)
 
 	out := make([]MerchantScore, 0, len(byID))
 	for id, s := range byID {
-		s.Flagged = s.Score >= pol.Penalties.ReviewThreshold
+		s.Flagged = pol.Penalties.ReviewFlagged(s.Score)
 		s.InterventionRate = ratio(s.Interventions, s.DisputesOpened)
 		s.MerchantLiableRate = ratio(s.RulingsLost, s.Rulings)
 		vs := make([]string, 0, len(versions[id]))

@@ -1,0 +1,111 @@
+package policy
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/disputes-ledger/disputes/events"
+)
+
+// PenaltyReason is why a merchant earned penalty points (docs/domain.md,
+// "Merchant penalty score").
+type PenaltyReason string
+
+// The penalty reasons.
+const (
+	ReasonMerchantResponseExpired PenaltyReason = "merchant_response_expired"
+	ReasonMerchantReshipExpired   PenaltyReason = "merchant_reship_expired"
+	ReasonMerchantRefundExpired   PenaltyReason = "merchant_refund_expired"
+	ReasonNoEvidence              PenaltyReason = "no_evidence"
+	ReasonMerchantLiability       PenaltyReason = "merchant_liability"
+	ReasonSharedLiability         PenaltyReason = "shared_liability"
+	ReasonCounterfeit             PenaltyReason = "counterfeit"
+	ReasonVagueMessage            PenaltyReason = "vague_message"
+)
+
+// PenaltyFact is something recorded on a ticket that the penalty rules may
+// score: read it off an event with DeadlineMissed, VagueMessage or Ruled.
+type PenaltyFact struct {
+	kind     penaltyFactKind
+	deadline events.DeadlineKind
+	terms    events.Terms
+}
+
+type penaltyFactKind int
+
+const (
+	factDeadlineMissed penaltyFactKind = iota + 1
+	factVagueMessage
+	factRuling
+)
+
+// DeadlineMissed is the fact of a deadline of kind expiring with the
+// merchant penalised for it (events.DeadlineExpired.MerchantPenalised, which
+// the domain decides).
+func DeadlineMissed(kind events.DeadlineKind) PenaltyFact {
+	return PenaltyFact{kind: factDeadlineMissed, deadline: kind}
+}
+
+// VagueMessage is the fact of the merchant posting a message that promises
+// no concrete time (events.MessagePosted.VagueDeadline).
+func VagueMessage() PenaltyFact { return PenaltyFact{kind: factVagueMessage} }
+
+// Ruled is the fact of a ruling with terms t, recorded or put in place of
+// an overturned ruling on appeal.
+func Ruled(t events.Terms) PenaltyFact { return PenaltyFact{kind: factRuling, terms: t} }
+
+// ErrNoPenaltyPoints is returned (wrapped) by PointsFor for a fact the
+// policy has no points for, such as a merchant penalised for a deadline
+// kind without a row in the penalty table: refused rather than guessed.
+var ErrNoPenaltyPoints = errors.New("no penalty points for this fact")
+
+// PointsFor returns the reason and points fact earns under p: 0 points for
+// a fact that earns none (a ruling with buyer or no liability). A
+// counterfeit ruling earns the counterfeit points in place of the
+// liability points.
+func (p Penalties) PointsFor(fact PenaltyFact) (PenaltyReason, int, error) {
+	switch fact.kind {
+	case factDeadlineMissed:
+		switch fact.deadline {
+		case events.DeadlineMerchantResponse:
+			return ReasonMerchantResponseExpired, p.MerchantResponseExpired, nil
+		case events.DeadlineMerchantReship:
+			return ReasonMerchantReshipExpired, p.ReshipOrRefundExpired, nil
+		case events.DeadlineMerchantRefund:
+			return ReasonMerchantRefundExpired, p.ReshipOrRefundExpired, nil
+		case events.DeadlineEvidence:
+			return ReasonNoEvidence, p.NoEvidence, nil
+		}
+		return "", 0, fmt.Errorf("%w: the merchant was penalised for deadline %q", ErrNoPenaltyPoints, fact.deadline)
+	case factVagueMessage:
+		return ReasonVagueMessage, p.VagueMessage, nil
+	case factRuling:
+		switch t := fact.terms; {
+		case t.Counterfeit:
+			return ReasonCounterfeit, p.Counterfeit, nil
+		case t.Liability == events.LiabilityMerchant:
+			return ReasonMerchantLiability, p.MerchantLiability, nil
+		case t.Liability == events.LiabilityShared:
+			return ReasonSharedLiability, p.SharedLiability, nil
+		}
+		return "", 0, nil
+	}
+	return "", 0, fmt.Errorf("%w: empty fact", ErrNoPenaltyPoints)
+}
+
+// ReversesRuling reports whether an appeal decision takes back the points
+// of the ruling it decided on: an overturned ruling's points are reversed
+// (at the decision), and the terms put in its place are a new fact.
+func ReversesRuling(d events.AppealDecision) bool { return d == events.AppealOverturned }
+
+// Window returns the length of the rolling score window.
+func (p Penalties) Window() time.Duration { return time.Duration(p.WindowDays) * 24 * time.Hour }
+
+// WindowStart returns the (exclusive) start of the score window that ends
+// (inclusively) at end.
+func (p Penalties) WindowStart(end time.Time) time.Time { return end.Add(-p.Window()) }
+
+// ReviewFlagged reports whether a merchant with score is flagged for
+// review: at or above the review threshold.
+func (p Penalties) ReviewFlagged(score int) bool { return score >= p.ReviewThreshold }
