@@ -195,26 +195,11 @@ func TestTamperRewriteWholeTicketCaughtBySeal(t *testing.T) {
 	t.Parallel()
 	path := copyLedger(t)
 	db := rawDB(t, path)
-	rs := readRows(t, db)
 	first := firstSealSize(t, db)
-	victim := firstOf(t, rs, events.TypeRulingRecorded, first, nil)
-	stream := streamRows(rs, victim.env.Stream)
 
 	// Rewrite the request's description and re-chain the whole stream with
 	// fresh hashes: every event and every link is valid again.
-	envs := make([]events.Envelope, len(stream))
-	for i, r := range stream {
-		envs[i] = r.env
-	}
-	req := envs[0].Payload.(events.RefundRequested)
-	req.Description = "rewritten after the fact"
-	envs[0].Payload = req
-	_, wire, err := events.Link(nil, envs)
-	require.NoError(t, err)
-	for i, r := range stream {
-		_, err := db.Exec(`UPDATE events SET data = ? WHERE position = ?`, wire[i], r.pos)
-		require.NoError(t, err)
-	}
+	rehashFirstTicket(t, db, first)
 
 	rep := verifyLedger(t, path, sealPub())
 	assert.Equal(t, []audit.Check{audit.CheckSealRoot}, checksOf(rep))
