@@ -54,6 +54,16 @@ func expiryRequest(ticketID string, kind events.DeadlineKind, due time.Time) (co
 		Actor: events.SystemActor(), Command: domain.ExpireDeadline{}.CommandName()}, domain.ExpireDeadline{Deadline: kind}
 }
 
+// countedHandler opens a fresh store, wraps it in a countingStore closed
+// when t ends, and returns it with a handler on a settable clock at now.
+func countedHandler(t *testing.T, open func(t *testing.T) eventstore.Store) (*countingStore, *ledgerClock, *commands.Handler) {
+	t.Helper()
+	store := &countingStore{Store: open(t)}
+	t.Cleanup(func() { _ = store.Close() })
+	clock := newClock(now)
+	return store, clock, commands.NewHandler(store, commands.WithClock(clock.now))
+}
+
 func openReturnFor(t *testing.T, h *commands.Handler, ticketID string) {
 	t.Helper()
 	_, err := h.Handle(context.Background(), commands.Request{CommandID: "open", TicketID: ticketID, Actor: buyer, Command: "open_ticket"}, openReturn(ticketID))
@@ -122,10 +132,7 @@ func TestRefusedLateAnswerRecordsNothing(t *testing.T) {
 func TestAcceptedLateCommandAppendsOnce(t *testing.T) {
 	onBackends(t, func(t *testing.T, open func(t *testing.T) eventstore.Store) {
 		ctx := context.Background()
-		store := &countingStore{Store: open(t)}
-		t.Cleanup(func() { _ = store.Close() })
-		clock := newClock(now)
-		h := commands.NewHandler(store, commands.WithClock(clock.now))
+		store, clock, h := countedHandler(t, open)
 		openReturnFor(t, h, "T-1")
 		firing := responseDue.Add(5 * time.Hour)
 		clock.set(firing)
@@ -193,10 +200,7 @@ func TestAcceptedLateCommandAppendsOnce(t *testing.T) {
 func TestSchedulerBetweenLoadAndAppend(t *testing.T) {
 	onBackends(t, func(t *testing.T, open func(t *testing.T) eventstore.Store) {
 		ctx := context.Background()
-		store := &countingStore{Store: open(t)}
-		t.Cleanup(func() { _ = store.Close() })
-		clock := newClock(now)
-		h := commands.NewHandler(store, commands.WithClock(clock.now))
+		store, clock, h := countedHandler(t, open)
 		openReturnFor(t, h, "T-1")
 		clock.set(responseDue.Add(time.Hour))
 		var sched commands.Result
@@ -228,10 +232,7 @@ func TestSchedulerBetweenLoadAndAppend(t *testing.T) {
 func TestLateCommandRacesScheduler(t *testing.T) {
 	onBackends(t, func(t *testing.T, open func(t *testing.T) eventstore.Store) {
 		ctx := context.Background()
-		store := &countingStore{Store: open(t)}
-		t.Cleanup(func() { _ = store.Close() })
-		clock := newClock(now)
-		h := commands.NewHandler(store, commands.WithClock(clock.now))
+		store, clock, h := countedHandler(t, open)
 		const tickets = 40
 		for i := range tickets {
 			openReturnFor(t, h, fmt.Sprintf("T-%d", i))
