@@ -2,16 +2,9 @@ package commands_test
 
 import (
 	"context"
-	"fmt"
-	"path/filepath"
 	"testing"
-	"time"
-
-	"github.com/stretchr/testify/require"
 
 	"github.com/disputes-ledger/disputes/commands"
-	"github.com/disputes-ledger/disputes/domain"
-	"github.com/disputes-ledger/disputes/eventstore/sqlite"
 )
 
 // BenchmarkReplay30 measures what the idempotency record costs: a replay
@@ -22,21 +15,7 @@ import (
 //	go test -run '^$' -bench Replay30 -count 3 ./commands/
 func BenchmarkReplay30(b *testing.B) {
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "ledger.db"), sqlite.Config{})
-	require.NoError(b, err)
-	defer store.Close()
-	h := commands.NewHandler(store, commands.WithClock(func() time.Time { return now }))
-	_, err = h.Handle(ctx, commands.Request{CommandID: "open", TicketID: "T-1", Actor: buyer, Command: "open_ticket"}, openReturn("T-1"))
-	require.NoError(b, err)
-	message := func(i int) (commands.Request, domain.Command) {
-		cmd := domain.PostMessage{Text: fmt.Sprintf("物流显示已签收，但我没有收到包裹，请核实 %d", i)}
-		return commands.Request{CommandID: fmt.Sprintf("m%d", i), TicketID: "T-1", Actor: buyer, Command: cmd.CommandName()}, cmd
-	}
-	for i := 1; i < 30; i++ {
-		req, cmd := message(i)
-		_, err := h.Handle(ctx, req, cmd)
-		require.NoError(b, err)
-	}
+	store, h := ticket30(b)
 
 	var floorNs float64
 	b.Run("floor=LoadTicket", func(b *testing.B) {
@@ -48,7 +27,7 @@ func BenchmarkReplay30(b *testing.B) {
 		floorNs = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
 	})
 	b.Run("Replay", func(b *testing.B) {
-		req, cmd := message(1)
+		req, cmd := benchMessage(1)
 		for b.Loop() {
 			res, err := h.Handle(ctx, req, cmd)
 			if err != nil || !res.Duplicate || res.Revision != 1 {
