@@ -43,11 +43,6 @@ func decodeRow(vals [][]byte, fds []pgconn.FieldDescription, e *eventstore.Recor
 	if err != nil {
 		return err
 	}
-	if err := eventstore.CheckPosition(e.Stream, uint64(rev), pos); err != nil && names == nil {
-		// A stream read: the table's CHECK (position > 0) keeps such a row
-		// out, unless an operator dropped it; no log read or seal reaches it.
-		return err
-	}
 	e.Position, e.Revision = uint64(pos), uint64(rev)
 	if names != nil {
 		e.Stream, e.Type = names.Get(vals[2]), names.Get(vals[revCol+1])
