@@ -114,23 +114,24 @@ func CheckLedgerFile(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); err != nil {
 		return err
 	}
-	if err := checkFile(ctx, path, false); err != nil {
-		return err
-	}
-	// checkFile lets a newer schema through for migrate to refuse; here
-	// nothing migrates, so say it now.
-	db, err := OpenReadOnlyDB(ctx, path)
-	if err != nil {
-		return err
-	}
-	return errors.Join(CheckLedger(ctx, db), db.Close())
+	// Nothing migrates here, so a newer schema is refused now.
+	return checkLedgerFile(ctx, path, false)
 }
 
 // checkFile checks, through a read-only connection that cannot change a
 // byte of it, that the existing file at path is a ledger, or with
 // allowEmpty an empty database. A ledger of a newer schema passes: the
 // migration refuses it with ErrSchemaTooNew.
-func checkFile(ctx context.Context, path string, allowEmpty bool) (err error) {
+func checkFile(ctx context.Context, path string, allowEmpty bool) error {
+	if err := checkLedgerFile(ctx, path, allowEmpty); err != nil && !errors.Is(err, ErrSchemaTooNew) {
+		return err
+	}
+	return nil
+}
+
+// checkLedgerFile runs CheckLedger on the file at path through a read-only
+// connection, passing an empty database when allowEmpty.
+func checkLedgerFile(ctx context.Context, path string, allowEmpty bool) (err error) {
 	db, err := OpenReadOnlyDB(ctx, path)
 	if err != nil {
 		if isNotADatabase(err) {
@@ -145,10 +146,7 @@ func checkFile(ctx context.Context, path string, allowEmpty bool) (err error) {
 			return err
 		}
 	}
-	if err := CheckLedger(ctx, db); err != nil && !errors.Is(err, ErrSchemaTooNew) {
-		return err
-	}
-	return nil
+	return CheckLedger(ctx, db)
 }
 
 // isEmptyDatabase reports whether db has no schema at all: a file SQLite
