@@ -1,14 +1,12 @@
 package auth_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,25 +15,8 @@ import (
 
 	"github.com/disputes-ledger/disputes/auth"
 	"github.com/disputes-ledger/disputes/events"
+	"github.com/disputes-ledger/disputes/internal/testenv"
 )
-
-// syncBuffer is a log sink a running Reloader may write to.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func tokenFileReloader(t *testing.T, path string, log *slog.Logger) *auth.Reloader[*auth.TokenSet] {
 	t.Helper()
@@ -103,7 +84,7 @@ func TestReloaderRunPollsAndObeysSignals(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tokens.json")
 	tok, err := auth.AddToken(path, auth.Principal{Role: events.RoleBuyer, ID: "b-1"}, "", time.Now())
 	require.NoError(t, err)
-	logs := &syncBuffer{}
+	logs := &testenv.LogBuffer{}
 	r := tokenFileReloader(t, path, slog.New(slog.NewJSONHandler(logs, nil)))
 	chain := auth.Chain{Tokens: r}
 	run := func(interval time.Duration, sig chan os.Signal) func() {

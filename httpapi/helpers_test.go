@@ -46,24 +46,7 @@ type ledger struct {
 	reads   httpapi.ReadModel
 	tokens  map[string]string // principal "role:id" → bearer token
 	handler *commands.Handler
-	logs    *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs    *testenv.LogBuffer
 }
 
 var (
@@ -125,7 +108,7 @@ func newLedger(t testing.TB, opt options) *ledger {
 	require.NoError(t, err)
 	reads := httpapi.ProjectionReads{DB: rdb, Policy: pol}
 
-	l := &ledger{t: t, store: store, clock: clock, reads: reads, tokens: map[string]string{}, handler: h, logs: &syncBuffer{}}
+	l := &ledger{t: t, store: store, clock: clock, reads: reads, tokens: map[string]string{}, handler: h, logs: &testenv.LogBuffer{}}
 	var tf auth.TokenFile
 	for _, p := range opaquePrincipal {
 		tok := "tok-" + string(p.Role) + "-" + p.ID

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/disputes-ledger/disputes/eventstore/sqlite"
+	"github.com/disputes-ledger/disputes/internal/testenv"
 	"github.com/disputes-ledger/disputes/policy"
 	"github.com/disputes-ledger/disputes/projections"
 )
@@ -73,7 +74,7 @@ func TestCrashAtRandomPointsEqualsCleanRebuild(t *testing.T) {
 		}
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
 		cmd.Env = append(os.Environ(), crashChildEnv+"="+l.path, crashChildEnv+"_PAGE="+strconv.Itoa(4+rng.IntN(60)))
-		out := &lockedBuffer{}
+		out := &testenv.LogBuffer{}
 		cmd.Stdout, cmd.Stderr = out, out
 		before := checkpoints(t, l)
 		require.NoError(t, cmd.Start())

@@ -1,14 +1,12 @@
 package projections_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -239,24 +237,6 @@ func (k *ticket) rule(t testing.TB, at time.Time, terms events.Terms) {
 func (k *ticket) decideAppeal(t testing.TB, at time.Time, decision events.AppealDecision, terms *events.Terms) {
 	t.Helper()
 	k.do(t, at, events.Actor{Role: events.RoleSeniorArbitrator, ID: "sarb-1"}, domain.DecideAppeal{Decision: decision, Rationale: "reviewed", Terms: terms})
-}
-
-// lockedBuffer is a bytes.Buffer safe for a child process's two streams.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // generate is scenarios.Generate with ticket ids made unique to the seed:

@@ -18,6 +18,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/disputes-ledger/disputes/internal/testenv"
 )
 
 // runMainEnv makes the test binary run main() instead of the tests, so a
@@ -49,11 +51,11 @@ func statusAs(t *testing.T, base, authorization string) int {
 }
 
 // startServe runs `disputes serve` in this process until the test ends.
-func startServe(t *testing.T, args ...string) (base string, logs *lockedBuffer) {
+func startServe(t *testing.T, args ...string) (base string, logs *testenv.LogBuffer) {
 	t.Helper()
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	logs = &lockedBuffer{}
+	logs = &testenv.LogBuffer{}
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, append([]string{"serve", "--db", filepath.Join(t.TempDir(), "ledger.db"), "--addr", addr,
@@ -222,7 +224,7 @@ func TestServeProcessReloadsOnSIGHUP(t *testing.T) {
 	cmd := exec.Command(os.Args[0], "serve", "--db", filepath.Join(dir, "ledger.db"), "--addr", addr, "--tokens", file,
 		"--no-scheduler", "--no-projections", "--reload-every", "1m")
 	cmd.Env = append(os.Environ(), runMainEnv+"=1")
-	logs := &lockedBuffer{}
+	logs := &testenv.LogBuffer{}
 	cmd.Stderr = logs
 	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)

@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/disputes-ledger/disputes/internal/testenv"
 )
 
 // TestServeMetricsListener checks `serve --metrics-addr`: the operators'
@@ -28,7 +30,7 @@ func TestServeMetricsListener(t *testing.T) {
 	}
 	addr, metricsAddr := freeAddr(t), freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	logs := &lockedBuffer{}
+	logs := &testenv.LogBuffer{}
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"serve", "--db", db, "--tokens", tokens, "--addr", addr, "--metrics-addr", metricsAddr,

@@ -37,7 +37,7 @@ func TestServeOnPostgres(t *testing.T) {
 
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	logs := &lockedBuffer{}
+	logs := &testenv.LogBuffer{}
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"serve", "--store", storeURL, "--projections", readURL, "--db", filepath.Join(dir, "unused.db"),

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,29 +18,12 @@ import (
 
 	"github.com/disputes-ledger/disputes/audit/checkpointdir"
 	"github.com/disputes-ledger/disputes/checkpoint"
+	"github.com/disputes-ledger/disputes/internal/testenv"
 	"github.com/disputes-ledger/disputes/seal"
 )
 
-// lockedBuffer is a bytes.Buffer the server's goroutines may log into.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // waitReady waits until the server at base answers /readyz with 200.
-func waitReady(t *testing.T, base string, logs *lockedBuffer) {
+func waitReady(t *testing.T, base string, logs *testenv.LogBuffer) {
 	t.Helper()
 	require.Eventually(t, func() bool {
 		res, err := http.Get(base + "/readyz")
@@ -100,7 +81,7 @@ func TestServeEndToEnd(t *testing.T) {
 
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	logs := &lockedBuffer{}
+	logs := &testenv.LogBuffer{}
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"serve", "--db", db, "--tokens", tokens, "--addr", addr,
@@ -195,7 +176,7 @@ func TestSchedulerCommandFiresOverdueDeadlines(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 
 	ctx, cancel := context.WithCancel(context.Background())
-	logs := &lockedBuffer{}
+	logs := &testenv.LogBuffer{}
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, []string{"scheduler", "--db", db}, strings.NewReader(""), io.Discard, logs) }()
 	require.Eventually(t, func() bool { return strings.Contains(logs.String(), `"msg":"deadline expired"`) },
