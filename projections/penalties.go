@@ -23,18 +23,6 @@ const MerchantPenaltiesName = "merchant_penalties"
 // reasons (policy.PenaltyReason), named here for the readers of scores.
 type PenaltyReason = policy.PenaltyReason
 
-// The penalty reasons, as policy names them.
-const (
-	ReasonMerchantResponseExpired = policy.ReasonMerchantResponseExpired
-	ReasonMerchantReshipExpired   = policy.ReasonMerchantReshipExpired
-	ReasonMerchantRefundExpired   = policy.ReasonMerchantRefundExpired
-	ReasonNoEvidence              = policy.ReasonNoEvidence
-	ReasonMerchantLiability       = policy.ReasonMerchantLiability
-	ReasonSharedLiability         = policy.ReasonSharedLiability
-	ReasonCounterfeit             = policy.ReasonCounterfeit
-	ReasonVagueMessage            = policy.ReasonVagueMessage
-)
-
 // MerchantPenalties records penalty facts, not scores: one row per event that
 // earned a merchant points, with the points and the policy version they were
 // scored under. A score is a sum over a window, computed when asked

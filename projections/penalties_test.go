@@ -10,6 +10,7 @@ import (
 
 	"github.com/disputes-ledger/disputes/domain"
 	"github.com/disputes-ledger/disputes/events"
+	"github.com/disputes-ledger/disputes/policy"
 	"github.com/disputes-ledger/disputes/projections"
 )
 
@@ -66,7 +67,7 @@ func TestPenaltyScoresHandWorked(t *testing.T) {
 			k := l.ticket("T-silent", m)
 			k.open(t, at, events.KindRefundOnly, events.ReasonQuality)
 			k.expire(t, events.DeadlineMerchantResponse) // auto-approved, refunded
-		}, want{score: 2, breakdown: map[projections.PenaltyReason]int{projections.ReasonMerchantResponseExpired: 2}, opened: 1}},
+		}, want{score: 2, breakdown: map[projections.PenaltyReason]int{policy.ReasonMerchantResponseExpired: 2}, opened: 1}},
 
 		{"merchant_refund expired: 3", "m-slowrefund", func(t *testing.T, at time.Time, m string) {
 			k := l.ticket("T-slowrefund", m)
@@ -75,7 +76,7 @@ func TestPenaltyScoresHandWorked(t *testing.T) {
 			k.byBuyer(t, at.Add(day), shipment("1"))
 			k.byMerchant(t, at.Add(3*day), domain.ConfirmReceipt{})
 			k.expire(t, events.DeadlineMerchantRefund) // refund ordered by the system
-		}, want{score: 3, breakdown: map[projections.PenaltyReason]int{projections.ReasonMerchantRefundExpired: 3}, opened: 1,
+		}, want{score: 3, breakdown: map[projections.PenaltyReason]int{policy.ReasonMerchantRefundExpired: 3}, opened: 1,
 			firstResponses: 1, medianFirstReply: 2 * time.Hour}},
 
 		{"merchant_reship expired: 3", "m-noreship", func(t *testing.T, at time.Time, m string) {
@@ -85,7 +86,7 @@ func TestPenaltyScoresHandWorked(t *testing.T) {
 			k.byBuyer(t, at.Add(day), shipment("2"))
 			k.byMerchant(t, at.Add(3*day), domain.ConfirmReceipt{})
 			k.expire(t, events.DeadlineMerchantReship)
-		}, want{score: 3, breakdown: map[projections.PenaltyReason]int{projections.ReasonMerchantReshipExpired: 3}, opened: 1,
+		}, want{score: 3, breakdown: map[projections.PenaltyReason]int{policy.ReasonMerchantReshipExpired: 3}, opened: 1,
 			firstResponses: 1, medianFirstReply: 4 * time.Hour}},
 
 		{"no evidence 4 + merchant liability 6 (final, lost)", "m-liable", func(t *testing.T, at time.Time, m string) {
@@ -94,7 +95,7 @@ func TestPenaltyScoresHandWorked(t *testing.T) {
 			review := k.toReview(t, at, false)
 			k.rule(t, review.Add(time.Hour), merchantLiable)
 			k.expire(t, events.DeadlineAppeal) // ruling final
-		}, want{score: 10, breakdown: map[projections.PenaltyReason]int{projections.ReasonNoEvidence: 4, projections.ReasonMerchantLiability: 6},
+		}, want{score: 10, breakdown: map[projections.PenaltyReason]int{policy.ReasonNoEvidence: 4, policy.ReasonMerchantLiability: 6},
 			opened: 1, interventions: 1, rulings: 1, lost: 1, firstResponses: 1, medianFirstReply: time.Hour}},
 
 		{"evidence in time, shared liability 3", "m-shared", func(t *testing.T, at time.Time, m string) {
@@ -103,7 +104,7 @@ func TestPenaltyScoresHandWorked(t *testing.T) {
 			review := k.toReview(t, at, true)
 			k.rule(t, review.Add(time.Hour), sharedLiable)
 			k.expire(t, events.DeadlineAppeal)
-		}, want{score: 3, breakdown: map[projections.PenaltyReason]int{projections.ReasonSharedLiability: 3},
+		}, want{score: 3, breakdown: map[projections.PenaltyReason]int{policy.ReasonSharedLiability: 3},
 			opened: 1, interventions: 1, rulings: 1, lost: 1, firstResponses: 1, medianFirstReply: time.Hour}},
 
 		{"counterfeit 12 in place of 6, with no evidence 4: flagged", "m-fake", func(t *testing.T, at time.Time, m string) {
@@ -111,7 +112,7 @@ func TestPenaltyScoresHandWorked(t *testing.T) {
 			k.open(t, at, events.KindRefundOnly, events.ReasonCounterfeit)
 			review := k.toReview(t, at, false)
 			k.rule(t, review.Add(time.Hour), counterfeit)
-		}, want{score: 16, breakdown: map[projections.PenaltyReason]int{projections.ReasonNoEvidence: 4, projections.ReasonCounterfeit: 12},
+		}, want{score: 16, breakdown: map[projections.PenaltyReason]int{policy.ReasonNoEvidence: 4, policy.ReasonCounterfeit: 12},
 			flagged: true, opened: 1, interventions: 1, firstResponses: 1, medianFirstReply: time.Hour}},
 
 		{"vague merchant messages 1 each; the buyer's words do not count", "m-vague", func(t *testing.T, at time.Time, m string) {
@@ -121,7 +122,7 @@ func TestPenaltyScoresHandWorked(t *testing.T) {
 			k.byMerchant(t, at.Add(time.Hour), domain.PostMessage{Text: "will ship a fix soon"})
 			k.byBuyer(t, at.Add(2*time.Hour), domain.PostMessage{Text: "please answer soon"})
 			k.byMerchant(t, at.Add(3*time.Hour), domain.Agree{})
-		}, want{score: 2, breakdown: map[projections.PenaltyReason]int{projections.ReasonVagueMessage: 2}, opened: 1,
+		}, want{score: 2, breakdown: map[projections.PenaltyReason]int{policy.ReasonVagueMessage: 2}, opened: 1,
 			firstResponses: 1, medianFirstReply: 30 * time.Minute}},
 
 		{"ruling overturned on appeal: its points reversed (won)", "m-overturned", func(t *testing.T, at time.Time, m string) {
@@ -141,7 +142,7 @@ func TestPenaltyScoresHandWorked(t *testing.T) {
 			k.rule(t, review.Add(time.Hour), buyerLiable)
 			k.byBuyer(t, review.Add(day), domain.FileAppeal{Grounds: "the merchant's photo is staged"})
 			k.decideAppeal(t, review.Add(2*day), events.AppealOverturned, &sharedLiable)
-		}, want{score: 3, breakdown: map[projections.PenaltyReason]int{projections.ReasonSharedLiability: 3}, opened: 1, interventions: 1,
+		}, want{score: 3, breakdown: map[projections.PenaltyReason]int{policy.ReasonSharedLiability: 3}, opened: 1, interventions: 1,
 			rulings: 1, lost: 1, firstResponses: 1, medianFirstReply: time.Hour}},
 
 		{"no points: withdrawn, agreed, ruled for the merchant", "m-clean", func(t *testing.T, at time.Time, m string) {

@@ -78,9 +78,9 @@ func TestPenaltiesScoredUnderEachEventsPolicyVersion(t *testing.T) {
 		breakdown map[projections.PenaltyReason]int
 		versions  string
 	}{
-		{"m-a", 1 + 2, map[projections.PenaltyReason]int{projections.ReasonVagueMessage: 1, projections.ReasonMerchantResponseExpired: 2}, def},
-		{"m-b", 3 + 5, map[projections.PenaltyReason]int{projections.ReasonVagueMessage: 3, projections.ReasonMerchantResponseExpired: 5}, str},
-		{"m-c", 3 + 2, map[projections.PenaltyReason]int{projections.ReasonVagueMessage: 3, projections.ReasonMerchantResponseExpired: 2}, def + "," + str},
+		{"m-a", 1 + 2, map[projections.PenaltyReason]int{policy.ReasonVagueMessage: 1, policy.ReasonMerchantResponseExpired: 2}, def},
+		{"m-b", 3 + 5, map[projections.PenaltyReason]int{policy.ReasonVagueMessage: 3, policy.ReasonMerchantResponseExpired: 5}, str},
+		{"m-c", 3 + 2, map[projections.PenaltyReason]int{policy.ReasonVagueMessage: 3, policy.ReasonMerchantResponseExpired: 2}, def + "," + str},
 	} {
 		s := score(t, scores, c.merchant)
 		assert.Equal(t, c.score, s.Score, c.merchant)
