@@ -20,4 +20,4 @@ bench:
 # FuzzCommandBody drives the HTTP API over a real ledger: give it minutes.
 fuzz:
 	go test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./events/
-	go test -run '^$$' -fuzz FuzzCommandBody -fuzztime 10m ./httpapi/
+	go test -run '^$$' -fuzz FuzzCommandBody -fuzztime 10m ./edge/httpapi/

@@ -7,8 +7,8 @@ import (
 
 	"github.com/disputes-ledger/disputes/audit"
 	"github.com/disputes-ledger/disputes/audit/internal/fixture"
+	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/events"
-	"github.com/disputes-ledger/disputes/policy"
 )
 
 // benchLog is an in-memory sealed log of about 100,000 events, built once.

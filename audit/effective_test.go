@@ -13,8 +13,8 @@ import (
 	"github.com/disputes-ledger/disputes/audit"
 	"github.com/disputes-ledger/disputes/audit/internal/fixture"
 	"github.com/disputes-ledger/disputes/domain"
+	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/events"
-	"github.com/disputes-ledger/disputes/policy"
 )
 
 // TestLateExpiryScheduleCountsFromItsDueTime: the auditor agrees with the

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/disputes-ledger/disputes/audit/internal/fixture"
-	"github.com/disputes-ledger/disputes/policy"
+	"github.com/disputes-ledger/disputes/domain/policy"
 )
 
 // t0 is a Monday morning in Shanghai.

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/disputes-ledger/disputes/merkle"
+	"github.com/disputes-ledger/disputes/audit/merkle"
 )
 
 // LeafHash returns the Merkle leaf hash of an event whose envelope carries

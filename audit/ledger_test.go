@@ -17,10 +17,10 @@ import (
 	"github.com/disputes-ledger/disputes/audit/internal/fixture"
 	"github.com/disputes-ledger/disputes/audit/sqliteaudit"
 	"github.com/disputes-ledger/disputes/commands"
+	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore"
 	"github.com/disputes-ledger/disputes/eventstore/sqlite"
-	"github.com/disputes-ledger/disputes/policy"
 )
 
 // ledgerTickets is the size of the real ledger the tamper tests use: five

@@ -5,8 +5,8 @@ import (
 	"fmt"
 
 	"github.com/disputes-ledger/disputes/domain"
+	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/events"
-	"github.com/disputes-ledger/disputes/policy"
 )
 
 // The verifier holds no rule of the domain. It groups each ticket's events

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/disputes-ledger/disputes/seal"
+	"github.com/disputes-ledger/disputes/audit/seal"
 )
 
 // Cadence says how often Run seals: as soon as Events events are unsealed,

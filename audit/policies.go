@@ -6,8 +6,8 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/events"
-	"github.com/disputes-ledger/disputes/policy"
 )
 
 // PolicySet is the policy versions a verifier knows, by version.

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/disputes-ledger/disputes/checkpoint"
+	"github.com/disputes-ledger/disputes/audit/checkpoint"
 )
 
 // CheckpointPublisher sends each seal, as a signed checkpoint (package

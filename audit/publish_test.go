@@ -11,9 +11,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/disputes-ledger/disputes/audit"
+	tlog "github.com/disputes-ledger/disputes/audit/checkpoint"
 	"github.com/disputes-ledger/disputes/audit/internal/fixture"
-	tlog "github.com/disputes-ledger/disputes/checkpoint"
-	"github.com/disputes-ledger/disputes/seal"
+	"github.com/disputes-ledger/disputes/audit/seal"
 )
 
 // recorder is a CheckpointPublisher that keeps what it is given and fails

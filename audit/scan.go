@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/disputes-ledger/disputes/audit/merkle"
 	"github.com/disputes-ledger/disputes/eventstore"
-	"github.com/disputes-ledger/disputes/merkle"
 )
 
 // scanBatch is how many events one ReadAll call returns while scanning.

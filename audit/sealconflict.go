@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/disputes-ledger/disputes/seal"
+	"github.com/disputes-ledger/disputes/audit/seal"
 )
 
 // CheckSealToStore returns the error SealStore.AddSeal returns for a seal no

@@ -8,11 +8,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/disputes-ledger/disputes/checkpoint"
+	"github.com/disputes-ledger/disputes/audit/checkpoint"
+	"github.com/disputes-ledger/disputes/audit/merkle"
+	"github.com/disputes-ledger/disputes/audit/seal"
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore"
-	"github.com/disputes-ledger/disputes/merkle"
-	"github.com/disputes-ledger/disputes/seal"
 )
 
 // Sealer seals the global log: it keeps a merkle.Frontier of every event read

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/disputes-ledger/disputes/merkle"
-	"github.com/disputes-ledger/disputes/seal"
+	"github.com/disputes-ledger/disputes/audit/merkle"
+	"github.com/disputes-ledger/disputes/audit/seal"
 )
 
 // SealRow is a seal as the SQL seal stores keep it: one column per field,

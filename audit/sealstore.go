@@ -5,8 +5,8 @@ import (
 	"crypto/ed25519"
 	"errors"
 
+	"github.com/disputes-ledger/disputes/audit/seal"
 	"github.com/disputes-ledger/disputes/eventstore"
-	"github.com/disputes-ledger/disputes/seal"
 )
 
 // StoredSeal is a seal as kept by a SealStore, with the public key of the

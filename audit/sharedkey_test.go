@@ -11,9 +11,9 @@ import (
 	"github.com/disputes-ledger/disputes/audit"
 	"github.com/disputes-ledger/disputes/audit/sqliteaudit"
 	"github.com/disputes-ledger/disputes/commands"
+	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore/sqlite"
-	"github.com/disputes-ledger/disputes/policy"
 )
 
 // TestAnotherPrincipalsKeyIsAnotherDecision is the attack found against the

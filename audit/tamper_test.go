@@ -17,12 +17,12 @@ import (
 
 	"github.com/disputes-ledger/disputes/audit"
 	"github.com/disputes-ledger/disputes/audit/bundle"
+	"github.com/disputes-ledger/disputes/audit/seal"
 	"github.com/disputes-ledger/disputes/audit/sqliteaudit"
+	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore"
 	"github.com/disputes-ledger/disputes/eventstore/sqlite"
-	"github.com/disputes-ledger/disputes/policy"
-	"github.com/disputes-ledger/disputes/seal"
 )
 
 // The tamper tests alter a real ledger file with raw SQL, as an operator

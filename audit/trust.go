@@ -3,8 +3,8 @@ package audit
 import (
 	"fmt"
 
-	"github.com/disputes-ledger/disputes/checkpoint"
-	"github.com/disputes-ledger/disputes/merkle"
+	"github.com/disputes-ledger/disputes/audit/checkpoint"
+	"github.com/disputes-ledger/disputes/audit/merkle"
 )
 
 // TrustedCheckpoint is the checkpoint the auditor brought, as the report

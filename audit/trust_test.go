@@ -10,11 +10,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/disputes-ledger/disputes/audit"
+	tlog "github.com/disputes-ledger/disputes/audit/checkpoint"
+	"github.com/disputes-ledger/disputes/audit/merkle"
 	"github.com/disputes-ledger/disputes/audit/sqliteaudit"
-	tlog "github.com/disputes-ledger/disputes/checkpoint"
+	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/events"
-	"github.com/disputes-ledger/disputes/merkle"
-	"github.com/disputes-ledger/disputes/policy"
 )
 
 // The trust tests: an auditor who pinned the key and kept a checkpoint the

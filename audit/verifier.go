@@ -8,13 +8,13 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/disputes-ledger/disputes/checkpoint"
+	"github.com/disputes-ledger/disputes/audit/checkpoint"
+	"github.com/disputes-ledger/disputes/audit/merkle"
+	"github.com/disputes-ledger/disputes/audit/seal"
 	"github.com/disputes-ledger/disputes/domain"
+	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore"
-	"github.com/disputes-ledger/disputes/merkle"
-	"github.com/disputes-ledger/disputes/policy"
-	"github.com/disputes-ledger/disputes/seal"
 )
 
 // DefaultMaxFindings is how many findings a report lists by default; the

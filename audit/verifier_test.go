@@ -10,9 +10,9 @@ import (
 
 	"github.com/disputes-ledger/disputes/audit"
 	"github.com/disputes-ledger/disputes/audit/internal/fixture"
+	"github.com/disputes-ledger/disputes/domain/policy"
+	"github.com/disputes-ledger/disputes/domain/scenarios"
 	"github.com/disputes-ledger/disputes/events"
-	"github.com/disputes-ledger/disputes/policy"
-	"github.com/disputes-ledger/disputes/scenarios"
 )
 
 func TestVerifyLogCleanLedger(t *testing.T) {

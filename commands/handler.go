@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/disputes-ledger/disputes/domain"
+	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore"
-	"github.com/disputes-ledger/disputes/policy"
 )
 
 // Handler runs commands against a store. It is safe for concurrent use.

@@ -14,10 +14,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/disputes-ledger/disputes/commands"
+	"github.com/disputes-ledger/disputes/commands/scheduler"
 	"github.com/disputes-ledger/disputes/domain"
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore"
-	"github.com/disputes-ledger/disputes/scheduler"
+	"github.com/disputes-ledger/disputes/internal/clock"
 )
 
 // responseDue is when the merchant_response deadline of a ticket opened at
@@ -84,7 +85,7 @@ func TestRefusedLateAnswerRecordsNothing(t *testing.T) {
 		ctx := context.Background()
 		store := open(t)
 		t.Cleanup(func() { _ = store.Close() })
-		clock := scheduler.NewManualClock(now)
+		clock := clock.NewManualClock(now)
 		h := commands.NewHandler(store, commands.WithClock(clock.Now))
 		mustHandle(t, h, openLine)
 		clock.Set(responseDue.Add(5 * time.Hour))

@@ -11,8 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/disputes-ledger/disputes/domain"
+	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/events"
-	"github.com/disputes-ledger/disputes/policy"
 )
 
 // Request is one command as it arrives from outside: the JSON-lines input of

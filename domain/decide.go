@@ -5,8 +5,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/events"
-	"github.com/disputes-ledger/disputes/policy"
 )
 
 // Decide validates cmd from actor against the ticket at now, under pol, and

@@ -8,8 +8,8 @@ import (
 	"reflect"
 	"slices"
 
+	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/events"
-	"github.com/disputes-ledger/disputes/policy"
 )
 
 // ErrNotAsDecided is returned (inside an *IllegalEventError) for a recorded

@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/disputes-ledger/disputes/domain"
+	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/events"
-	"github.com/disputes-ledger/disputes/policy"
 )
 
 // extremeAmounts are the amounts where int64 arithmetic breaks: the ends

@@ -3,8 +3,8 @@ package projections
 import (
 	"context"
 
+	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/eventstore"
-	"github.com/disputes-ledger/disputes/policy"
 )
 
 // Default returns the ledger's read models over db: ticket status, merchant

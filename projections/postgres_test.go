@@ -11,9 +11,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/disputes-ledger/disputes/domain/scenarios"
 	"github.com/disputes-ledger/disputes/internal/testenv"
 	"github.com/disputes-ledger/disputes/projections"
-	"github.com/disputes-ledger/disputes/scenarios"
 )
 
 // TestPostgresReadModelsEqualSQLite writes the read models of one ledger to

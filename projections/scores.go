@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/disputes-ledger/disputes/policy"
+	"github.com/disputes-ledger/disputes/domain/policy"
 )
 
 // MerchantScore is a merchant's penalty score over one window, with its

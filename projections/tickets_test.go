@@ -10,9 +10,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/disputes-ledger/disputes/commands"
+	"github.com/disputes-ledger/disputes/domain/scenarios"
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/projections"
-	"github.com/disputes-ledger/disputes/scenarios"
 )
 
 // TestTicketStatusMatchesTheAggregate checks every row against the ticket

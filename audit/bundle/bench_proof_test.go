@@ -17,10 +17,10 @@ import (
 	"github.com/disputes-ledger/disputes/audit/bundle"
 	"github.com/disputes-ledger/disputes/audit/proof"
 	"github.com/disputes-ledger/disputes/audit/sqliteaudit"
+	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore"
 	"github.com/disputes-ledger/disputes/eventstore/sqlite"
-	"github.com/disputes-ledger/disputes/policy"
 )
 
 // benchLedger returns a SQLite ledger file holding the events of the bench

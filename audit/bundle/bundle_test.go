@@ -19,9 +19,9 @@ import (
 	"github.com/disputes-ledger/disputes/audit"
 	"github.com/disputes-ledger/disputes/audit/bundle"
 	"github.com/disputes-ledger/disputes/audit/internal/fixture"
+	"github.com/disputes-ledger/disputes/audit/seal"
+	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/events"
-	"github.com/disputes-ledger/disputes/policy"
-	"github.com/disputes-ledger/disputes/seal"
 )
 
 var t0 = time.Date(2026, 11, 2, 1, 30, 0, 0, time.UTC)

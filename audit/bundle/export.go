@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/disputes-ledger/disputes/audit"
+	"github.com/disputes-ledger/disputes/audit/merkle"
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore"
-	"github.com/disputes-ledger/disputes/merkle"
 )
 
 // Source is what an export reads.

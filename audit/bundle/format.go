@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/disputes-ledger/disputes/audit"
-	"github.com/disputes-ledger/disputes/merkle"
-	"github.com/disputes-ledger/disputes/seal"
+	"github.com/disputes-ledger/disputes/audit/merkle"
+	"github.com/disputes-ledger/disputes/audit/seal"
 )
 
 // Format is the value of the header's format member.

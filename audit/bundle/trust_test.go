@@ -11,9 +11,9 @@ import (
 
 	"github.com/disputes-ledger/disputes/audit"
 	"github.com/disputes-ledger/disputes/audit/bundle"
-	"github.com/disputes-ledger/disputes/checkpoint"
-	"github.com/disputes-ledger/disputes/merkle"
-	"github.com/disputes-ledger/disputes/policy"
+	"github.com/disputes-ledger/disputes/audit/checkpoint"
+	"github.com/disputes-ledger/disputes/audit/merkle"
+	"github.com/disputes-ledger/disputes/domain/policy"
 )
 
 // A bundle, whole or partial, is held to the checkpoint the auditor brings.

@@ -12,8 +12,8 @@ import (
 	"strconv"
 
 	"github.com/disputes-ledger/disputes/audit"
-	"github.com/disputes-ledger/disputes/policy"
-	"github.com/disputes-ledger/disputes/seal"
+	"github.com/disputes-ledger/disputes/audit/seal"
+	"github.com/disputes-ledger/disputes/domain/policy"
 )
 
 // Verify reads a bundle from r and verifies it under opts; name is the

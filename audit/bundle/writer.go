@@ -11,9 +11,9 @@ import (
 	"strconv"
 
 	"github.com/disputes-ledger/disputes/audit"
-	"github.com/disputes-ledger/disputes/merkle"
-	"github.com/disputes-ledger/disputes/policy"
-	"github.com/disputes-ledger/disputes/seal"
+	"github.com/disputes-ledger/disputes/audit/merkle"
+	"github.com/disputes-ledger/disputes/audit/seal"
+	"github.com/disputes-ledger/disputes/domain/policy"
 )
 
 // Writer writes bundle lines. Call Flush at the end.

@@ -21,7 +21,7 @@ import (
 	"path/filepath"
 	"sync"
 
-	"github.com/disputes-ledger/disputes/checkpoint"
+	"github.com/disputes-ledger/disputes/audit/checkpoint"
 )
 
 // File names inside the directory.

@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/disputes-ledger/disputes/audit/checkpoint"
 	"github.com/disputes-ledger/disputes/audit/checkpointdir"
-	"github.com/disputes-ledger/disputes/checkpoint"
-	"github.com/disputes-ledger/disputes/merkle"
+	"github.com/disputes-ledger/disputes/audit/merkle"
 )
 
 func signedAt(t *testing.T, size uint64, root string) (checkpoint.Checkpoint, []byte) {

@@ -12,10 +12,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/disputes-ledger/disputes/audit/checkpoint"
 	"github.com/disputes-ledger/disputes/audit/checkpointnats"
-	"github.com/disputes-ledger/disputes/checkpoint"
+	"github.com/disputes-ledger/disputes/audit/merkle"
 	"github.com/disputes-ledger/disputes/internal/testenv"
-	"github.com/disputes-ledger/disputes/merkle"
 )
 
 func TestPublishToJetStream(t *testing.T) {

@@ -14,8 +14,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/disputes-ledger/disputes/audit"
+	"github.com/disputes-ledger/disputes/audit/seal"
 	"github.com/disputes-ledger/disputes/eventstore/kurrentdb"
-	"github.com/disputes-ledger/disputes/seal"
 )
 
 // DefaultStream is the stream seals are kept in unless Config.Stream says

@@ -14,11 +14,11 @@ import (
 
 	"github.com/disputes-ledger/disputes/audit"
 	"github.com/disputes-ledger/disputes/audit/kurrentaudit"
+	"github.com/disputes-ledger/disputes/audit/seal"
 	"github.com/disputes-ledger/disputes/audit/sealtest"
 	"github.com/disputes-ledger/disputes/eventstore"
 	"github.com/disputes-ledger/disputes/eventstore/kurrentdb"
 	"github.com/disputes-ledger/disputes/eventstore/kurrentdb/kurrenttest"
-	"github.com/disputes-ledger/disputes/seal"
 )
 
 func startDouble(t *testing.T) *kurrenttest.Server {

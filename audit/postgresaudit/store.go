@@ -11,8 +11,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/disputes-ledger/disputes/audit"
+	"github.com/disputes-ledger/disputes/audit/seal"
 	"github.com/disputes-ledger/disputes/internal/pgmigrate"
-	"github.com/disputes-ledger/disputes/seal"
 )
 
 // ErrNoLedger is returned (wrapped) by a read-only Open on a schema that

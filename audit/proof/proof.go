@@ -16,10 +16,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/disputes-ledger/disputes/audit"
+	"github.com/disputes-ledger/disputes/audit/merkle"
+	"github.com/disputes-ledger/disputes/audit/seal"
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore"
-	"github.com/disputes-ledger/disputes/merkle"
-	"github.com/disputes-ledger/disputes/seal"
 )
 
 // Formats of the two documents.

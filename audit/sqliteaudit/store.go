@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/disputes-ledger/disputes/audit"
+	"github.com/disputes-ledger/disputes/audit/seal"
 	"github.com/disputes-ledger/disputes/eventstore/sqlite"
 	"github.com/disputes-ledger/disputes/internal/sqlitemigrate"
-	"github.com/disputes-ledger/disputes/seal"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )

@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/disputes-ledger/disputes/audit"
+	"github.com/disputes-ledger/disputes/audit/seal"
 	"github.com/disputes-ledger/disputes/eventstore/sqlite"
-	"github.com/disputes-ledger/disputes/seal"
 )
 
 // auditLedger makes a demo ledger and a signing key, and seals the ledger.

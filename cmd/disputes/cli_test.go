@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/disputes-ledger/disputes/views"
+	"github.com/disputes-ledger/disputes/projections/views"
 )
 
 // runCLI runs the binary's entry point in-process.

@@ -11,7 +11,7 @@ import (
 
 	"github.com/disputes-ledger/disputes/audit"
 	"github.com/disputes-ledger/disputes/audit/bundle"
-	"github.com/disputes-ledger/disputes/policy"
+	"github.com/disputes-ledger/disputes/domain/policy"
 )
 
 func runExport(ctx context.Context, e env) error {

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
-	"github.com/disputes-ledger/disputes/forward"
-	"github.com/disputes-ledger/disputes/internal/storeurl"
+	"github.com/disputes-ledger/disputes/cmd/internal/storeurl"
+	"github.com/disputes-ledger/disputes/edge/forward"
 	"github.com/nats-io/nats.go"
 )
 

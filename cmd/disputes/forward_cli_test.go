@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/disputes-ledger/disputes/internal/storeurl"
+	"github.com/disputes-ledger/disputes/cmd/internal/storeurl"
 	"github.com/disputes-ledger/disputes/internal/testenv"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"

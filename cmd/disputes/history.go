@@ -8,7 +8,7 @@ import (
 
 	"github.com/disputes-ledger/disputes/commands"
 	"github.com/disputes-ledger/disputes/domain"
-	"github.com/disputes-ledger/disputes/views"
+	"github.com/disputes-ledger/disputes/projections/views"
 )
 
 func runHistory(ctx context.Context, e env) error {

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/disputes-ledger/disputes/views"
+	"github.com/disputes-ledger/disputes/projections/views"
 )
 
 // The merchant_response deadline of T-1 falls due on 11-05 02:00 UTC; nobody

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/disputes-ledger/disputes/cmd/internal/storeurl"
 	"github.com/disputes-ledger/disputes/eventstore/sqlite"
-	"github.com/disputes-ledger/disputes/internal/storeurl"
 )
 
 // runInit creates a ledger explicitly: the one command besides the writers

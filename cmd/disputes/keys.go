@@ -10,8 +10,8 @@ import (
 	"io/fs"
 	"os"
 
-	"github.com/disputes-ledger/disputes/checkpoint"
-	"github.com/disputes-ledger/disputes/seal"
+	"github.com/disputes-ledger/disputes/audit/checkpoint"
+	"github.com/disputes-ledger/disputes/audit/seal"
 )
 
 // signingKeyEnv holds the seal signing key as the base64 of its 32-byte seed.

@@ -8,9 +8,9 @@ import (
 	"io/fs"
 	"os"
 
+	"github.com/disputes-ledger/disputes/cmd/internal/storeurl"
+	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/eventstore"
-	"github.com/disputes-ledger/disputes/internal/storeurl"
-	"github.com/disputes-ledger/disputes/policy"
 )
 
 // storeFlags are the flags that choose the ledger and its policy.

@@ -12,10 +12,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/disputes-ledger/disputes/cmd/internal/storeurl"
+	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/eventstore"
 	"github.com/disputes-ledger/disputes/eventstore/sqlite"
-	"github.com/disputes-ledger/disputes/internal/storeurl"
-	"github.com/disputes-ledger/disputes/policy"
 	"github.com/disputes-ledger/disputes/projections"
 )
 

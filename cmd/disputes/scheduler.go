@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/disputes-ledger/disputes/commands"
-	"github.com/disputes-ledger/disputes/scheduler"
+	"github.com/disputes-ledger/disputes/commands/scheduler"
 )
 
 // runScheduler is `disputes scheduler`: the deadline scheduler on its own,

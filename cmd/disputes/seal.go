@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/disputes-ledger/disputes/audit"
-	"github.com/disputes-ledger/disputes/seal"
+	"github.com/disputes-ledger/disputes/audit/seal"
 )
 
 func runSeal(ctx context.Context, e env) error {

@@ -14,15 +14,16 @@ import (
 	"time"
 
 	"github.com/disputes-ledger/disputes/audit"
-	"github.com/disputes-ledger/disputes/auth"
+	"github.com/disputes-ledger/disputes/audit/seal"
+	"github.com/disputes-ledger/disputes/cmd/internal/storeurl"
 	"github.com/disputes-ledger/disputes/commands"
+	"github.com/disputes-ledger/disputes/commands/scheduler"
+	"github.com/disputes-ledger/disputes/domain/policy"
+	"github.com/disputes-ledger/disputes/edge/auth"
+	"github.com/disputes-ledger/disputes/edge/httpapi"
 	"github.com/disputes-ledger/disputes/eventstore"
-	"github.com/disputes-ledger/disputes/httpapi"
-	"github.com/disputes-ledger/disputes/internal/storeurl"
-	"github.com/disputes-ledger/disputes/policy"
+	"github.com/disputes-ledger/disputes/internal/clock"
 	"github.com/disputes-ledger/disputes/projections"
-	"github.com/disputes-ledger/disputes/scheduler"
-	"github.com/disputes-ledger/disputes/seal"
 )
 
 // serveFlags are `disputes serve`'s own flags.
@@ -189,7 +190,7 @@ func runServe(ctx context.Context, e env) error {
 }
 
 // listenAndServe serves until ctx ends, then shuts down gracefully.
-func listenAndServe(ctx context.Context, addr string, api http.Handler, logger *slog.Logger, db string, clock scheduler.Clock) error {
+func listenAndServe(ctx context.Context, addr string, api http.Handler, logger *slog.Logger, db string, clock clock.Clock) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -232,7 +233,7 @@ func serveMetrics(ctx context.Context, ln net.Listener, h http.Handler, logger *
 // publishes each seal as a checkpoint where cf says. The returned function
 // closes the publishers once the sealer has stopped.
 func startSealer(ctx context.Context, wg *sync.WaitGroup, health *components, store eventstore.Store, sf storeFlags,
-	kf keyFlags, cf checkpointFlags, cad audit.Cadence, clock scheduler.Clock, logger *slog.Logger) (*audit.Sealer, func(), error) {
+	kf keyFlags, cf checkpointFlags, cad audit.Cadence, clock clock.Clock, logger *slog.Logger) (*audit.Sealer, func(), error) {
 	if err := cad.Validate(); err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", errUsage, err)
 	}
@@ -272,7 +273,7 @@ func startSealer(ctx context.Context, wg *sync.WaitGroup, health *components, st
 // startProjections runs the projector in the background, following the
 // log, and returns the read model the API queries.
 func startProjections(ctx context.Context, wg *sync.WaitGroup, health *components, store eventstore.Store, sf storeFlags,
-	rf readModelFlags, pol policy.Policy, clock scheduler.Clock, logger *slog.Logger) (httpapi.ReadModel, func(), error) {
+	rf readModelFlags, pol policy.Policy, clock clock.Clock, logger *slog.Logger) (httpapi.ReadModel, func(), error) {
 	pdb, err := rf.open(ctx, sf)
 	if err != nil {
 		return nil, nil, err
@@ -394,9 +395,9 @@ func (c *clockFlags) register(fs *flag.FlagSet) {
 
 // clock returns the real clock at speed 1, else a scaled one. A scaled
 // clock runs ahead of the world, so a ledger it wrote is a demo ledger.
-func (c clockFlags) clock() (scheduler.Clock, error) {
+func (c clockFlags) clock() (clock.Clock, error) {
 	if c.speed == 1 && c.start == "" {
-		return scheduler.RealClock{}, nil
+		return clock.RealClock{}, nil
 	}
 	origin := time.Now()
 	if c.start != "" {
@@ -406,7 +407,7 @@ func (c clockFlags) clock() (scheduler.Clock, error) {
 		}
 		origin = t
 	}
-	clock, err := scheduler.NewScaledClock(origin, c.speed)
+	clock, err := clock.NewScaledClock(origin, c.speed)
 	if err != nil {
 		return nil, fmt.Errorf("%w: --clock-speed: %v", errUsage, err)
 	}

@@ -16,10 +16,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/disputes-ledger/disputes/audit/checkpoint"
 	"github.com/disputes-ledger/disputes/audit/checkpointdir"
-	"github.com/disputes-ledger/disputes/checkpoint"
+	"github.com/disputes-ledger/disputes/audit/seal"
 	"github.com/disputes-ledger/disputes/internal/testenv"
-	"github.com/disputes-ledger/disputes/seal"
 )
 
 // waitReady waits until the server at base answers /readyz with 200.

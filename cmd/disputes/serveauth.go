@@ -10,7 +10,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/disputes-ledger/disputes/auth"
+	"github.com/disputes-ledger/disputes/edge/auth"
 )
 
 // validate checks the authentication flags before anything is opened.

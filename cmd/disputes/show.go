@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/disputes-ledger/disputes/commands"
-	"github.com/disputes-ledger/disputes/views"
+	"github.com/disputes-ledger/disputes/projections/views"
 )
 
 func runShow(ctx context.Context, e env) error {

@@ -9,8 +9,8 @@ import (
 
 	"github.com/disputes-ledger/disputes/commands"
 	"github.com/disputes-ledger/disputes/domain"
+	"github.com/disputes-ledger/disputes/domain/scenarios"
 	"github.com/disputes-ledger/disputes/events"
-	"github.com/disputes-ledger/disputes/scenarios"
 )
 
 // simulation plays scenarios through the real command path on a simulated

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/disputes-ledger/disputes/auth"
+	"github.com/disputes-ledger/disputes/edge/auth"
 	"github.com/disputes-ledger/disputes/events"
 )
 

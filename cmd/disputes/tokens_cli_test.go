@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/disputes-ledger/disputes/auth"
+	"github.com/disputes-ledger/disputes/edge/auth"
 )
 
 func addToken(t *testing.T, file, role, id string) string {

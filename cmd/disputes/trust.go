@@ -7,7 +7,7 @@ import (
 	"os"
 
 	"github.com/disputes-ledger/disputes/audit"
-	"github.com/disputes-ledger/disputes/checkpoint"
+	"github.com/disputes-ledger/disputes/audit/checkpoint"
 )
 
 // trustFlags are what an auditor brings to verify besides the key: the

@@ -15,12 +15,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/disputes-ledger/disputes/domain"
+	"github.com/disputes-ledger/disputes/domain/policy"
+	"github.com/disputes-ledger/disputes/domain/scenarios"
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore"
 	"github.com/disputes-ledger/disputes/eventstore/sqlite"
-	"github.com/disputes-ledger/disputes/policy"
 	"github.com/disputes-ledger/disputes/projections/globallog"
-	"github.com/disputes-ledger/disputes/scenarios"
 )
 
 // countingStore counts ReadAll calls, to see the pager share reads.

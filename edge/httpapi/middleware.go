@@ -1,0 +1,176 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/disputes-ledger/disputes/edge/auth"
+)
+
+// requestInfo is filled in as a request goes through the layers and read
+// by the access log and the metrics when it is done.
+type requestInfo struct {
+	requestID string
+	principal *auth.Principal
+	commandID string
+	ticketID  string
+	command   string
+	outcome   string
+	err       error
+	code      string
+}
+
+type infoKey struct{}
+
+func infoOf(ctx context.Context) *requestInfo {
+	info, _ := ctx.Value(infoKey{}).(*requestInfo)
+	return info
+}
+
+// principalOf returns the authenticated principal of a request that went
+// through authenticate.
+func principalOf(r *http.Request) auth.Principal {
+	if info := infoOf(r.Context()); info != nil && info.principal != nil {
+		return *info.principal
+	}
+	return auth.Principal{}
+}
+
+// statusWriter remembers the status and size of a response. It passes
+// Flush and the rest through Unwrap, which http.ResponseController uses.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// Flush lets SSE flush through the wrapper.
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap gives http.ResponseController the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// observe is the outermost layer: it gives the request an id, recovers
+// panics, and when the request is done writes one access-log line and
+// records the request metrics.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		info := &requestInfo{requestID: requestID(r.Header.Get("X-Request-ID"))}
+		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
+		w.Header().Set("X-Request-ID", info.requestID)
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic", "request_id", info.requestID, "panic", fmt.Sprint(v))
+				if sw.status == 0 {
+					writeProblem(sw, r, fmt.Errorf("panic: %v", v))
+				}
+			}
+			s.done(r, sw, info, time.Since(start))
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+// done logs and counts a finished request.
+func (s *Server) done(r *http.Request, sw *statusWriter, info *requestInfo, elapsed time.Duration) {
+	route := r.Pattern
+	if route == "" {
+		route = "unmatched"
+	}
+	status := sw.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	s.metrics.observeRequest(route, status, elapsed)
+	if info.command != "" {
+		s.metrics.observeCommand(info.command, info.outcome)
+	}
+	attrs := []slog.Attr{
+		slog.String("request_id", info.requestID),
+		slog.String("method", r.Method),
+		slog.String("route", route),
+		slog.String("path", r.URL.Path),
+		slog.Int("status", status),
+		slog.Int64("bytes", sw.bytes),
+		slog.Float64("latency_ms", float64(elapsed.Microseconds())/1000),
+	}
+	if info.principal != nil {
+		attrs = append(attrs, slog.String("actor", info.principal.String()))
+	}
+	if info.commandID != "" {
+		attrs = append(attrs, slog.String("command_id", info.commandID))
+	}
+	if info.ticketID != "" {
+		attrs = append(attrs, slog.String("ticket_id", info.ticketID))
+	}
+	level := slog.LevelInfo
+	if info.err != nil {
+		attrs = append(attrs, slog.String("problem", info.code), slog.String("err", info.err.Error()))
+		if status >= 500 {
+			level = slog.LevelError
+		}
+	}
+	s.log.LogAttrs(r.Context(), level, "request", attrs...)
+}
+
+// requestID keeps a caller's X-Request-ID when it is short and plain, so
+// one id follows a request across systems, and makes one otherwise.
+func requestID(given string) string {
+	if n := len(given); n > 0 && n <= 64 && strings.Trim(given, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:") == "" {
+		return given
+	}
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// authenticate requires a valid bearer token and records the principal.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, ok := auth.BearerToken(r.Header.Get("Authorization"))
+		if !ok {
+			writeProblem(w, r, fmt.Errorf("%w: no bearer token", auth.ErrUnauthenticated))
+			return
+		}
+		p, err := s.auth.Authenticate(r.Context(), token)
+		if err != nil {
+			writeProblem(w, r, err)
+			return
+		}
+		if info := infoOf(r.Context()); info != nil {
+			info.principal = &p
+		}
+		next.ServeHTTP(w, r)
+	})
+}
