@@ -3,6 +3,7 @@ package domain
 import (
 	"strings"
 
+	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/events"
 )
 
@@ -35,11 +36,11 @@ func (d decision) expire(c ExpireDeadline) ([]events.Payload, error) {
 	// what it causes is decided, and every deadline it starts counted, from
 	// then, so that an outage of the scheduler shifts nothing.
 	d.now = due
-	fired := events.DeadlineExpired{Deadline: c.Deadline, DueAt: due}
+	fired := events.DeadlineExpired{Deadline: c.Deadline, DueAt: due,
+		MerchantPenalised: policy.MerchantMissed(c.Deadline, d.t.MerchantEvidenceInWindow)}
 	var then []events.Payload
 	switch c.Deadline {
 	case events.DeadlineMerchantResponse:
-		fired.MerchantPenalised = true
 		approval, err := d.approve(true, d.t.ReturnAddress)
 		if err != nil {
 			return nil, err
@@ -52,16 +53,13 @@ func (d decision) expire(c ExpireDeadline) ([]events.Payload, error) {
 	case events.DeadlineMerchantReceipt:
 		then = []events.Payload{events.ReturnReceived{Auto: true, Schedule: d.receiptSchedule(d.afterReceipt())}}
 	case events.DeadlineMerchantRefund:
-		fired.MerchantPenalised = true
 		then = []events.Payload{events.RefundIssued{Amount: d.t.Requested - d.t.Refunded, Origin: events.RefundBySystem}}
 	case events.DeadlineMerchantReship:
-		fired.MerchantPenalised = true // and the buyer may now request intervention
+		// Nothing follows: the buyer may now request intervention.
 	case events.DeadlineBuyerConfirmation:
 		then = []events.Payload{events.ReplacementConfirmed{Auto: true}}
 	case events.DeadlineNegotiation:
 		then = []events.Payload{events.EvidenceRequested{Note: "negotiation window ended", Schedule: d.schedule(events.DeadlineEvidence)}}
-	case events.DeadlineEvidence:
-		fired.MerchantPenalised = !d.t.MerchantEvidenceInWindow
 	case events.DeadlineRulingSLA:
 		then = []events.Payload{events.RulingSLABreached{DueAt: due}}
 	case events.DeadlineAppeal:

@@ -42,9 +42,39 @@ const (
 
 // DeadlineMissed is the fact of a deadline of kind expiring with the
 // merchant penalised for it (events.DeadlineExpired.MerchantPenalised, which
-// the domain decides).
+// the domain records from MerchantMissed).
 func DeadlineMissed(kind events.DeadlineKind) PenaltyFact {
 	return PenaltyFact{kind: factDeadlineMissed, deadline: kind}
+}
+
+// merchantDeadline is a deadline the merchant must meet: its expiry is the
+// merchant's fault, and earns the reason and the points it names.
+type merchantDeadline struct {
+	reason PenaltyReason
+	points func(Penalties) int
+}
+
+// merchantDeadlines is the one table of the deadlines whose expiry penalises
+// the merchant (docs/domain.md, "Merchant penalty score"): the domain's
+// merchant_penalised flag (MerchantMissed) and the points (PointsFor) are
+// both read from it, so a deadline added here is flagged and scored alike.
+var merchantDeadlines = map[events.DeadlineKind]merchantDeadline{
+	events.DeadlineMerchantResponse: {ReasonMerchantResponseExpired, func(p Penalties) int { return p.MerchantResponseExpired }},
+	events.DeadlineMerchantReship:   {ReasonMerchantReshipExpired, func(p Penalties) int { return p.ReshipOrRefundExpired }},
+	events.DeadlineMerchantRefund:   {ReasonMerchantRefundExpired, func(p Penalties) int { return p.ReshipOrRefundExpired }},
+	events.DeadlineEvidence:         {ReasonNoEvidence, func(p Penalties) int { return p.NoEvidence }},
+}
+
+// MerchantMissed reports whether the expiry of a deadline of kind penalises
+// the merchant: a deadline of the merchant's (merchantDeadlines), except the
+// evidence window when the merchant sent evidence within it
+// (merchantEvidenceInWindow, which only the evidence window reads). The
+// domain records it as events.DeadlineExpired.MerchantPenalised.
+func MerchantMissed(kind events.DeadlineKind, merchantEvidenceInWindow bool) bool {
+	if _, theirs := merchantDeadlines[kind]; !theirs {
+		return false
+	}
+	return kind != events.DeadlineEvidence || !merchantEvidenceInWindow
 }
 
 // VagueMessage is the fact of the merchant posting a message that promises
@@ -67,15 +97,8 @@ var ErrNoPenaltyPoints = errors.New("no penalty points for this fact")
 func (p Penalties) PointsFor(fact PenaltyFact) (PenaltyReason, int, error) {
 	switch fact.kind {
 	case factDeadlineMissed:
-		switch fact.deadline {
-		case events.DeadlineMerchantResponse:
-			return ReasonMerchantResponseExpired, p.MerchantResponseExpired, nil
-		case events.DeadlineMerchantReship:
-			return ReasonMerchantReshipExpired, p.ReshipOrRefundExpired, nil
-		case events.DeadlineMerchantRefund:
-			return ReasonMerchantRefundExpired, p.ReshipOrRefundExpired, nil
-		case events.DeadlineEvidence:
-			return ReasonNoEvidence, p.NoEvidence, nil
+		if d, ok := merchantDeadlines[fact.deadline]; ok {
+			return d.reason, d.points(p), nil
 		}
 		return "", 0, fmt.Errorf("%w: the merchant was penalised for deadline %q", ErrNoPenaltyPoints, fact.deadline)
 	case factVagueMessage:

@@ -77,3 +77,28 @@ func TestPenaltyReversalWindowAndThreshold(t *testing.T) {
 	assert.False(t, pen.ReviewFlagged(12))
 	assert.True(t, pen.ReviewFlagged(20))
 }
+
+// TestMerchantMissedAndPointsAreOneTable: the deadlines whose expiry the
+// domain flags as the merchant's fault are exactly those the table scores,
+// so a deadline cannot be flagged without points or scored without a flag;
+// the evidence window is the merchant's only when it sent no evidence in it.
+func TestMerchantMissedAndPointsAreOneTable(t *testing.T) {
+	t.Parallel()
+	pen := policy.Default().Penalties
+	var flagged []events.DeadlineKind
+	for _, kind := range events.DeadlineKinds() {
+		_, _, err := pen.PointsFor(policy.DeadlineMissed(kind))
+		missed := policy.MerchantMissed(kind, false)
+		assert.Equal(t, missed, err == nil, "%s: flagged %v, scored %v", kind, missed, err == nil)
+		if missed {
+			flagged = append(flagged, kind)
+		}
+		if kind != events.DeadlineEvidence {
+			assert.Equal(t, missed, policy.MerchantMissed(kind, true), "%s does not read the evidence", kind)
+		}
+	}
+	assert.ElementsMatch(t, []events.DeadlineKind{events.DeadlineMerchantResponse, events.DeadlineMerchantReship,
+		events.DeadlineMerchantRefund, events.DeadlineEvidence}, flagged, "docs/domain.md's penalised deadlines")
+	assert.False(t, policy.MerchantMissed(events.DeadlineEvidence, true), "evidence sent in the window: not the merchant's fault")
+	assert.False(t, policy.MerchantMissed("no_such_deadline", false))
+}
