@@ -6,21 +6,6 @@ import (
 	"github.com/disputes-ledger/disputes/events"
 )
 
-// PolicyStampOf returns the policy version and content address
-// (policy.Policy.SHA256) recorded on a payload; sha is "" for events
-// recorded before events carried it, and ok false for a payload that
-// records no policy.
-func PolicyStampOf(p events.Payload) (version, sha string, ok bool) {
-	if m, isMessage := p.(events.MessagePosted); isMessage {
-		return m.PolicyVersion, m.PolicySHA256, m.PolicyVersion != ""
-	}
-	s, has := ScheduleOf(p)
-	if !has {
-		return "", "", false
-	}
-	return s.PolicyVersion, s.PolicySHA256, true
-}
-
 // policyHashes checks that the policy documents the verifier holds are
 // the ones the events were decided under: a document edited after the fact
 // (a compensation multiple changed from 10 to 3, say) would make a legal
@@ -42,8 +27,9 @@ type policyMismatch struct {
 // address is not the address of the document held for their version.
 // Versions the verifier does not hold are policy_unknown's business.
 func (v *Verifier) checkPolicyHash(st *streamState, pos uint64, env events.Envelope, line int) {
-	ver, sha, ok := PolicyStampOf(env.Payload)
-	if !ok {
+	stamp, ok := events.PolicyStampOf(env.Payload)
+	ver, sha := stamp.Version, stamp.SHA256
+	if !ok || ver == "" {
 		return
 	}
 	if sha == "" {

@@ -64,8 +64,8 @@ func (e *IllegalEventError) Unwrap() error { return e.Err }
 // CheckDecision reports the stamp it lacks.
 func DecisionPolicy(before Ticket, recorded []events.Envelope) (version string, ok bool) {
 	for _, env := range recorded {
-		if v, stamped := PolicyVersionOf(env.Payload); stamped {
-			return v, true
+		if stamp, stamped := events.PolicyStampOf(env.Payload); stamped {
+			return stamp.Version, true
 		}
 	}
 	if before.Ruling != nil {
@@ -74,29 +74,6 @@ func DecisionPolicy(before Ticket, recorded []events.Envelope) (version string, 
 	return "", false
 }
 
-// PolicyVersionOf returns the policy version a payload is stamped with: a
-// message's, or that of the events.Schedule a payload embeds (found by type,
-// so a payload type added later is covered, and without allocating: the
-// verifier and the penalty projection call this for every event of a
-// ledger). ok is false for a payload that embeds no stamp.
-func PolicyVersionOf(p events.Payload) (string, bool) {
-	if m, ok := p.(events.MessagePosted); ok {
-		return m.PolicyVersion, true
-	}
-	v := reflect.ValueOf(p)
-	if v.Kind() != reflect.Struct {
-		return "", false
-	}
-	for i := range v.NumField() {
-		if f := v.Field(i); f.Type() == scheduleType {
-			return f.Field(schedulePolicyVersion).String(), true
-		}
-	}
-	return "", false
-}
-
-var scheduleType = reflect.TypeFor[events.Schedule]()
-
 // withAddressOf returns decided carrying the policy content address
 // (PolicySHA256) that recorded carries. The address is not a rule: whether
 // the document the check runs under is the one the event was decided under
@@ -104,47 +81,12 @@ var scheduleType = reflect.TypeFor[events.Schedule]()
 // recorded before addresses existed carry none. The rest of the payload,
 // policy version included, must still be exactly as decided.
 func withAddressOf(recorded, decided events.Payload) events.Payload {
-	want, ok := addressOf(recorded)
-	if have, _ := addressOf(decided); !ok || have == want {
+	want, ok := events.PolicyStampOf(recorded)
+	if have, _ := events.PolicyStampOf(decided); !ok || have.SHA256 == want.SHA256 {
 		return decided
 	}
-	v := reflect.New(reflect.TypeOf(decided)).Elem()
-	v.Set(reflect.ValueOf(decided))
-	if m, isMessage := v.Addr().Interface().(*events.MessagePosted); isMessage {
-		m.PolicySHA256 = want
-		return *m
-	}
-	for i := range v.NumField() {
-		if f := v.Field(i); f.Type() == scheduleType {
-			f.Addr().Interface().(*events.Schedule).PolicySHA256 = want
-		}
-	}
-	return v.Interface().(events.Payload)
+	return events.WithPolicySHA256(decided, want.SHA256)
 }
-
-// addressOf returns the policy content address a payload records, and
-// false for a payload that records no policy.
-func addressOf(p events.Payload) (string, bool) {
-	if m, ok := p.(events.MessagePosted); ok {
-		return m.PolicySHA256, true
-	}
-	v := reflect.ValueOf(p)
-	if v.Kind() != reflect.Struct {
-		return "", false
-	}
-	for i := range v.NumField() {
-		if f := v.Field(i); f.Type() == scheduleType {
-			return f.Interface().(events.Schedule).PolicySHA256, true
-		}
-	}
-	return "", false
-}
-
-// schedulePolicyVersion is the index of events.Schedule's PolicyVersion.
-var schedulePolicyVersion = func() int {
-	f, _ := scheduleType.FieldByName("PolicyVersion")
-	return f.Index[0]
-}()
 
 // CheckDecision reports whether the rules allowed a recorded decision: the
 // events one command appended to a ticket's stream (consecutive events with

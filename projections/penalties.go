@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/disputes-ledger/disputes/domain"
 	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/projections/globallog"
@@ -42,7 +41,7 @@ type PenaltyReason = policy.PenaltyReason
 //     score as it stood at the window's end.
 //
 // Each fact is scored under the policy version its event recorded
-// (domain.PolicyVersionOf): a message's own stamp, or the events.Schedule
+// (events.PolicyStampOf): a message's own stamp, or the events.Schedule
 // the event embeds. An event that records none (a deadline expiry, an
 // appeal decision) is scored under the version of the last schedule its
 // ticket recorded: the one that started the expired deadline, or the
@@ -192,7 +191,8 @@ func (mp *MerchantPenalties) Apply(ctx context.Context, ev globallog.Event) erro
 	pos, at := ev.Record.Position, mt.effect.At(env)
 	next := *mt
 	next.effect = mt.effect.After(env)
-	version, stamped := domain.PolicyVersionOf(env.Payload)
+	stamp, stamped := events.PolicyStampOf(env.Payload)
+	version := stamp.Version
 	if !stamped || version == "" {
 		version = mt.policyVersion
 	} else if _, isMessage := env.Payload.(events.MessagePosted); !isMessage {

@@ -196,8 +196,8 @@ func survey(ctx context.Context, log audit.Log, scope Scope) (*selection, error)
 			sel.streamOf[rec.Position] = stream
 		}
 		if derr == nil {
-			if v, ok := audit.PolicyVersionOf(env.Payload); ok && !slices.Contains(perStream[stream], v) {
-				perStream[stream] = append(perStream[stream], v)
+			if stamp, ok := events.PolicyStampOf(env.Payload); ok && stamp.Version != "" && !slices.Contains(perStream[stream], stamp.Version) {
+				perStream[stream] = append(perStream[stream], stamp.Version)
 			}
 		}
 		switch scope.Kind {
