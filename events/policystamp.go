@@ -18,7 +18,9 @@ type policyStamped interface {
 	policyStamp() PolicyStamp
 }
 
-func (s Schedule) policyStamp() PolicyStamp { return PolicyStamp{Version: s.PolicyVersion, SHA256: s.PolicySHA256} }
+func (s Schedule) policyStamp() PolicyStamp {
+	return PolicyStamp{Version: s.PolicyVersion, SHA256: s.PolicySHA256}
+}
 
 func (m MessagePosted) policyStamp() PolicyStamp {
 	return PolicyStamp{Version: m.PolicyVersion, SHA256: m.PolicySHA256}
