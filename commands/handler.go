@@ -303,26 +303,37 @@ func (h *Handler) load(ctx context.Context, ticketID string) (domain.Ticket, []e
 // LoadTicket reads, decodes, verifies and folds a ticket's stream. A missing
 // ticket is the zero Ticket with no events and no error.
 func LoadTicket(ctx context.Context, store eventstore.Store, ticketID string) (domain.Ticket, []events.Envelope, error) {
+	t, envs, _, err := loadTicket(ctx, store, ticketID)
+	return t, envs, err
+}
+
+// loadTicket is LoadTicket, and the global position of the stream's last
+// event (0 for a missing ticket).
+func loadTicket(ctx context.Context, store eventstore.Store, ticketID string) (domain.Ticket, []events.Envelope, uint64, error) {
 	stream := events.StreamFor(ticketID)
 	recs, err := store.ReadStream(ctx, stream, 0, 0)
 	if errors.Is(err, eventstore.ErrStreamNotFound) {
-		return domain.Ticket{}, nil, nil
+		return domain.Ticket{}, nil, 0, nil
 	}
 	if err != nil {
-		return domain.Ticket{}, nil, readFailure(ctx, stream, err)
+		return domain.Ticket{}, nil, 0, readFailure(ctx, stream, err)
 	}
 	envs := make([]events.Envelope, len(recs))
 	var t domain.Ticket
 	for i, rec := range recs {
 		env, err := events.Decode(rec.Data)
 		if err != nil {
-			return domain.Ticket{}, nil, fmt.Errorf("load %s revision %d: %w", stream, rec.Revision, err)
+			return domain.Ticket{}, nil, 0, fmt.Errorf("load %s revision %d: %w", stream, rec.Revision, err)
 		}
 		envs[i] = env
 		t = t.Apply(env)
 	}
 	if err := events.VerifyLinks(nil, envs); err != nil {
-		return domain.Ticket{}, nil, fmt.Errorf("load %s: %w", stream, err)
+		return domain.Ticket{}, nil, 0, fmt.Errorf("load %s: %w", stream, err)
 	}
-	return t, envs, nil
+	var last uint64
+	if len(recs) > 0 {
+		last = recs[len(recs)-1].Position
+	}
+	return t, envs, last, nil
 }

@@ -41,7 +41,7 @@ func runHistory(ctx context.Context, e env) error {
 		return err
 	}
 	defer store.Close()
-	_, envs, err := commands.LoadTicket(ctx, store, fs.Arg(0))
+	_, envs, err := commands.LoadWholeTicket(ctx, store, fs.Arg(0))
 	if err != nil {
 		return err
 	}

@@ -30,7 +30,7 @@ func runShow(ctx context.Context, e env) error {
 		return err
 	}
 	defer store.Close()
-	ticket, _, err := commands.LoadTicket(ctx, store, fs.Arg(0))
+	ticket, _, err := commands.LoadWholeTicket(ctx, store, fs.Arg(0))
 	if err != nil {
 		return err
 	}
