@@ -38,14 +38,14 @@ func (*AuditTrail) Name() string { return AuditTrailName }
 // Schema implements Projection.
 func (*AuditTrail) Schema() Schema {
 	return Schema{
-		Version: 1,
+		Version: 2, // 2: TIMESTAMPTZ occurred_at
 		Tables: []Table{{Name: "rm_audit_trail", DDL: `CREATE TABLE IF NOT EXISTS rm_audit_trail (
 			position       BIGINT NOT NULL PRIMARY KEY,
 			event_id       TEXT   NOT NULL,
 			ticket_id      TEXT,
 			stream         TEXT   NOT NULL,
 			revision       BIGINT NOT NULL,
-			occurred_at    TEXT   NOT NULL,
+			occurred_at    TIMESTAMPTZ NOT NULL,
 			actor_role     TEXT   NOT NULL,
 			actor_id       TEXT   NOT NULL,
 			event_type     TEXT   NOT NULL,

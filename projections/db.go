@@ -166,7 +166,7 @@ var bookkeepingDDL = []string{
 		projection     TEXT   NOT NULL PRIMARY KEY,
 		position       BIGINT NOT NULL,
 		schema_version BIGINT NOT NULL,
-		updated_at     TEXT   NOT NULL
+		updated_at     TIMESTAMPTZ NOT NULL
 	)`,
 	`CREATE TABLE IF NOT EXISTS ` + parkedTable + ` (
 		projection  TEXT   NOT NULL,
@@ -175,8 +175,8 @@ var bookkeepingDDL = []string{
 		stream      TEXT   NOT NULL,
 		event_type  TEXT   NOT NULL,
 		reason      TEXT   NOT NULL,
-		parked_at   TEXT   NOT NULL,
-		resolved_at TEXT,
+		parked_at   TIMESTAMPTZ NOT NULL,
+		resolved_at TIMESTAMPTZ,
 		resolution  TEXT,
 		PRIMARY KEY (projection, position)
 	)`,
@@ -186,6 +186,25 @@ func (db *DB) ensureBookkeeping(ctx context.Context) error {
 	for _, ddl := range bookkeepingDDL {
 		if err := db.exec(ctx, db.Dialect.Table(ddl)); err != nil {
 			return fmt.Errorf("create bookkeeping tables: %w", err)
+		}
+	}
+	if db.Dialect == Postgres {
+		// Bookkeeping tables made before times were timestamptz keep their
+		// rows (the checkpoints): their text times convert in place.
+		for _, c := range []struct{ table, column string }{
+			{checkpointsTable, "updated_at"}, {parkedTable, "parked_at"}, {parkedTable, "resolved_at"},
+		} {
+			var typ string
+			err := db.SQL.QueryRowContext(ctx, `SELECT data_type FROM information_schema.columns
+				WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2`, c.table, c.column).Scan(&typ)
+			if err != nil {
+				return fmt.Errorf("bookkeeping column %s.%s: %w", c.table, c.column, err)
+			}
+			if typ == "text" {
+				if err := db.exec(ctx, `ALTER TABLE `+c.table+` ALTER COLUMN `+c.column+` TYPE timestamptz USING `+c.column+`::timestamptz`); err != nil {
+					return fmt.Errorf("convert %s.%s to timestamptz: %w", c.table, c.column, err)
+				}
+			}
 		}
 	}
 	return nil
@@ -233,19 +252,14 @@ func (db *DB) ParkedEvents(ctx context.Context) ([]Parked, error) {
 		var (
 			p                     Parked
 			pos                   int64
-			parked                string
-			resolved, resolvedHow sql.NullString
+			parked                timeColumn
+			resolved              nullTimeColumn
+			resolvedHow           sql.NullString
 		)
 		if err := rows.Scan(&p.Projection, &pos, &p.EventID, &p.Stream, &p.EventType, &p.Reason, &parked, &resolved, &resolvedHow); err != nil {
 			return nil, fmt.Errorf("read parked events: %w", err)
 		}
-		p.Position, p.Resolution = uint64(pos), resolvedHow.String
-		if p.ParkedAt, err = parseTime(parked); err != nil {
-			return nil, err
-		}
-		if p.ResolvedAt, err = parseNullTime(resolved); err != nil {
-			return nil, err
-		}
+		p.Position, p.Resolution, p.ParkedAt, p.ResolvedAt = uint64(pos), resolvedHow.String, parked.t, resolved.t
 		out = append(out, p)
 	}
 	if err := rows.Err(); err != nil {

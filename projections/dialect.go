@@ -7,7 +7,7 @@ import (
 
 // Dialect is the little SQL that differs between the backends the read
 // models are written for. Statements in this package are written once, with
-// '?' placeholders and BIGINT columns, in the subset SQLite and PostgreSQL
+// '?' placeholders and PostgreSQL's column types, in the subset SQLite and PostgreSQL
 // share (INSERT … ON CONFLICT … DO UPDATE, CREATE … IF NOT EXISTS); the
 // dialect rewrites the rest.
 type Dialect struct {
@@ -46,15 +46,20 @@ func (d Dialect) Q(query string) string {
 	return b.String()
 }
 
-// Table rewrites a CREATE TABLE statement for the dialect: on SQLite, BIGINT
-// columns become INTEGER and the table is STRICT, so a wrongly typed value
-// fails loudly instead of being stored as something else.
+// Table rewrites a CREATE TABLE statement for the dialect. Statements are
+// written with PostgreSQL's types: BIGINT, BOOLEAN, TIMESTAMPTZ and TEXT.
+// On SQLite the table is STRICT, so a wrongly typed value fails loudly
+// instead of being stored as something else, and STRICT knows only
+// INTEGER and TEXT: BIGINT and BOOLEAN (0 or 1) become INTEGER, TIMESTAMPTZ
+// becomes TEXT in TimeLayout.
 func (d Dialect) Table(ddl string) string {
 	if !d.strict {
 		return ddl
 	}
-	return strings.ReplaceAll(strings.TrimRight(ddl, " \n\t"), "BIGINT", "INTEGER") + " STRICT"
+	return sqliteTypes.Replace(strings.TrimRight(ddl, " \n\t")) + " STRICT"
 }
+
+var sqliteTypes = strings.NewReplacer("BIGINT", "INTEGER", "BOOLEAN", "INTEGER", "TIMESTAMPTZ", "TEXT")
 
 // placeholders returns "(?, ?, …)" repeated rows times, comma-separated: the
 // VALUES list of a multi-row insert of cols columns.

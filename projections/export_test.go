@@ -1,5 +1,7 @@
 package projections
 
+import "time"
+
 // ForgetBetweenPages makes the read models among projs keep no ticket in
 // memory between pages: each page reads its tickets back from their rows,
 // as the first page after a restart does.
@@ -13,3 +15,6 @@ func ForgetBetweenPages(projs []Projection) {
 		}
 	}
 }
+
+// FormatTime is how the SQLite read models spell a time.
+func FormatTime(t time.Time) string { return formatTime(t) }

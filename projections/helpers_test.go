@@ -155,6 +155,14 @@ func rowsOf(t testing.TB, db *sql.DB, q string) []string {
 		require.NoError(t, rows.Scan(ptrs...))
 		parts := make([]string, len(cols))
 		for i, v := range vals {
+			// One spelling for both backends: PostgreSQL's timestamptz and
+			// boolean are SQLite's TimeLayout text and 0/1.
+			switch x := v.(type) {
+			case time.Time:
+				v = projections.FormatTime(x)
+			case bool:
+				v = map[bool]int64{false: 0, true: 1}[x]
+			}
 			if v == nil {
 				parts[i] = cols[i] + "=NULL"
 			} else {

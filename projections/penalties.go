@@ -137,30 +137,30 @@ func (*MerchantPenalties) Name() string { return MerchantPenaltiesName }
 // Schema implements Projection.
 func (*MerchantPenalties) Schema() Schema {
 	return Schema{
-		Version: 3, // 2: facts dated when in effect; rm_merchant_tickets.expiry_effect. 3: rm_merchant_tickets.policy_version
+		Version: 4, // 2: facts dated when in effect; rm_merchant_tickets.expiry_effect. 3: rm_merchant_tickets.policy_version. 4: TIMESTAMPTZ times
 		Tables: []Table{
 			{Name: "rm_penalty_facts", DDL: `CREATE TABLE IF NOT EXISTS rm_penalty_facts (
 				position             BIGINT NOT NULL PRIMARY KEY,
 				merchant_id          TEXT   NOT NULL,
 				ticket_id            TEXT   NOT NULL,
-				occurred_at          TEXT   NOT NULL,
+				occurred_at          TIMESTAMPTZ NOT NULL,
 				reason               TEXT   NOT NULL,
 				points               BIGINT NOT NULL,
 				policy_version       TEXT   NOT NULL,
 				reversed_by_position BIGINT,
-				reversed_at          TEXT
+				reversed_at          TIMESTAMPTZ
 			)`},
 			{Name: "rm_merchant_tickets", DDL: `CREATE TABLE IF NOT EXISTS rm_merchant_tickets (
 				ticket_id            TEXT   NOT NULL PRIMARY KEY,
 				merchant_id          TEXT   NOT NULL,
-				opened_at            TEXT   NOT NULL,
-				intervened_at        TEXT,
-				first_response_at    TEXT,
+				opened_at            TIMESTAMPTZ NOT NULL,
+				intervened_at        TIMESTAMPTZ,
+				first_response_at    TIMESTAMPTZ,
 				first_response_ms    BIGINT,
 				ruling_fact_position BIGINT,
 				final_outcome        TEXT,
 				final_liability      TEXT,
-				finalized_at         TEXT,
+				finalized_at         TIMESTAMPTZ,
 				last_position        BIGINT NOT NULL,
 				expiry_effect        TEXT,
 				policy_version       TEXT
@@ -325,8 +325,8 @@ func (mp *MerchantPenalties) entry(ctx context.Context, id string, env events.En
 func (mp *MerchantPenalties) read(ctx context.Context, id string) (*merchantTicket, error) {
 	var (
 		mt                              merchantTicket
-		opened                          string
-		intervened, response, finalized sql.NullString
+		opened                          timeColumn
+		intervened, response, finalized nullTimeColumn
 		effect, version                 sql.NullString
 		outcome, liability              sql.NullString
 		responseMS, rulingFact          sql.NullInt64
@@ -343,19 +343,9 @@ func (mp *MerchantPenalties) read(ctx context.Context, id string) (*merchantTick
 	}
 	mt.rulingFact, mt.position, mt.policyVersion = uint64(rulingFact.Int64), uint64(position), version.String
 	mt.finalOutcome, mt.finalLiability = events.Outcome(outcome.String), events.Liability(liability.String)
-	if mt.openedAt, err = parseTime(opened); err != nil {
-		return nil, err
-	}
+	mt.openedAt, mt.intervenedAt, mt.firstResponseAt, mt.finalizedAt = opened.t, intervened.t, response.t, finalized.t
 	if mt.effect, err = decodeEffect(effect); err != nil {
 		return nil, fmt.Errorf("read merchant ticket %s: %w", id, err)
-	}
-	for _, f := range []struct {
-		dst **time.Time
-		src sql.NullString
-	}{{&mt.intervenedAt, intervened}, {&mt.firstResponseAt, response}, {&mt.finalizedAt, finalized}} {
-		if *f.dst, err = parseNullTime(f.src); err != nil {
-			return nil, err
-		}
 	}
 	return &mt, nil
 }

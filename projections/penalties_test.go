@@ -185,7 +185,7 @@ func TestPenaltyScoresHandWorked(t *testing.T) {
 				assert.InDelta(t, float64(w.lost)/float64(w.rulings), s.MerchantLiableRate, 1e-9, "merchant-liable rate")
 			}
 			assert.Equal(t, w.firstResponses, s.FirstResponses, "first responses")
-			assert.Equal(t, w.medianFirstReply, s.MedianFirstResponse, "median first response")
+			assert.Equal(t, w.medianFirstReply.Seconds(), s.MedianFirstResponseSeconds, "median first response")
 			if w.score > 0 {
 				assert.Equal(t, l.pol.Version, s.PolicyVersion)
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,9 +55,64 @@ func TestPostgresReadModelsEqualSQLite(t *testing.T) {
 	gotScores, err := projections.Scores(ctx, pg, end, l.pol)
 	require.NoError(t, err)
 	assert.Equal(t, wantScores, gotScores)
-	wantRows, err := projections.Tickets(ctx, l.db, projections.TicketQuery{MerchantID: wantScores[0].MerchantID})
+	wantRows, err := projections.Tickets(ctx, l.db, projections.TicketFilter{MerchantID: wantScores[0].MerchantID})
 	require.NoError(t, err)
-	gotRows, err := projections.Tickets(ctx, pg, projections.TicketQuery{MerchantID: wantScores[0].MerchantID})
+	gotRows, err := projections.Tickets(ctx, pg, projections.TicketFilter{MerchantID: wantScores[0].MerchantID})
 	require.NoError(t, err)
 	assert.Equal(t, wantRows, gotRows)
+}
+
+// TestPostgresReadModelColumnTypes checks the read models' PostgreSQL
+// columns are typed for BI tools: times timestamptz, flags boolean, counts
+// and money bigint; nothing that holds a time or a flag is text.
+func TestPostgresReadModelColumnTypes(t *testing.T) {
+	t.Parallel()
+	connString, _ := testenv.PostgresSchema(t)
+	ctx := context.Background()
+	pool, err := sql.Open("pgx", connString)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = pool.Close() })
+	pg, err := projections.NewDB(ctx, pool, projections.Postgres)
+	require.NoError(t, err)
+	l := newLedger(t)
+	appendScenarios(t, l.store, l.pol, scenarios.Seeds(epoch))
+	_, err = projections.RunToHead(ctx, l.store, pg, l.pol)
+	require.NoError(t, err)
+
+	rows, err := pool.QueryContext(ctx, `SELECT table_name, column_name, data_type FROM information_schema.columns
+		WHERE table_schema = current_schema() AND table_name LIKE 'rm\_%'`)
+	require.NoError(t, err)
+	defer rows.Close()
+	types := map[string]string{}
+	for rows.Next() {
+		var table, column, typ string
+		require.NoError(t, rows.Scan(&table, &column, &typ))
+		types[table+"."+column] = typ
+	}
+	require.NoError(t, rows.Err())
+	for col, want := range map[string]string{
+		"rm_ticket_status.opened_at":            "timestamp with time zone",
+		"rm_ticket_status.next_deadline_at":     "timestamp with time zone",
+		"rm_ticket_status.closed_at":            "timestamp with time zone",
+		"rm_ticket_status.locked":               "boolean",
+		"rm_ticket_status.sla_breached":         "boolean",
+		"rm_ticket_status.order_shipped":        "boolean",
+		"rm_ticket_status.amount_paid":          "bigint",
+		"rm_ticket_status.status":               "text",
+		"rm_penalty_facts.occurred_at":          "timestamp with time zone",
+		"rm_penalty_facts.reversed_at":          "timestamp with time zone",
+		"rm_penalty_facts.points":               "bigint",
+		"rm_merchant_tickets.finalized_at":      "timestamp with time zone",
+		"rm_merchant_tickets.first_response_ms": "bigint",
+		"rm_audit_trail.occurred_at":            "timestamp with time zone",
+		"rm_checkpoints.updated_at":             "timestamp with time zone",
+		"rm_parked.parked_at":                   "timestamp with time zone",
+	} {
+		assert.Equal(t, want, types[col], col)
+	}
+	for col, typ := range types {
+		if typ == "text" && (strings.HasSuffix(col, "_at") || strings.HasSuffix(col, ".locked")) {
+			t.Errorf("%s is text", col)
+		}
+	}
 }

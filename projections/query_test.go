@@ -27,7 +27,7 @@ func TestQueries(t *testing.T) {
 	c.open(t, epoch.Add(48*time.Hour), events.KindRefundOnly, events.ReasonLogistics)
 	l.runToHead(t)
 
-	ids := func(rows []projections.TicketRow) []string {
+	ids := func(rows []projections.TicketSummary) []string {
 		var out []string
 		for _, r := range rows {
 			out = append(out, r.TicketID)
@@ -36,45 +36,61 @@ func TestQueries(t *testing.T) {
 	}
 	for _, c := range []struct {
 		name string
-		q    projections.TicketQuery
+		f    projections.TicketFilter
 		want []string
+		more bool
 	}{
-		{"all, in opening order", projections.TicketQuery{}, []string{"T-q1", "T-q2", "T-q3"}},
-		{"by merchant", projections.TicketQuery{MerchantID: "m-a"}, []string{"T-q1", "T-q3"}},
-		{"by state", projections.TicketQuery{State: string(domain.StatusRejected)}, []string{"T-q2"}},
-		{"time range", projections.TicketQuery{Since: epoch.Add(time.Hour), Until: epoch.Add(48 * time.Hour)}, []string{"T-q2"}},
-		{"limit", projections.TicketQuery{Limit: 2}, []string{"T-q1", "T-q2"}},
+		{"all, in opening order", projections.TicketFilter{}, []string{"T-q1", "T-q2", "T-q3"}, false},
+		{"by merchant", projections.TicketFilter{MerchantID: "m-a"}, []string{"T-q1", "T-q3"}, false},
+		{"by status", projections.TicketFilter{Status: string(domain.StatusRejected)}, []string{"T-q2"}, false},
+		{"time range", projections.TicketFilter{OpenedFrom: epoch.Add(time.Hour), OpenedTo: epoch.Add(48 * time.Hour)}, []string{"T-q2"}, false},
+		{"a page", projections.TicketFilter{Limit: 2}, []string{"T-q1", "T-q2"}, true},
+		{"the last page", projections.TicketFilter{Limit: 2, After: &projections.TicketCursor{OpenedAt: epoch.Add(24 * time.Hour), TicketID: "T-q2"}}, []string{"T-q3"}, false},
+		{"a full last page", projections.TicketFilter{Limit: 3}, []string{"T-q1", "T-q2", "T-q3"}, false},
 	} {
-		rows, err := projections.Tickets(ctx, l.db, c.q)
+		page, err := projections.Tickets(ctx, l.db, c.f)
 		require.NoError(t, err, c.name)
-		assert.Equal(t, c.want, ids(rows), c.name)
+		assert.Equal(t, c.want, ids(page.Items), c.name)
+		assert.Equal(t, c.more, page.HasMore, c.name)
+		assert.Equal(t, c.more, page.Next != nil, c.name)
+		if c.more {
+			next, err := projections.ParseTicketCursor(page.Next.String())
+			require.NoError(t, err)
+			assert.Equal(t, page.Items[len(page.Items)-1].TicketID, next.TicketID, "the cursor names the page's last ticket")
+		}
 	}
-	rows, err := projections.Tickets(ctx, l.db, projections.TicketQuery{State: string(domain.StatusClosed)})
+	page, err := projections.Tickets(ctx, l.db, projections.TicketFilter{Status: string(domain.StatusClosed)})
 	require.NoError(t, err)
-	require.Len(t, rows, 1)
-	assert.Equal(t, "refunded", rows[0].Resolution)
-	assert.Equal(t, int64(paid), rows[0].Refunded)
-	assert.NotNil(t, rows[0].ClosedAt)
+	require.Len(t, page.Items, 1)
+	assert.Equal(t, "refunded", page.Items[0].Resolution)
+	assert.Equal(t, int64(paid), page.Items[0].Refunded)
+	assert.NotNil(t, page.Items[0].ClosedAt)
 
-	counts, err := projections.StateCounts(ctx, l.db)
+	counts, err := projections.StatusCounts(ctx, l.db)
 	require.NoError(t, err)
-	assert.ElementsMatch(t, []projections.StateCount{
-		{State: "closed", Resolution: "refunded", Tickets: 1},
-		{State: "rejected", Tickets: 1},
-		{State: "awaiting_merchant", Tickets: 1},
+	assert.ElementsMatch(t, []projections.StatusCount{
+		{Status: "closed", Resolution: "refunded", Tickets: 1},
+		{Status: "rejected", Tickets: 1},
+		{Status: "awaiting_merchant", Tickets: 1},
 	}, counts)
 
-	audit, err := projections.Audit(ctx, l.db, projections.AuditQuery{MerchantID: "m-a"})
+	audit, err := projections.Audit(ctx, l.db, projections.AuditFilter{MerchantID: "m-a"})
 	require.NoError(t, err)
-	require.Len(t, audit, 4, "T-q1: opened, agreed, refunded; T-q3: opened")
-	assert.Equal(t, "T-q1", audit[0].TicketID)
-	assert.Equal(t, events.TypeRefundIssued, audit[2].EventType)
-	audit, err = projections.Audit(ctx, l.db, projections.AuditQuery{TicketID: "T-q2", ActorRole: "merchant"})
+	require.Len(t, audit.Entries, 4, "T-q1: opened, agreed, refunded; T-q3: opened")
+	assert.Equal(t, "T-q1", audit.Entries[0].TicketID)
+	assert.Equal(t, events.TypeRefundIssued, audit.Entries[2].EventType)
+	audit, err = projections.Audit(ctx, l.db, projections.AuditFilter{TicketID: "T-q2", ActorRole: "merchant"})
 	require.NoError(t, err)
-	require.Len(t, audit, 1)
-	assert.Equal(t, events.TypeMerchantRejected, audit[0].EventType)
-	audit, err = projections.Audit(ctx, l.db, projections.AuditQuery{Since: epoch.Add(24 * time.Hour), Limit: 1})
+	require.Len(t, audit.Entries, 1)
+	assert.Equal(t, events.TypeMerchantRejected, audit.Entries[0].EventType)
+	audit, err = projections.Audit(ctx, l.db, projections.AuditFilter{From: epoch.Add(24 * time.Hour), Limit: 1})
 	require.NoError(t, err)
-	require.Len(t, audit, 1)
-	assert.Equal(t, "T-q2", audit[0].TicketID)
+	require.Len(t, audit.Entries, 1)
+	assert.Equal(t, "T-q2", audit.Entries[0].TicketID)
+	assert.True(t, audit.HasMore)
+	pos, err := projections.ParseAuditCursor(projections.AuditCursor(audit.Entries[0].Position))
+	require.NoError(t, err)
+	assert.Equal(t, audit.Entries[0].Position, pos)
+	_, err = projections.ParseTicketCursor("bogus")
+	assert.ErrorIs(t, err, projections.ErrBadCursor)
 }

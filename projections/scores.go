@@ -15,39 +15,44 @@ import (
 // MerchantScore is a merchant's penalty score over one window, with its
 // breakdown and the statistics docs/domain.md shows beside it.
 type MerchantScore struct {
-	MerchantID string
+	MerchantID string `json:"merchant_id"`
 	// WindowStart (exclusive) and WindowEnd (inclusive) bound the window.
-	WindowStart, WindowEnd time.Time
+	WindowStart time.Time `json:"window_start"`
+	WindowEnd   time.Time `json:"window_end"`
 	// Score is the sum of the points of the facts that occurred in the
 	// window and were not reversed by the window's end.
-	Score int
+	Score int `json:"score"`
 	// Breakdown is the points by reason (reasons with points only).
-	Breakdown map[PenaltyReason]int
+	Breakdown map[PenaltyReason]int `json:"breakdown"`
 	// Facts counts the facts in the score.
-	Facts int
+	Facts int `json:"facts"`
 	// Flagged is policy.Penalties.ReviewFlagged of Score.
-	Flagged bool
+	Flagged bool `json:"flagged"`
 	// PolicyVersion is the version of the policy the points were computed
 	// under (versions joined by "," if the facts span several; empty when
 	// there are none).
-	PolicyVersion string
+	PolicyVersion string `json:"policy_version"`
 
 	// The statistics cover the tickets opened in the window, as they stood
 	// at the window's end.
-	DisputesOpened int
-	Interventions  int
+	DisputesOpened int `json:"disputes_opened"`
+	Interventions  int `json:"interventions"`
 	// InterventionRate is Interventions / DisputesOpened.
-	InterventionRate float64
+	InterventionRate float64 `json:"intervention_rate"`
 	// Rulings counts final rulings; RulingsLost those holding the merchant
 	// (or the merchant and buyer jointly) liable, RulingsWon the others
 	// (merchant favoured, buyer or no liability), by the final terms.
-	Rulings, RulingsWon, RulingsLost int
+	Rulings     int `json:"rulings"`
+	RulingsWon  int `json:"rulings_won"`
+	RulingsLost int `json:"rulings_lost"`
 	// MerchantLiableRate is RulingsLost / Rulings.
-	MerchantLiableRate float64
-	// FirstResponses counts tickets the merchant acted on; MedianFirstResponse
-	// is the median time from opening to the merchant's first action.
-	FirstResponses      int
-	MedianFirstResponse time.Duration
+	MerchantLiableRate float64 `json:"merchant_liable_rate"`
+	// FirstResponses counts tickets the merchant acted on;
+	// MedianFirstResponseSeconds is the median time from opening to the
+	// merchant's first action, in seconds (durations leave the read side in
+	// seconds).
+	FirstResponses             int     `json:"first_responses"`
+	MedianFirstResponseSeconds float64 `json:"median_first_response_seconds"`
 }
 
 // Scores computes every merchant's score in the window of pol's WindowDays
@@ -129,7 +134,7 @@ func Scores(ctx context.Context, db *DB, windowEnd time.Time, pol policy.Policy)
 	}
 	for id, ms := range responses {
 		s := get(id)
-		s.FirstResponses, s.MedianFirstResponse = len(ms), median(ms)
+		s.FirstResponses, s.MedianFirstResponseSeconds = len(ms), median(ms).Seconds()
 	}
 
 	out := make([]MerchantScore, 0, len(byID))

@@ -46,8 +46,8 @@ const DefaultTicketCache = 50_000
 // ticketColumns are rm_ticket_status's columns in insert order.
 var ticketColumns = []string{
 	"ticket_id", "order_id", "buyer_id", "merchant_id", "kind", "reason", "currency",
-	"state", "locked", "amount_paid", "requested", "refunded", "compensation", "order_shipped",
-	"next_deadline_kind", "next_deadline_at", "open_deadlines",
+	"status", "locked", "amount_paid", "requested", "refunded", "compensation", "order_shipped",
+	"next_deadline", "next_deadline_at", "open_deadlines",
 	"opened_at", "updated_at", "closed_at", "resolution", "ruling_outcome", "liability",
 	"intervened_by", "intervened_at", "appealed_by", "appeal_decision", "sla_breached", "first_response_at",
 	"messages", "vague_messages", "evidence_items", "events", "revision", "last_position", "expiry_effect",
@@ -73,7 +73,7 @@ func (*TicketStatus) Name() string { return TicketStatusName }
 // Schema implements Projection.
 func (*TicketStatus) Schema() Schema {
 	return Schema{
-		Version: 2, // 2: expiry_effect
+		Version: 3, // 2: expiry_effect. 3: status (was state), TIMESTAMPTZ and BOOLEAN columns
 		Tables: []Table{{Name: "rm_ticket_status", DDL: `CREATE TABLE IF NOT EXISTS rm_ticket_status (
 			ticket_id          TEXT   NOT NULL PRIMARY KEY,
 			order_id           TEXT   NOT NULL,
@@ -82,28 +82,28 @@ func (*TicketStatus) Schema() Schema {
 			kind               TEXT   NOT NULL,
 			reason             TEXT   NOT NULL,
 			currency           TEXT   NOT NULL,
-			state              TEXT   NOT NULL,
-			locked             BIGINT NOT NULL,
+			status             TEXT   NOT NULL,
+			locked             BOOLEAN NOT NULL,
 			amount_paid        BIGINT NOT NULL,
 			requested          BIGINT NOT NULL,
 			refunded           BIGINT NOT NULL,
 			compensation       BIGINT NOT NULL,
-			order_shipped      BIGINT NOT NULL,
-			next_deadline_kind TEXT,
-			next_deadline_at   TEXT,
+			order_shipped      BOOLEAN NOT NULL,
+			next_deadline      TEXT,
+			next_deadline_at   TIMESTAMPTZ,
 			open_deadlines     TEXT   NOT NULL,
-			opened_at          TEXT   NOT NULL,
-			updated_at         TEXT   NOT NULL,
-			closed_at          TEXT,
+			opened_at          TIMESTAMPTZ NOT NULL,
+			updated_at         TIMESTAMPTZ NOT NULL,
+			closed_at          TIMESTAMPTZ,
 			resolution         TEXT,
 			ruling_outcome     TEXT,
 			liability          TEXT,
 			intervened_by      TEXT,
-			intervened_at      TEXT,
+			intervened_at      TIMESTAMPTZ,
 			appealed_by        TEXT,
 			appeal_decision    TEXT,
-			sla_breached       BIGINT NOT NULL,
-			first_response_at  TEXT,
+			sla_breached       BOOLEAN NOT NULL,
+			first_response_at  TIMESTAMPTZ,
 			messages           BIGINT NOT NULL,
 			vague_messages     BIGINT NOT NULL,
 			evidence_items     BIGINT NOT NULL,
@@ -114,7 +114,7 @@ func (*TicketStatus) Schema() Schema {
 		)`}},
 		Indexes: []string{
 			`CREATE INDEX IF NOT EXISTS rm_ticket_status_merchant ON rm_ticket_status (merchant_id, opened_at)`,
-			`CREATE INDEX IF NOT EXISTS rm_ticket_status_state ON rm_ticket_status (state, opened_at)`,
+			`CREATE INDEX IF NOT EXISTS rm_ticket_status_status ON rm_ticket_status (status, opened_at)`,
 		},
 	}
 }
@@ -214,12 +214,12 @@ func (e *ticketEntry) row(args []any) []any {
 	}
 	return append(args,
 		t.ID, t.OrderID, t.BuyerID, t.MerchantID, string(t.Kind), string(t.Reason), t.Currency,
-		string(t.Status), boolInt(t.Locked), t.AmountPaid, t.Requested, t.Refunded, t.Compensation, boolInt(t.OrderShipped),
+		string(t.Status), t.Locked, t.AmountPaid, t.Requested, t.Refunded, t.Compensation, t.OrderShipped,
 		nextKind, nextAt, encodeDeadlines(t.OpenDeadlines()),
 		formatTime(t.OpenedAt), formatTime(t.UpdatedAt), nullTime(t.ClosedAt), nullString(string(t.Resolution)),
 		nullString(string(e.rulingOutcome)), nullString(string(t.Liability)),
 		nullString(string(t.InterventionBy)), nullTime(t.InterventionAt), appealedBy, decision,
-		boolInt(t.SLABreached), nullTime(t.FirstResponseAt),
+		t.SLABreached, nullTime(t.FirstResponseAt),
 		int64(t.Messages), int64(t.VagueMessages), int64(e.evidence), int64(t.Events), int64(t.Revision), int64(e.position),
 		encodeEffect(t.Effect),
 	)
@@ -231,12 +231,13 @@ func (ts *TicketStatus) read(ctx context.Context, id string) (*ticketEntry, erro
 	var (
 		e                                                    ticketEntry
 		t                                                    = &e.t
-		kind, reason, state                                  string
-		locked, shipped, breached                            int64
-		nextKind, nextAt, closed, resolution, rulingOutcome  sql.NullString
-		liability, interventionBy, interventionAt            sql.NullString
-		appealedBy, decision, firstResponse, effect          sql.NullString
-		deadlines, opened, updated                           string
+		kind, reason, status                                 string
+		nextKind, resolution, rulingOutcome                  sql.NullString
+		liability, interventionBy                            sql.NullString
+		appealedBy, decision, effect                         sql.NullString
+		nextAt, closed, interventionAt, firstResponse        nullTimeColumn
+		opened, updated                                      timeColumn
+		deadlines                                            string
 		messages, vague, evidence, count, revision, position int64
 	)
 	st, err := ts.db.stmt(ctx, ts.load)
@@ -245,16 +246,17 @@ func (ts *TicketStatus) read(ctx context.Context, id string) (*ticketEntry, erro
 	}
 	err = st.QueryRowContext(ctx, id).Scan(
 		&t.ID, &t.OrderID, &t.BuyerID, &t.MerchantID, &kind, &reason, &t.Currency,
-		&state, &locked, &t.AmountPaid, &t.Requested, &t.Refunded, &t.Compensation, &shipped,
+		&status, &t.Locked, &t.AmountPaid, &t.Requested, &t.Refunded, &t.Compensation, &t.OrderShipped,
 		&nextKind, &nextAt, &deadlines,
 		&opened, &updated, &closed, &resolution, &rulingOutcome, &liability,
-		&interventionBy, &interventionAt, &appealedBy, &decision, &breached, &firstResponse,
+		&interventionBy, &interventionAt, &appealedBy, &decision, &t.SLABreached, &firstResponse,
 		&messages, &vague, &evidence, &count, &revision, &position, &effect)
 	if err != nil {
 		return nil, fmt.Errorf("read ticket %s: %w", id, err)
 	}
-	t.Kind, t.Reason, t.Status = events.TicketKind(kind), events.Reason(reason), domain.Status(state)
-	t.Locked, t.OrderShipped, t.SLABreached = locked != 0, shipped != 0, breached != 0
+	t.Kind, t.Reason, t.Status = events.TicketKind(kind), events.Reason(reason), domain.Status(status)
+	t.OpenedAt, t.UpdatedAt, t.ClosedAt = opened.t, updated.t, closed.t
+	t.InterventionAt, t.FirstResponseAt = interventionAt.t, firstResponse.t
 	t.Resolution, t.Liability = domain.Resolution(resolution.String), events.Liability(liability.String)
 	t.InterventionBy = events.Role(interventionBy.String)
 	t.Messages, t.VagueMessages, t.Events, t.Revision = int(messages), int(vague), int(count), uint64(revision)
@@ -270,22 +272,6 @@ func (ts *TicketStatus) read(ctx context.Context, id string) (*ticketEntry, erro
 	}
 	if t.Effect, err = decodeEffect(effect); err != nil {
 		return nil, fmt.Errorf("read ticket %s: %w", id, err)
-	}
-	for _, f := range []struct {
-		dst *time.Time
-		src string
-	}{{&t.OpenedAt, opened}, {&t.UpdatedAt, updated}} {
-		if *f.dst, err = parseTime(f.src); err != nil {
-			return nil, fmt.Errorf("read ticket %s: %w", id, err)
-		}
-	}
-	for _, f := range []struct {
-		dst **time.Time
-		src sql.NullString
-	}{{&t.ClosedAt, closed}, {&t.InterventionAt, interventionAt}, {&t.FirstResponseAt, firstResponse}} {
-		if *f.dst, err = parseNullTime(f.src); err != nil {
-			return nil, fmt.Errorf("read ticket %s: %w", id, err)
-		}
 	}
 	return &e, nil
 }

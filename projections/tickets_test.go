@@ -38,8 +38,8 @@ func TestTicketStatusMatchesTheAggregate(t *testing.T) {
 			liability, intervenedBy                 sql.NullString
 			evs, revision                           int64
 		)
-		require.NoError(t, l.db.SQL.QueryRow(`SELECT state, merchant_id, buyer_id, opened_at, updated_at, locked, requested, refunded, compensation,
-			next_deadline_kind, next_deadline_at, closed_at, resolution, liability, intervened_by, events, revision
+		require.NoError(t, l.db.SQL.QueryRow(`SELECT status, merchant_id, buyer_id, opened_at, updated_at, locked, requested, refunded, compensation,
+			next_deadline, next_deadline_at, closed_at, resolution, liability, intervened_by, events, revision
 			FROM rm_ticket_status WHERE ticket_id = ?`, sc.TicketID).Scan(&state, &merchant, &buyer, &opened, &updated, &locked,
 			&requested, &refunded, &compensation, &nextKind, &nextAt, &closed, &resolution, &liability, &intervenedBy, &evs, &revision))
 		assert.Equal(t, string(want.Status), state, sc.TicketID)
@@ -190,7 +190,7 @@ func TestRebuildOneProjection(t *testing.T) {
 	before := dump(t, l.db)
 	_, err := l.db.SQL.Exec(`UPDATE rm_audit_trail SET summary = 'tampered'`)
 	require.NoError(t, err)
-	_, err = l.db.SQL.Exec(`UPDATE rm_ticket_status SET state = 'tampered'`)
+	_, err = l.db.SQL.Exec(`UPDATE rm_ticket_status SET status = 'tampered'`)
 	require.NoError(t, err)
 
 	rep, err := l.projector(projections.Options{}).Rebuild(ctx, projections.AuditTrailName)

@@ -1,7 +1,6 @@
 package projections
 
 import (
-	"database/sql"
 	"fmt"
 	"time"
 )
@@ -73,33 +72,46 @@ func parseTime(s string) (time.Time, error) {
 	return t, nil
 }
 
-// parseNullTime reads a nullable time column.
-func parseNullTime(s sql.NullString) (*time.Time, error) {
-	if !s.Valid {
-		return nil, nil
+// timeColumn scans a NOT NULL time column: TimeLayout text in SQLite,
+// timestamptz (a time.Time) in PostgreSQL.
+type timeColumn struct{ t time.Time }
+
+func (c *timeColumn) Scan(src any) error {
+	var n nullTimeColumn
+	if err := n.Scan(src); err != nil {
+		return err
 	}
-	t, err := parseTime(s.String)
+	if n.t == nil {
+		return fmt.Errorf("stored time is NULL")
+	}
+	c.t = *n.t
+	return nil
+}
+
+// nullTimeColumn scans a nullable time column (see timeColumn).
+type nullTimeColumn struct{ t *time.Time }
+
+func (c *nullTimeColumn) Scan(src any) error {
+	var (
+		t   time.Time
+		err error
+	)
+	switch v := src.(type) {
+	case nil:
+		c.t = nil
+		return nil
+	case time.Time:
+		t = v.UTC()
+	case string:
+		t, err = parseTime(v)
+	case []byte:
+		t, err = parseTime(string(v))
+	default:
+		err = fmt.Errorf("stored time is a %T", src)
+	}
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return &t, nil
+	c.t = &t
+	return nil
 }
-
-// boolInt stores a bool as 0 or 1: the one boolean spelling both backends' integer columns take.
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-// FormatTime, ParseTime and ParseNullTime read and write the tables' time
-// columns for other readers of the read models (the HTTP API), so that one
-// spelling of time serves every reader.
-func FormatTime(t time.Time) string { return formatTime(t) }
-
-// ParseTime reads a time column; see FormatTime.
-func ParseTime(s string) (time.Time, error) { return parseTime(s) }
-
-// ParseNullTime reads a nullable time column; see FormatTime.
-func ParseNullTime(s sql.NullString) (*time.Time, error) { return parseNullTime(s) }

@@ -188,7 +188,7 @@ func printLeaderboard(w io.Writer, scores []projections.MerchantScore, n int) {
 		}
 		reply := "—"
 		if s.FirstResponses > 0 {
-			reply = humanDuration(s.MedianFirstResponse)
+			reply = humanDuration(seconds(s.MedianFirstResponseSeconds))
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%.0f%%\t%d/%d\t%s\t%s\n", s.MerchantID, s.Score, flag, s.DisputesOpened,
 			100*s.InterventionRate, s.RulingsWon, s.RulingsLost, reply, breakdown(s.Breakdown))
@@ -231,16 +231,16 @@ func breakdown(b map[projections.PenaltyReason]int) string {
 	return strings.Join(out, ", ")
 }
 
-// printStateCounts writes how many tickets are in each state.
-func printStateCounts(w io.Writer, counts []projections.StateCount) {
+// printStatusCounts writes how many tickets are in each status.
+func printStatusCounts(w io.Writer, counts []projections.StatusCount) {
 	total := 0
 	for _, c := range counts {
 		total += c.Tickets
 	}
 	tw := newTable(w, true)
-	fmt.Fprintln(tw, "TICKET STATE (read model)\tTICKETS\t")
+	fmt.Fprintln(tw, "TICKET STATUS (read model)\tTICKETS\t")
 	for _, c := range counts {
-		name := c.State
+		name := c.Status
 		if c.Resolution != "" {
 			name += ": " + c.Resolution
 		}
@@ -277,20 +277,16 @@ func followReadModels(ctx context.Context, store eventstore.Store, sf storeFlags
 }
 
 // finish stops following, brings the read models to the head and prints
-// the merchant leaderboard and the ticket-state counts from them.
+// the merchant leaderboard and the ticket-status counts from them.
 func (f *readModelFollower) finish(ctx context.Context, w io.Writer) error {
 	defer f.db.Close()
 	f.stop()
 	if err := <-f.done; err != nil {
 		return fmt.Errorf("read models: %w", err)
 	}
-	followed := map[string]uint64{}
-	for _, name := range []string{projections.TicketStatusName, projections.MerchantPenaltiesName, projections.AuditTrailName} {
-		pos, err := f.db.Checkpoint(ctx, name)
-		if err != nil {
-			return err
-		}
-		followed[name] = pos
+	followed, err := projections.Reads{DB: f.db}.Checkpoints(ctx)
+	if err != nil {
+		return err
 	}
 	rep, err := projections.RunToHead(ctx, f.store, f.db, f.pol)
 	if err != nil {
@@ -304,7 +300,7 @@ func (f *readModelFollower) finish(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	counts, err := projections.StateCounts(ctx, f.db)
+	counts, err := projections.StatusCounts(ctx, f.db)
 	if err != nil {
 		return err
 	}
@@ -312,7 +308,7 @@ func (f *readModelFollower) finish(ctx context.Context, w io.Writer) error {
 		followed[projections.AuditTrailName], rep.Head)
 	printLeaderboard(w, scores, 10)
 	fmt.Fprintln(w)
-	printStateCounts(w, counts)
+	printStatusCounts(w, counts)
 	return nil
 }
 

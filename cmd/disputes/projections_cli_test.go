@@ -19,7 +19,7 @@ func TestReadModelCommands(t *testing.T) {
 	code, out, errOut := runCLI(t, "", "demo", "--db", db, "--tickets", "25")
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, out, "Merchant penalty scores")
-	assert.Contains(t, out, "TICKET STATE (read model)")
+	assert.Contains(t, out, "TICKET STATUS (read model)")
 	assert.Contains(t, out, "FLAGGED", "the counterfeit seed alone earns 12 points")
 
 	code, out, errOut = runCLI(t, "", "project", "--db", db)
@@ -31,9 +31,9 @@ func TestReadModelCommands(t *testing.T) {
 
 	tickets := queryJSON[[]map[string]any](t, "query", "tickets", "--db", db, "--format", "json")
 	assert.Len(t, tickets, 30, "25 generated and 5 seed tickets")
-	closed := queryJSON[[]map[string]any](t, "query", "tickets", "--db", db, "--format", "json", "--state", "closed", "--limit", "3")
+	closed := queryJSON[[]map[string]any](t, "query", "tickets", "--db", db, "--format", "json", "--status", "closed", "--limit", "3")
 	require.Len(t, closed, 3)
-	assert.Equal(t, "closed", closed[0]["state"])
+	assert.Equal(t, "closed", closed[0]["status"])
 
 	const counterfeit = "AS20261104SC"
 	history := queryJSON[[]map[string]any](t, "history", "--db", db, "--json", counterfeit)

@@ -305,7 +305,7 @@ func startProjections(ctx context.Context, wg *sync.WaitGroup, health *component
 		}
 		_ = pdb.Close()
 	}
-	return httpapi.ProjectionReads{DB: rdb, Policy: pol}, closeAll, nil
+	return projections.Reads{DB: rdb, Policy: pol}, closeAll, nil
 }
 
 // readModelPath is the SQLite file the read models live in: the ledger's

@@ -107,7 +107,7 @@ func newLedger(t testing.TB, opt options) *ledger {
 		projections.Options{Follow: true, Now: clock.Now})
 	rdb, err := projections.OpenSQLiteReads(path, 4)
 	require.NoError(t, err)
-	reads := httpapi.ProjectionReads{DB: rdb, Policy: pol}
+	reads := projections.Reads{DB: rdb, Policy: pol}
 
 	l := &ledger{t: t, store: store, clock: clock, reads: reads, tokens: map[string]string{}, handler: h, logs: &testenv.LogBuffer{}}
 	var tf auth.TokenFile

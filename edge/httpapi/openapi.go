@@ -11,6 +11,7 @@ import (
 	"github.com/disputes-ledger/disputes/commands"
 	"github.com/disputes-ledger/disputes/domain"
 	"github.com/disputes-ledger/disputes/events"
+	"github.com/disputes-ledger/disputes/projections"
 	"github.com/disputes-ledger/disputes/projections/views"
 )
 
@@ -251,6 +252,16 @@ func (g *schemaGen) ref(t reflect.Type) obj {
 	return obj{}
 }
 
+// sharedResponse says t is a response row: the API's own, or the views and
+// read-model rows it shares with the CLI.
+func sharedResponse(t reflect.Type) bool {
+	switch t.PkgPath() {
+	case reflect.TypeFor[Problem]().PkgPath(), reflect.TypeFor[views.TicketView]().PkgPath(), reflect.TypeFor[projections.TicketSummary]().PkgPath():
+		return true
+	}
+	return false
+}
+
 // object is the schema of a struct's JSON form; embedded structs' fields
 // are inlined, as encoding/json does.
 func (g *schemaGen) object(t reflect.Type) obj {
@@ -283,10 +294,10 @@ func (g *schemaGen) object(t reflect.Type) obj {
 	if t.PkgPath() == reflect.TypeFor[domain.Rule]().PkgPath() {
 		o["additionalProperties"] = false // command data is decoded strictly
 	}
-	// The API's own response types (and the views it shares with the CLI) state what they always carry; command
+	// The API's own response types (and the views and read-model rows it shares with the CLI) state what they always carry; command
 	// data (package domain, and the events types it embeds) leaves zero
 	// values out freely, and the domain says which fields a command needs.
-	if len(required) > 0 && (t.PkgPath() == reflect.TypeFor[Problem]().PkgPath() || t.PkgPath() == reflect.TypeFor[views.TicketView]().PkgPath()) {
+	if len(required) > 0 && sharedResponse(t) {
 		o["required"] = required
 	}
 	return o

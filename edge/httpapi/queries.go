@@ -2,9 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -12,6 +9,7 @@ import (
 	"github.com/disputes-ledger/disputes/commands"
 	"github.com/disputes-ledger/disputes/domain"
 	"github.com/disputes-ledger/disputes/events"
+	"github.com/disputes-ledger/disputes/projections"
 	"github.com/disputes-ledger/disputes/projections/views"
 )
 
@@ -132,20 +130,20 @@ func (s *Server) getAuditTrail(w http.ResponseWriter, r *http.Request) error {
 	}
 	var after uint64
 	if c := r.URL.Query().Get("cursor"); c != "" {
-		if after, err = decodeAuditCursor(c); err != nil {
-			return err
+		if after, err = projections.ParseAuditCursor(c); err != nil {
+			return badCursor()
 		}
 	}
-	page, err := s.reads.AuditTrail(r.Context(), AuditFilter{TicketID: id, AfterPosition: after, Limit: limit})
+	page, err := s.reads.AuditTrail(r.Context(), projections.AuditFilter{TicketID: id, AfterPosition: after, Limit: limit})
 	if err != nil {
 		return err
 	}
-	out := AuditResponse{TicketID: id, Entries: page.Entries}
+	out := AuditResponse{TicketID: id, Entries: page.Entries, HasMore: page.HasMore}
 	if out.Entries == nil {
 		out.Entries = []AuditEntry{}
 	}
-	if page.More {
-		out.NextCursor, out.HasMore = encodeAuditCursor(out.Entries[len(out.Entries)-1].Position), true
+	if page.HasMore {
+		out.NextCursor = projections.AuditCursor(out.Entries[len(out.Entries)-1].Position)
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -166,9 +164,9 @@ func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) error {
 		return errNoReadModel
 	}
 	q := r.URL.Query()
-	f := TicketFilter{BuyerID: q.Get("buyer_id"), MerchantID: q.Get("merchant_id")}
+	f := projections.TicketFilter{BuyerID: q.Get("buyer_id"), MerchantID: q.Get("merchant_id"), Now: s.cfg.Now()}
 	var err error
-	if f.State, err = enumParam(r, "status"); err != nil {
+	if f.Status, err = enumParam(r, "status"); err != nil {
 		return err
 	}
 	if f.Kind, err = enumParam(r, "kind"); err != nil {
@@ -186,8 +184,8 @@ func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if c := q.Get("cursor"); c != "" {
-		if f.After, err = decodeCursor(c); err != nil {
-			return err
+		if f.After, err = projections.ParseTicketCursor(c); err != nil {
+			return badCursor()
 		}
 	}
 	// A party filtering on another party's id gets the empty page a filter
@@ -202,22 +200,18 @@ func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) error {
 		othersOnly = f.MerchantID != "" && f.MerchantID != p.ID
 		f.MerchantID = p.ID
 	}
-	var page TicketPage
+	var page projections.TicketPage
 	if !othersOnly {
-		if page, err = s.reads.ListTickets(r.Context(), f); err != nil {
+		if page, err = s.reads.Tickets(r.Context(), f); err != nil {
 			return err
 		}
 	}
-	out := TicketList{Items: page.Items}
+	out := TicketList{Items: page.Items, HasMore: page.HasMore}
 	if out.Items == nil {
 		out.Items = []TicketSummary{}
 	}
-	now := s.cfg.Now()
-	for i, it := range out.Items {
-		out.Items[i].NextDeadlineOverdue = it.NextDeadlineAt != nil && !it.NextDeadlineAt.After(now)
-	}
 	if page.Next != nil {
-		out.NextCursor, out.HasMore = encodeCursor(*page.Next), true
+		out.NextCursor = page.Next.String()
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -266,7 +260,7 @@ func (s *Server) writeScores(w http.ResponseWriter, r *http.Request, merchantID 
 	if at.IsZero() {
 		at = s.cfg.Now()
 	}
-	scores, err := s.reads.Scores(r.Context(), at, merchantID)
+	scores, err := s.reads.Scores(r.Context(), projections.ScoreFilter{WindowEnd: at, MerchantID: merchantID})
 	if err != nil {
 		return err
 	}
@@ -339,55 +333,6 @@ func intParam(r *http.Request, name string, def, lo, hi int) (int, error) {
 	return n, nil
 }
 
-// cursorJSON is a cursor's content; the cursor is its base64url encoding,
-// opaque to clients.
-type cursorJSON struct {
-	OpenedAt time.Time `json:"o"`
-	TicketID string    `json:"t"`
-}
-
-func encodeCursor(c TicketCursor) string {
-	b, _ := json.Marshal(cursorJSON{OpenedAt: c.OpenedAt.UTC(), TicketID: c.TicketID})
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// auditCursorJSON is an audit page cursor's content: the global position
-// of the last entry given.
-type auditCursorJSON struct {
-	Position uint64 `json:"p"`
-}
-
-func encodeAuditCursor(position uint64) string {
-	b, _ := json.Marshal(auditCursorJSON{Position: position})
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeAuditCursor(s string) (uint64, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	var c auditCursorJSON
-	if err == nil {
-		err = json.Unmarshal(b, &c)
-	}
-	if err == nil && c.Position == 0 {
-		err = errors.New("empty")
-	}
-	if err != nil {
-		return 0, badRequest("cursor", "not a cursor this API gave out")
-	}
-	return c.Position, nil
-}
-
-func decodeCursor(s string) (*TicketCursor, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	var c cursorJSON
-	if err == nil {
-		err = json.Unmarshal(b, &c)
-	}
-	if err == nil && c.TicketID == "" {
-		err = errors.New("empty")
-	}
-	if err != nil {
-		return nil, badRequest("cursor", "not a cursor this API gave out")
-	}
-	return &TicketCursor{OpenedAt: c.OpenedAt, TicketID: c.TicketID}, nil
+func badCursor() error {
+	return badRequest("cursor", "not a cursor this API gave out")
 }
