@@ -250,11 +250,11 @@ func (db *DB) ParkedEvents(ctx context.Context) ([]Parked, error) {
 	var out []Parked
 	for rows.Next() {
 		var (
-			p                     Parked
-			pos                   int64
-			parked                timeColumn
-			resolved              nullTimeColumn
-			resolvedHow           sql.NullString
+			p           Parked
+			pos         int64
+			parked      timeColumn
+			resolved    nullTimeColumn
+			resolvedHow sql.NullString
 		)
 		if err := rows.Scan(&p.Projection, &pos, &p.EventID, &p.Stream, &p.EventType, &p.Reason, &parked, &resolved, &resolvedHow); err != nil {
 			return nil, fmt.Errorf("read parked events: %w", err)
