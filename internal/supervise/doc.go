@@ -1,0 +1,12 @@
+// Package supervise keeps a process's background work running: each
+// component (projector, scheduler, sealer, forwarder, …) runs under a
+// Supervisor that restarts it after an error with capped, jittered
+// exponential backoff, and records its state — ok, standby, starting,
+// retrying or broken, with the last error — for /readyz and the metrics.
+//
+// A component resumes from its own checkpoint when restarted; the
+// supervisor only decides when. An error the component marks Permanent
+// (a poison event, a tampered log) is not retried: the component is broken
+// and an operator must look. Everything else — a dropped connection, a
+// restarted database, a broker away — is retried until it heals.
+package supervise
