@@ -47,6 +47,13 @@ type Options struct {
 
 	// Now stamps checkpoints and parked events. Default time.Now.
 	Now func() time.Time
+
+	// Fence, if set, runs first in every transaction that advances a
+	// checkpoint; when it fails nothing of the page is written and the
+	// projection stops (ErrStopped). With a lease's fencing token (package
+	// internal/coord's HighWater) a projector that lost its lease to another
+	// replica cannot write over the new owner's rows.
+	Fence func(ctx context.Context, tx *sql.Tx) error
 }
 
 func (o *Options) setDefaults() {

@@ -178,6 +178,11 @@ func (r *runner) commit(ctx context.Context, tail bool) error {
 }
 
 func (r *runner) write(ctx context.Context, tx *sql.Tx) error {
+	if r.opts.Fence != nil {
+		if err := r.opts.Fence(ctx, tx); err != nil {
+			return &fatalError{fmt.Errorf("%s: write through position %d: %w", r.proj.Name(), r.applied, err)}
+		}
+	}
 	if err := r.proj.Flush(ctx, tx); err != nil {
 		return fmt.Errorf("%s: write through position %d: %w", r.proj.Name(), r.applied, err)
 	}

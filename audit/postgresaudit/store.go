@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/disputes-ledger/disputes/audit"
@@ -43,6 +44,8 @@ type Store struct {
 	// haveSeals is false for a read-only store over a schema without seal
 	// tables: no seal was ever stored there.
 	haveSeals bool
+	// fence, if set, runs first in every AddSeal's transaction (Fenced).
+	fence func(ctx context.Context, tx pgx.Tx) error
 }
 
 var (
@@ -99,17 +102,59 @@ func (s *Store) Close() error {
 // Schema returns the (unquoted) schema holding the seal tables.
 func (s *Store) Schema() string { return s.schema }
 
+// Fenced returns a view of the store whose AddSeal first runs fence in the
+// seal's own transaction and stores nothing when it fails: with a lease's
+// check (internal/coord's CheckTx) only the sealer holding the lease adds
+// seals, and a stale one is refused even mid-takeover. The view shares the
+// pool; close the original.
+func (s *Store) Fenced(fence func(ctx context.Context, tx pgx.Tx) error) *Store {
+	f := *s
+	f.fence = fence
+	return &f
+}
+
 // AddSeal implements audit.SealStore.
-func (s *Store) AddSeal(ctx context.Context, sl seal.Seal, pub ed25519.PublicKey) error {
+func (s *Store) AddSeal(ctx context.Context, sl seal.Seal, pub ed25519.PublicKey) (err error) {
 	if err := audit.CheckSealToStore(sl, pub); err != nil {
 		return err
 	}
 	if s.cfg.ReadOnly {
 		return fmt.Errorf("add seal of size %d: %w", sl.Size, ErrReadOnly)
 	}
+	if s.fence == nil {
+		return s.addSeal(ctx, s.pool, sl, pub)
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("add seal of size %d: %w", sl.Size, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	if err := s.fence(ctx, tx); err != nil {
+		return fmt.Errorf("add seal of size %d: %w", sl.Size, err)
+	}
+	if err := s.addSeal(ctx, tx, sl, pub); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("add seal of size %d: commit: %w", sl.Size, err)
+	}
+	return nil
+}
+
+// querier is what AddSeal needs of a pool or a transaction.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+func (s *Store) addSeal(ctx context.Context, q querier, sl seal.Seal, pub ed25519.PublicKey) error {
 	// ON CONFLICT DO NOTHING waits for a concurrent insert of the same
 	// size to commit, so the row read below is the one that won.
-	tag, err := s.pool.Exec(ctx, s.t.expand(`INSERT INTO {seals} (size, root, sealed_at, key_id, signature, public_key)
+	tag, err := q.Exec(ctx, s.t.expand(`INSERT INTO {seals} (size, root, sealed_at, key_id, signature, public_key)
 		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (size) DO NOTHING`),
 		int64(sl.Size), sl.Root[:], sl.SealedAt.UTC().Format(time.RFC3339Nano), sl.KeyID, sl.Signature, []byte(pub))
 	if err != nil {
@@ -118,7 +163,7 @@ func (s *Store) AddSeal(ctx context.Context, sl seal.Seal, pub ed25519.PublicKey
 	if tag.RowsAffected() == 1 {
 		return nil
 	}
-	stored, found, err := scanOne(s.pool.QueryRow(ctx, s.t.expand(selectSeal+` WHERE size = $1`), int64(sl.Size)))
+	stored, found, err := scanOne(q.QueryRow(ctx, s.t.expand(selectSeal+` WHERE size = $1`), int64(sl.Size)))
 	if err != nil {
 		return fmt.Errorf("add seal of size %d: %w", sl.Size, err)
 	}

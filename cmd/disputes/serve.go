@@ -14,16 +14,11 @@ import (
 	"time"
 
 	"github.com/disputes-ledger/disputes/audit"
-	"github.com/disputes-ledger/disputes/audit/seal"
 	"github.com/disputes-ledger/disputes/cmd/internal/storeurl"
 	"github.com/disputes-ledger/disputes/commands"
-	"github.com/disputes-ledger/disputes/commands/scheduler"
-	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/edge/auth"
 	"github.com/disputes-ledger/disputes/edge/httpapi"
-	"github.com/disputes-ledger/disputes/eventstore"
 	"github.com/disputes-ledger/disputes/internal/clock"
-	"github.com/disputes-ledger/disputes/projections"
 )
 
 // serveFlags are `disputes serve`'s own flags.
@@ -45,6 +40,8 @@ type serveFlags struct {
 	ownStreams   int
 	clock        clockFlags
 	log          logFlags
+	replicas     replicaFlags
+	forward      forwardFlags
 }
 
 func runServe(ctx context.Context, e env) error {
@@ -69,6 +66,8 @@ func runServe(ctx context.Context, e env) error {
 	fs.IntVar(&f.ownStreams, "max-streams-per-principal", 8, "most event streams one principal may hold open; beyond it 429")
 	f.clock.register(fs)
 	f.log.register(fs)
+	f.replicas.register(fs)
+	f.forward.register(fs)
 	var kf keyFlags
 	kf.register(fs)
 	var cf checkpointFlags
@@ -94,10 +93,6 @@ func runServe(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	clock, err := f.clock.clock()
-	if err != nil {
-		return err
-	}
 	pol, err := sf.loadPolicy()
 	if err != nil {
 		return err
@@ -108,10 +103,18 @@ func runServe(ctx context.Context, e env) error {
 	}
 	defer store.Close()
 
+	bg, err := openBackground(ctx, sf, f.replicas, logger)
+	if err != nil {
+		return err
+	}
+	clock, err := bg.sharedClock(ctx, f.clock)
+	if err != nil {
+		bg.close()
+		return err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	var (
 		wg      sync.WaitGroup
-		health  components
 		closers []func()
 	)
 	// On the way out: stop the background parts, wait for them, then close
@@ -119,21 +122,26 @@ func runServe(ctx context.Context, e env) error {
 	defer func() {
 		cancel()
 		wg.Wait()
+		bg.close()
 		for _, c := range closers {
 			c()
 		}
 	}()
 	startReloaders(ctx, &wg, reloaders, f.reloadEvery)
 	metrics := httpapi.NewMetrics()
+	bg.registerMetrics(metrics)
 	h := commands.NewHandler(httpapi.InstrumentStore(store, metrics), commands.WithClock(clock.Now), commands.WithPolicy(pol))
 
 	if f.maxStreams < 1 || f.ownStreams < 1 || f.ownStreams > f.maxStreams {
 		return fmt.Errorf("%w: --max-streams and --max-streams-per-principal must be positive, the second at most the first", errUsage)
 	}
-	cfg := httpapi.Config{Store: store, Handler: h, Auth: authn, Metrics: metrics, Logger: logger, Now: clock.Now, Ready: health.ready,
+	cfg := httpapi.Config{Store: store, Handler: h, Auth: authn, Metrics: metrics, Logger: logger, Now: clock.Now, Components: bg.components,
 		MaxStreams: f.maxStreams, MaxStreamsPerPrincipal: f.ownStreams}
+	if err := bg.runStoreProbe(ctx, sf, store); err != nil {
+		return err
+	}
 	if !f.noProjection {
-		reads, closeReads, err := startProjections(ctx, &wg, &health, store, sf, rf, pol, clock, logger)
+		reads, closeReads, err := startProjections(ctx, bg, store, sf, rf, pol, clock)
 		if err != nil {
 			return err
 		}
@@ -141,33 +149,22 @@ func runServe(ctx context.Context, e env) error {
 		cfg.Reads = reads
 	}
 	if !f.noScheduler {
-		sched, err := scheduler.New(scheduler.Config{Store: store, Handler: h, Clock: clock, Logger: logger.With("component", "scheduler")})
-		if err != nil {
-			return err
-		}
-		registerSchedulerMetrics(metrics, sched)
-		health.add("scheduler", func() error {
-			if !sched.Stats().CaughtUp {
-				return errors.New("scheduler still reading the log")
-			}
-			return nil
-		})
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := sched.Run(ctx); err != nil {
-				health.fail("scheduler", err)
-				logger.Error("scheduler stopped", "err", err)
-			}
-		}()
+		startScheduler(ctx, bg, store, h, clock, metrics, logger)
 	}
 	if kf.configured() {
-		sealer, closeSealer, err := startSealer(ctx, &wg, &health, store, sf, kf, cf, audit.Cadence{Events: *sealEvery, Interval: *sealInterval}, clock, logger)
+		cp, closeSealer, err := startSealer(ctx, bg, store, sf, kf, cf, audit.Cadence{Events: *sealEvery, Interval: *sealInterval}, clock, logger)
 		if err != nil {
 			return err
 		}
 		closers = append(closers, closeSealer)
-		cfg.Checkpoint = sealer.Checkpoint
+		cfg.Checkpoint = cp
+	}
+	if f.forward.natsURL != "" {
+		closeNATS, err := startForwarder(ctx, bg, store, sf, f.forward, logger)
+		if err != nil {
+			return err
+		}
+		closers = append(closers, closeNATS)
 	}
 	api, err := httpapi.New(cfg)
 	if err != nil {
@@ -228,86 +225,6 @@ func serveMetrics(ctx context.Context, ln net.Listener, h http.Handler, logger *
 	}
 }
 
-// startSealer seals the global log in the background on the given cadence,
-// so that auditors always find a recent signed root to check against, and
-// publishes each seal as a checkpoint where cf says. The returned function
-// closes the publishers once the sealer has stopped.
-func startSealer(ctx context.Context, wg *sync.WaitGroup, health *components, store eventstore.Store, sf storeFlags,
-	kf keyFlags, cf checkpointFlags, cad audit.Cadence, clock clock.Clock, logger *slog.Logger) (*audit.Sealer, func(), error) {
-	if err := cad.Validate(); err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", errUsage, err)
-	}
-	key, err := kf.load()
-	if err != nil {
-		return nil, nil, err
-	}
-	publish, closePublishers, err := cf.sealerOption(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	seals, err := sf.openSeals(ctx)
-	if err != nil {
-		closePublishers()
-		return nil, nil, err
-	}
-	sealer, err := audit.NewSealer(store, seals, key, clock.Now, publish)
-	if err != nil {
-		closePublishers()
-		return nil, nil, errors.Join(err, seals.Close())
-	}
-	log := logger.With("component", "sealer")
-	log.Info("checkpoints", "origin", sealer.Origin(), "published_to", cf.describe())
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		defer seals.Close()
-		err := sealer.Run(ctx, cad, func(s seal.Seal) { log.Info("sealed", "size", s.Size, "root", s.Root.String()) })
-		if err != nil && ctx.Err() == nil {
-			health.fail("sealer", err)
-			log.Error("sealer stopped", "err", err)
-		}
-	}()
-	return sealer, closePublishers, nil
-}
-
-// startProjections runs the projector in the background, following the
-// log, and returns the read model the API queries.
-func startProjections(ctx context.Context, wg *sync.WaitGroup, health *components, store eventstore.Store, sf storeFlags,
-	rf readModelFlags, pol policy.Policy, clock clock.Clock, logger *slog.Logger) (httpapi.ReadModel, func(), error) {
-	pdb, err := rf.open(ctx, sf)
-	if err != nil {
-		return nil, nil, err
-	}
-	rdb := pdb // a server database's pool serves queries beside the projector
-	if pdb.Dialect == projections.SQLite {
-		// The projector's SQLite connection is single; queries read beside it through WAL.
-		path := readModelPath(sf)
-		if rf.path != "" {
-			t, _ := storeurl.Parse(rf.path)
-			path = t.Path
-		}
-		if rdb, err = projections.OpenSQLiteReads(path, 4); err != nil {
-			return nil, nil, errors.Join(err, pdb.Close())
-		}
-	}
-	projector := projections.NewProjector(store, pdb, projections.Default(pdb, pol), projections.Options{Follow: true, Now: clock.Now})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if _, err := projector.Run(ctx); err != nil && ctx.Err() == nil {
-			health.fail("projections", err)
-			logger.Error("projections stopped", "err", err)
-		}
-	}()
-	closeAll := func() {
-		if rdb != pdb {
-			_ = rdb.Close()
-		}
-		_ = pdb.Close()
-	}
-	return projections.Reads{DB: rdb, Policy: pol}, closeAll, nil
-}
-
 // readModelPath is the SQLite file the read models live in: the ledger's
 // own file when the ledger is SQLite, else the --db file beside a server
 // store.
@@ -318,68 +235,6 @@ func readModelPath(sf storeFlags) string {
 		}
 	}
 	return sf.db
-}
-
-// components tracks the background parts /readyz reports on.
-type components struct {
-	mu     sync.Mutex
-	checks []namedCheck
-	failed map[string]error
-}
-
-type namedCheck struct {
-	name  string
-	check func() error
-}
-
-func (c *components) add(name string, check func() error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.checks = append(c.checks, namedCheck{name, check})
-}
-
-func (c *components) fail(name string, err error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.failed == nil {
-		c.failed = map[string]error{}
-	}
-	c.failed[name] = err
-}
-
-func (c *components) ready(context.Context) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var errs []error
-	for name, err := range c.failed {
-		errs = append(errs, fmt.Errorf("%s stopped: %w", name, err))
-	}
-	for _, nc := range c.checks {
-		if err := nc.check(); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// registerSchedulerMetrics exposes a scheduler's counters.
-func registerSchedulerMetrics(m *httpapi.Metrics, s *scheduler.Scheduler) {
-	m.Register(httpapi.Collector{Name: "disputes_scheduler_expiries_total", Type: "counter",
-		Help: "Deadline expiries by outcome: fired (recorded here), duplicate (recorded before), refused (met or closed meanwhile), failed (retried).",
-		Collect: func(context.Context) ([]httpapi.Sample, error) {
-			st := s.Stats()
-			return []httpapi.Sample{
-				{Labels: []string{"outcome", "fired"}, Value: float64(st.Fired)},
-				{Labels: []string{"outcome", "duplicate"}, Value: float64(st.Duplicates)},
-				{Labels: []string{"outcome", "refused"}, Value: float64(st.Refused)},
-				{Labels: []string{"outcome", "failed"}, Value: float64(st.Failed)},
-			}, nil
-		}})
-	m.Register(httpapi.Collector{Name: "disputes_scheduler_open_tickets", Type: "gauge",
-		Help: "Open tickets whose deadlines the scheduler watches.",
-		Collect: func(context.Context) ([]httpapi.Sample, error) {
-			return []httpapi.Sample{{Value: float64(s.Stats().Open)}}, nil
-		}})
 }
 
 // clockFlags choose the clock commands are decided at and deadlines fire by.

@@ -140,6 +140,12 @@ func (g *schemaGen) operation(rt route) obj {
 	default:
 		responses["200"] = ok(responseTypes[rt.op])
 	}
+	if rt.op == "readyz" {
+		notReady := ok(responseTypes[rt.op])
+		notReady["description"] = "not ready: the body names what holds it back"
+		notReady["headers"] = retryAfter
+		responses["503"] = notReady
+	}
 	if len(params) > 0 {
 		op["parameters"] = params
 	}
@@ -150,7 +156,7 @@ func (g *schemaGen) operation(rt route) obj {
 // responseTypes are the JSON bodies of the query routes.
 var responseTypes = map[string]reflect.Type{
 	"healthz":       reflect.TypeFor[map[string]string](),
-	"readyz":        reflect.TypeFor[map[string]string](),
+	"readyz":        reflect.TypeFor[Readiness](),
 	"openapi":       reflect.TypeFor[map[string]any](),
 	"whoAmI":        reflect.TypeFor[Me](),
 	"listTickets":   reflect.TypeFor[TicketList](),

@@ -11,6 +11,7 @@ import (
 	"github.com/disputes-ledger/disputes/commands"
 	"github.com/disputes-ledger/disputes/edge/auth"
 	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/internal/supervise"
 )
 
 // Config sets a Server up. Store, Handler and Auth are required.
@@ -37,6 +38,10 @@ type Config struct {
 	Checkpoint func() ([]byte, bool)
 	// Ready is consulted by /readyz beside the store; nil means ready.
 	Ready func(ctx context.Context) error
+	// Components, if set, lists the background components /readyz shows:
+	// the server is ready only when every required one is ok or standing
+	// by (package internal/supervise).
+	Components func() []supervise.Named
 	// CommandTimeout and QueryTimeout bound the work of one request.
 	// Defaults 10s and 30s.
 	CommandTimeout, QueryTimeout time.Duration

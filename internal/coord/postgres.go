@@ -28,13 +28,14 @@ const (
 	leasesTable     = "coord_leases"
 	clockTable      = "coord_clock"
 	replicasTable   = "coord_replicas"
+	positionsTable  = "coord_positions"
 	migrationsTable = "coord_migrations"
 )
 
 var migrations = []pgmigrate.Migration{
 	{
 		Version: 1,
-		Name:    "create coord_leases, coord_clock and coord_replicas",
+		Name:    "create coord_leases, coord_clock, coord_replicas and coord_positions",
 		Statements: []string{
 			// expires_at comes from the database's clock only.
 			`CREATE TABLE {leases} (
@@ -57,6 +58,12 @@ var migrations = []pgmigrate.Migration{
 				holder  text PRIMARY KEY,
 				seen_at timestamptz NOT NULL
 			)`,
+			// A leased job's progress that must survive a failover (the
+			// forwarder's last published position), written fenced.
+			`CREATE TABLE {positions} (
+				name     text PRIMARY KEY,
+				position bigint NOT NULL CHECK (position >= 0)
+			)`,
 		},
 	},
 }
@@ -64,12 +71,13 @@ var migrations = []pgmigrate.Migration{
 // Postgres keeps the leases and the clock origin of the ledger in one
 // PostgreSQL schema (the event store's).
 type Postgres struct {
-	pool     *pgxpool.Pool
-	schema   string
-	leases   string // quoted, schema-qualified
-	clock    string
-	replicas string
-	holder   string
+	pool      *pgxpool.Pool
+	schema    string
+	leases    string // quoted, schema-qualified
+	clock     string
+	replicas  string
+	positions string
+	holder    string
 }
 
 // OpenPostgres connects to connString (the event store's URL) and creates or
@@ -87,14 +95,15 @@ func OpenPostgres(ctx context.Context, connString, schema, holder string) (_ *Po
 		}
 	}()
 	p := &Postgres{pool: pool, schema: schema,
-		leases:   pgx.Identifier{schema, leasesTable}.Sanitize(),
-		clock:    pgx.Identifier{schema, clockTable}.Sanitize(),
-		replicas: pgx.Identifier{schema, replicasTable}.Sanitize(),
-		holder:   holder}
+		leases:    pgx.Identifier{schema, leasesTable}.Sanitize(),
+		clock:     pgx.Identifier{schema, clockTable}.Sanitize(),
+		replicas:  pgx.Identifier{schema, replicasTable}.Sanitize(),
+		positions: pgx.Identifier{schema, positionsTable}.Sanitize(),
+		holder:    holder}
 	if p.holder == "" {
 		p.holder = DefaultHolder()
 	}
-	expand := strings.NewReplacer("{leases}", p.leases, "{clock}", p.clock, "{replicas}", p.replicas).Replace
+	expand := strings.NewReplacer("{leases}", p.leases, "{clock}", p.clock, "{replicas}", p.replicas, "{positions}", p.positions).Replace
 	if err := pgmigrate.Apply(ctx, pool, pgmigrate.Target{Schema: schema, Table: migrationsTable, Expand: expand, TooNew: ErrSchemaTooNew}, migrations); err != nil {
 		return nil, fmt.Errorf("open coordination tables in schema %s: %w", schema, err)
 	}

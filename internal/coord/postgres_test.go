@@ -203,3 +203,28 @@ func TestConcurrentOpensMigrateOnce(t *testing.T) {
 		assert.NoError(t, <-errs)
 	}
 }
+
+func TestPositionSurvivesFailoverAndRefusesTheStaleOwner(t *testing.T) {
+	a, b, _ := twoReplicas(t)
+	ctx := context.Background()
+	const ttl = 300 * time.Millisecond
+	la, lb := a.Lease("forwarder", ttl), b.Lease("forwarder", ttl)
+	ta, _, _, err := la.Acquire(ctx)
+	require.NoError(t, err)
+	pos, err := la.Position(ta).Load(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, pos, "nothing saved yet")
+	require.NoError(t, la.Position(ta).Save(ctx, 41))
+
+	time.Sleep(ttl + 100*time.Millisecond)
+	tb, held, _, err := lb.Acquire(ctx)
+	require.NoError(t, err)
+	require.True(t, held)
+	pos, err = lb.Position(tb).Load(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(41), pos, "the new owner resumes where the old one stopped")
+	assert.ErrorIs(t, la.Position(ta).Save(ctx, 99), coord.ErrFenced)
+	require.NoError(t, lb.Position(tb).Save(ctx, 50))
+	pos, _ = lb.Position(tb).Load(ctx)
+	assert.Equal(t, uint64(50), pos)
+}

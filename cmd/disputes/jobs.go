@@ -1,0 +1,310 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/jackc/pgx/v5"
+	"github.com/nats-io/nats.go"
+
+	"github.com/disputes-ledger/disputes/audit"
+	"github.com/disputes-ledger/disputes/audit/checkpoint"
+	"github.com/disputes-ledger/disputes/audit/postgresaudit"
+	"github.com/disputes-ledger/disputes/audit/seal"
+	"github.com/disputes-ledger/disputes/cmd/internal/storeurl"
+	"github.com/disputes-ledger/disputes/commands"
+	"github.com/disputes-ledger/disputes/commands/scheduler"
+	"github.com/disputes-ledger/disputes/domain/policy"
+	"github.com/disputes-ledger/disputes/edge/forward"
+	"github.com/disputes-ledger/disputes/edge/httpapi"
+	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/internal/clock"
+	"github.com/disputes-ledger/disputes/internal/coord"
+	"github.com/disputes-ledger/disputes/internal/supervise"
+	"github.com/disputes-ledger/disputes/projections"
+)
+
+// startProjections opens the read models, runs the projector in the
+// background under the "projector" lease and returns the read model the
+// API queries. Read models on PostgreSQL are shared by the replicas, so one
+// of them projects (fenced by its token, HighWater); in an SQLite file each
+// replica keeps its own. A poison event breaks the projector for good.
+func startProjections(ctx context.Context, bg *background, store eventstore.Store, sf storeFlags,
+	rf readModelFlags, pol policy.Policy, clock clock.Clock) (httpapi.ReadModel, func(), error) {
+	pdb, err := rf.open(ctx, sf)
+	if err != nil {
+		return nil, nil, err
+	}
+	rdb := pdb // a server database's pool serves queries beside the projector
+	if pdb.Dialect == projections.SQLite {
+		// The projector's SQLite connection is single; queries read beside it through WAL.
+		path := readModelPath(sf)
+		if rf.path != "" {
+			t, _ := storeurl.Parse(rf.path)
+			path = t.Path
+		}
+		if rdb, err = projections.OpenSQLiteReads(path, 4); err != nil {
+			return nil, nil, errors.Join(err, pdb.Close())
+		}
+	}
+	closeAll := func() {
+		if rdb != pdb {
+			_ = rdb.Close()
+		}
+		_ = pdb.Close()
+	}
+	if err := coord.CreateFences(ctx, pdb.SQL); err != nil {
+		closeAll()
+		return nil, nil, err
+	}
+	lease := bg.lease("projector", pdb.Dialect == projections.Postgres)
+	bg.runLeased(ctx, "projector", false, nil, lease, func(ctx context.Context, token uint64) error {
+		projector := projections.NewProjector(store, pdb, projections.Default(pdb, pol), projections.Options{Follow: true, Now: clock.Now,
+			Fence: coord.HighWater(pdb.Dialect.Q, "projector", token)})
+		rep, err := projector.Run(ctx)
+		for _, pr := range rep.Projections {
+			var poison *projections.PoisonError
+			if errors.As(pr.Err, &poison) {
+				return supervise.Permanent(err)
+			}
+		}
+		return err
+	})
+	return projections.Reads{DB: rdb, Policy: pol}, closeAll, nil
+}
+
+// startScheduler fires due deadlines under the "scheduler" lease: one
+// replica fires, the others stand by. Each run reads the log afresh, so a
+// replica taking over knows every open deadline. (A second scheduler would
+// not record an expiry twice — the ids are deterministic and appends are
+// conditional — it would only do the work twice.)
+func startScheduler(ctx context.Context, bg *background, store eventstore.Store, h *commands.Handler, clk clock.Clock,
+	metrics *httpapi.Metrics, logger *slog.Logger) {
+	var current atomic.Pointer[scheduler.Scheduler]
+	var totals schedulerTotals
+	registerSchedulerMetrics(metrics, &current, &totals)
+	check := func() error {
+		if s := current.Load(); s != nil && !s.Stats().CaughtUp {
+			return errors.New("scheduler still reading the log")
+		}
+		return nil
+	}
+	bg.runLeased(ctx, "scheduler", false, check, bg.lease("scheduler", true), func(ctx context.Context, _ uint64) error {
+		sched, err := scheduler.New(scheduler.Config{Store: store, Handler: h, Clock: clk, Logger: logger.With("component", "scheduler")})
+		if err != nil {
+			return supervise.Permanent(err)
+		}
+		current.Store(sched)
+		defer func() {
+			totals.add(sched.Stats())
+			current.CompareAndSwap(sched, nil)
+		}()
+		return sched.Run(ctx)
+	})
+}
+
+// schedulerTotals keeps the counts of schedulers that have stopped, so the
+// counters keep counting across restarts and failovers.
+type schedulerTotals struct {
+	mu sync.Mutex
+	scheduler.Stats
+}
+
+func (t *schedulerTotals) add(s scheduler.Stats) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.Fired += s.Fired
+	t.Duplicates += s.Duplicates
+	t.Refused += s.Refused
+	t.Failed += s.Failed
+}
+
+func (t *schedulerTotals) with(cur *scheduler.Scheduler) scheduler.Stats {
+	t.mu.Lock()
+	st := t.Stats
+	t.mu.Unlock()
+	st.Open = 0
+	if cur != nil {
+		c := cur.Stats()
+		st.Fired, st.Duplicates, st.Refused, st.Failed, st.Open = st.Fired+c.Fired, st.Duplicates+c.Duplicates, st.Refused+c.Refused, st.Failed+c.Failed, c.Open
+	}
+	return st
+}
+
+// registerSchedulerMetrics exposes the scheduler's counters, summed over
+// every run in this process.
+func registerSchedulerMetrics(m *httpapi.Metrics, cur *atomic.Pointer[scheduler.Scheduler], totals *schedulerTotals) {
+	m.Register(httpapi.Collector{Name: "disputes_scheduler_expiries_total", Type: "counter",
+		Help: "Deadline expiries by outcome: fired (recorded here), duplicate (recorded before), refused (met or closed meanwhile), failed (retried).",
+		Collect: func(context.Context) ([]httpapi.Sample, error) {
+			st := totals.with(cur.Load())
+			return []httpapi.Sample{
+				{Labels: []string{"outcome", "fired"}, Value: float64(st.Fired)},
+				{Labels: []string{"outcome", "duplicate"}, Value: float64(st.Duplicates)},
+				{Labels: []string{"outcome", "refused"}, Value: float64(st.Refused)},
+				{Labels: []string{"outcome", "failed"}, Value: float64(st.Failed)},
+			}, nil
+		}})
+	m.Register(httpapi.Collector{Name: "disputes_scheduler_open_tickets", Type: "gauge",
+		Help: "Open tickets whose deadlines the scheduler watches (0 on a replica standing by).",
+		Collect: func(context.Context) ([]httpapi.Sample, error) {
+			return []httpapi.Sample{{Value: float64(totals.with(cur.Load()).Open)}}, nil
+		}})
+}
+
+// startSealer seals the global log in the background under the "sealer"
+// lease, so one replica seals and the ledger has one seal series; on
+// PostgreSQL each seal is stored only if the lease is still this replica's
+// at its token (CheckTx in the seal's transaction). The owner answers
+// /v1/checkpoint with what it published, a standby from the latest stored
+// seal. A log that changed under a
+// seal breaks the sealer for good.
+func startSealer(ctx context.Context, bg *background, store eventstore.Store, sf storeFlags,
+	kf keyFlags, cf checkpointFlags, cad audit.Cadence, clk clock.Clock, logger *slog.Logger) (func() ([]byte, bool), func(), error) {
+	if err := cad.Validate(); err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	key, err := kf.load()
+	if err != nil {
+		return nil, nil, err
+	}
+	publish, closePublishers, err := cf.sealerOption(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	seals, err := sf.openSeals(ctx)
+	if err != nil {
+		closePublishers()
+		return nil, nil, err
+	}
+	closeAll := func() {
+		_ = seals.Close()
+		closePublishers()
+	}
+	probe, err := audit.NewSealer(store, seals, key, clk.Now, publish)
+	if err != nil {
+		closeAll()
+		return nil, nil, err
+	}
+	log := logger.With("component", "sealer")
+	log.Info("checkpoints", "origin", probe.Origin(), "published_to", cf.describe())
+	lease := bg.lease("sealer", true)
+	var running atomic.Pointer[audit.Sealer]
+	bg.runLeased(ctx, "sealer", false, nil, lease, func(ctx context.Context, token uint64) error {
+		var store_ audit.SealStore = seals
+		if pl, pg := pgLease(lease), pgSeals(seals); pl != nil && pg != nil {
+			store_ = pg.Fenced(func(ctx context.Context, tx pgx.Tx) error { return pl.CheckTx(ctx, tx, token) })
+		}
+		sealer, err := audit.NewSealer(store, store_, key, clk.Now, publish)
+		if err != nil {
+			return supervise.Permanent(err)
+		}
+		running.Store(sealer)
+		defer running.CompareAndSwap(sealer, nil)
+		err = sealer.Run(ctx, cad, func(s seal.Seal) { log.Info("sealed", "size", s.Size, "root", s.Root.String(), "token", token) })
+		if errors.Is(err, audit.ErrSealedLogChanged) || errors.Is(err, audit.ErrInvalidEvent) {
+			return supervise.Permanent(err)
+		}
+		return err
+	})
+	stored := latestCheckpoint(seals, key, probe.Origin())
+	return func() ([]byte, bool) {
+		if s := running.Load(); s != nil {
+			return s.Checkpoint() // the owner serves what it has published
+		}
+		return stored()
+	}, closeAll, nil
+}
+
+// pgSeals returns the seal store as a PostgreSQL one, or nil.
+func pgSeals(s storeurl.SealStore) *postgresaudit.Store {
+	pg, _ := s.(*postgresaudit.Store)
+	return pg
+}
+
+// latestCheckpoint signs the latest stored seal as a checkpoint, whichever
+// replica stored it (Ed25519 signatures are deterministic: every replica
+// serves the same text). The last one signed is kept for its size.
+func latestCheckpoint(seals audit.SealStore, key ed25519.PrivateKey, origin string) func() ([]byte, bool) {
+	var (
+		mu   sync.Mutex
+		size uint64
+		text []byte
+	)
+	return func() ([]byte, bool) {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		latest, ok, err := seals.LatestSeal(ctx)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil || !ok {
+			return text, text != nil
+		}
+		if latest.Size != size {
+			cp, err := checkpoint.Sign(key, checkpoint.Checkpoint{Origin: origin, Size: latest.Size, Root: latest.Root})
+			if err != nil {
+				return text, text != nil
+			}
+			size, text = latest.Size, cp
+		}
+		return text, true
+	}
+}
+
+// forwardFlags let serve forward the global log to NATS JetStream.
+type forwardFlags struct {
+	natsURL string
+	stream  string
+	prefix  string
+}
+
+func (f *forwardFlags) register(fs interface {
+	StringVar(p *string, name, value, usage string)
+}) {
+	fs.StringVar(&f.natsURL, "forward-nats", "", "forward the global log to this NATS server's JetStream (as 'disputes forward' does), under the \"forwarder\" lease; the position is kept in the ledger on PostgreSQL, beside the file on SQLite")
+	fs.StringVar(&f.stream, "forward-stream", forward.DefaultStream, "with --forward-nats: the JetStream stream")
+	fs.StringVar(&f.prefix, "forward-subject-prefix", forward.DefaultSubjectPrefix, "with --forward-nats: events go to <prefix>.<event type>")
+}
+
+// startForwarder forwards the log to JetStream under the "forwarder" lease.
+// It is optional for readiness: a broker outage delays fan-out (the stream
+// deduplicates what is sent again) but does not stop commands. The
+// connection reconnects by itself; each run ensures the stream first.
+func startForwarder(ctx context.Context, bg *background, store eventstore.Store, sf storeFlags, ff forwardFlags, logger *slog.Logger) (func(), error) {
+	nc, err := nats.Connect(ff.natsURL, nats.Name("disputes serve forwarder"), nats.MaxReconnects(-1), nats.RetryOnFailedConnect(true))
+	if err != nil {
+		return nil, fmt.Errorf("connect to NATS %s: %w", ff.natsURL, err)
+	}
+	lease := bg.lease("forwarder", true)
+	log := logger.With("component", "forwarder")
+	bg.runLeased(ctx, "forwarder", true, nil, lease, func(ctx context.Context, token uint64) error {
+		if !nc.IsConnected() {
+			return fmt.Errorf("NATS %s: not connected (%s)", ff.natsURL, nc.Status())
+		}
+		if err := forward.EnsureStream(ctx, nc, ff.stream, ff.prefix, forward.DefaultDupWindow); err != nil {
+			return err
+		}
+		pub, err := forward.NewPublisher(nc, ff.stream, watermill.NopLogger{})
+		if err != nil {
+			return err
+		}
+		defer pub.Close()
+		var cp forward.Checkpoint = forward.FileCheckpoint{Path: defaultCheckpoint(sf)}
+		if pl := pgLease(lease); pl != nil {
+			cp = pl.Position(token)
+		}
+		f, err := forward.New(store, pub, cp, forward.Config{SubjectPrefix: ff.prefix, Logger: log})
+		if err != nil {
+			return supervise.Permanent(err)
+		}
+		return f.Run(ctx)
+	})
+	return nc.Close, nil
+}

@@ -1,0 +1,265 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/disputes-ledger/disputes/edge/httpapi"
+	"github.com/disputes-ledger/disputes/internal/supervise"
+	"github.com/disputes-ledger/disputes/internal/testenv"
+)
+
+// replicaSetup is one PostgreSQL ledger (events and read models in fresh
+// schemas), its tokens and sealing key, shared by replicas started on it.
+type replicaSetup struct {
+	storeURL, readURL, app string
+	dir, tokens, key       string
+	buyer, auditor         string
+}
+
+// newReplicaSetup tags every connection with an application_name of its
+// own, so a test can kill its replicas' connections and nobody else's.
+func newReplicaSetup(t *testing.T) *replicaSetup {
+	t.Helper()
+	s := &replicaSetup{app: testenv.RandomName("disputes-test-"), dir: t.TempDir()}
+	storeURL, _ := testenv.PostgresSchema(t)
+	readURL, _ := testenv.PostgresSchema(t)
+	s.storeURL, s.readURL = withApp(t, storeURL, s.app), withApp(t, readURL, s.app)
+	s.tokens = filepath.Join(s.dir, "tokens.json")
+	token := func(role, id string) string {
+		code, out, errOut := runCLI(t, "", "tokens", "add", "--file", s.tokens, "--role", role, "--id", id)
+		require.Equal(t, 0, code, errOut)
+		return strings.TrimSpace(out)
+	}
+	s.buyer, s.auditor = token("buyer", "b-1"), token("auditor", "au-1")
+	s.key = filepath.Join(s.dir, "seal.pem")
+	code, _, errOut := runCLI(t, "", "keys", "--generate", s.key, "--out", filepath.Join(s.dir, "seal.pub.pem"))
+	require.Equal(t, 0, code, errOut)
+	return s
+}
+
+func withApp(t *testing.T, raw, app string) string {
+	u, err := url.Parse(raw)
+	require.NoError(t, err)
+	q := u.Query()
+	q.Set("application_name", app)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// replica is one in-process `serve`.
+type replica struct {
+	base string
+	logs *testenv.LogBuffer
+	stop func()
+}
+
+func (s *replicaSetup) start(t *testing.T, name string) *replica {
+	t.Helper()
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &testenv.LogBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--store", s.storeURL, "--projections", s.readURL, "--db", filepath.Join(s.dir, name+".db"),
+			"--tokens", s.tokens, "--addr", addr, "--key", s.key, "--seal-every", "1", "--seal-interval", "50ms",
+			"--replica-name", name, "--lease-ttl", "900ms", "--restart-backoff-max", "500ms"}, strings.NewReader(""), io.Discard, logs)
+	}()
+	stopped := false
+	r := &replica{base: "http://" + addr, logs: logs, stop: func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		select {
+		case code := <-done:
+			assert.Equal(t, 0, code, logs.String())
+		case <-time.After(15 * time.Second):
+			t.Error("serve did not stop")
+		}
+	}}
+	t.Cleanup(r.stop)
+	waitReady(t, r.base, logs)
+	return r
+}
+
+// readiness returns /readyz's status code and body.
+func (r *replica) readiness(t *testing.T) (int, httpapi.Readiness) {
+	t.Helper()
+	res, err := http.Get(r.base + "/readyz")
+	if err != nil {
+		return 0, httpapi.Readiness{}
+	}
+	defer res.Body.Close()
+	var body httpapi.Readiness
+	require.NoError(t, json.NewDecoder(res.Body).Decode(&body))
+	return res.StatusCode, body
+}
+
+func (r *replica) component(t *testing.T, name string) supervise.Status {
+	t.Helper()
+	_, body := r.readiness(t)
+	for _, c := range body.Components {
+		if c.Name == name {
+			return c.Status
+		}
+	}
+	return supervise.Status{}
+}
+
+// openTicket records a ticket over HTTP, retrying while the answer is 503
+// (the store away); it returns the final status.
+func (s *replicaSetup) openTicket(t *testing.T, r *replica, id string) int {
+	t.Helper()
+	body := `{"data":{"order_id":"O-` + id + `","merchant_id":"m-1","kind":"refund_only","reason":"quality","currency":"CNY","amount_paid":5000,"requested":5000,"order_shipped":true}}`
+	var status int
+	for range 50 {
+		req, err := http.NewRequest("POST", r.base+"/v1/tickets/"+id+"/commands/open_ticket", strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+s.buyer)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", "open-"+id)
+		res, err := http.DefaultClient.Do(req)
+		if err == nil {
+			status = res.StatusCode
+			res.Body.Close()
+			if status != http.StatusServiceUnavailable {
+				return status
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return status
+}
+
+// listed reports whether the ticket list (the projector's work) shows id.
+func (s *replicaSetup) listed(r *replica, id string) bool {
+	req, _ := http.NewRequest("GET", r.base+"/v1/tickets?limit=100", nil)
+	req.Header.Set("Authorization", "Bearer "+s.auditor)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode == http.StatusOK && strings.Contains(string(b), `"`+id+`"`)
+}
+
+// TestReadyzFailsWhileTheStoreCannotWriteAndHealsByItself: /readyz shows
+// every component; it turns 503 while the database takes no writes (a lock
+// held on the heartbeat table stands in for a full disk or a read-only
+// primary) and after every connection of the replica is killed, and comes
+// back to 200 with no one restarting anything; the projector resumes.
+func TestReadyzFailsWhileTheStoreCannotWriteAndHealsByItself(t *testing.T) {
+	t.Parallel()
+	s := newReplicaSetup(t)
+	r := s.start(t, "solo")
+	code, body := r.readiness(t)
+	require.Equal(t, http.StatusOK, code)
+	names := map[string]supervise.State{}
+	for _, c := range body.Components {
+		names[c.Name] = c.State
+	}
+	assert.Equal(t, map[string]supervise.State{"store": supervise.OK, "projector": supervise.OK, "scheduler": supervise.OK, "sealer": supervise.OK}, names)
+	assert.Positive(t, r.component(t, "sealer").Token, "the sealer holds its lease")
+
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, testenv.PostgresURL(t))
+	require.NoError(t, err)
+	defer admin.Close(ctx)
+	storeSchema := mustSchema(t, s.storeURL)
+
+	// The store takes no writes.
+	tx, err := admin.Begin(ctx)
+	require.NoError(t, err)
+	_, err = tx.Exec(ctx, `LOCK TABLE `+pgx.Identifier{storeSchema, "coord_replicas"}.Sanitize()+` IN EXCLUSIVE MODE`)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { code, _ := r.readiness(t); return code == http.StatusServiceUnavailable },
+		10*time.Second, 50*time.Millisecond, "readyz stays 200 while writes block")
+	st := r.component(t, "store")
+	assert.NotEqual(t, supervise.OK, st.State)
+	assert.NotEmpty(t, st.LastError)
+	require.NoError(t, tx.Rollback(ctx))
+	require.Eventually(t, func() bool { code, _ := r.readiness(t); return code == http.StatusOK },
+		10*time.Second, 50*time.Millisecond, "readyz does not recover: %s", r.logs)
+
+	// Every connection of the replica is killed.
+	require.Equal(t, http.StatusCreated, s.openTicket(t, r, "T-before"))
+	killed := terminateBackends(t, admin, s.app)
+	assert.Positive(t, killed)
+	require.Equal(t, http.StatusCreated, s.openTicket(t, r, "T-after"), r.logs.String())
+	require.Eventually(t, func() bool { return s.listed(r, "T-after") && s.listed(r, "T-before") },
+		15*time.Second, 50*time.Millisecond, "the projector did not resume: %s", r.logs)
+	require.Eventually(t, func() bool { code, _ := r.readiness(t); return code == http.StatusOK },
+		15*time.Second, 50*time.Millisecond, "readyz does not recover: %s", r.logs)
+}
+
+// terminateBackends kills every connection tagged with app.
+func terminateBackends(t *testing.T, admin *pgx.Conn, app string) int {
+	t.Helper()
+	var n int
+	require.NoError(t, admin.QueryRow(context.Background(), `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE application_name = $1 AND pid <> pg_backend_pid()`, app).Scan(&n))
+	return n
+}
+
+func mustSchema(t *testing.T, raw string) string {
+	u, err := url.Parse(raw)
+	require.NoError(t, err)
+	return u.Query().Get("search_path")
+}
+
+// TestStandbyTakesOverWhenTheOwnerStops: two replicas on one ledger —
+// each shared job runs on one of them, the other stands by (ready), and
+// when the owner stops the standby takes the job over with a higher token.
+func TestStandbyTakesOverWhenTheOwnerStops(t *testing.T) {
+	t.Parallel()
+	s := newReplicaSetup(t)
+	a := s.start(t, "a")
+	b := s.start(t, "b")
+	jobs := []string{"projector", "scheduler", "sealer"}
+	owner := map[string]*replica{}
+	tokens := map[string]uint64{}
+	for _, job := range jobs {
+		require.Eventually(t, func() bool {
+			sa, sb := a.component(t, job), b.component(t, job)
+			switch {
+			case sa.State == supervise.OK && sb.State == supervise.Standby && sb.Owner == "a":
+				owner[job], tokens[job] = a, sa.Token
+			case sb.State == supervise.OK && sa.State == supervise.Standby && sa.Owner == "b":
+				owner[job], tokens[job] = b, sb.Token
+			default:
+				return false
+			}
+			return true
+		}, 10*time.Second, 50*time.Millisecond, "%s: one owner, one standby", job)
+	}
+	for _, r := range []*replica{a, b} {
+		code, _ := r.readiness(t)
+		assert.Equal(t, http.StatusOK, code, "owner and standby are both ready")
+	}
+	a.stop()
+	for _, job := range jobs {
+		require.Eventually(t, func() bool {
+			st := b.component(t, job)
+			return st.State == supervise.OK && st.Token > 0
+		}, 10*time.Second, 50*time.Millisecond, "%s: b takes over: %s", job, b.logs)
+		if owner[job] == a {
+			assert.Greater(t, b.component(t, job).Token, tokens[job], "%s: a takeover raises the token", job)
+		}
+	}
+	require.Equal(t, http.StatusCreated, s.openTicket(t, b, "T-b"))
+	require.Eventually(t, func() bool { return s.listed(b, "T-b") }, 10*time.Second, 50*time.Millisecond)
+}

@@ -1,0 +1,277 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/disputes-ledger/disputes/cmd/internal/storeurl"
+	"github.com/disputes-ledger/disputes/edge/httpapi"
+	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/eventstore/sqlite"
+	"github.com/disputes-ledger/disputes/internal/clock"
+	"github.com/disputes-ledger/disputes/internal/coord"
+	"github.com/disputes-ledger/disputes/internal/supervise"
+)
+
+// replicaFlags choose how `serve` shares its background work with other
+// replicas of the same ledger.
+type replicaFlags struct {
+	leaseTTL   time.Duration
+	holder     string
+	backoffMax time.Duration
+}
+
+func (r *replicaFlags) register(fs *flag.FlagSet) {
+	fs.DurationVar(&r.leaseTTL, "lease-ttl", 3*time.Second, "on PostgreSQL: how long a replica's lease on a background job (projector, sealer, scheduler, forwarder) lasts unless renewed; a standby takes over this long after the owner dies")
+	fs.StringVar(&r.holder, "replica-name", os.Getenv("DISPUTES_REPLICA_NAME"), "this replica's name in the lease table (default host:pid:random); env DISPUTES_REPLICA_NAME")
+	fs.DurationVar(&r.backoffMax, "restart-backoff-max", 10*time.Second, "longest wait before restarting a background job after an error (the wait doubles from 200ms, jittered)")
+}
+
+func (r replicaFlags) validate() error {
+	if r.leaseTTL < 300*time.Millisecond {
+		return fmt.Errorf("%w: --lease-ttl must be at least 300ms", errUsage)
+	}
+	if r.backoffMax < 200*time.Millisecond {
+		return fmt.Errorf("%w: --restart-backoff-max must be at least 200ms", errUsage)
+	}
+	return nil
+}
+
+// background runs serve's components, each under a supervisor, the shared
+// ones under a lease: on PostgreSQL the lease table in the ledger's schema,
+// on SQLite (one process per ledger) and KurrentDB local leases.
+type background struct {
+	reg    *supervise.Registry
+	pg     *coord.Postgres // nil unless the store is PostgreSQL
+	local  *coord.Local
+	flags  replicaFlags
+	opts   supervise.Options
+	logger *slog.Logger
+	wg     sync.WaitGroup
+}
+
+// openBackground opens the coordination tables beside a PostgreSQL store.
+func openBackground(ctx context.Context, sf storeFlags, rf replicaFlags, logger *slog.Logger) (*background, error) {
+	if err := rf.validate(); err != nil {
+		return nil, err
+	}
+	b := &background{reg: supervise.NewRegistry(), local: coord.NewLocal(), flags: rf, logger: logger,
+		opts: supervise.Options{Backoff: supervise.Backoff{Initial: 200 * time.Millisecond, Max: rf.backoffMax}}}
+	if t, err := storeurl.Parse(sf.url()); err == nil && t.Backend == storeurl.Postgres {
+		pg, err := coord.OpenPostgres(ctx, t.URL, "", rf.holder)
+		if err != nil {
+			return nil, err
+		}
+		b.pg = pg
+		logger.Info("replica", "name", pg.Holder(), "lease_ttl", rf.leaseTTL.String())
+	}
+	return b, nil
+}
+
+// close waits for every component to stop, then closes the lease pool.
+func (b *background) close() {
+	b.wg.Wait()
+	if b.pg != nil {
+		b.pg.Close()
+	}
+}
+
+// lease returns the named lease: shared through PostgreSQL when the job's
+// output is shared by the replicas, else local to this process.
+func (b *background) lease(name string, shared bool) supervise.Lease {
+	if shared && b.pg != nil {
+		return b.pg.Lease(name, b.flags.leaseTTL)
+	}
+	return b.local.Lease(name)
+}
+
+// pgLease returns the lease as a PostgreSQL lease, or nil if it is local.
+func pgLease(l supervise.Lease) *coord.PGLease {
+	pl, _ := l.(*coord.PGLease)
+	return pl
+}
+
+// run starts a component that needs no lease.
+func (b *background) run(ctx context.Context, name string, optional bool, check func() error, job supervise.Job) {
+	c := b.reg.Add(name, optional, check)
+	log := b.logger.With("component", name)
+	o := b.opts
+	o.OnRestart = func(err error, wait time.Duration) { log.Error("restarting", "err", err, "in", wait.Round(time.Millisecond).String()) }
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		c.Run(ctx, job, o)
+		if st := c.Status(); st.State == supervise.Broken {
+			log.Error("broken: not restarted", "err", st.LastError)
+		}
+	}()
+}
+
+// runLeased starts a component that runs only while it holds lease.
+func (b *background) runLeased(ctx context.Context, name string, optional bool, check func() error, lease supervise.Lease, job supervise.LeasedJob) {
+	c := b.reg.Add(name, optional, check)
+	log := b.logger.With("component", name, "lease", lease.Name())
+	o := b.opts
+	o.OnRestart = func(err error, wait time.Duration) { log.Error("restarting", "err", err, "in", wait.Round(time.Millisecond).String()) }
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		c.RunLeased(ctx, lease, func(ctx context.Context, token uint64) error {
+			log.Info("lease held: running", "token", token)
+			err := job(ctx, token)
+			if ctx.Err() != nil {
+				log.Info("stopped", "token", token)
+			}
+			return err
+		}, o)
+	}()
+}
+
+// runStoreProbe adds the "store" component: a write every second (the
+// replica's heartbeat row on PostgreSQL, a heartbeat table in the SQLite
+// file; a read on KurrentDB, which offers no write outside the log). While
+// no write has succeeded for 3s the store is not ready, and /readyz is 503.
+func (b *background) runStoreProbe(ctx context.Context, sf storeFlags, store eventstore.Store) error {
+	probe, closeProbe, err := b.storeProbe(sf, store)
+	if err != nil {
+		return err
+	}
+	var lastOK atomic.Int64
+	check := func() error {
+		last := lastOK.Load()
+		if last == 0 {
+			return errors.New("no write probe has succeeded yet")
+		}
+		if since := time.Since(time.Unix(0, last)); since > 3*time.Second {
+			return fmt.Errorf("no write has succeeded for %s", since.Round(time.Second))
+		}
+		return nil
+	}
+	b.run(ctx, "store", false, check, func(ctx context.Context) error {
+		for {
+			pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			err := probe(pctx)
+			cancel()
+			if ctx.Err() != nil {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("store cannot write: %w", err)
+			}
+			lastOK.Store(time.Now().UnixNano())
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(time.Second):
+			}
+		}
+	})
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		<-ctx.Done()
+		closeProbe()
+	}()
+	return nil
+}
+
+func (b *background) storeProbe(sf storeFlags, store eventstore.Store) (func(context.Context) error, func(), error) {
+	if b.pg != nil {
+		return b.pg.ProbeWrite, func() {}, nil
+	}
+	t, err := storeurl.Parse(sf.url())
+	if err != nil || t.Backend != storeurl.SQLite {
+		return func(ctx context.Context) error {
+			_, err := store.ReadAll(ctx, 0, 1)
+			return err
+		}, func() {}, nil
+	}
+	db, err := sql.Open("sqlite", sqlite.DSN(t.Path))
+	if err != nil {
+		return nil, nil, fmt.Errorf("open write probe: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	holder := coord.DefaultHolder()
+	return func(ctx context.Context) error {
+		if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS coord_replicas (holder TEXT PRIMARY KEY, seen_at TEXT NOT NULL)`); err != nil {
+			return err
+		}
+		_, err := db.ExecContext(ctx, `INSERT INTO coord_replicas (holder, seen_at) VALUES (?, ?)
+			ON CONFLICT (holder) DO UPDATE SET seen_at = excluded.seen_at`, holder, time.Now().UTC().Format(time.RFC3339Nano))
+		return err
+	}, func() { _ = db.Close() }, nil
+}
+
+// sharedClock returns the clock the flags ask for; a scaled clock on
+// PostgreSQL takes the ledger's stored origin (storing this one if none is
+// stored), so every replica and every restart reads the same time.
+func (b *background) sharedClock(ctx context.Context, cf clockFlags) (clock.Clock, error) {
+	c, err := cf.clock()
+	if err != nil || b.pg == nil {
+		return c, err
+	}
+	scaled, ok := c.(*clock.ScaledClock)
+	if !ok {
+		return c, nil
+	}
+	wall := time.Now()
+	origin, err := b.pg.SharedClockOrigin(ctx, coord.ClockOrigin{LedgerStart: scaled.Now(), WallStart: wall, Speed: scaled.Speed()})
+	if errors.Is(err, coord.ErrClockSpeed) {
+		return nil, fmt.Errorf("%w: --clock-speed: %v (every replica of a ledger runs one clock)", errUsage, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	elapsed := time.Duration(float64(time.Since(origin.WallStart)) * origin.Speed)
+	return clock.NewScaledClock(origin.LedgerStart.Add(elapsed), origin.Speed)
+}
+
+// ready is /readyz's extra check: nothing beyond the components.
+func (b *background) components() []supervise.Named { return b.reg.Snapshot() }
+
+// registerMetrics exposes each component's state, restarts and lease token.
+func (b *background) registerMetrics(m *httpapi.Metrics) {
+	m.Register(httpapi.Collector{Name: "disputes_component_state", Type: "gauge",
+		Help: "Background components by state (1 for the current one): ok, standby (another replica holds the lease), starting, retrying, broken.",
+		Collect: func(context.Context) ([]httpapi.Sample, error) {
+			var out []httpapi.Sample
+			for _, n := range b.reg.Snapshot() {
+				for _, s := range supervise.States {
+					v := 0.0
+					if n.State == s {
+						v = 1
+					}
+					out = append(out, httpapi.Sample{Labels: []string{"component", n.Name, "state", string(s)}, Value: v})
+				}
+			}
+			return out, nil
+		}})
+	m.Register(httpapi.Collector{Name: "disputes_component_restarts_total", Type: "counter",
+		Help: "Restarts of a background component after an error.",
+		Collect: func(context.Context) ([]httpapi.Sample, error) {
+			var out []httpapi.Sample
+			for _, n := range b.reg.Snapshot() {
+				out = append(out, httpapi.Sample{Labels: []string{"component", n.Name}, Value: float64(n.Restarts)})
+			}
+			return out, nil
+		}})
+	m.Register(httpapi.Collector{Name: "disputes_lease_token", Type: "gauge",
+		Help: "The fencing token of the lease a component holds; 0 while it stands by.",
+		Collect: func(context.Context) ([]httpapi.Sample, error) {
+			var out []httpapi.Sample
+			for _, n := range b.reg.Snapshot() {
+				if n.Lease != "" {
+					out = append(out, httpapi.Sample{Labels: []string{"component", n.Name, "lease", n.Lease}, Value: float64(n.Token)})
+				}
+			}
+			return out, nil
+		}})
+}

@@ -1,0 +1,45 @@
+package projections_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/disputes-ledger/disputes/domain/scenarios"
+	"github.com/disputes-ledger/disputes/projections"
+)
+
+var errNotOwner = errors.New("fenced: another replica holds the lease")
+
+// TestFenceRefusesTheWholePage: a projector whose fence fails writes
+// nothing — no rows, no checkpoint — and stops, naming the fence's error.
+func TestFenceRefusesTheWholePage(t *testing.T) {
+	l := newLedger(t)
+	appendScenarios(t, l.store, l.pol, scenarios.Seeds(epoch))
+	ctx := context.Background()
+	calls := 0
+	rep, err := l.projector(projections.Options{Fence: func(_ context.Context, tx *sql.Tx) error {
+		calls++
+		_ = tx
+		return errNotOwner
+	}}).Run(ctx)
+	require.ErrorIs(t, err, projections.ErrStopped)
+	assert.Positive(t, calls)
+	for _, pr := range rep.Projections {
+		assert.ErrorIs(t, pr.Err, errNotOwner, pr.Name)
+		assert.Zero(t, pr.To, "%s: no checkpoint moved", pr.Name)
+	}
+	for _, table := range readModelTables {
+		assert.Empty(t, rowsOf(t, l.db.SQL, `SELECT * FROM `+table), table)
+	}
+
+	rep, err = l.projector(projections.Options{Fence: func(context.Context, *sql.Tx) error { return nil }}).Run(ctx)
+	require.NoError(t, err)
+	for _, pr := range rep.Projections {
+		assert.Positive(t, pr.To, "%s: a passing fence lets the owner write", pr.Name)
+	}
+}
