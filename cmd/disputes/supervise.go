@@ -104,7 +104,9 @@ func (b *background) run(ctx context.Context, name string, optional bool, check 
 	c := b.reg.Add(name, optional, check)
 	log := b.logger.With("component", name)
 	o := b.opts
-	o.OnRestart = func(err error, wait time.Duration) { log.Error("restarting", "err", err, "in", wait.Round(time.Millisecond).String()) }
+	o.OnRestart = func(err error, wait time.Duration) {
+		log.Error("restarting", "err", err, "in", wait.Round(time.Millisecond).String())
+	}
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
@@ -120,7 +122,9 @@ func (b *background) runLeased(ctx context.Context, name string, optional bool, 
 	c := b.reg.Add(name, optional, check)
 	log := b.logger.With("component", name, "lease", lease.Name())
 	o := b.opts
-	o.OnRestart = func(err error, wait time.Duration) { log.Error("restarting", "err", err, "in", wait.Round(time.Millisecond).String()) }
+	o.OnRestart = func(err error, wait time.Duration) {
+		log.Error("restarting", "err", err, "in", wait.Round(time.Millisecond).String())
+	}
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
