@@ -65,7 +65,8 @@ func appendEvent(t *testing.T, m *fixture.Memory, stream string, at time.Time, a
 		}
 	}
 	require.NotNil(t, last)
-	env := events.Envelope{ID: last.ID, Stream: stream, Type: p.EventType(), SchemaVersion: events.CurrentSchemaVersion,
+	version, _ := events.SchemaVersionOf(p.EventType())
+	env := events.Envelope{ID: last.ID, Stream: stream, Type: p.EventType(), SchemaVersion: version,
 		OccurredAt: at, Actor: actor, CommandID: "injected", CorrelationID: "injected", Payload: p}
 	env.ID[15]++ // any id: the verifier reads ids only from the hashed data
 	sealed, wire, err := events.Link(last, []events.Envelope{env})

@@ -205,7 +205,8 @@ func (d decision) decideAppeal(c DecideAppeal) ([]events.Payload, error) {
 		return nil, invalid("decision", fmt.Sprintf("%q is not upheld or overturned", c.Decision))
 	}
 	return []events.Payload{
-		events.AppealDecided{Decision: c.Decision, Rationale: c.Rationale, Terms: c.Terms},
+		events.AppealDecided{Decision: c.Decision, Rationale: c.Rationale, Terms: c.Terms,
+			PolicyVersion: d.pol.Version, PolicySHA256: d.pol.SHA256()},
 		events.RulingFinalized{Terms: final},
 	}, nil
 }

@@ -57,11 +57,13 @@ func (e *IllegalEventError) Error() string {
 func (e *IllegalEventError) Unwrap() error { return e.Err }
 
 // DecisionPolicy returns the policy version a recorded decision was made
-// under: the version stamped on its events. A decision whose events carry
-// no stamp is an appeal decision, made under its ruling's version, or one
-// whose outcome no policy value shapes; then ok is false when the ticket has
-// no ruling, and any policy will do: if the decision did depend on one,
-// CheckDecision reports the stamp it lacks.
+// under: the version stamped on its events (events.PolicyStampOf). A
+// decision whose events carry no stamp is an appeal decision recorded at
+// schema version 1, before appeal decisions recorded their policy, checked
+// under its ruling's version, or one whose outcome no policy value shapes;
+// then ok is false when the ticket has no ruling, and any policy will do:
+// if the decision did depend on one, CheckDecision reports the stamp it
+// lacks.
 func DecisionPolicy(before Ticket, recorded []events.Envelope) (version string, ok bool) {
 	for _, env := range recorded {
 		if stamp, stamped := events.PolicyStampOf(env.Payload); stamped {
@@ -131,7 +133,11 @@ func CheckDecision(before Ticket, recorded []events.Envelope, pol policy.Policy)
 		case env.Payload == nil || env.Payload.EventType() != decided[i].EventType():
 			return fail("type", env.Type, decided[i].EventType())
 		}
-		if field, got, want, same := samePayload(env.Payload, withAddressOf(env.Payload, decided[i])); !same {
+		// An event recorded at an older schema version is compared with
+		// what Decide records as that version holds it (an appeal decision
+		// of version 1 records no policy).
+		want := events.InSchemaVersion(decided[i], env.SchemaVersion)
+		if field, got, want, same := samePayload(env.Payload, withAddressOf(env.Payload, want)); !same {
 			return fail(field, got, want)
 		}
 	}

@@ -159,9 +159,10 @@ func (w *propWorld) step(t *testing.T, stats *propStats) {
 
 	envs := make([]events.Envelope, len(payloads))
 	for i, p := range payloads {
+		version, _ := events.SchemaVersionOf(p.EventType())
 		envs[i] = events.Envelope{
 			ID: uuid.Must(uuid.NewV7()), Stream: events.StreamFor(w.ticketID), Type: p.EventType(),
-			SchemaVersion: events.CurrentSchemaVersion, OccurredAt: w.now, Actor: actor,
+			SchemaVersion: version, OccurredAt: w.now, Actor: actor,
 			CommandID: fmt.Sprintf("cmd-%d", len(w.marks)), CorrelationID: w.ticketID, Payload: p,
 		}
 	}

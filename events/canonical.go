@@ -27,7 +27,7 @@ func decodeCanonical(data []byte) (Envelope, bool) {
 		d.lit(`,"stream":`) && d.str(&env.Stream) &&
 		d.lit(`,"revision":`) && d.uint64(&env.Revision) &&
 		d.lit(`,"type":`) && d.eventType(&e) &&
-		d.lit(`,"schema_version":`) && d.int64(&version) && version == CurrentSchemaVersion &&
+		d.lit(`,"schema_version":`) && d.int64(&version) && version >= 1 && version <= int64(e.version) &&
 		d.lit(`,"occurred_at":`) && d.utcTime(&env.OccurredAt) &&
 		d.lit(`,"actor":{"role":`) && d.str((*string)(&env.Actor.Role)) &&
 		d.lit(`,"id":`) && d.str(&env.Actor.ID) &&
@@ -35,7 +35,8 @@ func decodeCanonical(data []byte) (Envelope, bool) {
 		d.fingerprint(&env.CommandFingerprint) &&
 		d.lit(`,"correlation_id":`) && d.str(&env.CorrelationID) &&
 		d.lit(`,"payload":`) && d.payload(e, &env.Payload) &&
-		d.lit(`,"prev_hash":`) && d.str(&env.PrevHash)
+		d.lit(`,"prev_hash":`) && d.str(&env.PrevHash) &&
+		e.readable(int(version), env.Payload)
 	if !ok {
 		return Envelope{}, false
 	}

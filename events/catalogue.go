@@ -206,10 +206,18 @@ type AppealFiled struct {
 
 // AppealDecided is a senior arbitrator upholding or overturning the ruling.
 // When overturned, Terms replace the ruling's terms.
+//
+// Schema version 2 records the policy the decision was made under, as
+// every other decision does; version 1 recorded none (it reads as version
+// 2 with both members empty, and SchemaVersionOf's upcast keeps it so).
 type AppealDecided struct {
 	Decision  AppealDecision `json:"decision"`
 	Rationale string         `json:"rationale"`
 	Terms     *Terms         `json:"terms"`
+	// PolicyVersion and PolicySHA256 are as in Schedule; absent on an
+	// appeal decision recorded at schema version 1.
+	PolicyVersion string `json:"policy_version,omitempty"`
+	PolicySHA256  string `json:"policy_sha256,omitempty"`
 }
 
 // RulingFinalized makes the ruling (as possibly changed on appeal) final and

@@ -42,8 +42,8 @@ func encodeBody(env Envelope) ([]byte, error) {
 	if env.Type != env.Payload.EventType() {
 		return nil, fmt.Errorf("encode %s revision %d: %w: type %q but payload is %q", env.Stream, env.Revision, ErrMalformed, env.Type, env.Payload.EventType())
 	}
-	if env.SchemaVersion != CurrentSchemaVersion {
-		return nil, fmt.Errorf("encode %s revision %d: %w", env.Stream, env.Revision, &VersionError{Type: env.Type, Version: env.SchemaVersion, Want: CurrentSchemaVersion})
+	if want, ok := schemaVersionFor(env.Type, env.SchemaVersion, env.Payload); !ok {
+		return nil, fmt.Errorf("encode %s revision %d: %w", env.Stream, env.Revision, &VersionError{Type: env.Type, Version: env.SchemaVersion, Want: want})
 	}
 	payload, err := json.Marshal(env.Payload)
 	if err != nil {

@@ -164,6 +164,7 @@ func fixtures() map[string]fixture {
 				Outcome: events.OutcomePartiallyFavored, Liability: events.LiabilityShared,
 				Refund: 64950, Compensation: 100, Counterfeit: true,
 			},
+			PolicyVersion: "2026-03-01", PolicySHA256: policySHA256,
 		}},
 		{events.SystemActor(), events.RulingFinalized{Terms: terms()}},
 		{buyer, events.TicketWithdrawn{Note: "changed my mind"}},
@@ -204,11 +205,13 @@ func sampleEnvelope(t testing.TB, eventType string) (events.Envelope, []byte) {
 		sum := sha256.Sum256([]byte("predecessor/" + eventType))
 		last = &events.Envelope{Stream: stream, Revision: predecessorRevision, Hash: hex.EncodeToString(sum[:])}
 	}
+	version, ok := events.SchemaVersionOf(eventType)
+	require.True(t, ok)
 	env := events.Envelope{
 		ID:            v7(occurredAt, "event/"+eventType),
 		Stream:        stream,
 		Type:          eventType,
-		SchemaVersion: events.CurrentSchemaVersion,
+		SchemaVersion: version,
 		OccurredAt:    occurredAt,
 		Actor:         f.actor,
 		CommandID:     v7(occurredAt, "command/"+eventType).String(),

@@ -10,7 +10,7 @@ import (
 )
 
 // TestPolicyStampOfEveryType: every catalogue type that embeds a Schedule,
-// and a message, reads back the stamp its fixture records; the others
+// a message and an appeal decision read back the stamp its fixture records; the others
 // record none. WithPolicySHA256 changes the address and nothing else. Not
 // parallel: it counts allocations.
 func TestPolicyStampOfEveryType(t *testing.T) {
@@ -18,7 +18,7 @@ func TestPolicyStampOfEveryType(t *testing.T) {
 	stamped := 0
 	for typ, f := range fixtures() {
 		_, embeds := reflect.TypeOf(f.payload).FieldByName("Schedule")
-		records := embeds || typ == events.TypeMessagePosted
+		records := embeds || typ == events.TypeMessagePosted || typ == events.TypeAppealDecided
 		got, ok := events.PolicyStampOf(f.payload)
 		assert.Equal(t, records, ok, typ)
 		if !records {

@@ -29,11 +29,15 @@ func Record(last *Envelope, stream string, c Cause, payloads []Payload, newID fu
 	}
 	envs := make([]Envelope, len(payloads))
 	for i, p := range payloads {
+		version, known := SchemaVersionOf(p.EventType())
+		if !known {
+			version = CurrentSchemaVersion // a type outside the catalogue, as before versions were per type
+		}
 		id, err := newID(next + uint64(i))
 		if err != nil {
 			return nil, nil, fmt.Errorf("new event id for %s: %w", stream, err)
 		}
-		envs[i] = Envelope{ID: id, Stream: stream, Type: p.EventType(), SchemaVersion: CurrentSchemaVersion,
+		envs[i] = Envelope{ID: id, Stream: stream, Type: p.EventType(), SchemaVersion: version,
 			OccurredAt: c.OccurredAt, Actor: c.Actor, CommandID: c.CommandID, CommandFingerprint: c.CommandFingerprint,
 			CorrelationID: c.CorrelationID, Payload: p}
 	}

@@ -5,13 +5,46 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 )
 
-// CurrentSchemaVersion is the schema version of every payload type today.
-// When a payload's shape changes, its version moves on and an upcaster
-// (see upcast) turns old stored bodies into the new shape on read; stored
+// CurrentSchemaVersion is the schema version of every payload type whose
+// shape never changed; SchemaVersionOf gives each type's own. When a
+// payload's shape changes, its version moves on (schemaChanges) and an
+// upcaster turns old stored bodies into the new shape on read; stored
 // events are never rewritten.
 const CurrentSchemaVersion = 1
+
+// schemaChange is one change of a payload type's shape: from version
+// From-1 to From. Old bodies read into the new shape; fits tells whether a
+// payload in the new shape says only what the old version could, and
+// older returns it as the old version records it.
+type schemaChange struct {
+	from  int
+	fits  func(Payload) bool
+	older func(Payload) Payload
+}
+
+// schemaChanges lists, by wire name, every change of a payload's shape, in
+// order. It is the one list to extend when a shape changes (with the
+// upcaster of the old bodies in upcast).
+var schemaChanges = map[string][]schemaChange{
+	// 2: an appeal decision records its policy (policy_version,
+	// policy_sha256, both omitted when empty, so a version 1 body reads
+	// unchanged).
+	TypeAppealDecided: {{
+		from: 2,
+		fits: func(p Payload) bool {
+			d, ok := p.(AppealDecided)
+			return ok && d.PolicyVersion == "" && d.PolicySHA256 == ""
+		},
+		older: func(p Payload) Payload {
+			d := p.(AppealDecided)
+			d.PolicyVersion, d.PolicySHA256 = "", ""
+			return d
+		},
+	}},
+}
 
 // catalogue returns the zero value of every payload type, in the order of
 // Types(). It is the one list to extend when a type is added.
@@ -30,9 +63,25 @@ func catalogue() []Payload {
 
 // entry is what the codec knows about one payload type.
 type entry struct {
-	name string       // wire name, the interned constant
-	typ  reflect.Type // the payload struct
-	plan *plan        // how the canonical decoder reads it; nil if it cannot
+	name    string       // wire name, the interned constant
+	typ     reflect.Type // the payload struct
+	plan    *plan        // how the canonical decoder reads it; nil if it cannot
+	version int          // the current schema version
+}
+
+// readable reports whether a payload of e at schema version v can be read
+// and written: a version from 1 to the current one whose shape holds p
+// (every change since v must find p fitting the older shape).
+func (e *entry) readable(v int, p Payload) bool {
+	if v < 1 || v > e.version {
+		return false
+	}
+	for _, c := range schemaChanges[e.name] {
+		if c.from > v && !c.fits(p) {
+			return false
+		}
+	}
+	return true
 }
 
 // registry maps wire names to their entries. It is built once at package
@@ -42,7 +91,10 @@ var registry = newRegistry()
 func newRegistry() map[string]*entry {
 	m := make(map[string]*entry)
 	for _, p := range catalogue() {
-		e := &entry{name: p.EventType(), typ: reflect.TypeOf(p)}
+		e := &entry{name: p.EventType(), typ: reflect.TypeOf(p), version: CurrentSchemaVersion}
+		if changes := schemaChanges[e.name]; len(changes) > 0 {
+			e.version = changes[len(changes)-1].from
+		}
 		if pl, err := planFor(e.typ); err == nil {
 			e.plan = pl
 		}
@@ -67,10 +119,36 @@ func Types() []string {
 // SchemaVersionOf returns the current schema version of a wire name, or
 // false for an unknown type.
 func SchemaVersionOf(eventType string) (int, bool) {
-	if _, known := registry[eventType]; !known {
+	e, known := registry[eventType]
+	if !known {
 		return 0, false
 	}
-	return CurrentSchemaVersion, true
+	return e.version, true
+}
+
+// schemaVersionFor reports whether a payload p of eventType may be encoded
+// at schema version v, and the type's current version. A type outside the
+// catalogue is held to CurrentSchemaVersion.
+func schemaVersionFor(eventType string, v int, p Payload) (current int, ok bool) {
+	e, known := registry[eventType]
+	if !known {
+		return CurrentSchemaVersion, v == CurrentSchemaVersion
+	}
+	return e.version, e.readable(v, p)
+}
+
+// InSchemaVersion returns p as an event of schema version v records it:
+// p itself at its type's current version, and at an older one p without
+// what that version could not hold (an appeal decision's policy at version
+// 1). The legality check compares a recorded decision with what Decide
+// records today through it. An unknown type or version returns p.
+func InSchemaVersion(p Payload, v int) Payload {
+	for _, c := range slices.Backward(schemaChanges[p.EventType()]) {
+		if c.from > v {
+			p = c.older(p)
+		}
+	}
+	return p
 }
 
 // decodePayload strictly decodes raw into the payload type named eventType.
@@ -104,10 +182,13 @@ func strictUnmarshal(raw []byte, v any) error {
 }
 
 // upcast turns a stored payload of an older schema version into the current
-// shape. No shape has changed yet, so every other version is refused.
+// shape. Every change so far only added members that are omitted when
+// empty, so an old body reads as it is; whether it holds only what its
+// version could is checked on the decoded payload (entry.readable).
 func upcast(eventType string, version int, raw []byte) ([]byte, error) {
-	if version == CurrentSchemaVersion {
-		return raw, nil
+	e := registry[eventType]
+	if version < 1 || version > e.version {
+		return nil, &VersionError{Type: eventType, Version: version, Want: e.version}
 	}
-	return nil, &VersionError{Type: eventType, Version: version, Want: CurrentSchemaVersion}
+	return raw, nil
 }

@@ -41,11 +41,11 @@ type PenaltyReason = policy.PenaltyReason
 //     score as it stood at the window's end.
 //
 // Each fact is scored under the policy version its event recorded
-// (events.PolicyStampOf): a message's own stamp, or the events.Schedule
-// the event embeds. An event that records none (a deadline expiry, an
-// appeal decision) is scored under the version of the last schedule its
-// ticket recorded: the one that started the expired deadline, or the
-// ruling's for an appeal decision. A fact whose version is not in the
+// (events.PolicyStampOf): a message's or an appeal decision's own stamp, or
+// the events.Schedule the event embeds. An event that records none (a
+// deadline expiry, an appeal decision of schema version 1) is scored under
+// the version of the last schedule its ticket recorded: the one that
+// started the expired deadline, or the ruling's for an appeal decision. A fact whose version is not in the
 // projection's set is refused, not scored under another version's points:
 // the projection stops at that event (a parked event, see Failure) until
 // it is given that version, so a score never silently mixes in rules that
@@ -193,10 +193,16 @@ func (mp *MerchantPenalties) Apply(ctx context.Context, ev globallog.Event) erro
 	next.effect = mt.effect.After(env)
 	stamp, stamped := events.PolicyStampOf(env.Payload)
 	version := stamp.Version
+	switch env.Payload.(type) {
+	case events.MessagePosted, events.AppealDecided:
+		// Their own stamp scores them; the ticket's is its schedules'.
+	default:
+		if stamped && version != "" {
+			next.policyVersion = version
+		}
+	}
 	if !stamped || version == "" {
 		version = mt.policyVersion
-	} else if _, isMessage := env.Payload.(events.MessagePosted); !isMessage {
-		next.policyVersion = version
 	}
 	var fact *penaltyFact
 	var rev *reversal

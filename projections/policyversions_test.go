@@ -130,3 +130,42 @@ func TestPenaltiesRefuseAnUnknownPolicyVersion(t *testing.T) {
 	assert.Equal(t, tables(clean), resumed)
 	assert.Len(t, resumed, 6+3, "six facts, three tickets")
 }
+
+// TestAppealScoredUnderItsOwnPolicyVersion: an appeal decision records its
+// policy (schema version 2), so the terms an overturn puts in place earn
+// the points of the version in force at the decision, not the ruling's;
+// the ruling's points, under its own version, are reversed. Changing one
+// number (shared_liability 3 → 5) changes the score, its breakdown, the
+// versions it names and the review flag together.
+func TestAppealScoredUnderItsOwnPolicyVersion(t *testing.T) {
+	t.Parallel()
+	l := newLedger(t)
+	later, err := policy.Parse([]byte(`{"version": "2026-12-shared5", "penalties": {"shared_liability": 5, "review_threshold": 5}}`))
+	require.NoError(t, err)
+	ll := *l
+	ll.pol, ll.h = later, commands.NewHandler(l.store, commands.WithPolicy(later), commands.WithClientTime())
+
+	k := l.ticket("T-appeal-ver", "m-appeal-ver")
+	k.open(t, epoch, events.KindRefundOnly, events.ReasonQuality)
+	review := k.toReview(t, epoch, true)
+	k.rule(t, review.Add(time.Hour), merchantLiable) // 6 under the default
+	k.byMerchant(t, review.Add(24*time.Hour), domain.FileAppeal{Grounds: "partly the carrier's fault"})
+	k.l = &ll
+	k.decideAppeal(t, review.Add(48*time.Hour), events.AppealOverturned, &sharedLiable)
+
+	_, err = l.projectorWith(projections.NewMerchantPenalties(l.db, l.pol, later)).Run(context.Background())
+	require.NoError(t, err)
+	end := epoch.Add(30 * 24 * time.Hour)
+	for _, c := range []struct {
+		query   policy.Policy
+		flagged bool
+	}{{l.pol, false}, {later, true}} {
+		scores, err := projections.Scores(context.Background(), l.db, end, c.query)
+		require.NoError(t, err)
+		s := score(t, scores, "m-appeal-ver")
+		assert.Equal(t, 5, s.Score, "the overturned terms under the appeal's version, not the default's 3")
+		assert.Equal(t, map[projections.PenaltyReason]int{policy.ReasonSharedLiability: 5}, s.Breakdown)
+		assert.Equal(t, later.Version, s.PolicyVersion, "the reversed ruling no longer counts")
+		assert.Equal(t, c.flagged, s.Flagged, "flagged at the threshold of the policy asked (%s)", c.query.Version)
+	}
+}
