@@ -36,7 +36,9 @@ type LeasedJob func(ctx context.Context, token uint64) error
 func (c *Component) RunLeased(ctx context.Context, lease Lease, job LeasedJob, o Options) {
 	ttl := lease.TTL()
 	every := ttl / 3
-	c.set(Standby, nil, func(s *Status) { s.Lease = lease.Name() })
+	// Starting until the first answer: standing by is only claimed once
+	// another holder is known to have the lease.
+	c.set(Starting, nil, func(s *Status) { s.Lease = lease.Name() })
 	var (
 		cur      *leasedRun
 		lastHeld time.Time // when the last successful acquisition began
