@@ -42,42 +42,57 @@ type Classification struct {
 	Code string
 }
 
-// classes is the one table from the write path's sentinels to kinds and
-// codes. Order matters only where one error could match two entries.
+// classes is the one table from the write path's errors to kinds and
+// codes: sentinels (matched with errors.Is) and typed errors (errors.As)
+// alike. Order matters only where one error could match two entries.
 // TestEveryErrorHasAClass reads domain's, commands' and eventstore's
 // sources and fails on an error named neither here nor in its short list
 // of deliberate 500s, so a new refusal cannot silently become one.
 var classes = []struct {
-	err  error
+	is   func(error) bool
 	kind ErrorKind
 	code string
 }{
-	{ErrValidation, KindValidation, "validation"},
-	{domain.ErrInvalidCommand, KindValidation, "invalid_command"},
-	{domain.ErrContradictoryInput, KindValidation, "contradictory_input"},
-	{domain.ErrRoleNotAllowed, KindForbidden, "role_not_allowed"},
+	{sentinel(ErrValidation), KindValidation, "validation"},
+	{sentinel(domain.ErrInvalidCommand), KindValidation, "invalid_command"},
+	{sentinel(domain.ErrContradictoryInput), KindValidation, "contradictory_input"},
+	{sentinel(domain.ErrRoleNotAllowed), KindForbidden, "role_not_allowed"},
 	// Not a party of an existing ticket reads exactly as no such ticket.
-	{domain.ErrNotYourTicket, KindNotFound, "ticket_not_found"},
-	{domain.ErrTicketNotFound, KindNotFound, "ticket_not_found"},
-	{ErrRevisionMismatch, KindConflict, "revision_mismatch"},
-	{ErrTooManyConflicts, KindConflict, "too_many_conflicts"},
+	{sentinel(domain.ErrNotYourTicket), KindNotFound, "ticket_not_found"},
+	{sentinel(domain.ErrTicketNotFound), KindNotFound, "ticket_not_found"},
+	{sentinel(ErrRevisionMismatch), KindConflict, "revision_mismatch"},
+	{sentinel(ErrTooManyConflicts), KindConflict, "too_many_conflicts"},
 	// Before ErrUnavailable: an unknown outcome is the more precise news.
-	{ErrOutcomeUnknown, KindUnavailable, "outcome_unknown"},
-	{ErrUnavailable, KindUnavailable, "unavailable"},
-	{ErrIdempotencyKeyReused, KindRefused, "idempotency_key_reused"},
-	{domain.ErrTicketExists, KindRefused, "ticket_exists"},
-	{domain.ErrTicketClosed, KindRefused, "ticket_closed"},
-	{domain.ErrTicketLocked, KindRefused, "ticket_locked"},
-	{domain.ErrWrongState, KindRefused, "wrong_state"},
-	{domain.ErrAmountExceedsPaid, KindRefused, "amount_exceeds_paid"},
-	{domain.ErrAmountOutOfRange, KindRefused, "amount_out_of_range"},
-	{domain.ErrWindowClosed, KindRefused, "window_closed"},
-	{domain.ErrEscalationNotAllowed, KindRefused, "escalation_not_allowed"},
-	{domain.ErrEvidenceNotFound, KindRefused, "evidence_not_found"},
-	{domain.ErrSameArbitrator, KindRefused, "same_arbitrator"},
-	{domain.ErrAlreadyAppealed, KindRefused, "already_appealed"},
-	{domain.ErrRulingTerms, KindRefused, "ruling_terms"},
-	{domain.ErrDeadlineNotOpen, KindRefused, "deadline_not_open"},
+	{sentinel(ErrOutcomeUnknown), KindUnavailable, "outcome_unknown"},
+	{sentinel(ErrUnavailable), KindUnavailable, "unavailable"},
+	{sentinel(ErrIdempotencyKeyReused), KindRefused, "idempotency_key_reused"},
+	{sentinel(domain.ErrTicketExists), KindRefused, "ticket_exists"},
+	{sentinel(domain.ErrTicketClosed), KindRefused, "ticket_closed"},
+	{sentinel(domain.ErrTicketLocked), KindRefused, "ticket_locked"},
+	{sentinel(domain.ErrWrongState), KindRefused, "wrong_state"},
+	{sentinel(domain.ErrAmountExceedsPaid), KindRefused, "amount_exceeds_paid"},
+	{sentinel(domain.ErrAmountOutOfRange), KindRefused, "amount_out_of_range"},
+	{sentinel(domain.ErrWindowClosed), KindRefused, "window_closed"},
+	{sentinel(domain.ErrEscalationNotAllowed), KindRefused, "escalation_not_allowed"},
+	{sentinel(domain.ErrEvidenceNotFound), KindRefused, "evidence_not_found"},
+	{sentinel(domain.ErrSameArbitrator), KindRefused, "same_arbitrator"},
+	{sentinel(domain.ErrAlreadyAppealed), KindRefused, "already_appealed"},
+	{sentinel(domain.ErrRulingTerms), KindRefused, "ruling_terms"},
+	{sentinel(domain.ErrDeadlineNotOpen), KindRefused, "deadline_not_open"},
+	{typed[*domain.DeadlineNotDueError](), KindRefused, "deadline_not_due"},
+}
+
+// sentinel matches errors that are target (errors.Is).
+func sentinel(target error) func(error) bool {
+	return func(err error) bool { return errors.Is(err, target) }
+}
+
+// typed matches errors that hold an E (errors.As).
+func typed[E error]() func(error) bool {
+	return func(err error) bool {
+		_, ok := errors.AsType[E](err)
+		return ok
+	}
 }
 
 // Classify returns the kind and code of an error returned by Handle,
@@ -87,24 +102,20 @@ func Classify(err error) Classification {
 		return Classification{}
 	}
 	for _, c := range classes {
-		if errors.Is(err, c.err) {
+		if c.is(err) {
 			return Classification{Kind: c.kind, Code: c.code}
 		}
-	}
-	var notDue *domain.DeadlineNotDueError
-	if errors.As(err, &notDue) {
-		return Classification{Kind: KindRefused, Code: "deadline_not_due"}
 	}
 	return Classification{Kind: KindInternal, Code: "internal"}
 }
 
 // Codes lists every code Classify can return, for documentation and tests.
 func Codes() []string {
-	out := make([]string, 0, len(classes)+2)
+	out := make([]string, 0, len(classes)+1)
 	for _, c := range classes {
 		if !slices.Contains(out, c.code) {
 			out = append(out, c.code)
 		}
 	}
-	return append(out, "deadline_not_due", "internal")
+	return append(out, "internal")
 }

@@ -55,9 +55,10 @@ func (b *builder) record(at time.Time, actor events.Actor, cmd domain.Command, n
 		return false
 	}
 	for _, p := range payloads {
+		version, _ := events.SchemaVersionOf(p.EventType())
 		b.t = b.t.Apply(events.Envelope{
 			Stream: events.StreamFor(b.sc.TicketID), Revision: uint64(b.t.Events), Type: p.EventType(),
-			SchemaVersion: events.CurrentSchemaVersion, OccurredAt: at.UTC(), Actor: actor, Payload: p,
+			SchemaVersion: version, OccurredAt: at.UTC(), Actor: actor, Payload: p,
 		})
 	}
 	b.sc.Steps = append(b.sc.Steps, Step{At: at.Sub(b.sc.Start), Actor: actor, Command: cmd, Note: note})
