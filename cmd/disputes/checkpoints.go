@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/nats-io/nats.go"
@@ -17,19 +15,11 @@ import (
 // checkpointFlags choose the ledger's checkpoint origin and where its
 // checkpoints are published as seals are made.
 type checkpointFlags struct {
-	origin  string
-	dir     string
-	natsURL string
-	stream  string
-	subject string
-}
-
-func (c *checkpointFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.origin, "origin", os.Getenv("DISPUTES_ORIGIN"), "checkpoint origin, the ledger's name for witnesses (default: disputes-ledger/<key fingerprint>); env DISPUTES_ORIGIN")
-	fs.StringVar(&c.dir, "checkpoints", os.Getenv("DISPUTES_CHECKPOINTS"), "publish every seal's signed checkpoint to this directory (append-only log, one file per size); env DISPUTES_CHECKPOINTS")
-	fs.StringVar(&c.natsURL, "checkpoint-nats", os.Getenv("DISPUTES_CHECKPOINT_NATS"), "publish every checkpoint to NATS JetStream at this URL; env DISPUTES_CHECKPOINT_NATS")
-	fs.StringVar(&c.stream, "checkpoint-stream", checkpointnats.DefaultStream, "with --checkpoint-nats: JetStream stream (created with deletes and purges denied)")
-	fs.StringVar(&c.subject, "checkpoint-subject", checkpointnats.DefaultSubject, "with --checkpoint-nats: subject")
+	Origin            string `name:"origin" env:"DISPUTES_ORIGIN" placeholder:"O" help:"checkpoint origin, the ledger's name for witnesses (default: disputes-ledger/<key fingerprint>)"`
+	Checkpoints       string `name:"checkpoints" env:"DISPUTES_CHECKPOINTS" placeholder:"DIR" help:"publish every seal's signed checkpoint to this directory (append-only log, one file per size)"`
+	CheckpointNATS    string `name:"checkpoint-nats" env:"DISPUTES_CHECKPOINT_NATS" placeholder:"URL" help:"publish every checkpoint to NATS JetStream at this URL"`
+	CheckpointStream  string `name:"checkpoint-stream" default:"${checkpoint_stream}" placeholder:"NAME" help:"with --checkpoint-nats: JetStream stream (created with deletes and purges denied)"`
+	CheckpointSubject string `name:"checkpoint-subject" default:"${checkpoint_subject}" placeholder:"SUBJECT" help:"with --checkpoint-nats: subject"`
 }
 
 // sealerOption opens the publishers and returns the sealer option with
@@ -37,39 +27,39 @@ func (c *checkpointFlags) register(fs *flag.FlagSet) {
 func (c *checkpointFlags) sealerOption(ctx context.Context) (audit.SealerOption, func(), error) {
 	var pubs []audit.CheckpointPublisher
 	closeAll := func() {}
-	if c.dir != "" {
-		d, err := checkpointdir.Open(c.dir)
+	if c.Checkpoints != "" {
+		d, err := checkpointdir.Open(c.Checkpoints)
 		if err != nil {
 			return nil, nil, err
 		}
 		pubs = append(pubs, d)
 	}
-	if c.natsURL != "" {
-		nc, err := nats.Connect(c.natsURL, nats.Name("disputes checkpoints"), nats.MaxReconnects(-1))
+	if c.CheckpointNATS != "" {
+		nc, err := nats.Connect(c.CheckpointNATS, nats.Name("disputes checkpoints"), nats.MaxReconnects(-1))
 		if err != nil {
-			return nil, nil, fmt.Errorf("connect to NATS %s: %w", c.natsURL, err)
+			return nil, nil, fmt.Errorf("connect to NATS %s: %w", c.CheckpointNATS, err)
 		}
-		p, err := checkpointnats.New(ctx, nc, c.stream, c.subject)
+		p, err := checkpointnats.New(ctx, nc, c.CheckpointStream, c.CheckpointSubject)
 		if err != nil {
 			nc.Close()
 			return nil, nil, err
 		}
 		pubs, closeAll = append(pubs, p), nc.Close
 	}
-	return audit.WithCheckpoints(c.origin, pubs...), closeAll, nil
+	return audit.WithCheckpoints(c.Origin, pubs...), closeAll, nil
 }
 
 // published reports whether checkpoints leave the ledger at all.
-func (c *checkpointFlags) published() bool { return c.dir != "" || c.natsURL != "" }
+func (c *checkpointFlags) published() bool { return c.Checkpoints != "" || c.CheckpointNATS != "" }
 
 // describe says where checkpoints go, for the operator.
 func (c *checkpointFlags) describe() string {
 	var where []string
-	if c.dir != "" {
-		where = append(where, "directory "+c.dir)
+	if c.Checkpoints != "" {
+		where = append(where, "directory "+c.Checkpoints)
 	}
-	if c.natsURL != "" {
-		where = append(where, fmt.Sprintf("NATS %s subject %s", c.natsURL, c.subject))
+	if c.CheckpointNATS != "" {
+		where = append(where, fmt.Sprintf("NATS %s subject %s", c.CheckpointNATS, c.CheckpointSubject))
 	}
 	if len(where) == 0 {
 		return "nowhere (give --checkpoints DIR or --checkpoint-nats URL)"

@@ -94,15 +94,19 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"teleport"}, 2, "unknown command"},
 		{[]string{"show", "--db", db}, 2, "exactly one TICKET"},
 		{[]string{"show", "--db", db, "T-1"}, 1, "create one with"},
-		{[]string{"history", "--bogus"}, 2, "flag provided but not defined"},
+		{[]string{"history", "--bogus"}, 2, "unknown flag --bogus"},
+		{[]string{"show", "T-1", "T-2", "--db", db}, 2, "unexpected argument T-2"},
 		{[]string{"history", "--db", db, "--as-of", "yesterday", "T"}, 2, "cannot read"},
-		{[]string{"show", "--help"}, 0, "Usage: disputes show"},
+		{[]string{"show", "--help"}, 0, ""},
 	}
 	for _, tc := range tests {
 		code, _, errOut := runCLI(t, "", tc.args...)
 		assert.Equal(t, tc.code, code, "%v: %s", tc.args, errOut)
 		assert.Contains(t, errOut, tc.msg, "%v", tc.args)
 	}
+	code, out, _ := runCLI(t, "", "show", "--help")
+	assert.Equal(t, 0, code)
+	assert.True(t, strings.HasPrefix(out, "Usage: disputes show"), "help goes to stdout: %s", out)
 }
 
 func TestExecRefusesClientTimeByDefault(t *testing.T) {

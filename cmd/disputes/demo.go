@@ -17,18 +17,20 @@ import (
 	"github.com/disputes-ledger/disputes/eventstore/sqlite"
 )
 
-func runDemo(ctx context.Context, e env) error {
-	fs := newFlags(e, "demo", "demo [--db PATH] [--tickets N] [--seed N] [--show TICKET]")
-	var sf storeFlags
-	sf.register(fs)
-	fs.Lookup("db").DefValue = "disputes-demo.db"
-	_ = fs.Set("db", "disputes-demo.db")
-	tickets := fs.Int("tickets", 300, "generated tickets besides the five seed disputes")
-	seed := fs.Int64("seed", 1, "random seed of the generated tickets")
-	show := fs.String("show", "", "ticket whose timeline to print (default: the counterfeit ruling)")
-	if err := parseFlags(fs, e.args); err != nil {
-		return err
-	}
+// demoCmd is `disputes demo`. Its ledger is not DISPUTES_DB's: the demo
+// starts by deleting the file.
+type demoCmd struct {
+	DB      string `name:"db" default:"disputes-demo.db" placeholder:"PATH" help:"demo ledger file (SQLite), deleted and written afresh"`
+	Store   string `name:"store" env:"DISPUTES_STORE" placeholder:"URL" help:"event store URL, overrides --db: sqlite:PATH, postgres://… or kurrentdb://…"`
+	Policy  string `name:"policy" env:"DISPUTES_POLICY" placeholder:"FILE" help:"policy JSON file (default: built-in policy)"`
+	Tickets int    `name:"tickets" default:"300" placeholder:"N" help:"generated tickets besides the five seed disputes"`
+	Seed    int64  `name:"seed" default:"1" placeholder:"N" help:"random seed of the generated tickets"`
+	Show    string `name:"show" placeholder:"TICKET" help:"ticket whose timeline to print (default: the counterfeit ruling)"`
+}
+
+func (c *demoCmd) Run(ctx context.Context, e env) error {
+	sf := storeFlags{DB: c.DB, Store: c.Store, Policy: c.Policy}
+	tickets, seed, show := &c.Tickets, &c.Seed, &c.Show
 	if *tickets < 0 || *tickets > 1_000_000 {
 		return fmt.Errorf("%w: --tickets must be between 0 and 1000000", errUsage)
 	}
@@ -36,7 +38,7 @@ func runDemo(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	if err := removeLedger(ctx, sf.db); err != nil {
+	if err := removeLedger(ctx, sf.DB); err != nil {
 		return err
 	}
 	store, err := sf.open(ctx)
@@ -92,7 +94,7 @@ func runDemo(ctx context.Context, e env) error {
 		// The hint's moment is one of this run's own steps: the ticket's
 		// times depend on when the demo ran, so a fixed date could show nothing.
 		asOf := steps[min(1, len(steps)-1)].EffectiveAt.In(loc).Format(time.RFC3339)
-		fmt.Fprintf(e.stdout, "\nExplore: disputes show --db %s %s | disputes history --db %s --as-of '%s' %s\n", sf.db, focus, sf.db, asOf, focus)
+		fmt.Fprintf(e.stdout, "\nExplore: disputes show --db %s %s | disputes history --db %s --as-of '%s' %s\n", sf.DB, focus, sf.DB, asOf, focus)
 	}
 	return nil
 }

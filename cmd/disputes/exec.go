@@ -26,21 +26,27 @@ type execOutcome struct {
 	Kind      string   `json:"error_kind,omitempty"`
 }
 
-func runExec(ctx context.Context, e env) error {
-	fs := newFlags(e, "exec", "exec [--db PATH] [--client-time] [--allow-system] [FILE|-]")
-	var sf storeFlags
-	sf.register(fs)
-	clientTime := fs.Bool("client-time", false, "honour each command's \"at\" time (imports and simulations)")
-	stopOnError := fs.Bool("stop-on-error", false, "stop at the first command that fails")
-	allowSystem := fs.Bool("allow-system", false, "accept commands acting as the system (an operator's import of recorded expiries)")
-	if err := parseFlags(fs, e.args); err != nil {
-		return err
-	}
-	if fs.NArg() > 1 {
-		return fmt.Errorf("%w: at most one input file", errUsage)
-	}
+// execCmd is `disputes exec`.
+type execCmd struct {
+	storeFlags
+	ClientTime  bool   `name:"client-time" help:"honour each command's \"at\" time (imports and simulations)"`
+	StopOnError bool   `name:"stop-on-error" help:"stop at the first command that fails"`
+	AllowSystem bool   `name:"allow-system" help:"accept commands acting as the system (an operator's import of recorded expiries)"`
+	File        string `arg:"" optional:"" placeholder:"FILE|-" help:"JSON lines of commands, one command a line (default: stdin)"`
+}
+
+// Help points to the command catalogue: the commands exec takes and their
+// data fields.
+func (c *execCmd) Help() string {
+	return "Each line is one JSON command: {\"command_id\": …, \"ticket_id\": …, \"actor\": {\"role\": …, \"id\": …}, \"command\": …, \"data\": {…}}. " +
+		"The commands, their data fields, who may send them and in which states are listed in docs/commands.md."
+}
+
+func (c *execCmd) Run(ctx context.Context, e env) error {
+	sf := c.storeFlags
+	clientTime, stopOnError, allowSystem := &c.ClientTime, &c.StopOnError, &c.AllowSystem
 	in := e.stdin
-	if name := fs.Arg(0); name != "" && name != "-" {
+	if name := c.File; name != "" && name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
 			return err

@@ -14,23 +14,20 @@ import (
 	"github.com/disputes-ledger/disputes/domain/policy"
 )
 
-func runExport(ctx context.Context, e env) error {
-	fs := newFlags(e, "export", "export [--db PATH | --store URL] [--out FILE] [--ticket ID | --merchant ID | --from TIME --to TIME] [--public-key FILE]")
-	var sf storeFlags
-	sf.register(fs)
-	var pf pinFlags
-	fs.StringVar(&pf.file, "public-key", "", "seal public key to include, PEM (default: the key stored with the latest seal)")
-	out := fs.String("out", "-", "bundle file, - for stdout")
-	ticket := fs.String("ticket", "", "export one ticket")
-	merchant := fs.String("merchant", "", "export one merchant's tickets")
-	from := fs.String("from", "", "with --to: export the tickets with an event in [from, to) (RFC 3339)")
-	to := fs.String("to", "", "end of the time range, exclusive (RFC 3339)")
-	if err := parseFlags(fs, e.args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
-	}
+// exportCmd is `disputes export`.
+type exportCmd struct {
+	storeFlags
+	PublicKey string `name:"public-key" placeholder:"FILE" help:"seal public key to include, PEM (default: the key stored with the latest seal)"`
+	Out       string `name:"out" default:"-" placeholder:"FILE" help:"bundle file, - for stdout"`
+	Ticket    string `name:"ticket" placeholder:"ID" help:"export one ticket"`
+	Merchant  string `name:"merchant" placeholder:"ID" help:"export one merchant's tickets"`
+	From      string `name:"from" placeholder:"TIME" help:"with --to: export the tickets with an event in [from, to) (RFC 3339)"`
+	To        string `name:"to" placeholder:"TIME" help:"end of the time range, exclusive (RFC 3339)"`
+}
+
+func (c *exportCmd) Run(ctx context.Context, e env) error {
+	sf, pf := c.storeFlags, pinFlags{PublicKey: c.PublicKey}
+	out, ticket, merchant, from, to := &c.Out, &c.Ticket, &c.Merchant, &c.From, &c.To
 	scope, err := exportScope(*ticket, *merchant, *from, *to)
 	if err != nil {
 		return err

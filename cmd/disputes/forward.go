@@ -8,30 +8,29 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
+	"github.com/nats-io/nats.go"
+
 	"github.com/disputes-ledger/disputes/cmd/internal/storeurl"
 	"github.com/disputes-ledger/disputes/edge/forward"
-	"github.com/nats-io/nats.go"
 )
 
-func runForward(ctx context.Context, e env) error {
-	fs := newFlags(e, "forward", "forward [--db PATH | --store URL] [--nats URL] [--stream NAME] [--subject-prefix P] [--checkpoint FILE] [--follow=false]")
-	var sf storeFlags
-	sf.register(fs)
-	natsURL := fs.String("nats", envOr("DISPUTES_NATS", nats.DefaultURL), "NATS server URL; env DISPUTES_NATS")
-	stream := fs.String("stream", forward.DefaultStream, "JetStream stream to create or update and publish into")
-	prefix := fs.String("subject-prefix", forward.DefaultSubjectPrefix, "subject prefix: events go to <prefix>.<event type>")
-	dupWindow := fs.Duration("dedup-window", forward.DefaultDupWindow, "JetStream duplicate window: keep it longer than a restart takes")
-	checkpoint := fs.String("checkpoint", "", "file holding the last forwarded position (default: <ledger file>.forward, or disputes-forward.checkpoint for a server store)")
-	follow := fs.Bool("follow", true, "keep forwarding new events until interrupted; false: catch up and exit")
-	if err := parseFlags(fs, e.args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
-	}
-	cpPath, ledger := *checkpoint, sf.db
-	if sf.store != "" {
-		ledger = storeurl.Redacted(sf.store)
+// forwardCmd is `disputes forward`.
+type forwardCmd struct {
+	storeFlags
+	NATS          string        `name:"nats" default:"${nats_url}" env:"DISPUTES_NATS" placeholder:"URL" help:"NATS server URL"`
+	Stream        string        `name:"stream" default:"${forward_stream}" placeholder:"NAME" help:"JetStream stream to create or update and publish into"`
+	SubjectPrefix string        `name:"subject-prefix" default:"${forward_subject_prefix}" placeholder:"P" help:"subject prefix: events go to <prefix>.<event type>"`
+	DedupWindow   time.Duration `name:"dedup-window" default:"${forward_dedup_window}" help:"JetStream duplicate window: keep it longer than a restart takes"`
+	Checkpoint    string        `name:"checkpoint" placeholder:"FILE" help:"file holding the last forwarded position (default: <ledger file>.forward, or disputes-forward.checkpoint for a server store)"`
+	Follow        bool          `name:"follow" default:"true" negatable:"" help:"keep forwarding new events until interrupted; --no-follow: catch up and exit"`
+}
+
+func (c *forwardCmd) Run(ctx context.Context, e env) error {
+	sf := c.storeFlags
+	natsURL, stream, prefix, dupWindow, checkpoint, follow := &c.NATS, &c.Stream, &c.SubjectPrefix, &c.DedupWindow, &c.Checkpoint, &c.Follow
+	cpPath, ledger := *checkpoint, sf.DB
+	if sf.Store != "" {
+		ledger = storeurl.Redacted(sf.Store)
 	}
 	if cpPath == "" {
 		cpPath = defaultCheckpoint(sf)
@@ -85,10 +84,10 @@ func runForward(ctx context.Context, e env) error {
 
 // defaultCheckpoint keeps the checkpoint next to a SQLite ledger.
 func defaultCheckpoint(sf storeFlags) string {
-	if sf.store == "" {
-		return sf.db + ".forward"
+	if sf.Store == "" {
+		return sf.DB + ".forward"
 	}
-	if t, err := storeurl.Parse(sf.store); err == nil && t.Backend == storeurl.SQLite {
+	if t, err := storeurl.Parse(sf.Store); err == nil && t.Backend == storeurl.SQLite {
 		return t.Path + ".forward"
 	}
 	return "disputes-forward.checkpoint"

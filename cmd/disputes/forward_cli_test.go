@@ -7,12 +7,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/disputes-ledger/disputes/cmd/internal/storeurl"
-	"github.com/disputes-ledger/disputes/internal/testenv"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/disputes-ledger/disputes/cmd/internal/storeurl"
+	"github.com/disputes-ledger/disputes/internal/testenv"
 )
 
 // TestForwardCommand records a few commands in a ledger — a SQLite file via

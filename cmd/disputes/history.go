@@ -11,16 +11,17 @@ import (
 	"github.com/disputes-ledger/disputes/projections/views"
 )
 
-func runHistory(ctx context.Context, e env) error {
-	fs := newFlags(e, "history", "history [--db PATH] [--as-of TIME] [--json] TICKET")
-	var sf storeFlags
-	sf.register(fs)
-	asOfText := fs.String("as-of", "", "show the ticket as it stood at this time (RFC 3339, or 2006-01-02 15:04 in the policy's zone)")
-	asJSON := fs.Bool("json", false, "print JSON instead of a table")
-	if err := parseFlags(fs, e.args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
+// historyCmd is `disputes history`.
+type historyCmd struct {
+	storeFlags
+	AsOf   string `name:"as-of" placeholder:"TIME" help:"show the ticket as it stood at this time (RFC 3339, or 2006-01-02 15:04 in the policy's zone)"`
+	JSON   bool   `help:"print JSON instead of a table"`
+	Ticket string `arg:"" optional:"" help:"the ticket's id"`
+}
+
+func (c *historyCmd) Run(ctx context.Context, e env) error {
+	sf := c.storeFlags
+	if c.Ticket == "" {
 		return fmt.Errorf("%w: want exactly one TICKET", errUsage)
 	}
 	pol, err := sf.loadPolicy()
@@ -29,8 +30,8 @@ func runHistory(ctx context.Context, e env) error {
 	}
 	loc := pol.BusinessCalendar().Location()
 	var asOf *time.Time
-	if *asOfText != "" {
-		t, err := parseTime(*asOfText, loc)
+	if c.AsOf != "" {
+		t, err := parseTime(c.AsOf, loc)
 		if err != nil {
 			return fmt.Errorf("%w: --as-of: %v", errUsage, err)
 		}
@@ -41,19 +42,19 @@ func runHistory(ctx context.Context, e env) error {
 		return err
 	}
 	defer store.Close()
-	_, envs, err := commands.LoadWholeTicket(ctx, store, fs.Arg(0))
+	_, envs, err := commands.LoadWholeTicket(ctx, store, c.Ticket)
 	if err != nil {
 		return err
 	}
 	if len(envs) == 0 {
-		return fmt.Errorf("ticket %s not found", fs.Arg(0))
+		return fmt.Errorf("ticket %s not found", c.Ticket)
 	}
 	steps := domain.Timeline(envs, asOf)
-	if *asJSON {
+	if c.JSON {
 		return writeHistoryJSON(e, steps)
 	}
 	if asOf != nil {
-		fmt.Fprintf(e.stdout, "Ticket %s as of %s (%d of %d events)\n\n", fs.Arg(0), asOf.In(loc).Format(zonedLayout), len(steps), len(envs))
+		fmt.Fprintf(e.stdout, "Ticket %s as of %s (%d of %d events)\n\n", c.Ticket, asOf.In(loc).Format(zonedLayout), len(steps), len(envs))
 	}
 	printTimeline(e.stdout, steps, loc)
 	if len(steps) > 0 {

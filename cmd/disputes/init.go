@@ -11,16 +11,13 @@ import (
 // runInit creates a ledger explicitly: the one command besides the writers
 // (exec, serve, demo) that makes one, and the only one that takes an empty
 // file. Every other command refuses a file that is not a ledger.
-func runInit(ctx context.Context, e env) error {
-	fs := newFlags(e, "init", "init [--db PATH | --store URL]")
-	var sf storeFlags
-	sf.register(fs)
-	if err := parseFlags(fs, e.args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
-	}
+// initCmd is `disputes init`.
+type initCmd struct {
+	storeFlags
+}
+
+func (c *initCmd) Run(ctx context.Context, e env) error {
+	sf := c.storeFlags
 	t, err := storeurl.Parse(sf.url())
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)

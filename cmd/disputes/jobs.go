@@ -46,8 +46,8 @@ func startProjections(ctx context.Context, bg *background, store eventstore.Stor
 	if pdb.Dialect == projections.SQLite {
 		// The projector's SQLite connection is single; queries read beside it through WAL.
 		path := readModelPath(sf)
-		if rf.path != "" {
-			t, _ := storeurl.Parse(rf.path)
+		if rf.Projections != "" {
+			t, _ := storeurl.Parse(rf.Projections)
 			path = t.Path
 		}
 		if rdb, err = projections.OpenSQLiteReads(path, 4); err != nil {
@@ -260,17 +260,9 @@ func latestCheckpoint(seals audit.SealStore, key ed25519.PrivateKey, origin stri
 
 // forwardFlags let serve forward the global log to NATS JetStream.
 type forwardFlags struct {
-	natsURL string
-	stream  string
-	prefix  string
-}
-
-func (f *forwardFlags) register(fs interface {
-	StringVar(p *string, name, value, usage string)
-}) {
-	fs.StringVar(&f.natsURL, "forward-nats", "", "forward the global log to this NATS server's JetStream (as 'disputes forward' does), under the \"forwarder\" lease; the position is kept in the ledger on PostgreSQL, beside the file on SQLite")
-	fs.StringVar(&f.stream, "forward-stream", forward.DefaultStream, "with --forward-nats: the JetStream stream")
-	fs.StringVar(&f.prefix, "forward-subject-prefix", forward.DefaultSubjectPrefix, "with --forward-nats: events go to <prefix>.<event type>")
+	ForwardNATS          string `name:"forward-nats" placeholder:"URL" help:"forward the global log to this NATS server's JetStream (as 'disputes forward' does), under the \"forwarder\" lease; the position is kept in the ledger on PostgreSQL, beside the file on SQLite"`
+	ForwardStream        string `name:"forward-stream" default:"${forward_stream}" placeholder:"NAME" help:"with --forward-nats: the JetStream stream"`
+	ForwardSubjectPrefix string `name:"forward-subject-prefix" default:"${forward_subject_prefix}" placeholder:"P" help:"with --forward-nats: events go to <prefix>.<event type>"`
 }
 
 // startForwarder forwards the log to JetStream under the "forwarder" lease.
@@ -278,20 +270,20 @@ func (f *forwardFlags) register(fs interface {
 // deduplicates what is sent again) but does not stop commands. The
 // connection reconnects by itself; each run ensures the stream first.
 func startForwarder(ctx context.Context, bg *background, store eventstore.Store, sf storeFlags, ff forwardFlags, logger *slog.Logger) (func(), error) {
-	nc, err := nats.Connect(ff.natsURL, nats.Name("disputes serve forwarder"), nats.MaxReconnects(-1), nats.RetryOnFailedConnect(true))
+	nc, err := nats.Connect(ff.ForwardNATS, nats.Name("disputes serve forwarder"), nats.MaxReconnects(-1), nats.RetryOnFailedConnect(true))
 	if err != nil {
-		return nil, fmt.Errorf("connect to NATS %s: %w", ff.natsURL, err)
+		return nil, fmt.Errorf("connect to NATS %s: %w", ff.ForwardNATS, err)
 	}
 	lease := bg.lease("forwarder", true)
 	log := logger.With("component", "forwarder")
 	bg.runLeased(ctx, "forwarder", true, nil, lease, func(ctx context.Context, token uint64) error {
 		if !nc.IsConnected() {
-			return fmt.Errorf("NATS %s: not connected (%s)", ff.natsURL, nc.Status())
+			return fmt.Errorf("NATS %s: not connected (%s)", ff.ForwardNATS, nc.Status())
 		}
-		if err := forward.EnsureStream(ctx, nc, ff.stream, ff.prefix, forward.DefaultDupWindow); err != nil {
+		if err := forward.EnsureStream(ctx, nc, ff.ForwardStream, ff.ForwardSubjectPrefix, forward.DefaultDupWindow); err != nil {
 			return err
 		}
-		pub, err := forward.NewPublisher(nc, ff.stream, watermill.NopLogger{})
+		pub, err := forward.NewPublisher(nc, ff.ForwardStream, watermill.NopLogger{})
 		if err != nil {
 			return err
 		}
@@ -300,7 +292,7 @@ func startForwarder(ctx context.Context, bg *background, store eventstore.Store,
 		if pl := pgLease(lease); pl != nil {
 			cp = pl.Position(token)
 		}
-		f, err := forward.New(store, pub, cp, forward.Config{SubjectPrefix: ff.prefix, Logger: log})
+		f, err := forward.New(store, pub, cp, forward.Config{SubjectPrefix: ff.ForwardSubjectPrefix, Logger: log})
 		if err != nil {
 			return supervise.Permanent(err)
 		}

@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -19,25 +18,23 @@ const signingKeyEnv = "DISPUTES_SIGNING_KEY"
 
 // keyFlags choose the seal signing key: a PEM file or the environment, never
 // the ledger, so that whoever can write the ledger cannot re-sign it.
-type keyFlags struct{ file string }
-
-func (k *keyFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&k.file, "key", "", "seal signing key, PEM PKCS #8 Ed25519 (default: env "+signingKeyEnv+", base64 seed)")
+type keyFlags struct {
+	Key string `name:"key" placeholder:"FILE" help:"seal signing key, PEM PKCS #8 Ed25519 (default: env DISPUTES_SIGNING_KEY, base64 seed)"`
 }
 
 // configured reports whether a signing key was given at all.
-func (k *keyFlags) configured() bool { return k.file != "" || os.Getenv(signingKeyEnv) != "" }
+func (k *keyFlags) configured() bool { return k.Key != "" || os.Getenv(signingKeyEnv) != "" }
 
 // load reads the signing key from the file or, without one, the environment.
 func (k *keyFlags) load() (ed25519.PrivateKey, error) {
-	if k.file != "" {
-		data, err := os.ReadFile(k.file)
+	if k.Key != "" {
+		data, err := os.ReadFile(k.Key)
 		if err != nil {
 			return nil, fmt.Errorf("read signing key: %w", err)
 		}
 		priv, err := seal.ParsePrivateKeyPEM(data)
 		if err != nil {
-			return nil, fmt.Errorf("signing key %s: %w", k.file, err)
+			return nil, fmt.Errorf("signing key %s: %w", k.Key, err)
 		}
 		return priv, nil
 	}
@@ -52,28 +49,26 @@ func (k *keyFlags) load() (ed25519.PrivateKey, error) {
 }
 
 // pinFlags choose the public key an auditor trusts.
-type pinFlags struct{ file, keyID string }
-
-func (p *pinFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&p.file, "public-key", "", "trusted seal public key, PEM (as 'disputes keys --out' writes it)")
-	fs.StringVar(&p.keyID, "key-id", "", "trusted seal key fingerprint (ed25519:…), as 'disputes keys' prints it")
+type pinFlags struct {
+	PublicKey string `name:"public-key" placeholder:"FILE" help:"trusted seal public key, PEM (as 'disputes keys --out' writes it)"`
+	KeyID     string `name:"key-id" placeholder:"ID" help:"trusted seal key fingerprint (ed25519:…), as 'disputes keys' prints it"`
 }
 
 // load returns the pinned key (nil if only a fingerprint or nothing is pinned).
 func (p *pinFlags) load() (ed25519.PublicKey, error) {
-	if p.file == "" {
+	if p.PublicKey == "" {
 		return nil, nil
 	}
-	data, err := os.ReadFile(p.file)
+	data, err := os.ReadFile(p.PublicKey)
 	if err != nil {
 		return nil, fmt.Errorf("read public key: %w", err)
 	}
 	pub, err := seal.ParsePublicKeyPEM(data)
 	if err != nil {
-		return nil, fmt.Errorf("public key %s: %w", p.file, err)
+		return nil, fmt.Errorf("public key %s: %w", p.PublicKey, err)
 	}
-	if p.keyID != "" && seal.KeyID(pub) != p.keyID {
-		return nil, fmt.Errorf("%w: --public-key is %s, --key-id says %s", errUsage, seal.KeyID(pub), p.keyID)
+	if p.KeyID != "" && seal.KeyID(pub) != p.KeyID {
+		return nil, fmt.Errorf("%w: --public-key is %s, --key-id says %s", errUsage, seal.KeyID(pub), p.KeyID)
 	}
 	return pub, nil
 }
@@ -89,26 +84,24 @@ type keyInfo struct {
 	PublicFile      string `json:"public_key_file,omitempty"`
 }
 
-func runKeys(_ context.Context, e env) error {
-	fset := newFlags(e, "keys", "keys [--key FILE] [--origin O] [--out PUBLIC.pem] [--json] | keys --generate FILE [--out PUBLIC.pem]")
-	var kf keyFlags
-	kf.register(fset)
-	origin := fset.String("origin", os.Getenv("DISPUTES_ORIGIN"), "checkpoint origin the ledger seals under (default: disputes-ledger/<key fingerprint>); env DISPUTES_ORIGIN")
-	generate := fset.String("generate", "", "create a new signing key in FILE (mode 0600; never overwrites)")
-	out := fset.String("out", "", "also write the public key, PEM, to this file for auditors")
-	asJSON := fset.Bool("json", false, "print JSON")
-	if err := parseFlags(fset, e.args); err != nil {
-		return err
-	}
-	if fset.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fset.Args())
-	}
+// keysCmd is `disputes keys`.
+type keysCmd struct {
+	keyFlags
+	Origin   string `name:"origin" env:"DISPUTES_ORIGIN" placeholder:"O" help:"checkpoint origin the ledger seals under (default: disputes-ledger/<key fingerprint>)"`
+	Generate string `name:"generate" placeholder:"FILE" help:"create a new signing key in FILE (mode 0600; never overwrites)"`
+	Out      string `name:"out" placeholder:"PUBLIC.pem" help:"also write the public key, PEM, to this file for auditors"`
+	JSON     bool   `name:"json" help:"print JSON"`
+}
+
+func (c *keysCmd) Run(_ context.Context, e env) error {
+	kf := c.keyFlags
+	origin, generate, out, asJSON := &c.Origin, &c.Generate, &c.Out, &c.JSON
 	var (
 		priv ed25519.PrivateKey
 		info keyInfo
 	)
 	if *generate != "" {
-		if kf.file != "" {
+		if kf.Key != "" {
 			return fmt.Errorf("%w: --generate and --key are exclusive", errUsage)
 		}
 		_, p, err := seal.GenerateKey(nil)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -15,19 +14,9 @@ import (
 
 // storeFlags are the flags that choose the ledger and its policy.
 type storeFlags struct {
-	db         string
-	store      string // event-store URL; when set, overrides db
-	policyFile string
-}
-
-func (s *storeFlags) register(fs *flag.FlagSet) {
-	def := os.Getenv("DISPUTES_DB")
-	if def == "" {
-		def = "disputes.db"
-	}
-	fs.StringVar(&s.db, "db", def, "ledger file (SQLite); env DISPUTES_DB")
-	fs.StringVar(&s.store, "store", os.Getenv("DISPUTES_STORE"), "event store URL: sqlite:PATH, a path, postgres://… or kurrentdb://…; overrides --db; env DISPUTES_STORE")
-	fs.StringVar(&s.policyFile, "policy", os.Getenv("DISPUTES_POLICY"), "policy JSON file (default: built-in policy); env DISPUTES_POLICY")
+	DB     string `name:"db" default:"disputes.db" env:"DISPUTES_DB" placeholder:"PATH" help:"ledger file (SQLite)"`
+	Store  string `name:"store" env:"DISPUTES_STORE" placeholder:"URL" help:"event store URL, overrides --db: sqlite:PATH (or a bare path), postgres://USER@HOST/DB?search_path=SCHEMA, or kurrentdb://HOST:2113?tls=false"`
+	Policy string `name:"policy" env:"DISPUTES_POLICY" placeholder:"FILE" help:"policy JSON file (default: built-in policy)"`
 }
 
 // open opens the ledger to write to it, creating it where there is no file
@@ -42,10 +31,10 @@ func (s *storeFlags) open(ctx context.Context) (eventstore.Store, error) {
 
 // url is the store URL the flags name: --store, else the --db file.
 func (s *storeFlags) url() string {
-	if s.store != "" {
-		return s.store
+	if s.Store != "" {
+		return s.Store
 	}
-	return "sqlite:" + s.db // a --db path is a path, whatever colons it holds
+	return "sqlite:" + s.DB // a --db path is a path, whatever colons it holds
 }
 
 // openAudit opens the existing ledger's seals and log for an auditor,
@@ -73,10 +62,10 @@ func (s *storeFlags) openSeals(ctx context.Context) (storeurl.SealStore, error) 
 // describe names the ledger for people: the store URL without its password,
 // or the SQLite file.
 func (s *storeFlags) describe() string {
-	if s.store != "" {
-		return storeurl.Redacted(s.store)
+	if s.Store != "" {
+		return storeurl.Redacted(s.Store)
 	}
-	return s.db
+	return s.DB
 }
 
 // createHint tells a user without a ledger how to make one.
@@ -108,16 +97,16 @@ func (s *storeFlags) openReadOnly(ctx context.Context) (eventstore.Store, error)
 }
 
 func (s *storeFlags) loadPolicy() (policy.Policy, error) {
-	if s.policyFile == "" {
+	if s.Policy == "" {
 		return policy.Default(), nil
 	}
-	data, err := os.ReadFile(s.policyFile)
+	data, err := os.ReadFile(s.Policy)
 	if err != nil {
 		return policy.Policy{}, fmt.Errorf("read policy: %w", err)
 	}
 	p, err := policy.Parse(data)
 	if err != nil {
-		return policy.Policy{}, fmt.Errorf("policy %s: %w", s.policyFile, err)
+		return policy.Policy{}, fmt.Errorf("policy %s: %w", s.Policy, err)
 	}
 	return p, nil
 }

@@ -5,57 +5,59 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"sort"
+	"strconv"
+	"strings"
 	"syscall"
+
+	"github.com/alecthomas/kong"
+	"github.com/nats-io/nats.go"
+
+	"github.com/disputes-ledger/disputes/audit"
+	"github.com/disputes-ledger/disputes/audit/checkpointnats"
+	"github.com/disputes-ledger/disputes/edge/auth"
+	"github.com/disputes-ledger/disputes/edge/forward"
+	"github.com/disputes-ledger/disputes/projections"
 )
 
-// env is what every subcommand gets: its arguments and the process's streams.
+// env is what every command gets: the process's streams.
 type env struct {
-	args   []string
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
 }
 
-type subcommand struct {
-	summary string
-	run     func(ctx context.Context, e env) error
-}
+// cli is the command tree; each command's flags and arguments are its
+// struct's fields, and its Run method does the work.
+type cli struct {
+	Demo    demoCmd    `cmd:"" group:"Ledger" help:"play the seed disputes and generated tickets through a fresh ledger"`
+	Exec    execCmd    `cmd:"" group:"Ledger" help:"execute commands given as JSON lines (file or stdin)"`
+	Init    initCmd    `cmd:"" group:"Ledger" help:"create an empty ledger (a missing or empty file, or a PostgreSQL schema)"`
+	History historyCmd `cmd:"" group:"Ledger" help:"print a ticket's timeline, optionally as of a past moment"`
+	Show    showCmd    `cmd:"" group:"Ledger" help:"print a ticket's current state and open deadlines"`
+	Forward forwardCmd `cmd:"" group:"Ledger" help:"publish every ledger event to NATS JetStream (checkpointed, deduplicated)"`
 
-func subcommands() map[string]subcommand {
-	return map[string]subcommand{
-		"demo":    {"play the seed disputes and generated tickets through a fresh ledger", runDemo},
-		"exec":    {"execute commands given as JSON lines (file or stdin)", runExec},
-		"init":    {"create an empty ledger (a missing or empty file, or a PostgreSQL schema)", runInit},
-		"history": {"print a ticket's timeline, optionally as of a past moment", runHistory},
-		"show":    {"print a ticket's current state and open deadlines", runShow},
-		"forward": {"publish every ledger event to NATS JetStream (checkpointed, deduplicated)", runForward},
+	Project projectCmd `cmd:"" group:"Read models" help:"bring the read models up to the head of the log (--follow: keep following)"`
+	Rebuild rebuildCmd `cmd:"" group:"Read models" help:"drop read models and rebuild them from position zero"`
+	Query   queryCmd   `cmd:"" group:"Read models" help:"query the read models: tickets, merchants (penalty scores) or audit"`
 
-		// Read models (package projections).
-		"project": {"bring the read models up to the head of the log (--follow: keep following)", runProject},
-		"rebuild": {"drop read models and rebuild them from position zero", runRebuild},
-		"query":   {"query the read models: tickets, merchants (penalty scores) or audit", runQuery},
+	Keys        keysCmd        `cmd:"" group:"Audit" help:"print the seal public key and fingerprint, or generate a signing key"`
+	Seal        sealCmd        `cmd:"" group:"Audit" help:"seal the global log to its head (Merkle root signed with Ed25519)"`
+	Export      exportCmd      `cmd:"" group:"Audit" help:"write a self-contained audit bundle (JSON Lines)"`
+	Verify      verifyCmd      `cmd:"" group:"Audit" help:"verify a bundle or a live ledger: hashes, chains, seals, rulings"`
+	Prove       proveCmd       `cmd:"" group:"Audit" help:"print an inclusion proof of an event, or a seal consistency proof"`
+	VerifyProof verifyProofCmd `cmd:"" name:"verify-proof" group:"Audit" help:"check a proof printed by 'disputes prove'"`
 
-		// Audit: seals, exports and offline verification (package audit).
-		"keys":         {"print the seal public key and fingerprint, or generate a signing key", runKeys},
-		"seal":         {"seal the global log to its head (Merkle root signed with Ed25519)", runSeal},
-		"export":       {"write a self-contained audit bundle (JSON Lines)", runExport},
-		"verify":       {"verify a bundle or a live ledger: hashes, chains, seals, rulings", runVerify},
-		"prove":        {"print an inclusion proof of an event, or a seal consistency proof", runProve},
-		"verify-proof": {"check a proof printed by 'disputes prove'", runVerifyProof},
+	Serve     serveCmd     `cmd:"" group:"Service" help:"serve the HTTP API, keep the read models and fire deadlines"`
+	Scheduler schedulerCmd `cmd:"" group:"Service" help:"fire due deadlines as system commands, on its own"`
+	Tokens    tokensCmd    `cmd:"" group:"Service" help:"manage the API's bearer tokens (only hashes are stored)"`
 
-		// The ledger as a service (packages httpapi, auth, scheduler).
-		"serve":     {"serve the HTTP API, keep the read models and fire deadlines", runServe},
-		"scheduler": {"fire due deadlines as system commands, on its own", runScheduler},
-		"tokens":    {"'tokens add|list|revoke': manage the API's bearer tokens (only hashes are stored)", runTokens},
-
-		"version": {"print the module version and VCS revision of this build", runVersion},
-	}
+	Version    versionCmd    `cmd:"" group:"Other" help:"print the module version and VCS revision of this build"`
+	Help       helpCmd       `cmd:"" group:"Other" help:"print the commands, or a command's flags ('disputes help CMD' is 'disputes CMD --help')"`
+	Completion completionCmd `cmd:"" group:"Other" help:"print a shell completion script: bash, zsh or fish"`
 }
 
 // errUsage marks a command-line mistake: exit status 2.
@@ -68,84 +70,148 @@ func main() {
 	os.Exit(code)
 }
 
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	cmds := subcommands()
-	if len(args) >= 2 && args[0] == "help" {
-		// "help CMD [SUB]" is "CMD [SUB] --help", printed to stdout as
-		// asked for.
-		sc, ok := cmds[args[1]]
-		if !ok {
-			fmt.Fprintf(stderr, "disputes help: unknown command %q\n\n", args[1])
-			usage(stderr, cmds)
-			return 2
-		}
-		helpArgs := append(append([]string{}, args[2:]...), "--help")
-		if err := sc.run(ctx, env{args: helpArgs, stdin: stdin, stdout: stdout, stderr: stdout}); err != nil && !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintf(stderr, "disputes help %s: %v\n", args[1], err)
-			return 1
-		}
-		return 0
+// exitRequest is how kong's request to exit (after --help) unwinds to run,
+// which returns the status instead of ending the process.
+type exitRequest int
+
+// newParser builds the command-line parser over a fresh command tree.
+func newParser(e env) (*kong.Kong, error) {
+	return kong.New(&cli{},
+		kong.Name("disputes"),
+		kong.Description("disputes — an event-sourced dispute ledger"),
+		kong.Writers(e.stdout, e.stderr),
+		kong.Exit(func(code int) { panic(exitRequest(code)) }),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true}),
+		kong.ValueFormatter(helpValue),
+		kong.Bind(e),
+		defaultVars(),
+	)
+}
+
+// defaultVars are the flag defaults that live in other packages.
+func defaultVars() kong.Vars {
+	return kong.Vars{
+		"jwt_max_lifetime":       auth.DefaultMaxLifetime.String(),
+		"jwt_leeway":             auth.DefaultLeeway.String(),
+		"reload_every":           auth.DefaultReloadInterval.String(),
+		"checkpoint_stream":      checkpointnats.DefaultStream,
+		"checkpoint_subject":     checkpointnats.DefaultSubject,
+		"nats_url":               nats.DefaultURL,
+		"forward_stream":         forward.DefaultStream,
+		"forward_subject_prefix": forward.DefaultSubjectPrefix,
+		"forward_dedup_window":   forward.DefaultDupWindow.String(),
+		"max_findings":           strconv.Itoa(audit.DefaultMaxFindings),
+		"read_models":            strings.Join([]string{projections.TicketStatusName, projections.MerchantPenaltiesName, projections.AuditTrailName}, ", "),
 	}
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(stdout, cmds)
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
+}
+
+// helpValue is a flag's help with its default and the environment
+// variable that sets it.
+func helpValue(v *kong.Value) string {
+	if v.Default != "" && v.Flag != nil && !v.IsBool() && !kong.HasInterpolatedVar(v.OrigHelp, "default") {
+		v = withHelp(v, strings.TrimSuffix(v.Help, ".")+" (default: "+v.Default+")")
 	}
-	sc, ok := cmds[args[0]]
-	if !ok {
-		fmt.Fprintf(stderr, "disputes: unknown command %q\n\n", args[0])
-		usage(stderr, cmds)
+	return kong.DefaultHelpValueFormatter(v)
+}
+
+func withHelp(v *kong.Value, help string) *kong.Value {
+	c := *v
+	c.Help = help
+	return &c
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	e := env{stdin: stdin, stdout: stdout, stderr: stderr}
+	parser, err := newParser(e)
+	if err != nil {
+		fmt.Fprintf(stderr, "disputes: %v\n", err)
+		return 1
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			x, ok := r.(exitRequest)
+			if !ok {
+				panic(r)
+			}
+			code = int(x)
+		}
+	}()
+	if len(args) == 0 {
+		_ = printHelp(parser, nil)
 		return 2
 	}
-	err := sc.run(ctx, env{args: args[1:], stdin: stdin, stdout: stdout, stderr: stderr})
+	if args[0] == "help" && len(args) > 1 && !strings.HasPrefix(args[1], "-") {
+		// "help CMD [SUB]" is "CMD [SUB] --help".
+		args = append(append([]string{}, args[1:]...), "--help")
+	}
+	if !strings.HasPrefix(args[0], "-") && findCommand(parser.Model.Node, args[0]) == nil {
+		fmt.Fprintf(stderr, "disputes: unknown command %q\n\n", args[0])
+		if p, err := newParser(env{stdin: stdin, stdout: stderr, stderr: stderr}); err == nil {
+			_ = printHelp(p, nil)
+		}
+		return 2
+	}
+	kctx, err := parser.Parse(args)
+	if err != nil {
+		name := "disputes"
+		var pe *kong.ParseError
+		if errors.As(err, &pe) && pe.Context != nil && pe.Context.Selected() != nil {
+			name = pe.Context.Selected().FullPath()
+		}
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", name)
+		return 2
+	}
+	kctx.BindTo(ctx, (*context.Context)(nil))
+	err = kctx.Run()
+	name := kctx.Selected().FullPath()
 	switch {
 	case err == nil:
 		return 0
-	case errors.Is(err, flag.ErrHelp):
-		return 0
 	case errors.Is(err, errUsage):
-		fmt.Fprintf(stderr, "disputes %s: %v\n", args[0], err)
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return 2
 	default:
-		fmt.Fprintf(stderr, "disputes %s: %v\n", args[0], err)
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return 1
 	}
 }
 
-func usage(w io.Writer, cmds map[string]subcommand) {
-	fmt.Fprintln(w, "disputes — an event-sourced dispute ledger")
-	fmt.Fprintln(w, "\nUsage: disputes <command> [flags]\n\nCommands:")
-	names := make([]string, 0, len(cmds))
-	for n := range cmds {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-13s %s\n", n, cmds[n].summary)
-	}
-	fmt.Fprintln(w, "\nRun 'disputes help <command>' (or 'disputes <command> --help') for a command's flags.")
-}
-
-// newFlags returns a flag set that prints its usage to e.stderr and reports
-// errors as usage errors rather than exiting.
-func newFlags(e env, name, synopsis string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "Usage: disputes %s\n\nFlags:\n", synopsis)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+// findCommand returns the child command of n called name, or nil.
+func findCommand(n *kong.Node, name string) *kong.Node {
+	for _, c := range n.Children {
+		if c.Type == kong.CommandNode && (c.Name == name || contains(c.Aliases, name)) {
+			return c
 		}
-		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// printHelp prints the help of the command at path (nil: the
+// application's).
+func printHelp(k *kong.Kong, path []string) error {
+	kctx, err := kong.Trace(k, path)
+	if err != nil {
+		return err
+	}
+	return kctx.PrintUsage(false)
+}
+
+// helpCmd is `disputes help`: with a command, run turns it into that
+// command's --help before parsing, so it runs only without one.
+type helpCmd struct {
+	Command []string `arg:"" optional:"" help:"the command (and subcommand) to describe"`
+}
+
+func (h *helpCmd) Run(k *kong.Kong) error {
+	return printHelp(k, h.Command)
 }

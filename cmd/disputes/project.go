@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -21,19 +20,15 @@ import (
 
 // readModelFlags choose where the read models live.
 type readModelFlags struct {
-	path string
-}
-
-func (r *readModelFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&r.path, "projections", os.Getenv("DISPUTES_PROJECTIONS"), "read models: an SQLite file (sqlite:PATH) or postgres://… (default: the ledger's own file, or --db beside a server store); env DISPUTES_PROJECTIONS")
+	Projections string `name:"projections" env:"DISPUTES_PROJECTIONS" placeholder:"URL" help:"read models: an SQLite file (sqlite:PATH) or postgres://… (default: the ledger's own file, or --db beside a server store)"`
 }
 
 // open opens the read models for the ledger chosen by sf.
 func (r *readModelFlags) open(ctx context.Context, sf storeFlags) (*projections.DB, error) {
-	if r.path == "" {
+	if r.Projections == "" {
 		return projections.OpenSQLite(ctx, readModelPath(sf))
 	}
-	t, err := storeurl.Parse(r.path)
+	t, err := storeurl.Parse(r.Projections)
 	if err != nil {
 		return nil, fmt.Errorf("--projections: %w", err)
 	}
@@ -50,11 +45,11 @@ func (r *readModelFlags) open(ctx context.Context, sf storeFlags) (*projections.
 // or written. Read models in a SQLite ledger's own file need that file to
 // be a ledger.
 func (r *readModelFlags) openReadOnly(ctx context.Context, sf storeFlags) (*projections.DB, error) {
-	if r.path == "" {
+	if r.Projections == "" {
 		path := readModelPath(sf)
 		if t, err := storeurl.Parse(sf.url()); err != nil || t.Backend != storeurl.SQLite {
 			// Beside a server store, --db is a file of read models only.
-			r.path = "sqlite:" + path
+			r.Projections = "sqlite:" + path
 			return r.openReadOnly(ctx, sf)
 		}
 		if err := sqlite.CheckLedgerFile(ctx, path); err != nil {
@@ -65,7 +60,7 @@ func (r *readModelFlags) openReadOnly(ctx context.Context, sf storeFlags) (*proj
 		}
 		return projections.OpenSQLiteReadOnly(ctx, path)
 	}
-	t, err := storeurl.Parse(r.path)
+	t, err := storeurl.Parse(r.Projections)
 	if err != nil {
 		return nil, fmt.Errorf("--projections: %w", err)
 	}
@@ -98,19 +93,15 @@ func readModels(ctx context.Context, sf storeFlags, rf readModelFlags) (eventsto
 	return store, db, pol, nil
 }
 
-func runProject(ctx context.Context, e env) error {
-	fs := newFlags(e, "project", "project [--db PATH] [--projections PATH] [--follow]")
-	var sf storeFlags
-	sf.register(fs)
-	var rf readModelFlags
-	rf.register(fs)
-	follow := fs.Bool("follow", false, "keep projecting new events until interrupted")
-	if err := parseFlags(fs, e.args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
-	}
+// projectCmd is `disputes project`.
+type projectCmd struct {
+	storeFlags
+	readModelFlags
+	Follow bool `name:"follow" help:"keep projecting new events until interrupted"`
+}
+
+func (c *projectCmd) Run(ctx context.Context, e env) error {
+	sf, rf, follow := c.storeFlags, c.readModelFlags, &c.Follow
 	store, db, pol, err := readModels(ctx, sf, rf)
 	if err != nil {
 		return err

@@ -14,19 +14,20 @@ import (
 	"github.com/disputes-ledger/disputes/events"
 )
 
-func runProve(ctx context.Context, e env) error {
-	fs := newFlags(e, "prove", "prove [--db PATH | --store URL] [--seal SIZE] [--out FILE] EVENT_ID | prove [--db PATH | --store URL] --consistency FROM [--seal TO]")
-	var sf storeFlags
-	sf.register(fs)
-	sealSize := fs.Uint64("seal", 0, "prove against the seal of this size (default: the latest)")
-	from := fs.Uint64("consistency", 0, "prove that the seal --seal (default: the latest) extends the seal of this size")
-	out := fs.String("out", "-", "proof file, - for stdout")
-	if err := parseFlags(fs, e.args); err != nil {
-		return err
-	}
+// proveCmd is `disputes prove`.
+type proveCmd struct {
+	storeFlags
+	Seal        uint64 `name:"seal" placeholder:"SIZE" help:"prove against the seal of this size (default: the latest)"`
+	Consistency uint64 `name:"consistency" placeholder:"FROM" help:"prove that the seal --seal (default: the latest) extends the seal of this size"`
+	Out         string `name:"out" default:"-" placeholder:"FILE" help:"proof file, - for stdout"`
+	EventID     string `arg:"" optional:"" name:"event-id" help:"the event to prove included (without --consistency)"`
+}
+
+func (c *proveCmd) Run(ctx context.Context, e env) error {
+	sf, sealSize, from, out := c.storeFlags, &c.Seal, &c.Consistency, &c.Out
 	var doc any
 	switch {
-	case *from > 0 && fs.NArg() == 0:
+	case *from > 0 && c.EventID == "":
 		raw, err := sf.openAudit(ctx)
 		if err != nil {
 			return err
@@ -35,10 +36,10 @@ func runProve(ctx context.Context, e env) error {
 		if doc, err = proof.ProveConsistency(ctx, raw, raw, *from, *sealSize); err != nil {
 			return err
 		}
-	case *from == 0 && fs.NArg() == 1:
-		id, err := uuid.Parse(fs.Arg(0))
+	case *from == 0 && c.EventID != "":
+		id, err := uuid.Parse(c.EventID)
 		if err != nil {
-			return fmt.Errorf("%w: EVENT_ID %q is not a UUID", errUsage, fs.Arg(0))
+			return fmt.Errorf("%w: EVENT_ID %q is not a UUID", errUsage, c.EventID)
 		}
 		raw, err := sf.openAudit(ctx)
 		if err != nil {
@@ -63,15 +64,16 @@ func runProve(ctx context.Context, e env) error {
 	return os.WriteFile(*out, data, 0o644)
 }
 
-func runVerifyProof(_ context.Context, e env) error {
-	fs := newFlags(e, "verify-proof", "verify-proof [--public-key FILE | --key-id ID] [--json] (FILE | -)")
-	var pf pinFlags
-	pf.register(fs)
-	asJSON := fs.Bool("json", false, "print the result as JSON")
-	if err := parseFlags(fs, e.args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
+// verifyProofCmd is `disputes verify-proof`.
+type verifyProofCmd struct {
+	pinFlags
+	JSON bool   `name:"json" help:"print the result as JSON"`
+	File string `arg:"" optional:"" placeholder:"FILE|-" help:"the proof, - for stdin"`
+}
+
+func (c *verifyProofCmd) Run(_ context.Context, e env) error {
+	pf, asJSON := c.pinFlags, &c.JSON
+	if c.File == "" {
 		return fmt.Errorf("%w: give one proof FILE, or - for stdin", errUsage)
 	}
 	pub, err := pf.load()
@@ -79,8 +81,8 @@ func runVerifyProof(_ context.Context, e env) error {
 		return err
 	}
 	var r io.Reader = e.stdin
-	if fs.Arg(0) != "-" {
-		f, err := os.Open(fs.Arg(0))
+	if c.File != "-" {
+		f, err := os.Open(c.File)
 		if err != nil {
 			return fmt.Errorf("open proof: %w", err)
 		}
@@ -95,10 +97,10 @@ func runVerifyProof(_ context.Context, e env) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", errVerifyFailed, err)
 	}
-	if pf.keyID != "" && v.KeyID != pf.keyID {
-		return fmt.Errorf("%w: the proof is signed by %s, not the pinned key %s", errVerifyFailed, v.KeyID, pf.keyID)
+	if pf.KeyID != "" && v.KeyID != pf.KeyID {
+		return fmt.Errorf("%w: the proof is signed by %s, not the pinned key %s", errVerifyFailed, v.KeyID, pf.KeyID)
 	}
-	v.KeyPinned = v.KeyPinned || pf.keyID != ""
+	v.KeyPinned = v.KeyPinned || pf.KeyID != ""
 	if *asJSON {
 		out := struct {
 			proof.Verified

@@ -13,51 +13,68 @@ import (
 	"github.com/disputes-ledger/disputes/projections"
 )
 
-func runQuery(ctx context.Context, e env) error {
-	const synopsis = "query tickets|merchants|audit [--db PATH] [--projections PATH] [filters] [--format table|json|csv]"
-	if len(e.args) == 0 || strings.HasPrefix(e.args[0], "-") {
-		if len(e.args) > 0 && (e.args[0] == "-h" || e.args[0] == "--help") {
-			fmt.Fprintf(e.stderr, "Usage: disputes %s\n\nRun 'disputes query tickets --help' for the filters.\n", synopsis)
-			return nil
-		}
-		return fmt.Errorf("%w: want tickets, merchants or audit (usage: disputes %s)", errUsage, synopsis)
-	}
-	what := e.args[0]
-	fs := newFlags(env{args: e.args[1:], stdin: e.stdin, stdout: e.stdout, stderr: e.stderr}, "query "+what, synopsis)
-	var sf storeFlags
-	sf.register(fs)
-	var rf readModelFlags
-	rf.register(fs)
-	format := fs.String("format", "table", "output format: table, json or csv")
-	limit := fs.Int("limit", 0, "at most this many rows (0: all)")
-	merchant := fs.String("merchant", "", "only this merchant")
-	since := fs.String("since", "", "from this time on (inclusive), e.g. 2026-11-02 or 2026-11-02T10:00:00+08:00")
-	until := fs.String("until", "", "before this time (exclusive)")
-	var status, buyer, kind, ticket, eventType, actor, windowEnd, cursor *string
-	var flagged *bool
-	switch what {
-	case "tickets":
-		status = fs.String("status", "", "only tickets in this status, e.g. under_review or closed")
-		buyer = fs.String("buyer", "", "only this buyer's tickets")
-		kind = fs.String("kind", "", "only tickets of this kind: refund_only, return_refund or exchange")
-		cursor = fs.String("cursor", "", "with --limit: start after the page that printed this cursor")
-	case "audit":
-		ticket = fs.String("ticket", "", "only this ticket's events")
-		eventType = fs.String("type", "", "only events of this type, e.g. ruling.recorded")
-		actor = fs.String("actor", "", "only events by this role, e.g. merchant")
-		cursor = fs.String("cursor", "", "with --limit: start after the page that printed this cursor")
-	case "merchants":
-		windowEnd = fs.String("window-end", "", "end of the rolling score window (default: now)")
-		flagged = fs.Bool("flagged", false, "only merchants flagged for review")
-	default:
-		return fmt.Errorf("%w: unknown read model %q (want tickets, merchants or audit)", errUsage, what)
-	}
-	if err := parseFlags(fs, e.args[1:]); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
-	}
+// queryCmd is `disputes query tickets|merchants|audit`.
+type queryCmd struct {
+	Tickets   queryTicketsCmd   `cmd:"" help:"tickets and their status (read model ticket_status)"`
+	Merchants queryMerchantsCmd `cmd:"" help:"merchants' penalty scores over the rolling window"`
+	Audit     queryAuditCmd     `cmd:"" help:"the audit trail: every event, filtered"`
+}
+
+// queryFlags are the flags every read model takes.
+type queryFlags struct {
+	storeFlags
+	readModelFlags
+	Format   string `name:"format" default:"table" placeholder:"table|json|csv" help:"output format: table, json or csv"`
+	Limit    int    `name:"limit" placeholder:"N" help:"at most this many rows (0: all)"`
+	Merchant string `name:"merchant" placeholder:"ID" help:"only this merchant"`
+	Since    string `name:"since" placeholder:"TIME" help:"from this time on (inclusive), e.g. 2026-11-02 or 2026-11-02T10:00:00+08:00"`
+	Until    string `name:"until" placeholder:"TIME" help:"before this time (exclusive)"`
+}
+
+type queryTicketsCmd struct {
+	queryFlags
+	Status string `name:"status" help:"only tickets in this status, e.g. under_review or closed"`
+	Buyer  string `name:"buyer" placeholder:"ID" help:"only this buyer's tickets"`
+	Kind   string `name:"kind" help:"only tickets of this kind: refund_only, return_refund or exchange"`
+	Cursor string `name:"cursor" help:"with --limit: start after the page that printed this cursor"`
+}
+
+func (c *queryTicketsCmd) Run(ctx context.Context, e env) error {
+	return runQuery(ctx, e, "tickets", c.queryFlags, queryFilters{status: c.Status, buyer: c.Buyer, kind: c.Kind, cursor: c.Cursor})
+}
+
+type queryAuditCmd struct {
+	queryFlags
+	Ticket string `name:"ticket" placeholder:"ID" help:"only this ticket's events"`
+	Type   string `name:"type" help:"only events of this type, e.g. ruling.recorded"`
+	Actor  string `name:"actor" placeholder:"ROLE" help:"only events by this role, e.g. merchant"`
+	Cursor string `name:"cursor" help:"with --limit: start after the page that printed this cursor"`
+}
+
+func (c *queryAuditCmd) Run(ctx context.Context, e env) error {
+	return runQuery(ctx, e, "audit", c.queryFlags, queryFilters{ticket: c.Ticket, eventType: c.Type, actor: c.Actor, cursor: c.Cursor})
+}
+
+type queryMerchantsCmd struct {
+	queryFlags
+	WindowEnd string `name:"window-end" placeholder:"TIME" help:"end of the rolling score window (default: now)"`
+	Flagged   bool   `name:"flagged" help:"only merchants flagged for review"`
+}
+
+func (c *queryMerchantsCmd) Run(ctx context.Context, e env) error {
+	return runQuery(ctx, e, "merchants", c.queryFlags, queryFilters{windowEnd: c.WindowEnd, flagged: c.Flagged})
+}
+
+// queryFilters are the flags only some read models take.
+type queryFilters struct {
+	status, buyer, kind, ticket, eventType, actor, windowEnd, cursor string
+	flagged                                                          bool
+}
+
+func runQuery(ctx context.Context, e env, what string, q queryFlags, x queryFilters) error {
+	sf, rf := q.storeFlags, q.readModelFlags
+	format, limit, merchant, since, until := &q.Format, &q.Limit, &q.Merchant, &q.Since, &q.Until
+	status, buyer, kind, ticket, eventType, actor, windowEnd, cursor, flagged := &x.status, &x.buyer, &x.kind, &x.ticket, &x.eventType, &x.actor, &x.windowEnd, &x.cursor, &x.flagged
 	out, err := newRowWriter(e.stdout, *format)
 	if err != nil {
 		return err

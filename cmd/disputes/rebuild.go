@@ -13,17 +13,15 @@ import (
 	"github.com/disputes-ledger/disputes/projections"
 )
 
-func runRebuild(ctx context.Context, e env) error {
-	fs := newFlags(e, "rebuild", "rebuild [--db PATH] [--projections PATH] [NAME...]\n\nNAME is "+
-		strings.Join([]string{projections.TicketStatusName, projections.MerchantPenaltiesName, projections.AuditTrailName}, ", ")+
-		"; all when none is given")
-	var sf storeFlags
-	sf.register(fs)
-	var rf readModelFlags
-	rf.register(fs)
-	if err := parseFlags(fs, e.args); err != nil {
-		return err
-	}
+// rebuildCmd is `disputes rebuild`.
+type rebuildCmd struct {
+	storeFlags
+	readModelFlags
+	Names []string `arg:"" optional:"" name:"name" help:"the read models to rebuild: ${read_models}; all when none is given"`
+}
+
+func (c *rebuildCmd) Run(ctx context.Context, e env) error {
+	sf, rf := c.storeFlags, c.readModelFlags
 	store, db, pol, err := readModels(ctx, sf, rf)
 	if err != nil {
 		return err
@@ -32,7 +30,7 @@ func runRebuild(ctx context.Context, e env) error {
 	defer db.Close()
 	bar := newProgressBar(e.stderr)
 	p := projections.NewProjector(store, db, projections.Default(db, pol), projections.Options{Progress: bar.update})
-	rep, err := p.Rebuild(ctx, fs.Args()...)
+	rep, err := p.Rebuild(ctx, c.Names...)
 	bar.done()
 	if errors.Is(err, projections.ErrUnknownProjection) {
 		return fmt.Errorf("%w: %v", errUsage, err)

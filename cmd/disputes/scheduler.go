@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/disputes-ledger/disputes/commands"
@@ -12,20 +11,15 @@ import (
 // runScheduler is `disputes scheduler`: the deadline scheduler on its own,
 // for a ledger served elsewhere or run without `serve`. Any number may run
 // against one ledger; each expiry is still recorded once.
-func runScheduler(ctx context.Context, e env) error {
-	fs := newFlags(e, "scheduler", "scheduler [--db PATH] [--clock-speed N]")
-	var sf storeFlags
-	sf.register(fs)
-	var cf clockFlags
-	cf.register(fs)
-	var lf logFlags
-	lf.register(fs)
-	if err := parseFlags(fs, e.args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
-	}
+// schedulerCmd is `disputes scheduler`.
+type schedulerCmd struct {
+	storeFlags
+	clockFlags
+	logFlags
+}
+
+func (c *schedulerCmd) Run(ctx context.Context, e env) error {
+	sf, cf, lf := c.storeFlags, c.clockFlags, c.logFlags
 	logger, err := lf.logger(e.stderr)
 	if err != nil {
 		return err
@@ -48,7 +42,7 @@ func runScheduler(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	logger.Info("scheduler running", "db", sf.db, "clock", clock.Now().UTC().Format(time.RFC3339))
+	logger.Info("scheduler running", "db", sf.DB, "clock", clock.Now().UTC().Format(time.RFC3339))
 	if err := sched.Run(ctx); err != nil {
 		return err
 	}

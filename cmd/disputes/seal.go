@@ -12,24 +12,20 @@ import (
 	"github.com/disputes-ledger/disputes/audit/seal"
 )
 
-func runSeal(ctx context.Context, e env) error {
-	fs := newFlags(e, "seal", "seal [--db PATH | --store URL] [--key FILE] [--checkpoints DIR] [--checkpoint-nats URL] [--origin O] [--watch [--every N] [--interval D]] [--json]")
-	var sf storeFlags
-	sf.register(fs)
-	var kf keyFlags
-	kf.register(fs)
-	var cf checkpointFlags
-	cf.register(fs)
-	watch := fs.Bool("watch", false, "keep sealing on a cadence until interrupted")
-	every := fs.Uint64("every", 1000, "with --watch: seal once this many events are unsealed (0: interval only)")
-	interval := fs.Duration("interval", time.Minute, "with --watch: seal unsealed events at least this often (0: count only)")
-	asJSON := fs.Bool("json", false, "print each seal as JSON")
-	if err := parseFlags(fs, e.args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
-	}
+// sealCmd is `disputes seal`.
+type sealCmd struct {
+	storeFlags
+	keyFlags
+	checkpointFlags
+	Watch    bool          `name:"watch" help:"keep sealing on a cadence until interrupted"`
+	Every    uint64        `name:"every" default:"1000" placeholder:"N" help:"with --watch: seal once this many events are unsealed (0: interval only)"`
+	Interval time.Duration `name:"interval" default:"1m" help:"with --watch: seal unsealed events at least this often (0: count only)"`
+	JSON     bool          `name:"json" help:"print each seal as JSON"`
+}
+
+func (c *sealCmd) Run(ctx context.Context, e env) error {
+	sf, kf, cf := c.storeFlags, c.keyFlags, c.checkpointFlags
+	watch, every, interval, asJSON := &c.Watch, &c.Every, &c.Interval, &c.JSON
 	key, err := kf.load()
 	if err != nil {
 		return err

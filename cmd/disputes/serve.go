@@ -3,86 +3,58 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"sync"
 	"time"
 
 	"github.com/disputes-ledger/disputes/audit"
 	"github.com/disputes-ledger/disputes/cmd/internal/storeurl"
 	"github.com/disputes-ledger/disputes/commands"
-	"github.com/disputes-ledger/disputes/edge/auth"
 	"github.com/disputes-ledger/disputes/edge/httpapi"
 	"github.com/disputes-ledger/disputes/internal/clock"
 )
 
 // serveFlags are `disputes serve`'s own flags.
 type serveFlags struct {
-	addr         string
-	tokens       string
-	hmacFile     string
-	ed25519File  string
-	jwksFile     string
-	issuer       string
-	audience     string
-	maxLifetime  time.Duration
-	leeway       time.Duration
-	reloadEvery  time.Duration
-	noScheduler  bool
-	noProjection bool
-	metricsAddr  string
-	maxStreams   int
-	ownStreams   int
-	clock        clockFlags
-	log          logFlags
-	replicas     replicaFlags
-	forward      forwardFlags
+	Addr                   string        `name:"addr" default:"127.0.0.1:8080" env:"DISPUTES_ADDR" placeholder:"HOST:PORT" help:"listen address"`
+	Tokens                 string        `name:"tokens" env:"DISPUTES_TOKENS" placeholder:"FILE" help:"token file (see 'disputes tokens add')"`
+	JWTJWKS                string        `name:"jwt-jwks" placeholder:"FILE" help:"JWK Set file of the keys for signed tokens (HS256, RS256, ES256, EdDSA; kid selects the key); reloaded on change"`
+	JWTHMACSecret          string        `name:"jwt-hmac-secret" placeholder:"FILE" help:"file holding the HS256 secret for signed tokens without kid (one final newline is dropped, nothing else)"`
+	JWTEd25519Key          string        `name:"jwt-ed25519-key" placeholder:"FILE" help:"PEM file of the Ed25519 public key for EdDSA signed tokens without kid"`
+	JWTIssuer              string        `name:"jwt-issuer" help:"required iss claim of signed tokens"`
+	JWTAudience            string        `name:"jwt-audience" help:"required aud claim of signed tokens"`
+	JWTMaxLifetime         time.Duration `name:"jwt-max-lifetime" default:"${jwt_max_lifetime}" help:"longest a signed token may be valid: exp - iat and exp - now beyond it are refused"`
+	JWTLeeway              time.Duration `name:"jwt-leeway" default:"${jwt_leeway}" help:"clock skew tolerated on exp, nbf and iat (at most 5m)"`
+	ReloadEvery            time.Duration `name:"reload-every" default:"${reload_every}" help:"how often the token and key files are checked for changes (SIGHUP reloads at once)"`
+	NoScheduler            bool          `name:"no-scheduler" help:"do not fire deadlines (run 'disputes scheduler' elsewhere)"`
+	NoProjections          bool          `name:"no-projections" help:"do not keep the read models (lists, audit trails and scores answer 503)"`
+	MetricsAddr            string        `name:"metrics-addr" env:"DISPUTES_METRICS_ADDR" placeholder:"HOST:PORT" help:"operators' listener serving GET /metrics only, without a token (keep it off the public network). On --addr only auditors read /metrics"`
+	MaxStreams             int           `name:"max-streams" default:"256" help:"most event streams (SSE) open at once; beyond it 503"`
+	MaxStreamsPerPrincipal int           `name:"max-streams-per-principal" default:"8" help:"most event streams one principal may hold open; beyond it 429"`
+	Clock                  clockFlags    `embed:""`
+	Log                    logFlags      `embed:""`
+	Replicas               replicaFlags  `embed:""`
+	Forward                forwardFlags  `embed:""`
 }
 
-func runServe(ctx context.Context, e env) error {
-	fs := newFlags(e, "serve", "serve [--db PATH] [--addr HOST:PORT] --tokens FILE [--jwt-jwks FILE] [--jwt-hmac-secret FILE] [--jwt-ed25519-key FILE] [--clock-speed N]")
-	var sf storeFlags
-	sf.register(fs)
-	var f serveFlags
-	fs.StringVar(&f.addr, "addr", envOr("DISPUTES_ADDR", "127.0.0.1:8080"), "listen address; env DISPUTES_ADDR")
-	fs.StringVar(&f.tokens, "tokens", os.Getenv("DISPUTES_TOKENS"), "token file (see 'disputes tokens add'); env DISPUTES_TOKENS")
-	fs.StringVar(&f.jwksFile, "jwt-jwks", "", "JWK Set file of the keys for signed tokens (HS256, RS256, ES256, EdDSA; kid selects the key); reloaded on change")
-	fs.StringVar(&f.hmacFile, "jwt-hmac-secret", "", "file holding the HS256 secret for signed tokens without kid (one final newline is dropped, nothing else)")
-	fs.StringVar(&f.ed25519File, "jwt-ed25519-key", "", "PEM file of the Ed25519 public key for EdDSA signed tokens without kid")
-	fs.StringVar(&f.issuer, "jwt-issuer", "", "required iss claim of signed tokens")
-	fs.StringVar(&f.audience, "jwt-audience", "", "required aud claim of signed tokens")
-	fs.DurationVar(&f.maxLifetime, "jwt-max-lifetime", auth.DefaultMaxLifetime, "longest a signed token may be valid: exp - iat and exp - now beyond it are refused")
-	fs.DurationVar(&f.leeway, "jwt-leeway", auth.DefaultLeeway, "clock skew tolerated on exp, nbf and iat (at most 5m)")
-	fs.DurationVar(&f.reloadEvery, "reload-every", auth.DefaultReloadInterval, "how often the token and key files are checked for changes (SIGHUP reloads at once)")
-	fs.BoolVar(&f.noScheduler, "no-scheduler", false, "do not fire deadlines (run 'disputes scheduler' elsewhere)")
-	fs.BoolVar(&f.noProjection, "no-projections", false, "do not keep the read models (lists, audit trails and scores answer 503)")
-	fs.StringVar(&f.metricsAddr, "metrics-addr", os.Getenv("DISPUTES_METRICS_ADDR"), "operators' listener serving GET /metrics only, without a token (keep it off the public network); env DISPUTES_METRICS_ADDR. On --addr only auditors read /metrics")
-	fs.IntVar(&f.maxStreams, "max-streams", 256, "most event streams (SSE) open at once; beyond it 503")
-	fs.IntVar(&f.ownStreams, "max-streams-per-principal", 8, "most event streams one principal may hold open; beyond it 429")
-	f.clock.register(fs)
-	f.log.register(fs)
-	f.replicas.register(fs)
-	f.forward.register(fs)
-	var kf keyFlags
-	kf.register(fs)
-	var cf checkpointFlags
-	cf.register(fs)
-	var rf readModelFlags
-	rf.register(fs)
-	sealEvery := fs.Uint64("seal-every", 1000, "with a signing key: seal the log once this many events are unsealed")
-	sealInterval := fs.Duration("seal-interval", time.Minute, "with a signing key: seal unsealed events at least this often")
-	if err := parseFlags(fs, e.args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
-	}
-	logger, err := f.log.logger(e.stderr)
+// serveCmd is `disputes serve`.
+type serveCmd struct {
+	storeFlags
+	serveFlags
+	keyFlags
+	checkpointFlags
+	readModelFlags
+	SealEvery    uint64        `name:"seal-every" default:"1000" help:"with a signing key: seal the log once this many events are unsealed"`
+	SealInterval time.Duration `name:"seal-interval" default:"1m" help:"with a signing key: seal unsealed events at least this often"`
+}
+
+func (c *serveCmd) Run(ctx context.Context, e env) error {
+	sf, f, kf, cf, rf := c.storeFlags, c.serveFlags, c.keyFlags, c.checkpointFlags, c.readModelFlags
+	logger, err := f.Log.logger(e.stderr)
 	if err != nil {
 		return err
 	}
@@ -103,11 +75,11 @@ func runServe(ctx context.Context, e env) error {
 	}
 	defer store.Close()
 
-	bg, err := openBackground(ctx, sf, f.replicas, logger)
+	bg, err := openBackground(ctx, sf, f.Replicas, logger)
 	if err != nil {
 		return err
 	}
-	clock, err := bg.sharedClock(ctx, f.clock)
+	clock, err := bg.sharedClock(ctx, f.Clock)
 	if err != nil {
 		bg.close()
 		return err
@@ -127,20 +99,20 @@ func runServe(ctx context.Context, e env) error {
 			c()
 		}
 	}()
-	startReloaders(ctx, &wg, reloaders, f.reloadEvery)
+	startReloaders(ctx, &wg, reloaders, f.ReloadEvery)
 	metrics := httpapi.NewMetrics()
 	bg.registerMetrics(metrics)
 	h := commands.NewHandler(httpapi.InstrumentStore(store, metrics), commands.WithClock(clock.Now), commands.WithPolicy(pol))
 
-	if f.maxStreams < 1 || f.ownStreams < 1 || f.ownStreams > f.maxStreams {
+	if f.MaxStreams < 1 || f.MaxStreamsPerPrincipal < 1 || f.MaxStreamsPerPrincipal > f.MaxStreams {
 		return fmt.Errorf("%w: --max-streams and --max-streams-per-principal must be positive, the second at most the first", errUsage)
 	}
 	cfg := httpapi.Config{Store: store, Handler: h, Auth: authn, Metrics: metrics, Logger: logger, Now: clock.Now, Components: bg.components,
-		MaxStreams: f.maxStreams, MaxStreamsPerPrincipal: f.ownStreams}
+		MaxStreams: f.MaxStreams, MaxStreamsPerPrincipal: f.MaxStreamsPerPrincipal}
 	if err := bg.runStoreProbe(ctx, sf, store); err != nil {
 		return err
 	}
-	if !f.noProjection {
+	if !f.NoProjections {
 		reads, closeReads, err := startProjections(ctx, bg, store, sf, rf, pol, clock)
 		if err != nil {
 			return err
@@ -148,19 +120,19 @@ func runServe(ctx context.Context, e env) error {
 		closers = append(closers, closeReads)
 		cfg.Reads = reads
 	}
-	if !f.noScheduler {
+	if !f.NoScheduler {
 		startScheduler(ctx, bg, store, h, clock, metrics, logger)
 	}
 	if kf.configured() {
-		cp, closeSealer, err := startSealer(ctx, bg, store, sf, kf, cf, audit.Cadence{Events: *sealEvery, Interval: *sealInterval}, clock, logger)
+		cp, closeSealer, err := startSealer(ctx, bg, store, sf, kf, cf, audit.Cadence{Events: c.SealEvery, Interval: c.SealInterval}, clock, logger)
 		if err != nil {
 			return err
 		}
 		closers = append(closers, closeSealer)
 		cfg.Checkpoint = cp
 	}
-	if f.forward.natsURL != "" {
-		closeNATS, err := startForwarder(ctx, bg, store, sf, f.forward, logger)
+	if f.Forward.ForwardNATS != "" {
+		closeNATS, err := startForwarder(ctx, bg, store, sf, f.Forward, logger)
 		if err != nil {
 			return err
 		}
@@ -170,10 +142,10 @@ func runServe(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	if f.metricsAddr != "" {
+	if f.MetricsAddr != "" {
 		// Bound before the API serves: a metrics listener that cannot bind is
 		// a configuration error, not a reason to run unmonitored.
-		ln, err := net.Listen("tcp", f.metricsAddr)
+		ln, err := net.Listen("tcp", f.MetricsAddr)
 		if err != nil {
 			return fmt.Errorf("listen for metrics: %w", err)
 		}
@@ -183,7 +155,7 @@ func runServe(ctx context.Context, e env) error {
 			serveMetrics(ctx, ln, api.MetricsHandler(), logger)
 		}()
 	}
-	return listenAndServe(ctx, f.addr, api, logger, readModelPath(sf), clock)
+	return listenAndServe(ctx, f.Addr, api, logger, readModelPath(sf), clock)
 }
 
 // listenAndServe serves until ctx ends, then shuts down gracefully.
@@ -229,40 +201,35 @@ func serveMetrics(ctx context.Context, ln net.Listener, h http.Handler, logger *
 // own file when the ledger is SQLite, else the --db file beside a server
 // store.
 func readModelPath(sf storeFlags) string {
-	if sf.store != "" {
-		if t, err := storeurl.Parse(sf.store); err == nil && t.Backend == storeurl.SQLite {
+	if sf.Store != "" {
+		if t, err := storeurl.Parse(sf.Store); err == nil && t.Backend == storeurl.SQLite {
 			return t.Path
 		}
 	}
-	return sf.db
+	return sf.DB
 }
 
 // clockFlags choose the clock commands are decided at and deadlines fire by.
 type clockFlags struct {
-	speed float64
-	start string
-}
-
-func (c *clockFlags) register(fs *flag.FlagSet) {
-	fs.Float64Var(&c.speed, "clock-speed", 1, "run the ledger's clock N times faster than real time (demos: 3600 makes an hour pass each second)")
-	fs.StringVar(&c.start, "clock-start", "", "with --clock-speed, the time the clock starts at (RFC 3339; default now)")
+	ClockSpeed float64 `name:"clock-speed" default:"1" placeholder:"N" help:"run the ledger's clock N times faster than real time (demos: 3600 makes an hour pass each second)"`
+	ClockStart string  `name:"clock-start" placeholder:"TIME" help:"with --clock-speed, the time the clock starts at (RFC 3339; default now)"`
 }
 
 // clock returns the real clock at speed 1, else a scaled one. A scaled
 // clock runs ahead of the world, so a ledger it wrote is a demo ledger.
 func (c clockFlags) clock() (clock.Clock, error) {
-	if c.speed == 1 && c.start == "" {
+	if c.ClockSpeed == 1 && c.ClockStart == "" {
 		return clock.RealClock{}, nil
 	}
 	origin := time.Now()
-	if c.start != "" {
-		t, err := time.Parse(time.RFC3339, c.start)
+	if c.ClockStart != "" {
+		t, err := time.Parse(time.RFC3339, c.ClockStart)
 		if err != nil {
 			return nil, fmt.Errorf("%w: --clock-start: %v", errUsage, err)
 		}
 		origin = t
 	}
-	clock, err := clock.NewScaledClock(origin, c.speed)
+	clock, err := clock.NewScaledClock(origin, c.ClockSpeed)
 	if err != nil {
 		return nil, fmt.Errorf("%w: --clock-speed: %v", errUsage, err)
 	}
@@ -271,22 +238,17 @@ func (c clockFlags) clock() (clock.Clock, error) {
 
 // logFlags choose the structured log's format and level.
 type logFlags struct {
-	format string
-	level  string
-}
-
-func (l *logFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&l.format, "log-format", "json", "log format: json or text")
-	fs.StringVar(&l.level, "log-level", "info", "log level: debug, info, warn or error")
+	LogFormat string `name:"log-format" default:"json" help:"log format: json or text"`
+	LogLevel  string `name:"log-level" default:"info" help:"log level: debug, info, warn or error"`
 }
 
 func (l logFlags) logger(w io.Writer) (*slog.Logger, error) {
 	var level slog.Level
-	if err := level.UnmarshalText([]byte(l.level)); err != nil {
+	if err := level.UnmarshalText([]byte(l.LogLevel)); err != nil {
 		return nil, fmt.Errorf("%w: --log-level: %v", errUsage, err)
 	}
 	opts := &slog.HandlerOptions{Level: level}
-	switch l.format {
+	switch l.LogFormat {
 	case "json":
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	case "text":

@@ -15,13 +15,13 @@ import (
 
 // validate checks the authentication flags before anything is opened.
 func (f serveFlags) validate() error {
-	if f.maxLifetime <= 0 {
+	if f.JWTMaxLifetime <= 0 {
 		return fmt.Errorf("%w: --jwt-max-lifetime must be positive", errUsage)
 	}
-	if f.leeway < 0 || f.leeway > auth.MaxLeeway {
+	if f.JWTLeeway < 0 || f.JWTLeeway > auth.MaxLeeway {
 		return fmt.Errorf("%w: --jwt-leeway must be between 0 and %s", errUsage, auth.MaxLeeway)
 	}
-	if f.reloadEvery <= 0 || f.reloadEvery > time.Minute {
+	if f.ReloadEvery <= 0 || f.ReloadEvery > time.Minute {
 		return fmt.Errorf("%w: --reload-every must be between 0 and 1m", errUsage)
 	}
 	return nil
@@ -41,11 +41,11 @@ func (f serveFlags) authenticator(logger *slog.Logger) (auth.Authenticator, []re
 		chain     auth.Chain
 		reloaders []reloader
 	)
-	if f.tokens != "" {
-		tokens, err := auth.NewReloader("tokens", []string{f.tokens}, func(c [][]byte) (*auth.TokenSet, error) {
+	if f.Tokens != "" {
+		tokens, err := auth.NewReloader("tokens", []string{f.Tokens}, func(c [][]byte) (*auth.TokenSet, error) {
 			set, err := auth.ParseTokenFile(c[0])
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w", f.tokens, err)
+				return nil, fmt.Errorf("%s: %w", f.Tokens, err)
 			}
 			return set, nil
 		}, logger)
@@ -55,14 +55,14 @@ func (f serveFlags) authenticator(logger *slog.Logger) (auth.Authenticator, []re
 		chain.Tokens = tokens
 		reloaders = append(reloaders, tokens)
 	}
-	files := auth.KeyFiles{JWKS: f.jwksFile, HS256Secret: f.hmacFile, Ed25519PEM: f.ed25519File}
+	files := auth.KeyFiles{JWKS: f.JWTJWKS, HS256Secret: f.JWTHMACSecret, Ed25519PEM: f.JWTEd25519Key}
 	if len(files.Paths()) > 0 {
 		keys, err := auth.NewReloader("jwt keys", files.Paths(), files.Parse, logger)
 		if err != nil {
 			return nil, nil, err
 		}
-		chain.JWT = &auth.JWTVerifier{Keys: keys, Issuer: f.issuer, Audience: f.audience,
-			Leeway: f.leeway, MaxLifetime: f.maxLifetime}
+		chain.JWT = &auth.JWTVerifier{Keys: keys, Issuer: f.JWTIssuer, Audience: f.JWTAudience,
+			Leeway: f.JWTLeeway, MaxLifetime: f.JWTMaxLifetime}
 		reloaders = append(reloaders, keys)
 	}
 	if chain.Tokens == nil && chain.JWT == nil {

@@ -10,15 +10,16 @@ import (
 	"github.com/disputes-ledger/disputes/projections/views"
 )
 
-func runShow(ctx context.Context, e env) error {
-	fs := newFlags(e, "show", "show [--db PATH] [--json] TICKET")
-	var sf storeFlags
-	sf.register(fs)
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parseFlags(fs, e.args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
+// showCmd is `disputes show`.
+type showCmd struct {
+	storeFlags
+	JSON   bool   `help:"print JSON"`
+	Ticket string `arg:"" optional:"" help:"the ticket's id"`
+}
+
+func (c *showCmd) Run(ctx context.Context, e env) error {
+	sf := c.storeFlags
+	if c.Ticket == "" {
 		return fmt.Errorf("%w: want exactly one TICKET", errUsage)
 	}
 	pol, err := sf.loadPolicy()
@@ -30,15 +31,15 @@ func runShow(ctx context.Context, e env) error {
 		return err
 	}
 	defer store.Close()
-	ticket, _, err := commands.LoadWholeTicket(ctx, store, fs.Arg(0))
+	ticket, _, err := commands.LoadWholeTicket(ctx, store, c.Ticket)
 	if err != nil {
 		return err
 	}
 	if !ticket.Exists() {
-		return fmt.Errorf("ticket %s not found", fs.Arg(0))
+		return fmt.Errorf("ticket %s not found", c.Ticket)
 	}
 	now := time.Now()
-	if *asJSON {
+	if c.JSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(views.TicketAt(ticket, now))

@@ -4,10 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,22 +22,16 @@ import (
 // replicaFlags choose how `serve` shares its background work with other
 // replicas of the same ledger.
 type replicaFlags struct {
-	leaseTTL   time.Duration
-	holder     string
-	backoffMax time.Duration
-}
-
-func (r *replicaFlags) register(fs *flag.FlagSet) {
-	fs.DurationVar(&r.leaseTTL, "lease-ttl", 3*time.Second, "on PostgreSQL: how long a replica's lease on a background job (projector, sealer, scheduler, forwarder) lasts unless renewed; a standby takes over this long after the owner dies")
-	fs.StringVar(&r.holder, "replica-name", os.Getenv("DISPUTES_REPLICA_NAME"), "this replica's name in the lease table (default host:pid:random); env DISPUTES_REPLICA_NAME")
-	fs.DurationVar(&r.backoffMax, "restart-backoff-max", 10*time.Second, "longest wait before restarting a background job after an error (the wait doubles from 200ms, jittered)")
+	LeaseTTL          time.Duration `name:"lease-ttl" default:"3s" help:"on PostgreSQL: how long a replica's lease on a background job (projector, sealer, scheduler, forwarder) lasts unless renewed; a standby takes over this long after the owner dies"`
+	ReplicaName       string        `name:"replica-name" env:"DISPUTES_REPLICA_NAME" help:"this replica's name in the lease table (default host:pid:random)"`
+	RestartBackoffMax time.Duration `name:"restart-backoff-max" default:"10s" help:"longest wait before restarting a background job after an error (the wait doubles from 200ms, jittered)"`
 }
 
 func (r replicaFlags) validate() error {
-	if r.leaseTTL < 300*time.Millisecond {
+	if r.LeaseTTL < 300*time.Millisecond {
 		return fmt.Errorf("%w: --lease-ttl must be at least 300ms", errUsage)
 	}
-	if r.backoffMax < 200*time.Millisecond {
+	if r.RestartBackoffMax < 200*time.Millisecond {
 		return fmt.Errorf("%w: --restart-backoff-max must be at least 200ms", errUsage)
 	}
 	return nil
@@ -64,14 +56,14 @@ func openBackground(ctx context.Context, sf storeFlags, rf replicaFlags, logger 
 		return nil, err
 	}
 	b := &background{reg: supervise.NewRegistry(), local: coord.NewLocal(), flags: rf, logger: logger,
-		opts: supervise.Options{Backoff: supervise.Backoff{Initial: 200 * time.Millisecond, Max: rf.backoffMax}}}
+		opts: supervise.Options{Backoff: supervise.Backoff{Initial: 200 * time.Millisecond, Max: rf.RestartBackoffMax}}}
 	if t, err := storeurl.Parse(sf.url()); err == nil && t.Backend == storeurl.Postgres {
-		pg, err := coord.OpenPostgres(ctx, t.URL, "", rf.holder)
+		pg, err := coord.OpenPostgres(ctx, t.URL, "", rf.ReplicaName)
 		if err != nil {
 			return nil, err
 		}
 		b.pg = pg
-		logger.Info("replica", "name", pg.Holder(), "lease_ttl", rf.leaseTTL.String())
+		logger.Info("replica", "name", pg.Holder(), "lease_ttl", rf.LeaseTTL.String())
 	}
 	return b, nil
 }
@@ -88,7 +80,7 @@ func (b *background) close() {
 // output is shared by the replicas, else local to this process.
 func (b *background) lease(name string, shared bool) supervise.Lease {
 	if shared && b.pg != nil {
-		return b.pg.Lease(name, b.flags.leaseTTL)
+		return b.pg.Lease(name, b.flags.LeaseTTL)
 	}
 	return b.local.Lease(name)
 }

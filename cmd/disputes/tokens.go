@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"time"
 
@@ -11,49 +10,30 @@ import (
 	"github.com/disputes-ledger/disputes/events"
 )
 
-const tokensUsage = "tokens add --role ROLE --id ID [--file tokens.json] [--note TEXT]\n" +
-	"       disputes tokens list [--file tokens.json] [--json]\n" +
-	"       disputes tokens revoke (--token-id ID | --id ID [--role ROLE]) [--file tokens.json]"
-
-// runTokens is `disputes tokens add|list|revoke`: manage the token file a
+// tokensCmd is `disputes tokens add|list|revoke`: manage the token file a
 // running `disputes serve` reloads on change.
-func runTokens(ctx context.Context, e env) error {
-	if len(e.args) == 0 {
-		fmt.Fprintln(e.stderr, "Usage: disputes "+tokensUsage)
-		return fmt.Errorf("%w: want 'tokens add', 'tokens list' or 'tokens revoke'", errUsage)
-	}
-	sub := e.args[0]
-	e.args = e.args[1:]
-	switch sub {
-	case "-h", "--help":
-		fmt.Fprintln(e.stderr, "Usage: disputes "+tokensUsage+"\n\nRun 'disputes help tokens add' for a subcommand's flags.")
-		return nil
-	case "add":
-		return runTokensAdd(ctx, e)
-	case "list":
-		return runTokensList(ctx, e)
-	case "revoke":
-		return runTokensRevoke(ctx, e)
-	}
-	fmt.Fprintln(e.stderr, "Usage: disputes "+tokensUsage)
-	return fmt.Errorf("%w: unknown 'tokens %s'", errUsage, sub)
+type tokensCmd struct {
+	Add    tokensAddCmd    `cmd:"" help:"make a bearer token for a principal and print it, once"`
+	List   tokensListCmd   `cmd:"" help:"list the tokens: ids, principals, creation times and notes, never a token"`
+	Revoke tokensRevokeCmd `cmd:"" help:"remove tokens from the token file"`
 }
 
-func tokenFileFlag(fs *flag.FlagSet) *string {
-	return fs.String("file", envOr("DISPUTES_TOKENS", "tokens.json"), "token file; env DISPUTES_TOKENS")
+// tokenFileFlag is the token file every tokens subcommand works on.
+type tokenFileFlag struct {
+	File string `name:"file" default:"tokens.json" env:"DISPUTES_TOKENS" placeholder:"FILE" help:"token file"`
 }
 
 // runTokensAdd makes a bearer token for a principal, stores its hash in the
 // token file and prints the token, once.
-func runTokensAdd(_ context.Context, e env) error {
-	fs := newFlags(e, "tokens add", "tokens add --role ROLE --id ID [--file tokens.json] [--note TEXT]")
-	file := tokenFileFlag(fs)
-	role := fs.String("role", "", "buyer, merchant, agent, arbitrator, senior_arbitrator or auditor")
-	id := fs.String("id", "", "the principal's id, e.g. b-1")
-	note := fs.String("note", "", "a note kept beside the hash")
-	if err := parseFlags(fs, e.args); err != nil {
-		return err
-	}
+type tokensAddCmd struct {
+	tokenFileFlag
+	Role string `name:"role" help:"buyer, merchant, agent, arbitrator, senior_arbitrator or auditor"`
+	ID   string `name:"id" help:"the principal's id, e.g. b-1"`
+	Note string `name:"note" placeholder:"TEXT" help:"a note kept beside the hash"`
+}
+
+func (c *tokensAddCmd) Run(_ context.Context, e env) error {
+	file, role, id, note := &c.File, &c.Role, &c.ID, &c.Note
 	if *role == "" || *id == "" {
 		return fmt.Errorf("%w: --role and --id are required", errUsage)
 	}
@@ -68,16 +48,13 @@ func runTokensAdd(_ context.Context, e env) error {
 
 // runTokensList prints each token's id, principal, creation time and note:
 // never a token, and of its hash only the leading digits that name it.
-func runTokensList(_ context.Context, e env) error {
-	fs := newFlags(e, "tokens list", "tokens list [--file tokens.json] [--json]")
-	file := tokenFileFlag(fs)
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parseFlags(fs, e.args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
-	}
+type tokensListCmd struct {
+	tokenFileFlag
+	JSON bool `name:"json" help:"print JSON"`
+}
+
+func (c *tokensListCmd) Run(_ context.Context, e env) error {
+	file, asJSON := &c.File, &c.JSON
 	list, err := auth.ListTokens(*file)
 	if err != nil {
 		return err
@@ -87,19 +64,16 @@ func runTokensList(_ context.Context, e env) error {
 
 // runTokensRevoke removes tokens from the token file; a running server
 // stops accepting them at its next reload (DefaultReloadInterval).
-func runTokensRevoke(_ context.Context, e env) error {
-	fs := newFlags(e, "tokens revoke", "tokens revoke (--token-id ID | --id ID [--role ROLE]) [--file tokens.json]")
-	file := tokenFileFlag(fs)
-	tokenID := fs.String("token-id", "", "the token to revoke, as 'tokens list' names it")
-	id := fs.String("id", "", "revoke every token of this principal id")
-	role := fs.String("role", "", "with --id: only the tokens of this role")
-	asJSON := fs.Bool("json", false, "print the revoked tokens as JSON")
-	if err := parseFlags(fs, e.args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
-	}
+type tokensRevokeCmd struct {
+	tokenFileFlag
+	TokenID string `name:"token-id" help:"the token to revoke, as 'tokens list' names it"`
+	ID      string `name:"id" help:"revoke every token of this principal id"`
+	Role    string `name:"role" help:"with --id: only the tokens of this role"`
+	JSON    bool   `name:"json" help:"print the revoked tokens as JSON"`
+}
+
+func (c *tokensRevokeCmd) Run(_ context.Context, e env) error {
+	file, tokenID, id, role, asJSON := &c.File, &c.TokenID, &c.ID, &c.Role, &c.JSON
 	if (*tokenID == "") == (*id == "") || (*role != "" && *id == "") {
 		return fmt.Errorf("%w: give --token-id, or --id with an optional --role", errUsage)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,31 +13,26 @@ import (
 // newest checkpoint they hold, or their explicit choice to trust the key
 // the source carries.
 type trustFlags struct {
-	checkpointFile  string
-	trustOnFirstUse bool
-}
-
-func (t *trustFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&t.checkpointFile, "trusted-checkpoint", "", "the newest signed checkpoint you hold (from the ledger's checkpoint directory, JetStream subject, GET /v1/checkpoint or a witness): the ledger must be consistent with it")
-	fs.BoolVar(&t.trustOnFirstUse, "trust-on-first-use", false, "accept the seal key the source carries when none is pinned, and print its fingerprint to pin from now on (without it, no pinned key is a FAIL)")
+	TrustedCheckpoint string `name:"trusted-checkpoint" placeholder:"FILE" help:"the newest signed checkpoint you hold (from the ledger's checkpoint directory, JetStream subject, GET /v1/checkpoint or a witness): the ledger must be consistent with it"`
+	TrustOnFirstUse   bool   `name:"trust-on-first-use" help:"accept the seal key the source carries when none is pinned, and print its fingerprint to pin from now on (without it, no pinned key is a FAIL)"`
 }
 
 // apply reads the checkpoint into opts; a file that cannot be read or is
 // not a checkpoint is a usage error, not a finding.
 func (t *trustFlags) apply(opts *audit.Options) error {
-	if t.trustOnFirstUse && (opts.PublicKey != nil || opts.KeyID != "") {
+	if t.TrustOnFirstUse && (opts.PublicKey != nil || opts.KeyID != "") {
 		return fmt.Errorf("%w: --trust-on-first-use is for when no key is pinned; drop it or the pinned key", errUsage)
 	}
-	opts.TrustOnFirstUse = t.trustOnFirstUse
-	if t.checkpointFile == "" {
+	opts.TrustOnFirstUse = t.TrustOnFirstUse
+	if t.TrustedCheckpoint == "" {
 		return nil
 	}
-	text, err := os.ReadFile(t.checkpointFile)
+	text, err := os.ReadFile(t.TrustedCheckpoint)
 	if err != nil {
 		return fmt.Errorf("%w: read trusted checkpoint: %v", errUsage, err)
 	}
 	if _, err := checkpoint.Parse(text); err != nil {
-		return fmt.Errorf("%w: trusted checkpoint %s: %v", errUsage, t.checkpointFile, err)
+		return fmt.Errorf("%w: trusted checkpoint %s: %v", errUsage, t.TrustedCheckpoint, err)
 	}
 	opts.TrustedCheckpoint = text
 	return nil
@@ -46,7 +40,7 @@ func (t *trustFlags) apply(opts *audit.Options) error {
 
 // remind tells an auditor who trusted on first use what to pin.
 func (t *trustFlags) remind(w io.Writer, rep *audit.Report) {
-	if t.trustOnFirstUse && !rep.KeyPinned && rep.KeyID != "" {
+	if t.TrustOnFirstUse && !rep.KeyPinned && rep.KeyID != "" {
 		fmt.Fprintf(w, "trusted on first use: seal key %s; pin it from now on with --key-id %s (after comparing it with the fingerprint the ledger's operator publishes)\n", rep.KeyID, rep.KeyID)
 	}
 }

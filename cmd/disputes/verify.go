@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,36 +16,39 @@ import (
 // after the report has been printed.
 var errVerifyFailed = errors.New("verification failed")
 
-func runVerify(ctx context.Context, e env) error {
-	fs := newFlags(e, "verify", "verify (--public-key FILE | --key-id ID | --trust-on-first-use) [--trusted-checkpoint FILE] [--json] (BUNDLE | - | --db PATH | --store URL)")
-	var sf storeFlags
-	sf.register(fs)
-	var pf pinFlags
-	pf.register(fs)
-	var tf trustFlags
-	tf.register(fs)
-	asJSON := fs.Bool("json", false, "print the report as JSON")
-	maxFindings := fs.Int("max-findings", audit.DefaultMaxFindings, "list at most this many findings (-1: all); the rest are counted")
-	if err := parseFlags(fs, e.args); err != nil {
-		return err
-	}
-	ledgerSet := false
-	fs.Visit(func(f *flag.Flag) { ledgerSet = ledgerSet || f.Name == "db" || f.Name == "store" })
-	if fs.NArg() > 1 || (fs.NArg() == 1) == ledgerSet {
+// verifyCmd is `disputes verify`: a bundle, or a ledger named by --db or
+// --store (not by their environment variables, so a bundle can be
+// verified where DISPUTES_DB is set).
+type verifyCmd struct {
+	DB     string `name:"db" placeholder:"PATH" help:"verify this ledger file (SQLite) instead of a bundle"`
+	Store  string `name:"store" placeholder:"URL" help:"verify the ledger at this event store URL instead of a bundle: sqlite:PATH, postgres://… or kurrentdb://…"`
+	Policy string `name:"policy" env:"DISPUTES_POLICY" placeholder:"FILE" help:"policy JSON file (default: built-in policy)"`
+	pinFlags
+	trustFlags
+	JSON        bool   `name:"json" help:"print the report as JSON"`
+	MaxFindings int    `name:"max-findings" default:"${max_findings}" placeholder:"N" help:"list at most this many findings (-1: all); the rest are counted"`
+	Bundle      string `arg:"" optional:"" placeholder:"BUNDLE|-" help:"the bundle file, - for stdin"`
+}
+
+func (c *verifyCmd) Run(ctx context.Context, e env) error {
+	sf, pf, tf := storeFlags{DB: c.DB, Store: c.Store, Policy: c.Policy}, c.pinFlags, c.trustFlags
+	asJSON, maxFindings := &c.JSON, &c.MaxFindings
+	ledgerSet := c.DB != "" || c.Store != ""
+	if ledgerSet == (c.Bundle != "") {
 		return fmt.Errorf("%w: give either one BUNDLE file or the ledger (--db PATH or --store URL)", errUsage)
 	}
 	pub, err := pf.load()
 	if err != nil {
 		return err
 	}
-	opts := audit.Options{PublicKey: pub, KeyID: pf.keyID, MaxFindings: *maxFindings}
+	opts := audit.Options{PublicKey: pub, KeyID: pf.KeyID, MaxFindings: *maxFindings}
 	if err := tf.apply(&opts); err != nil {
 		return err
 	}
 
 	var rep *audit.Report
-	if fs.NArg() == 1 {
-		rep, err = verifyBundle(e, fs.Arg(0), opts)
+	if c.Bundle != "" {
+		rep, err = verifyBundle(e, c.Bundle, opts)
 	} else {
 		if opts.Policies, err = knownPolicies(&sf); err != nil {
 			return err

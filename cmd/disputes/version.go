@@ -1,20 +1,15 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"runtime/debug"
 	"strings"
 )
 
-func runVersion(_ context.Context, e env) error {
-	fs := newFlags(e, "version", "version")
-	if err := parseFlags(fs, e.args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: version takes no arguments", errUsage)
-	}
+// versionCmd is `disputes version`.
+type versionCmd struct{}
+
+func (versionCmd) Run(e env) error {
 	info, ok := debug.ReadBuildInfo()
 	fmt.Fprintln(e.stdout, versionLine(info, ok))
 	return nil
