@@ -1,5 +1,5 @@
 # Shortcuts; the README's two commands work without make.
-.PHONY: demo test race bench lint fuzz
+.PHONY: demo test race bench lint fuzz screenshots
 
 demo:
 	go run ./cmd/disputes demo
@@ -21,3 +21,8 @@ bench:
 fuzz:
 	go test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./events/
 	go test -run '^$$' -fuzz FuzzCommandBody -fuzztime 10m ./edge/httpapi/
+
+# The console's screenshots (docs/console/*.png), taken by its browser test
+# in headless Chromium.
+screenshots:
+	DISPUTES_REQUIRE_SERVICES=1 DISPUTES_SCREENSHOTS=$(CURDIR)/docs/console go test -count=1 -run TestConsoleInChromium ./edge/console/

@@ -142,6 +142,11 @@ func (c *serveCmd) Run(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
+	site, closeConsole, err := mountConsole(ctx, api, cfg, sf, kf, pol, logger)
+	if err != nil {
+		return err
+	}
+	closers = append(closers, closeConsole)
 	if f.MetricsAddr != "" {
 		// Bound before the API serves: a metrics listener that cannot bind is
 		// a configuration error, not a reason to run unmonitored.
@@ -155,7 +160,7 @@ func (c *serveCmd) Run(ctx context.Context, e env) error {
 			serveMetrics(ctx, ln, api.MetricsHandler(), logger)
 		}()
 	}
-	return listenAndServe(ctx, f.Addr, api, logger, readModelPath(sf), clock)
+	return listenAndServe(ctx, f.Addr, site, logger, readModelPath(sf), clock)
 }
 
 // listenAndServe serves until ctx ends, then shuts down gracefully.

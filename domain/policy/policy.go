@@ -247,6 +247,13 @@ func (p Policy) window(kind events.DeadlineKind) (d time.Duration, workingTime b
 	return 0, false
 }
 
+// CountsWorkingTime reports whether a deadline of kind runs in working time
+// on the business calendar rather than clock time.
+func (p Policy) CountsWorkingTime(kind events.DeadlineKind) bool {
+	_, working := p.window(kind)
+	return working
+}
+
 // DueAt returns when a deadline of kind started at start falls due, in UTC.
 func (p Policy) DueAt(kind events.DeadlineKind, start time.Time) time.Time {
 	d, working := p.window(kind)

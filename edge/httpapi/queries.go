@@ -191,16 +191,7 @@ func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) error {
 	}
 	// A party filtering on another party's id gets the empty page a filter
 	// on an id with no tickets gets: the answer must not tell the two apart.
-	p := principalOf(r)
-	othersOnly := false
-	switch p.Role {
-	case events.RoleBuyer:
-		othersOnly = f.BuyerID != "" && f.BuyerID != p.ID
-		f.BuyerID = p.ID
-	case events.RoleMerchant:
-		othersOnly = f.MerchantID != "" && f.MerchantID != p.ID
-		f.MerchantID = p.ID
-	}
+	othersOnly := ScopeTicketFilter(principalOf(r), &f)
 	var page projections.TicketPage
 	if !othersOnly {
 		if page, err = s.reads.Tickets(r.Context(), f); err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/disputes-ledger/disputes/edge/auth"
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/projections"
 )
 
 // Reads are scoped as commands are: a buyer or a merchant reads only its
@@ -63,4 +64,31 @@ func ticketOwners(ctx context.Context, store eventstore.Store, ticketID string) 
 		return owners{}, false, fmt.Errorf("ticket %s begins with %s, not %s", ticketID, env.Type, events.TypeRefundRequested)
 	}
 	return owners{buyer: opened.BuyerID, merchant: opened.MerchantID}, true, nil
+}
+
+// MayRead reports whether p may read a ticket of these parties: the API's
+// read scoping, which the browser console shares so that the two answer a
+// non-party alike (as if the ticket did not exist).
+func MayRead(p auth.Principal, buyerID, merchantID string) bool {
+	return mayRead(p, owners{buyer: buyerID, merchant: merchantID})
+}
+
+// ReadsAll reports whether p may read every ticket (the platform's roles
+// and auditors).
+func ReadsAll(p auth.Principal) bool { return readsAll(p) }
+
+// ScopeTicketFilter narrows f to the tickets p may list: a buyer's own, a
+// merchant's own. It reports true when f asked for another party's tickets
+// only: the answer is then the empty list a filter on an id with no
+// tickets gets, so that the two cannot be told apart.
+func ScopeTicketFilter(p auth.Principal, f *projections.TicketFilter) (othersOnly bool) {
+	switch p.Role {
+	case events.RoleBuyer:
+		othersOnly = f.BuyerID != "" && f.BuyerID != p.ID
+		f.BuyerID = p.ID
+	case events.RoleMerchant:
+		othersOnly = f.MerchantID != "" && f.MerchantID != p.ID
+		f.MerchantID = p.ID
+	}
+	return othersOnly
 }

@@ -1,5 +1,5 @@
-// Package testenv lets tests find the servers they need (PostgreSQL, NATS)
-// and decides what happens when one is missing: the test fails when
+// Package testenv lets tests find the servers they need (PostgreSQL, NATS,
+// Chromium) and decides what happens when one is missing: the test fails when
 // DISPUTES_REQUIRE_SERVICES=1 (CI, which starts the servers) and is skipped
 // otherwise, with a message naming that variable, so `go test ./...` stays
 // green on a laptop without servers.
