@@ -46,3 +46,39 @@ func (r SealRow) Seal() (StoredSeal, error) {
 	copy(st.Root[:], r.Root)
 	return st, nil
 }
+
+// Rows is what database/sql's *sql.Rows and pgx.Rows both offer, so that
+// the SQL seal stores and raw log readers walk a result one way (ReadRows).
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// ReadRows reads every row of rows with read, in order, and returns the
+// first error, read's or the driver's. It does not close rows.
+func ReadRows[T any](rows Rows, read func(scan func(dest ...any) error) (T, error)) ([]T, error) {
+	var out []T
+	for rows.Next() {
+		v, err := read(rows.Scan)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ReadSeal scans one seal row with scan (a row's or a result's Scan) and
+// checks it (SealRow.Seal). The scan's own error, such as the driver's
+// "no rows", is returned as it is, for the store to tell apart.
+func ReadSeal(scan func(dest ...any) error) (StoredSeal, error) {
+	var r SealRow
+	if err := scan(r.Columns()...); err != nil {
+		return StoredSeal{}, err
+	}
+	return r.Seal()
+}

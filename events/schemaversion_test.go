@@ -44,17 +44,10 @@ func TestGoldenOlderSchemaVersions(t *testing.T) {
 
 			old, err := os.ReadFile(f)
 			require.NoError(t, err)
-			fast, ok := events.DecodeCanonical(old)
-			require.True(t, ok, "the fast path reads version %d", version)
-			strict, err := events.DecodeStrict(old)
-			require.NoError(t, err, "the strict path reads version %d", version)
-			assert.Equal(t, strict, fast)
+			strict := readsForEver(t, old)
 			assert.Equal(t, version, strict.SchemaVersion, "the envelope keeps the version it was recorded at")
 			_, stamped := events.PolicyStampOf(strict.Payload)
 			assert.False(t, stamped, "a version 1 appeal decision records no policy")
-			again, err := events.Encode(strict)
-			require.NoError(t, err)
-			assert.Equal(t, string(old), string(again), "an old event encodes back to its own bytes")
 			assert.Equal(t, strict.Payload, events.InSchemaVersion(strict.Payload, version))
 
 			// Version 1 cannot hold a policy: a body that claims one is not

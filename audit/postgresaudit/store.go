@@ -186,15 +186,8 @@ func (s *Store) Seals(ctx context.Context) ([]audit.StoredSeal, error) {
 		return nil, fmt.Errorf("list seals: %w", err)
 	}
 	defer rows.Close()
-	var out []audit.StoredSeal
-	for rows.Next() {
-		st, _, err := scanOne(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list seals: %w", err)
-		}
-		out = append(out, st)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := audit.ReadRows(rows, audit.ReadSeal)
+	if err != nil {
 		return nil, fmt.Errorf("list seals: %w", err)
 	}
 	return out, nil
@@ -216,13 +209,9 @@ const selectSeal = `SELECT size, root, sealed_at, key_id, signature, public_key 
 
 // scanOne reads one seal row; found is false for no row.
 func scanOne(row pgx.Row) (audit.StoredSeal, bool, error) {
-	var r audit.SealRow
-	if err := row.Scan(r.Columns()...); err != nil {
-		if errors.Is(err, pgx.ErrNoRows) {
-			return audit.StoredSeal{}, false, nil
-		}
-		return audit.StoredSeal{}, false, err
+	st, err := audit.ReadSeal(row.Scan)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return audit.StoredSeal{}, false, nil
 	}
-	st, err := r.Seal()
 	return st, err == nil, err
 }

@@ -38,19 +38,16 @@ func (s *Store) EventsOutsideLog(ctx context.Context) (_ []audit.StrayEvent, err
 		return nil, fmt.Errorf("read events outside the log: %w", err)
 	}
 	defer func() { err = errors.Join(err, rows.Close()) }()
-	var out []audit.StrayEvent
-	for rows.Next() {
+	out, err := audit.ReadRows(rows, func(scan func(...any) error) (audit.StrayEvent, error) {
 		var (
 			e   audit.StrayEvent
 			rev int64
 		)
-		if err := rows.Scan(&e.Position, &e.Stream, &rev, &e.StorageClass); err != nil {
-			return nil, fmt.Errorf("read events outside the log: %w", err)
-		}
+		err := scan(&e.Position, &e.Stream, &rev, &e.StorageClass)
 		e.Revision = uint64(rev)
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
+		return e, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("read events outside the log: %w", err)
 	}
 	return out, nil
