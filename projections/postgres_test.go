@@ -17,24 +17,31 @@ import (
 	"github.com/disputes-ledger/disputes/projections"
 )
 
+// postgresDB returns read models in a fresh PostgreSQL schema.
+func postgresDB(t *testing.T) *projections.DB {
+	t.Helper()
+	connString, _ := testenv.PostgresSchema(t)
+	pool, err := sql.Open("pgx", connString)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = pool.Close() })
+	pg, err := projections.NewDB(context.Background(), pool, projections.Postgres)
+	require.NoError(t, err)
+	return pg
+}
+
 // TestPostgresReadModelsEqualSQLite writes the read models of one ledger to
 // PostgreSQL and to SQLite with the same projections, and checks the rows
 // and the scores agree: the SQL is written once for both.
 func TestPostgresReadModelsEqualSQLite(t *testing.T) {
 	t.Parallel()
-	connString, _ := testenv.PostgresSchema(t)
 	ctx := context.Background()
-	pool, err := sql.Open("pgx", connString)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = pool.Close() })
-	pg, err := projections.NewDB(ctx, pool, projections.Postgres)
-	require.NoError(t, err)
+	pg := postgresDB(t)
 
 	l := newLedger(t)
 	scs := append(scenarios.Seeds(epoch), generate(31, 60, epoch, l.pol)...)
 	appendScenarios(t, l.store, l.pol, scs[:30])
 	l.runToHead(t)
-	_, err = projections.RunToHead(ctx, l.store, pg, l.pol)
+	_, err := projections.RunToHead(ctx, l.store, pg, l.pol)
 	require.NoError(t, err)
 	appendScenarios(t, l.store, l.pol, scs[30:]) // a second, incremental run
 	l.runToHead(t)
@@ -67,19 +74,14 @@ func TestPostgresReadModelsEqualSQLite(t *testing.T) {
 // and money bigint; nothing that holds a time or a flag is text.
 func TestPostgresReadModelColumnTypes(t *testing.T) {
 	t.Parallel()
-	connString, _ := testenv.PostgresSchema(t)
 	ctx := context.Background()
-	pool, err := sql.Open("pgx", connString)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = pool.Close() })
-	pg, err := projections.NewDB(ctx, pool, projections.Postgres)
-	require.NoError(t, err)
+	pg := postgresDB(t)
 	l := newLedger(t)
 	appendScenarios(t, l.store, l.pol, scenarios.Seeds(epoch))
-	_, err = projections.RunToHead(ctx, l.store, pg, l.pol)
+	_, err := projections.RunToHead(ctx, l.store, pg, l.pol)
 	require.NoError(t, err)
 
-	rows, err := pool.QueryContext(ctx, `SELECT table_name, column_name, data_type FROM information_schema.columns
+	rows, err := pg.SQL.QueryContext(ctx, `SELECT table_name, column_name, data_type FROM information_schema.columns
 		WHERE table_schema = current_schema() AND table_name LIKE 'rm\_%'`)
 	require.NoError(t, err)
 	defer rows.Close()
