@@ -170,7 +170,7 @@ func BenchmarkRebuild(b *testing.B) {
 			var elapsed, cpu time.Duration
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
-				db, err := projections.OpenSQLite(ctx, filepath.Join(b.TempDir(), "read-models.db"))
+				db, err := openSQLite(ctx, filepath.Join(b.TempDir(), "read-models.db"))
 				require.NoError(b, err)
 				p := projections.NewProjector(store, db, build(db), projections.Options{PageSize: benchPage})
 				b.StartTimer()

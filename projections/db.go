@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"sync"
 	"time"
-
-	"github.com/disputes-ledger/disputes/eventstore/sqlite"
 )
 
 // DB is the database that holds the read models: a *sql.DB and its dialect.
@@ -64,8 +62,9 @@ func (db *DB) exec(ctx context.Context, query string, args ...any) error {
 	return err
 }
 
-// NewDB wraps an open database of the given dialect and creates the
-// bookkeeping tables. OpenSQLite is the usual way to get one.
+// NewDB wraps an open database of the given dialect, for the projector,
+// and creates the bookkeeping tables. Opening the database is the caller's
+// (cmd/internal/readmodels wires SQLite files and PostgreSQL databases).
 func NewDB(ctx context.Context, db *sql.DB, d Dialect) (*DB, error) {
 	out := &DB{SQL: db, Dialect: d}
 	if err := out.ensureBookkeeping(ctx); err != nil {
@@ -91,56 +90,6 @@ func (db *DB) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	}
 	db.stmts[query] = st
 	return st, nil
-}
-
-// OpenSQLiteReads opens a pool of read-only connections to the read models
-// in the SQLite file at path, for the API's queries. The projector's own
-// DB (OpenSQLite) writes through one connection, which queries would
-// queue behind; WAL lets these read beside it.
-func OpenSQLiteReads(path string, conns int) (*DB, error) {
-	db, err := sql.Open("sqlite", sqlite.DSN(path)+"&_pragma=query_only(1)")
-	if err != nil {
-		return nil, fmt.Errorf("open read models %s: %w", path, err)
-	}
-	db.SetMaxOpenConns(conns)
-	db.SetMaxIdleConns(conns)
-	return &DB{SQL: db, Dialect: SQLite}, nil
-}
-
-// OpenSQLite opens (creating if needed) the read models in the SQLite file
-// at path, which may be the ledger's own file: the tables are prefixed rm_
-// and never touch the event store's.
-//
-// The connection uses sqlite.DSN's pragmas (WAL, busy timeout, BEGIN
-// IMMEDIATE) except synchronous, which is NORMAL rather than FULL: in WAL
-// mode a commit is still atomic, and a power cut can only drop the last
-// commits whole, checkpoint and rows together, which the projections then
-// apply again. Read models are rebuildable; the fsync per commit is not
-// worth it. The page cache is 64 MiB and sorts run in memory, which makes
-// rebuilds and index builds cheaper. This connection checkpoints the WAL
-// only once it holds 16384 pages (64 MiB) instead of SQLite's 1000: the
-// checkpoint runs inside the committing write, holding the write lock, and
-// fewer, larger ones copy a page rewritten several times once. The ledger's
-// own connections keep the default, so a shared file is checkpointed as
-// often as before.
-//
-// The pool holds two connections: one writes (write transactions queue for
-// it in Go, see DB.write), the other reads and prepares statements
-// meanwhile.
-func OpenSQLite(ctx context.Context, path string) (*DB, error) {
-	db, err := sql.Open("sqlite", sqlite.DSN(path)+"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(16384)")
-	if err != nil {
-		return nil, fmt.Errorf("open read models %s: %w", path, err)
-	}
-	db.SetMaxOpenConns(2)
-	db.SetMaxIdleConns(2)
-	db.SetConnMaxLifetime(0)
-	db.SetConnMaxIdleTime(0)
-	out, err := NewDB(ctx, db, SQLite)
-	if err != nil {
-		return nil, errors.Join(fmt.Errorf("open read models %s: %w", path, err), db.Close())
-	}
-	return out, nil
 }
 
 // Close closes the prepared statements and the database.

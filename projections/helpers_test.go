@@ -47,7 +47,7 @@ func openLedger(t testing.TB, path string) *ledger {
 	store, err := sqlite.Open(ctx, path, sqlite.Config{PollInterval: 20 * time.Millisecond})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close() })
-	db, err := projections.OpenSQLite(ctx, path)
+	db, err := openSQLite(ctx, path)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = db.Close() })
 	pol := policy.Default()
@@ -267,4 +267,17 @@ func uniqueTicket(sc *scenarios.Scenario, id string) {
 			sc.Steps[j].Command = open
 		}
 	}
+}
+
+// openSQLite opens read models in the SQLite file at path as `disputes`
+// does (cmd/internal/readmodels.Open): the rebuildable DSN, one writing
+// connection and one for reads and prepares.
+func openSQLite(ctx context.Context, path string) (*projections.DB, error) {
+	db, err := sql.Open("sqlite", sqlite.RebuildableDSN(path))
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(2)
+	db.SetMaxIdleConns(2)
+	return projections.NewDB(ctx, db, projections.SQLite)
 }

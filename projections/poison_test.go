@@ -119,7 +119,7 @@ func TestPoisonEventStopsParksAndResumesAfterAFix(t *testing.T) {
 			assert.NotNil(t, parked[0].ResolvedAt, "the parked event is marked resolved")
 
 			resumed := dump(t, l.db)
-			cleanDB, err := projections.OpenSQLite(ctx, t.TempDir()+"/clean.db")
+			cleanDB, err := openSQLite(ctx, t.TempDir()+"/clean.db")
 			require.NoError(t, err)
 			defer cleanDB.Close()
 			_, err = projections.RunToHead(ctx, l.store, cleanDB, l.pol)

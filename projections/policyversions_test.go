@@ -121,7 +121,7 @@ func TestPenaltiesRefuseAnUnknownPolicyVersion(t *testing.T) {
 		return append(rowsOf(t, db.SQL, `SELECT * FROM rm_penalty_facts ORDER BY 1`), rowsOf(t, db.SQL, `SELECT * FROM rm_merchant_tickets ORDER BY 1`)...)
 	}
 	resumed := tables(l.db)
-	clean, err := projections.OpenSQLite(ctx, t.TempDir()+"/clean.db")
+	clean, err := openSQLite(ctx, t.TempDir()+"/clean.db")
 	require.NoError(t, err)
 	defer clean.Close()
 	_, err = projections.NewProjector(l.store, clean, []projections.Projection{projections.NewMerchantPenalties(clean, l.pol, strict)},

@@ -172,7 +172,7 @@ func TestRebuildEqualsIncremental(t *testing.T) {
 		assert.Equal(t, incremental[table], rebuilt[table], table)
 	}
 
-	separate, err := projections.OpenSQLite(ctx, t.TempDir()+"/read-models.db")
+	separate, err := openSQLite(ctx, t.TempDir()+"/read-models.db")
 	require.NoError(t, err)
 	defer separate.Close()
 	_, err = projections.RunToHead(ctx, l.store, separate, l.pol)

@@ -18,6 +18,7 @@ import (
 	"github.com/disputes-ledger/disputes/audit/checkpoint"
 	"github.com/disputes-ledger/disputes/audit/postgresaudit"
 	"github.com/disputes-ledger/disputes/audit/seal"
+	"github.com/disputes-ledger/disputes/cmd/internal/readmodels"
 	"github.com/disputes-ledger/disputes/cmd/internal/storeurl"
 	"github.com/disputes-ledger/disputes/commands"
 	"github.com/disputes-ledger/disputes/commands/scheduler"
@@ -38,22 +39,20 @@ import (
 // replica keeps its own. A poison event breaks the projector for good.
 func startProjections(ctx context.Context, bg *background, store eventstore.Store, sf storeFlags,
 	rf readModelFlags, pol policy.Policy, clock clock.Clock) (httpapi.ReadModel, func(), error) {
-	pdb, err := rf.open(ctx, sf)
+	w, err := rf.where(sf)
 	if err != nil {
 		return nil, nil, err
 	}
-	rdb := pdb // a server database's pool serves queries beside the projector
-	if pdb.Dialect == projections.SQLite {
-		// The projector's SQLite connection is single; queries read beside it through WAL.
-		path := readModelPath(sf)
-		if rf.Projections != "" {
-			t, _ := storeurl.Parse(rf.Projections)
-			path = t.Path
-		}
-		if rdb, err = projections.OpenSQLiteReads(path, 4); err != nil {
-			return nil, nil, errors.Join(err, pdb.Close())
-		}
+	pdb, err := readmodels.Open(ctx, w)
+	if err != nil {
+		return nil, nil, err
 	}
+	// The projector's SQLite connection is single; queries read beside it through WAL.
+	rdb, err := readmodels.OpenQueries(w, pdb, 4)
+	if err != nil {
+		return nil, nil, errors.Join(err, pdb.Close())
+	}
+	bg.logger.Info("read models", "read_models", w.String())
 	closeAll := func() {
 		if rdb != pdb {
 			_ = rdb.Close()

@@ -5,75 +5,51 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/disputes-ledger/disputes/cmd/internal/storeurl"
+	"github.com/disputes-ledger/disputes/cmd/internal/readmodels"
 	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/eventstore"
-	"github.com/disputes-ledger/disputes/eventstore/sqlite"
 	"github.com/disputes-ledger/disputes/projections"
 )
 
 // readModelFlags choose where the read models live.
 type readModelFlags struct {
-	Projections string `name:"projections" env:"DISPUTES_PROJECTIONS" placeholder:"URL" help:"read models: an SQLite file (sqlite:PATH) or postgres://… (default: the ledger's own file, or --db beside a server store)"`
+	Projections string `name:"projections" env:"DISPUTES_PROJECTIONS" placeholder:"URL" help:"read models: an SQLite file (sqlite:PATH) or postgres://… (default: the ledger's own database — its SQLite file or PostgreSQL database — or the --db file beside KurrentDB)"`
 }
 
-// open opens the read models for the ledger chosen by sf.
+// where locates the read models of the ledger sf names.
+func (r *readModelFlags) where(sf storeFlags) (readmodels.Where, error) {
+	w, err := readmodels.Locate(sf.url(), r.Projections, sf.DB)
+	switch {
+	case errors.Is(err, readmodels.ErrUnsupported):
+		return w, fmt.Errorf("%w: --projections: %v", errUsage, err)
+	case err != nil && r.Projections != "":
+		return w, fmt.Errorf("--projections: %w", err)
+	}
+	return w, err
+}
+
+// open opens the read models for the ledger chosen by sf, to write them.
 func (r *readModelFlags) open(ctx context.Context, sf storeFlags) (*projections.DB, error) {
-	if r.Projections == "" {
-		return projections.OpenSQLite(ctx, readModelPath(sf))
-	}
-	t, err := storeurl.Parse(r.Projections)
+	w, err := r.where(sf)
 	if err != nil {
-		return nil, fmt.Errorf("--projections: %w", err)
+		return nil, err
 	}
-	switch t.Backend {
-	case storeurl.Postgres:
-		return projections.OpenPostgres(ctx, t.URL)
-	case storeurl.SQLite:
-		return projections.OpenSQLite(ctx, t.Path)
-	}
-	return nil, fmt.Errorf("%w: --projections: read models live in an SQLite file or postgres://…, not %s", errUsage, t.Backend)
+	return readmodels.Open(ctx, w)
 }
 
 // openReadOnly opens the read models for queries only: nothing is created
 // or written. Read models in a SQLite ledger's own file need that file to
 // be a ledger.
 func (r *readModelFlags) openReadOnly(ctx context.Context, sf storeFlags) (*projections.DB, error) {
-	if r.Projections == "" {
-		path := readModelPath(sf)
-		if t, err := storeurl.Parse(sf.url()); err != nil || t.Backend != storeurl.SQLite {
-			// Beside a server store, --db is a file of read models only.
-			r.Projections = "sqlite:" + path
-			return r.openReadOnly(ctx, sf)
-		}
-		if err := sqlite.CheckLedgerFile(ctx, path); err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil, fmt.Errorf("ledger %s: %w (%s)", path, err, createHint)
-			}
-			return nil, fmt.Errorf("ledger %s: %w", path, err)
-		}
-		return projections.OpenSQLiteReadOnly(ctx, path)
-	}
-	t, err := storeurl.Parse(r.Projections)
+	w, err := r.where(sf)
 	if err != nil {
-		return nil, fmt.Errorf("--projections: %w", err)
+		return nil, err
 	}
-	switch t.Backend {
-	case storeurl.Postgres:
-		return projections.OpenPostgresReadOnly(ctx, t.URL)
-	case storeurl.SQLite:
-		if _, err := os.Stat(t.Path); err != nil {
-			return nil, fmt.Errorf("read models %s: %w (run 'disputes project')", t.Path, err)
-		}
-		return projections.OpenSQLiteReadOnly(ctx, t.Path)
-	}
-	return nil, fmt.Errorf("%w: --projections: read models live in an SQLite file or postgres://…, not %s", errUsage, t.Backend)
+	return readmodels.OpenReadOnly(ctx, w)
 }
 
 // readModels opens the ledger, its policy and its read models for a command.
@@ -254,7 +230,8 @@ type readModelFollower struct {
 // followReadModels starts projecting the ledger's log into its read models
 // in the background.
 func followReadModels(ctx context.Context, store eventstore.Store, sf storeFlags, pol policy.Policy) (*readModelFollower, error) {
-	db, err := projections.OpenSQLite(ctx, readModelPath(sf))
+	var rf readModelFlags // the demo keeps them where a server would by default
+	db, err := rf.open(ctx, sf)
 	if err != nil {
 		return nil, err
 	}

@@ -42,7 +42,7 @@ func (c *schedulerCmd) Run(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	logger.Info("scheduler running", "db", sf.DB, "clock", clock.Now().UTC().Format(time.RFC3339))
+	logger.Info("scheduler running", "store", sf.describe(), "clock", clock.Now().UTC().Format(time.RFC3339))
 	if err := sched.Run(ctx); err != nil {
 		return err
 	}

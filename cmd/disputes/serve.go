@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/disputes-ledger/disputes/audit"
-	"github.com/disputes-ledger/disputes/cmd/internal/storeurl"
 	"github.com/disputes-ledger/disputes/commands"
 	"github.com/disputes-ledger/disputes/edge/httpapi"
 	"github.com/disputes-ledger/disputes/internal/clock"
@@ -160,17 +159,17 @@ func (c *serveCmd) Run(ctx context.Context, e env) error {
 			serveMetrics(ctx, ln, api.MetricsHandler(), logger)
 		}()
 	}
-	return listenAndServe(ctx, f.Addr, site, logger, readModelPath(sf), clock)
+	return listenAndServe(ctx, f.Addr, site, logger, sf.describe(), clock)
 }
 
 // listenAndServe serves until ctx ends, then shuts down gracefully.
-func listenAndServe(ctx context.Context, addr string, api http.Handler, logger *slog.Logger, db string, clock clock.Clock) error {
+func listenAndServe(ctx context.Context, addr string, api http.Handler, logger *slog.Logger, store string, clock clock.Clock) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	srv := httpapi.NewHTTPServer(addr, api, httpapi.Timeouts{})
-	logger.Info("serving", "addr", "http://"+ln.Addr().String(), "db", db, "clock", clock.Now().UTC().Format(time.RFC3339))
+	logger.Info("serving", "addr", "http://"+ln.Addr().String(), "store", store, "clock", clock.Now().UTC().Format(time.RFC3339))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -202,17 +201,6 @@ func serveMetrics(ctx context.Context, ln net.Listener, h http.Handler, logger *
 	}
 }
 
-// readModelPath is the SQLite file the read models live in: the ledger's
-// own file when the ledger is SQLite, else the --db file beside a server
-// store.
-func readModelPath(sf storeFlags) string {
-	if sf.Store != "" {
-		if t, err := storeurl.Parse(sf.Store); err == nil && t.Backend == storeurl.SQLite {
-			return t.Path
-		}
-	}
-	return sf.DB
-}
 
 // clockFlags choose the clock commands are decided at and deadlines fire by.
 type clockFlags struct {

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
@@ -101,12 +102,16 @@ func newLedger(t testing.TB, opt options) *ledger {
 
 	// The projector writes through its own connection; the API reads
 	// through a read-only pool, as `disputes serve` does.
-	pdb, err := projections.OpenSQLite(ctx, path)
+	wdb, err := sql.Open("sqlite", sqlite.RebuildableDSN(path))
+	require.NoError(t, err)
+	wdb.SetMaxOpenConns(2)
+	pdb, err := projections.NewDB(ctx, wdb, projections.SQLite)
 	require.NoError(t, err)
 	projector := projections.NewProjector(store, pdb, projections.Default(pdb, pol),
 		projections.Options{Follow: true, Now: clock.Now})
-	rdb, err := projections.OpenSQLiteReads(path, 4)
+	qdb, err := sql.Open("sqlite", sqlite.DSN(path)+"&_pragma=query_only(1)")
 	require.NoError(t, err)
+	rdb := projections.Existing(qdb, projections.SQLite)
 	reads := projections.Reads{DB: rdb, Policy: pol}
 
 	l := &ledger{t: t, store: store, clock: clock, reads: reads, tokens: map[string]string{}, handler: h, logs: &testenv.LogBuffer{}}

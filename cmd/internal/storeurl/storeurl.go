@@ -136,16 +136,27 @@ func OpenReadOnly(ctx context.Context, raw string) (eventstore.Store, error) {
 }
 
 // Redacted returns raw with any password in it replaced by "xxxxx", for
-// messages and logs.
+// messages and logs: the URL's user information and a password query
+// parameter (postgres://host/db?password=…) alike.
 func Redacted(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
+	if err != nil {
 		return raw
 	}
-	if _, has := u.User.Password(); !has {
-		return raw
+	changed := false
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery, changed = q.Encode(), true
 	}
-	return u.Redacted()
+	if u.User != nil {
+		if _, has := u.User.Password(); has {
+			return u.Redacted()
+		}
+	}
+	if changed {
+		return u.String()
+	}
+	return raw
 }
 
 // splitScheme splits "scheme:rest" when the part before the first colon is a

@@ -56,6 +56,11 @@ func TestRedacted(t *testing.T) {
 	assert.Equal(t, "postgres://u:xxxxx@h/db", storeurl.Redacted("postgres://u:secret@h/db"))
 	assert.Equal(t, "postgres://u@h/db", storeurl.Redacted("postgres://u@h/db"))
 	assert.Equal(t, "ledger.db", storeurl.Redacted("ledger.db"))
+	for _, raw := range []string{"postgres://u@h/db?password=secret&search_path=s", "postgres://u:secret@h/db?password=secret"} {
+		got := storeurl.Redacted(raw)
+		assert.NotContains(t, got, "secret", raw)
+		assert.Contains(t, got, "xxxxx", raw)
+	}
 	_, err := storeurl.Parse("mysql://u:secret@h/db")
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), "secret")
