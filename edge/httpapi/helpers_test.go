@@ -3,8 +3,8 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"crypto/ed25519"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
