@@ -201,7 +201,6 @@ func serveMetrics(ctx context.Context, ln net.Listener, h http.Handler, logger *
 	}
 }
 
-
 // clockFlags choose the clock commands are decided at and deadlines fire by.
 type clockFlags struct {
 	ClockSpeed float64 `name:"clock-speed" default:"1" placeholder:"N" help:"run the ledger's clock N times faster than real time (demos: 3600 makes an hour pass each second)"`
