@@ -3,6 +3,7 @@ package console_test
 import (
 	"context"
 	"crypto/ed25519"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -84,11 +85,15 @@ func newSite(t testing.TB) *site {
 	clk := clock.NewManualClock(t0)
 	pol := policy.Default()
 	h := commands.NewHandler(store, commands.WithClock(clk.Now), commands.WithPolicy(pol))
-	pdb, err := projections.OpenSQLite(ctx, path)
+	wdb, err := sql.Open("sqlite", sqlite.RebuildableDSN(path))
+	require.NoError(t, err)
+	wdb.SetMaxOpenConns(2)
+	pdb, err := projections.NewDB(ctx, wdb, projections.SQLite)
 	require.NoError(t, err)
 	projector := projections.NewProjector(store, pdb, projections.Default(pdb, pol), projections.Options{Follow: true, Now: clk.Now})
-	rdb, err := projections.OpenSQLiteReads(path, 4)
+	qdb, err := sql.Open("sqlite", sqlite.DSN(path)+"&_pragma=query_only(1)")
 	require.NoError(t, err)
+	rdb := projections.Existing(qdb, projections.SQLite)
 	reads := projections.Reads{DB: rdb, Policy: pol}
 	seals, err := sqliteaudit.Open(ctx, path)
 	require.NoError(t, err)
