@@ -9,11 +9,43 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/disputes-ledger/disputes/internal/testenv"
 )
+
+// parseMetrics parses a text exposition.
+func parseMetrics(t *testing.T, body string) map[string]*dto.MetricFamily {
+	t.Helper()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(strings.NewReader(body))
+	require.NoError(t, err)
+	return families
+}
+
+// metricValue sums the series of a family whose labels include labels
+// (name, value, ...): counters and gauges by value, histograms by count.
+func metricValue(families map[string]*dto.MetricFamily, name string, labels ...string) float64 {
+	var sum float64
+	for _, m := range families[name].GetMetric() {
+		have := map[string]string{}
+		for _, l := range m.GetLabel() {
+			have[l.GetName()] = l.GetValue()
+		}
+		match := true
+		for i := 0; i+1 < len(labels); i += 2 {
+			match = match && have[labels[i]] == labels[i+1]
+		}
+		if match {
+			sum += m.GetCounter().GetValue() + m.GetGauge().GetValue() + float64(m.GetHistogram().GetSampleCount())
+		}
+	}
+	return sum
+}
 
 // TestServeMetricsListener checks `serve --metrics-addr`: the operators'
 // listener serves metrics without a token and no ticket data, while on
@@ -54,7 +86,33 @@ func TestServeMetricsListener(t *testing.T) {
 	}
 	status, body := get(ops+"/metrics", "")
 	assert.Equal(t, http.StatusOK, status)
-	assert.Contains(t, body, "disputes_http_requests_total")
+	before := parseMetrics(t, body)
+	for _, name := range []string{"disputes_http_requests_total", "disputes_append_duration_seconds", "disputes_build_info",
+		"go_goroutines", "go_build_info", "process_start_time_seconds", "process_cpu_seconds_total",
+		"disputes_component_state", "disputes_event_streams", "disputes_projection_lag_events"} {
+		assert.Contains(t, before, name)
+	}
+
+	// A command moves the command, request and append series.
+	body = `{"data":{"order_id":"O-1","merchant_id":"m-1","kind":"refund_only","reason":"quality","currency":"CNY","amount_paid":5000,"requested":5000,"order_shipped":true}}`
+	req, err := http.NewRequest("POST", base+"/v1/tickets/T-1/commands/open_ticket", strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+tok["buyer"])
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", "c-1")
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, http.StatusCreated, res.StatusCode)
+	status, body = get(ops+"/metrics", "")
+	require.Equal(t, http.StatusOK, status)
+	after := parseMetrics(t, body)
+	moved := func(name string, labels ...string) float64 {
+		return metricValue(after, name, labels...) - metricValue(before, name, labels...)
+	}
+	assert.Equal(t, 1.0, moved("disputes_commands_total", "command", "open_ticket", "outcome", "recorded"))
+	assert.Equal(t, 1.0, moved("disputes_http_requests_total", "code", "201"))
+	assert.GreaterOrEqual(t, moved("disputes_append_duration_seconds"), 1.0, "histogram count")
 	status, _ = get(ops+"/v1/tickets", tok["auditor"])
 	assert.Equal(t, http.StatusNotFound, status, "the metrics listener serves no ticket data")
 	status, _ = get(base+"/metrics", tok["buyer"])

@@ -3,37 +3,44 @@ package httpapi
 import (
 	"context"
 	"fmt"
-	"io"
-	"math"
+	"log/slog"
 	"net/http"
-	"slices"
+	"runtime/debug"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/disputes-ledger/disputes/events"
 )
 
-// Metrics holds the API's counters and histograms and writes them in the
-// Prometheus text exposition format (version 0.0.4). A dozen series do not
-// justify client_golang's six modules; the format is a page long.
+// Metrics is the server's Prometheus registry: the API's series, the Go
+// runtime, the process and the build, and whatever other parts of the
+// binary register (projection lag, scheduler counts, component states).
 //
-// Series:
+// Series of its own:
 //
 //	disputes_http_requests_total{route,code}          counter
 //	disputes_http_request_duration_seconds{route}     histogram
 //	disputes_commands_total{command,outcome}          counter (outcome: recorded, duplicate, or an error kind)
 //	disputes_append_duration_seconds                  histogram of event-store appends
+//	disputes_build_info{version,revision,go_version}  gauge, always 1
 //
-// plus whatever Register adds (projection lag, scheduler counts).
+// plus go_* (runtime, go_build_info) and process_* (CPU, memory, file
+// descriptors, start time).
 type Metrics struct {
-	mu       sync.Mutex
-	requests map[[2]string]uint64
-	reqDur   map[string]*histogram
-	commands map[[2]string]uint64
-	appends  *histogram
-	extra    []Collector
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	reqDur   *prometheus.HistogramVec
+	commands *prometheus.CounterVec
+	appends  prometheus.Histogram
+
+	mu    sync.Mutex
+	extra map[string]Collector // by series name, added by Register
 }
 
 // Sample is one value of a collected series.
@@ -52,166 +59,135 @@ type Collector struct {
 // latencyBuckets suit a command path whose floor is one fsync: 0.5 ms to 10 s.
 var latencyBuckets = []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
 
-type histogram struct {
-	counts []uint64 // per bucket, not cumulative; the last is +Inf
-	sum    float64
-	count  uint64
-}
+// collectTimeout bounds a Register collector's work in one scrape.
+const collectTimeout = 5 * time.Second
 
-func newHistogram() *histogram { return &histogram{counts: make([]uint64, len(latencyBuckets)+1)} }
-
-func (h *histogram) observe(v float64) {
-	i, _ := slices.BinarySearch(latencyBuckets, v)
-	h.counts[i]++
-	h.sum += v
-	h.count++
-}
-
-// NewMetrics returns an empty set of metrics.
+// NewMetrics returns a registry holding the API's series (all zero), the Go
+// runtime, process and build-information collectors.
 func NewMetrics() *Metrics {
-	return &Metrics{requests: map[[2]string]uint64{}, reqDur: map[string]*histogram{},
-		commands: map[[2]string]uint64{}, appends: newHistogram()}
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "disputes_http_requests_total",
+			Help: "HTTP requests by route pattern and status code."}, []string{"route", "code"}),
+		reqDur: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "disputes_http_request_duration_seconds",
+			Help: "HTTP request latency by route pattern.", Buckets: latencyBuckets}, []string{"route"}),
+		commands: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "disputes_commands_total",
+			Help: "Commands by type and outcome (recorded, duplicate, or the error kind)."}, []string{"command", "outcome"}),
+		appends: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "disputes_append_duration_seconds",
+			Help: "Event-store append latency, durable commit included.", Buckets: latencyBuckets}),
+		extra: map[string]Collector{},
+	}
+	version, revision, goVersion := buildInfo()
+	build := prometheus.NewGauge(prometheus.GaugeOpts{Name: "disputes_build_info",
+		Help:        "The running build: module version, VCS revision and Go version (always 1).",
+		ConstLabels: prometheus.Labels{"version": version, "revision": revision, "go_version": goVersion}})
+	build.Set(1)
+	m.reg.MustRegister(m.requests, m.reqDur, m.commands, m.appends, build, registered{m},
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewBuildInfoCollector())
+	return m
 }
 
-// Register adds a collector. Call it before serving.
+// buildInfo reads the module version and VCS revision the go command
+// recorded in the binary.
+func buildInfo() (version, revision, goVersion string) {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown", "unknown", "unknown"
+	}
+	version, revision = info.Main.Version, "unknown"
+	if version == "" {
+		version = "(devel)"
+	}
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" {
+			revision = s.Value
+		}
+	}
+	return version, revision, info.GoVersion
+}
+
+// Registerer is where other parts of the binary register their own
+// Prometheus collectors, served with the API's at /metrics.
+func (m *Metrics) Registerer() prometheus.Registerer { return m.reg }
+
+// Gatherer gathers every registered series, as /metrics serves them.
+func (m *Metrics) Gatherer() prometheus.Gatherer { return m.reg }
+
+// Register adds series computed at scrape time by c.Collect; a later
+// collector of the same name replaces the earlier one.
 func (m *Metrics) Register(c Collector) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.extra = append(m.extra, c)
+	m.extra[c.Name] = c
+}
+
+// registered collects the series added by Register. It describes nothing
+// up front (an unchecked collector): their label names are the samples'.
+type registered struct{ m *Metrics }
+
+func (registered) Describe(chan<- *prometheus.Desc) {}
+
+func (r registered) Collect(ch chan<- prometheus.Metric) {
+	r.m.mu.Lock()
+	cs := make([]Collector, 0, len(r.m.extra))
+	for _, c := range r.m.extra {
+		cs = append(cs, c)
+	}
+	r.m.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), collectTimeout)
+	defer cancel()
+	for _, c := range cs {
+		collectSamples(ctx, c, ch)
+	}
+}
+
+func collectSamples(ctx context.Context, c Collector, ch chan<- prometheus.Metric) {
+	typ := prometheus.GaugeValue
+	if c.Type == "counter" {
+		typ = prometheus.CounterValue
+	}
+	samples, err := c.Collect(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(prometheus.NewDesc(c.Name, c.Help, nil, nil), fmt.Errorf("collect %s: %w", c.Name, err))
+		return
+	}
+	for _, s := range samples {
+		var names, values []string
+		for i := 0; i+1 < len(s.Labels); i += 2 {
+			names, values = append(names, s.Labels[i]), append(values, s.Labels[i+1])
+		}
+		desc := prometheus.NewDesc(c.Name, c.Help, names, nil)
+		metric, err := prometheus.NewConstMetric(desc, typ, s.Value, values...)
+		if err != nil {
+			metric = prometheus.NewInvalidMetric(desc, err)
+		}
+		ch <- metric
+	}
 }
 
 func (m *Metrics) observeRequest(route string, status int, d time.Duration) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.requests[[2]string{route, strconv.Itoa(status)}]++
-	h := m.reqDur[route]
-	if h == nil {
-		h = newHistogram()
-		m.reqDur[route] = h
-	}
-	h.observe(d.Seconds())
+	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
+	m.reqDur.WithLabelValues(route).Observe(d.Seconds())
 }
 
 func (m *Metrics) observeCommand(command, outcome string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.commands[[2]string{command, outcome}]++
+	m.commands.WithLabelValues(command, outcome).Inc()
 }
 
 // ObserveAppend records the latency of one event-store append.
 func (m *Metrics) ObserveAppend(d time.Duration) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.appends.observe(d.Seconds())
+	m.appends.Observe(d.Seconds())
 }
 
 // CommandCount returns how many commands of a type ended with an outcome.
 func (m *Metrics) CommandCount(command, outcome string) uint64 {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.commands[[2]string{command, outcome}]
-}
-
-// WriteTo writes every series in the text exposition format.
-func (m *Metrics) WriteTo(ctx context.Context, w io.Writer) error {
-	var b strings.Builder
-	m.mu.Lock()
-	header(&b, "disputes_http_requests_total", "HTTP requests by route pattern and status code.", "counter")
-	for _, k := range sortedKeys(m.requests) {
-		sample(&b, "disputes_http_requests_total", []string{"route", k[0], "code", k[1]}, float64(m.requests[k]))
+	var out dto.Metric
+	if err := m.commands.WithLabelValues(command, outcome).Write(&out); err != nil {
+		return 0
 	}
-	header(&b, "disputes_http_request_duration_seconds", "HTTP request latency by route pattern.", "histogram")
-	routes := make([]string, 0, len(m.reqDur))
-	for r := range m.reqDur {
-		routes = append(routes, r)
-	}
-	slices.Sort(routes)
-	for _, r := range routes {
-		writeHistogram(&b, "disputes_http_request_duration_seconds", []string{"route", r}, m.reqDur[r])
-	}
-	header(&b, "disputes_commands_total", "Commands by type and outcome (recorded, duplicate, or the error kind).", "counter")
-	for _, k := range sortedKeys(m.commands) {
-		sample(&b, "disputes_commands_total", []string{"command", k[0], "outcome", k[1]}, float64(m.commands[k]))
-	}
-	header(&b, "disputes_append_duration_seconds", "Event-store append latency, durable commit included.", "histogram")
-	writeHistogram(&b, "disputes_append_duration_seconds", nil, m.appends)
-	extra := slices.Clone(m.extra)
-	m.mu.Unlock()
-
-	for _, c := range extra {
-		samples, err := c.Collect(ctx)
-		if err != nil {
-			return fmt.Errorf("collect %s: %w", c.Name, err)
-		}
-		header(&b, c.Name, c.Help, c.Type)
-		for _, s := range samples {
-			sample(&b, c.Name, s.Labels, s.Value)
-		}
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-func sortedKeys(m map[[2]string]uint64) [][2]string {
-	keys := make([][2]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b [2]string) int {
-		if c := strings.Compare(a[0], b[0]); c != 0 {
-			return c
-		}
-		return strings.Compare(a[1], b[1])
-	})
-	return keys
-}
-
-func header(b *strings.Builder, name, help, typ string) {
-	fmt.Fprintf(b, "# HELP %s %s\n# TYPE %s %s\n", name, strings.ReplaceAll(help, "\n", " "), name, typ)
-}
-
-func sample(b *strings.Builder, name string, labels []string, v float64) {
-	b.WriteString(name)
-	if len(labels) > 0 {
-		b.WriteByte('{')
-		for i := 0; i+1 < len(labels); i += 2 {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			fmt.Fprintf(b, "%s=\"%s\"", labels[i], escapeLabel(labels[i+1]))
-		}
-		b.WriteByte('}')
-	}
-	b.WriteByte(' ')
-	b.WriteString(formatValue(v))
-	b.WriteByte('\n')
-}
-
-func writeHistogram(b *strings.Builder, name string, labels []string, h *histogram) {
-	var cum uint64
-	for i, le := range latencyBuckets {
-		cum += h.counts[i]
-		sample(b, name+"_bucket", append(slices.Clone(labels), "le", formatValue(le)), float64(cum))
-	}
-	sample(b, name+"_bucket", append(slices.Clone(labels), "le", "+Inf"), float64(h.count))
-	sample(b, name+"_sum", labels, h.sum)
-	sample(b, name+"_count", labels, float64(h.count))
-}
-
-var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
-
-func escapeLabel(s string) string { return labelEscaper.Replace(s) }
-
-func formatValue(v float64) string {
-	switch {
-	case math.IsInf(v, 1):
-		return "+Inf"
-	case math.IsInf(v, -1):
-		return "-Inf"
-	case math.IsNaN(v):
-		return "NaN"
-	}
-	return strconv.FormatFloat(v, 'g', -1, 64)
+	return uint64(out.GetCounter().GetValue())
 }
 
 // MetricsRole is the one role that reads /metrics on the API's listener.
@@ -245,13 +221,23 @@ func (s *Server) MetricsHandler() http.Handler {
 }
 
 func (s *Server) writeMetrics(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
-	defer cancel()
-	var b strings.Builder
-	if err := s.metrics.WriteTo(ctx, &b); err != nil {
-		writeProblem(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-	_, _ = io.WriteString(w, b.String())
+	s.metricsHandler.ServeHTTP(w, r)
 }
+
+// newMetricsHandler serves m in the format the scraper asks for (the text
+// format by default). A series that fails to collect is left out and
+// logged; the others are served.
+func newMetricsHandler(m *Metrics, logger promhttp.Logger) http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
+		ErrorLog:          logger,
+		ErrorHandling:     promhttp.ContinueOnError,
+		Timeout:           collectTimeout + time.Second,
+		EnableOpenMetrics: true,
+	})
+}
+
+// errorLog logs the metrics handler's errors (a series that failed to
+// collect) through the server's logger.
+type errorLog struct{ log *slog.Logger }
+
+func (l errorLog) Println(v ...any) { l.log.Error("metrics", "err", fmt.Sprint(v...)) }

@@ -103,11 +103,13 @@ type Server struct {
 	auth    auth.Authenticator
 	reads   ReadModel
 	metrics *Metrics
-	log     *slog.Logger
-	mux     *http.ServeMux
-	root    http.Handler
-	routes  []route
-	streams *streamSlots
+	// metricsHandler writes the metrics, on either listener.
+	metricsHandler http.Handler
+	log            *slog.Logger
+	mux            *http.ServeMux
+	root           http.Handler
+	routes         []route
+	streams        *streamSlots
 }
 
 // New returns the API over cfg.
@@ -119,6 +121,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, store: cfg.Store, handler: cfg.Handler, auth: cfg.Auth, reads: cfg.Reads,
 		metrics: cfg.Metrics, log: cfg.Logger, mux: http.NewServeMux(),
 		streams: newStreamSlots(cfg.MaxStreams, cfg.MaxStreamsPerPrincipal)}
+	s.metricsHandler = newMetricsHandler(s.metrics, errorLog{s.log})
 	s.routes = s.routeTable()
 	paths := map[string][]string{}
 	for _, rt := range s.routes {
