@@ -132,31 +132,42 @@ var bookkeepingDDL = []string{
 }
 
 func (db *DB) ensureBookkeeping(ctx context.Context) error {
-	for _, ddl := range bookkeepingDDL {
-		if err := db.exec(ctx, db.Dialect.Table(ddl)); err != nil {
-			return fmt.Errorf("create bookkeeping tables: %w", err)
+	return db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if db.Dialect == Postgres {
+			// Replicas starting at once on a fresh schema would race to
+			// create the same tables (duplicate pg_type rows): one lock per
+			// schema lets one create, and the others find them made.
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('disputes.readmodels:' || current_schema(), 0))`); err != nil {
+				return fmt.Errorf("lock read-model bookkeeping: %w", err)
+			}
 		}
-	}
-	if db.Dialect == Postgres {
+		for _, ddl := range bookkeepingDDL {
+			if _, err := tx.ExecContext(ctx, db.Dialect.Table(ddl)); err != nil {
+				return fmt.Errorf("create bookkeeping tables: %w", err)
+			}
+		}
+		if db.Dialect != Postgres {
+			return nil
+		}
 		// Bookkeeping tables made before times were timestamptz keep their
 		// rows (the checkpoints): their text times convert in place.
 		for _, c := range []struct{ table, column string }{
 			{checkpointsTable, "updated_at"}, {parkedTable, "parked_at"}, {parkedTable, "resolved_at"},
 		} {
 			var typ string
-			err := db.SQL.QueryRowContext(ctx, `SELECT data_type FROM information_schema.columns
+			err := tx.QueryRowContext(ctx, `SELECT data_type FROM information_schema.columns
 				WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2`, c.table, c.column).Scan(&typ)
 			if err != nil {
 				return fmt.Errorf("bookkeeping column %s.%s: %w", c.table, c.column, err)
 			}
 			if typ == "text" {
-				if err := db.exec(ctx, `ALTER TABLE `+c.table+` ALTER COLUMN `+c.column+` TYPE timestamptz USING `+c.column+`::timestamptz`); err != nil {
+				if _, err := tx.ExecContext(ctx, `ALTER TABLE `+c.table+` ALTER COLUMN `+c.column+` TYPE timestamptz USING `+c.column+`::timestamptz`); err != nil {
 					return fmt.Errorf("convert %s.%s to timestamptz: %w", c.table, c.column, err)
 				}
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // Checkpoint returns the position of the last event the named projection

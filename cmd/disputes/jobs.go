@@ -266,19 +266,18 @@ type forwardFlags struct {
 
 // startForwarder forwards the log to JetStream under the "forwarder" lease.
 // It is optional for readiness: a broker outage delays fan-out (the stream
-// deduplicates what is sent again) but does not stop commands. The
-// connection reconnects by itself; each run ensures the stream first.
-func startForwarder(ctx context.Context, bg *background, store eventstore.Store, sf storeFlags, ff forwardFlags, logger *slog.Logger) (func(), error) {
-	nc, err := nats.Connect(ff.ForwardNATS, nats.Name("disputes serve forwarder"), nats.MaxReconnects(-1), nats.RetryOnFailedConnect(true))
-	if err != nil {
-		return nil, fmt.Errorf("connect to NATS %s: %w", ff.ForwardNATS, err)
-	}
+// deduplicates what is sent again) but does not stop commands. Each run
+// connects and ensures the stream first.
+func startForwarder(ctx context.Context, bg *background, store eventstore.Store, sf storeFlags, ff forwardFlags, logger *slog.Logger) {
 	lease := bg.lease("forwarder", true)
 	log := logger.With("component", "forwarder")
 	bg.runLeased(ctx, "forwarder", true, nil, lease, func(ctx context.Context, token uint64) error {
-		if !nc.IsConnected() {
-			return fmt.Errorf("NATS %s: not connected (%s)", ff.ForwardNATS, nc.Status())
+		// A connection per run: the publisher closes it when it closes.
+		nc, err := nats.Connect(ff.ForwardNATS, nats.Name("disputes serve forwarder"), nats.MaxReconnects(-1))
+		if err != nil {
+			return fmt.Errorf("connect to NATS %s: %w", ff.ForwardNATS, err)
 		}
+		defer nc.Close()
 		if err := forward.EnsureStream(ctx, nc, ff.ForwardStream, ff.ForwardSubjectPrefix, forward.DefaultDupWindow); err != nil {
 			return err
 		}
@@ -297,5 +296,4 @@ func startForwarder(ctx context.Context, bg *background, store eventstore.Store,
 		}
 		return f.Run(ctx)
 	})
-	return nc.Close, nil
 }

@@ -131,11 +131,7 @@ func (c *serveCmd) Run(ctx context.Context, e env) error {
 		cfg.Checkpoint = cp
 	}
 	if f.Forward.ForwardNATS != "" {
-		closeNATS, err := startForwarder(ctx, bg, store, sf, f.Forward, logger)
-		if err != nil {
-			return err
-		}
-		closers = append(closers, closeNATS)
+		startForwarder(ctx, bg, store, sf, f.Forward, logger)
 	}
 	api, err := httpapi.New(cfg)
 	if err != nil {

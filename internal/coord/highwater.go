@@ -4,18 +4,27 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 )
 
 // FencesTable keeps, in a database other than the lease's (the read
 // models'), the highest fencing token each job has written with.
 const FencesTable = "coord_fences"
 
-// CreateFences creates FencesTable if it is missing.
+// CreateFences creates FencesTable if it is missing. Replicas starting at
+// once may race to create it on PostgreSQL (a duplicate type row): the
+// loser tries again and finds it made.
 func CreateFences(ctx context.Context, db *sql.DB) error {
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+FencesTable+` (name TEXT PRIMARY KEY, token BIGINT NOT NULL)`); err != nil {
-		return fmt.Errorf("create %s: %w", FencesTable, err)
+	var err error
+	for attempt := range 3 {
+		if attempt > 0 {
+			time.Sleep(time.Duration(attempt) * 100 * time.Millisecond)
+		}
+		if _, err = db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+FencesTable+` (name TEXT PRIMARY KEY, token BIGINT NOT NULL)`); err == nil {
+			return nil
+		}
 	}
-	return nil
+	return fmt.Errorf("create %s: %w", FencesTable, err)
 }
 
 // HighWater returns a fence for writes in a transaction on such a database:
