@@ -119,3 +119,17 @@ func Codes() []string {
 	}
 	return append(out, "internal")
 }
+
+// Classifications lists every kind and code Classify can return, once
+// each, in the table's order: the OpenAPI document's problem codes by
+// status are read from it.
+func Classifications() []Classification {
+	out := make([]Classification, 0, len(classes)+2)
+	for _, c := range classes {
+		cl := Classification{Kind: c.kind, Code: c.code}
+		if !slices.Contains(out, cl) {
+			out = append(out, cl)
+		}
+	}
+	return append(out, Classification{KindRefused, "deadline_not_due"}, Classification{KindInternal, "internal"})
+}

@@ -106,11 +106,15 @@ func ParseRequest(data []byte, limits Limits) (Request, domain.Command, error) {
 // pointer, refusing what encoding/json would accept silently or rewrite:
 // text that is not valid UTF-8 or escapes half a surrogate pair, member
 // names that are not the exact-case names of v's fields, duplicate member
-// names, unknown fields and trailing data. Errors are *ValidationError
+// names, unknown fields, trailing data, null (whole, as a member or as an
+// item) and "" as an enumeration's value. Errors are *ValidationError
 // naming the member path; what cannot be parsed is named whole.
 func DecodeStrict(whole string, data []byte, v any) error {
 	if err := checkRawStrings("", data, reflect.TypeOf(v)); err != nil {
 		return err
+	}
+	if bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
+		return invalidField(whole, "is null, not a JSON object")
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -174,6 +178,10 @@ func Validate(req Request, cmd domain.Command, limits Limits) error {
 	return checkValue("data", reflect.ValueOf(cmd), limits)
 }
 
+// IDPunctuation is what an envelope id (command, ticket, correlation and
+// actor id) may hold besides ASCII letters and digits.
+const IDPunctuation = "-_.:@"
+
 func checkID(field, v string, limits Limits, required bool) error {
 	if v == "" {
 		if required {
@@ -185,7 +193,7 @@ func checkID(field, v string, limits Limits, required bool) error {
 		return invalidField(field, fmt.Sprintf("is %d bytes, limit %d", len(v), limits.MaxIDBytes))
 	}
 	for _, r := range v {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.:@", r)) {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(IDPunctuation, r)) {
 			return invalidField(field, fmt.Sprintf("%q may only hold letters, digits and - _ . : @", v))
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -29,6 +30,10 @@ import (
 // its fields (the decoder matches names case-insensitively) and a member
 // name that appears twice (the decoder keeps the last), so that no reader
 // of the body can take it for a different request from the one recorded.
+// A member or an item that is null is refused: encoding/json would leave
+// the field as it was, so null would read as absent (or, in a list, as a
+// zero item), and the API's document has no nullable field; and so is the
+// empty string as an enumeration's value (isEnum).
 // An object whose target is opaque (json.RawMessage, a type decoding
 // itself) or mistyped is not checked for members: it is either walked
 // again with its own type (a command's data) or refused by the decoder.
@@ -128,11 +133,28 @@ func checkRawStrings(path string, raw []byte, target reflect.Type) error {
 			if reason := rawStringProblem(literal()); reason != "" {
 				return invalidField(fieldPath(), reason)
 			}
+			if tok == "" && isEnum(want) {
+				return invalidField(fieldPath(), "is empty, which is none of its values: give one, or leave the member out")
+			}
+			valueDone()
+		case nil:
+			if top >= 0 {
+				return invalidField(fieldPath(), "is null: give a value, or leave the member out")
+			}
 			valueDone()
 		default:
 			valueDone()
 		}
 	}
+}
+
+// isEnum reports whether t is an enumeration: a named string type (an
+// event vocabulary, a role, a deadline kind), none of whose values is
+// empty. Its zero value means "not given", so "" given outright is refused
+// rather than read as absent (issue 16, item 17: the OpenAPI document's
+// enums do not hold "").
+func isEnum(t reflect.Type) bool {
+	return t != nil && t.Kind() == reflect.String && t.PkgPath() != ""
 }
 
 // rawStringProblem says what is wrong with a raw JSON string literal
@@ -195,20 +217,60 @@ func joinPath(path, key string) string {
 // without them).
 func checkText(path, s string, id bool) error {
 	for i, r := range s {
-		var what string
+		if !refused(r, id) {
+			continue
+		}
+		what := "a control character"
 		switch {
 		case r == 0:
 			what = "NUL"
-		case r < 0x20 && (id || (r != '\n' && r != '\t')):
-			what = "a control character"
-		case r == 0x7f || (r >= 0x80 && r <= 0x9f):
-			what = "a control character"
-		case (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c:
+		case r > 0x9f:
 			what = "a bidirectional formatting character"
-		default:
-			continue
 		}
 		return invalidField(path, fmt.Sprintf("holds %s (%U) at byte %d", what, r, i))
 	}
 	return nil
+}
+
+// runeRange is the characters from lo to hi, both included.
+type runeRange struct{ lo, hi rune }
+
+// refusedRanges are the characters checkText refuses: in ids, every C0
+// control; in free text, all but tab and newline.
+func refusedRanges(id bool) []runeRange {
+	c0 := []runeRange{{0x00, 0x08}, {0x0b, 0x1f}}
+	if id {
+		c0 = []runeRange{{0x00, 0x1f}}
+	}
+	return append(c0, runeRange{0x7f, 0x9f}, runeRange{0x061c, 0x061c}, runeRange{0x200e, 0x200f},
+		runeRange{0x202a, 0x202e}, runeRange{0x2066, 0x2069})
+}
+
+func refused(r rune, id bool) bool {
+	if r >= 0x20 && r < 0x7f { // the common case first
+		return false
+	}
+	for _, rg := range refusedRanges(id) {
+		if r >= rg.lo && r <= rg.hi {
+			return true
+		}
+	}
+	return false
+}
+
+// TextPattern returns a regular expression (ECMA 262, as JSON Schema's
+// pattern has it) that matches exactly the strings checkText lets through:
+// free text, or with id an id field of a command's data. The OpenAPI
+// document states it for every string of a command.
+func TextPattern(id bool) string {
+	var b strings.Builder
+	b.WriteString("^[^")
+	for _, rg := range refusedRanges(id) {
+		fmt.Fprintf(&b, `\u%04X`, rg.lo)
+		if rg.hi != rg.lo {
+			fmt.Fprintf(&b, `-\u%04X`, rg.hi)
+		}
+	}
+	b.WriteString("]*$")
+	return b.String()
 }

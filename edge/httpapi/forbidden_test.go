@@ -177,7 +177,7 @@ func sampleData(t *testing.T, name string) json.RawMessage {
 		domain.IssueRefund{Amount: 100}, domain.ShipReplacement{Shipment: ship}, domain.ConfirmReplacement{},
 		domain.RequestIntervention{Reason: "help"}, domain.RequestEvidence{Note: "please"},
 		domain.SubmitEvidence{Items: []events.EvidenceItem{item}}, domain.MarkResolved{Note: "ok"},
-		domain.Rule{Terms: events.Terms{Outcome: events.OutcomeBuyerFavoured, Liability: events.LiabilityMerchant, Refund: 100}, Rationale: "r"},
+		domain.Rule{Terms: events.Terms{Outcome: events.OutcomeBuyerFavoured, Liability: events.LiabilityMerchant, Refund: 100}, Rationale: "r", Evidence: []string{}},
 		domain.FileAppeal{Grounds: "g"}, domain.DecideAppeal{Decision: events.AppealUpheld, Rationale: "r"},
 		domain.PostMessage{Text: "hi"},
 	}

@@ -72,7 +72,7 @@ func FuzzCommandBody(f *testing.F) {
 		}
 		before := head()
 		rec := httptest.NewRecorder()
-		l.api.ServeHTTP(rec, req)
+		checkContract(t, l.api).ServeHTTP(rec, req)
 		after := head()
 
 		switch status := rec.Code; {

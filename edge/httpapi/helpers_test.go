@@ -153,7 +153,7 @@ func newLedger(t testing.TB, opt options) *ledger {
 	api, err := httpapi.New(cfg)
 	require.NoError(t, err)
 	l.api = api
-	l.srv = httptest.NewServer(api)
+	l.srv = httptest.NewServer(checkContract(t, api))
 
 	var wg sync.WaitGroup
 	if opt.projector {

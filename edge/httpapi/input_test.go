@@ -142,7 +142,7 @@ func TestDuplicateCommandIsRecordedOnce(t *testing.T) {
 func TestSlowClientsAreTimedOut(t *testing.T) {
 	t.Parallel()
 	l := newLedger(t, options{})
-	srv := httptest.NewUnstartedServer(l.api)
+	srv := httptest.NewUnstartedServer(checkContract(t, l.api))
 	hs := httpapi.NewHTTPServer("", l.api, httpapi.Timeouts{ReadHeader: 100 * time.Millisecond, Read: 200 * time.Millisecond})
 	srv.Config.ReadHeaderTimeout, srv.Config.ReadTimeout = hs.ReadHeaderTimeout, hs.ReadTimeout
 	srv.Start()

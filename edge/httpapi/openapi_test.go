@@ -32,7 +32,7 @@ func TestOpenAPIDocumentIsCurrent(t *testing.T) {
 	got, err := os.ReadFile("openapi.json")
 	require.NoError(t, err)
 	// Compared as booleans: a diff of a 90 KB document drowns the message.
-	assert.True(t, bytes.Equal(want, got), "openapi.json is stale: go test ./httpapi -run TestOpenAPI -update")
+	assert.True(t, bytes.Equal(want, got), "openapi.json is stale: go test ./edge/httpapi -run TestOpenAPI -update")
 	assert.True(t, bytes.Equal(got, openAPIDoc), "the served document is the file")
 }
 
@@ -75,4 +75,65 @@ func TestOpenAPIMatchesTheMux(t *testing.T) {
 	// A made-up route is not routed to any documented pattern.
 	_, got := s.mux.Handler(httptest.NewRequest("POST", "/v1/tickets/x/commands/expire_deadline", nil))
 	assert.NotContains(t, documented, got)
+}
+
+// TestOpenAPILint holds the document to what a linter asks of it: servers;
+// every operation with an id, a summary, no catch-all default answer, its
+// 4xx answers listed, 401 on every operation that needs a token, 500, and
+// every problem answer narrowed to its codes.
+func TestOpenAPILint(t *testing.T) {
+	var doc struct {
+		Servers []struct {
+			URL string `json:"url"`
+		} `json:"servers"`
+		Paths map[string]map[string]struct {
+			OperationID string            `json:"operationId"`
+			Summary     string            `json:"summary"`
+			Security    *[]map[string]any `json:"security"`
+			Responses   map[string]struct {
+				Description string `json:"description"`
+				Content     map[string]struct {
+					Schema struct {
+						AllOf []struct {
+							Properties map[string]struct {
+								Enum []any `json:"enum"`
+							} `json:"properties"`
+						} `json:"allOf"`
+					} `json:"schema"`
+				} `json:"content"`
+			} `json:"responses"`
+		} `json:"paths"`
+	}
+	require.NoError(t, json.Unmarshal(openAPIDoc, &doc))
+	require.NotEmpty(t, doc.Servers)
+	ids := map[string]bool{}
+	for path, ops := range doc.Paths {
+		for method, op := range ops {
+			where := method + " " + path
+			assert.NotEmpty(t, op.OperationID, where)
+			assert.False(t, ids[op.OperationID], "%s: operationId %s twice", where, op.OperationID)
+			ids[op.OperationID] = true
+			assert.NotEmpty(t, op.Summary, where)
+			assert.NotContains(t, op.Responses, "default", "%s: every status is listed", where)
+			assert.Contains(t, op.Responses, "500", where)
+			public := op.Security != nil && len(*op.Security) == 0
+			if !public {
+				assert.Contains(t, op.Responses, "401", where)
+			}
+			var fourxx int
+			for status, res := range op.Responses {
+				assert.NotEmpty(t, res.Description, "%s %s", where, status)
+				problem, isProblem := res.Content["application/problem+json"]
+				if status[0] == '4' || status[0] == '5' {
+					fourxx += map[bool]int{true: 1}[status[0] == '4']
+					require.True(t, isProblem, "%s %s is a problem", where, status)
+					require.Len(t, problem.Schema.AllOf, 2, "%s %s", where, status)
+					assert.NotEmpty(t, problem.Schema.AllOf[1].Properties["code"].Enum, "%s %s lists its codes", where, status)
+				}
+			}
+			if !public || strings.Contains(path, "/v1/") {
+				assert.NotZero(t, fourxx, "%s lists its 4xx answers", where)
+			}
+		}
+	}
 }

@@ -62,6 +62,14 @@ var kindStatus = map[commands.ErrorKind]int{
 	commands.KindInternal:    http.StatusInternalServerError,
 }
 
+// statusOf is the HTTP status of a classified error.
+func statusOf(c commands.Classification) int {
+	if c.Code == "revision_mismatch" {
+		return http.StatusPreconditionFailed // only If-Match sets an expected revision
+	}
+	return kindStatus[c.Kind]
+}
+
 // problemFor is the one place errors become problems: the API's own
 // errors, authentication, oversize bodies and timeouts here, and every
 // domain and command error through commands.Classify.
@@ -90,10 +98,7 @@ func problemFor(err error) Problem {
 	case errors.Is(err, context.Canceled):
 		return newProblem(499, "cancelled", "the client went away", "")
 	}
-	status := kindStatus[c.Kind]
-	if c.Code == "revision_mismatch" {
-		status = http.StatusPreconditionFailed // only If-Match sets an expected revision
-	}
+	status := statusOf(c)
 	field := ""
 	if errors.As(err, &verr) {
 		field = verr.Field
