@@ -50,7 +50,9 @@ func DefaultLimits() Limits {
 	return Limits{MaxRequestBytes: 256 << 10, MaxIDBytes: 128, MaxTextBytes: 8 << 10, MaxListItems: 64}
 }
 
-func (l Limits) maxAmount() int64 {
+// AmountLimit is the most an amount may be under l: MaxAmount, or when
+// zero the default policy's.
+func (l Limits) AmountLimit() int64 {
 	if l.MaxAmount > 0 {
 		return l.MaxAmount
 	}
@@ -254,7 +256,7 @@ func checkValue(path string, v reflect.Value, limits Limits) error {
 		if v.Int() < 0 {
 			return invalidField(path, "must not be negative")
 		}
-		if max := limits.maxAmount(); v.Int() > max {
+		if max := limits.AmountLimit(); v.Int() > max {
 			return invalidField(path, fmt.Sprintf("is %d, more than the most an amount may be (%d minor units)", v.Int(), max))
 		}
 	}

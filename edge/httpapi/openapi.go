@@ -15,7 +15,6 @@ import (
 
 	"github.com/disputes-ledger/disputes/commands"
 	"github.com/disputes-ledger/disputes/domain"
-	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/projections"
 	"github.com/disputes-ledger/disputes/projections/views"
@@ -42,7 +41,7 @@ type obj = map[string]any
 // default policy's MaxAmount.
 func BuildOpenAPI() ([]byte, error) {
 	limits := commands.DefaultLimits()
-	g := &schemaGen{schemas: obj{}, limits: limits, maxAmount: policy.Default().MaxAmount, data: commandDataTypes()}
+	g := &schemaGen{schemas: obj{}, limits: limits, maxAmount: limits.AmountLimit(), data: commandDataTypes()}
 	paths := obj{}
 	for _, rt := range (&Server{}).routeTable() {
 		item, _ := paths[rt.path].(obj)
