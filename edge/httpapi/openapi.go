@@ -121,8 +121,7 @@ func problemsOf(rt route) problemSet {
 		p.add(http.StatusRequestEntityTooLarge, "request_too_large")
 		p.add(http.StatusUnsupportedMediaType, "unsupported_media_type")
 		p.add(http.StatusServiceUnavailable, "timeout")
-	case rt.op == "readyz":
-		p.add(http.StatusServiceUnavailable, "not_ready")
+	case rt.op == "readyz": // not ready is a Readiness body, not a problem
 	case rt.op == "metrics":
 		p.add(http.StatusForbidden, "role_not_allowed")
 		p.add(http.StatusServiceUnavailable, "timeout")
@@ -182,9 +181,7 @@ func (g *schemaGen) problemResponse(status int, codes []string) obj {
 	case status == http.StatusUnauthorized:
 		headers["WWW-Authenticate"] = obj{"description": "the bearer challenge", "required": true, "schema": obj{"type": "string"}}
 	case status == http.StatusTooManyRequests, slices.Equal(codes, []string{"too_many_conflicts"}):
-		h := maps.Clone(retryAfterHeader)
-		h["required"] = true
-		headers["Retry-After"] = h
+		headers["Retry-After"] = withRequired(retryAfterHeader)
 	case status == http.StatusServiceUnavailable:
 		headers["Retry-After"] = retryAfterHeader // not on every 503: see the code
 	}
@@ -302,7 +299,7 @@ func (g *schemaGen) operation(rt route) obj {
 	if rt.op == "readyz" {
 		notReady := ok(responseTypes[rt.op])
 		notReady["description"] = "not ready: the body names what holds it back"
-		notReady["headers"] = retryAfter
+		notReady["headers"] = obj{"X-Request-ID": requestIDHeader, "Retry-After": withRequired(retryAfterHeader)}
 		responses["503"] = notReady
 	}
 	if len(params) > 0 {
@@ -310,6 +307,12 @@ func (g *schemaGen) operation(rt route) obj {
 	}
 	op["responses"] = responses
 	return op
+}
+
+func withRequired(header obj) obj {
+	header = maps.Clone(header)
+	header["required"] = true
+	return header
 }
 
 func withDescription(s obj, d string) obj {
