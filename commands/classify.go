@@ -124,12 +124,12 @@ func Codes() []string {
 // each, in the table's order: the OpenAPI document's problem codes by
 // status are read from it.
 func Classifications() []Classification {
-	out := make([]Classification, 0, len(classes)+2)
+	out := make([]Classification, 0, len(classes)+1)
 	for _, c := range classes {
 		cl := Classification{Kind: c.kind, Code: c.code}
 		if !slices.Contains(out, cl) {
 			out = append(out, cl)
 		}
 	}
-	return append(out, Classification{KindRefused, "deadline_not_due"}, Classification{KindInternal, "internal"})
+	return append(out, Classification{KindInternal, "internal"})
 }

@@ -88,3 +88,15 @@ func TestTextPatternIsCheckText(t *testing.T) {
 		}
 	}
 }
+
+// TestClassificationsAreCodes: Classifications names every code Codes
+// does, once each, with the kind Classify gives it.
+func TestClassificationsAreCodes(t *testing.T) {
+	var codes []string
+	for _, c := range commands.Classifications() {
+		assert.NotContains(t, codes, c.Code, "a code with one kind, once")
+		codes = append(codes, c.Code)
+		assert.NotEmpty(t, c.Kind, c.Code)
+	}
+	assert.ElementsMatch(t, commands.Codes(), codes)
+}
