@@ -18,8 +18,9 @@ const TicketStatusName = "ticket_status"
 
 // TicketStatus is one row per ticket with its current state. The state is
 // folded by domain.Ticket.Apply, the same code the write path uses, so the
-// read model can never disagree with the aggregate; the row keeps what that
-// fold needs to carry on from the stored row after a restart.
+// read model can never disagree with the aggregate; the row keeps the
+// ticket's domain.Snapshot, what that fold needs to carry on from the
+// stored row after a restart.
 type TicketStatus struct {
 	db       *DB
 	cache    map[string]*ticketEntry
@@ -51,6 +52,7 @@ var ticketColumns = []string{
 	"opened_at", "updated_at", "closed_at", "resolution", "ruling_outcome", "liability",
 	"intervened_by", "intervened_at", "appealed_by", "appeal_decision", "sla_breached", "first_response_at",
 	"messages", "vague_messages", "evidence_items", "events", "revision", "last_position", "expiry_effect",
+	"return_status",
 }
 
 // NewTicketStatus returns the ticket-status projection over db.
@@ -73,7 +75,7 @@ func (*TicketStatus) Name() string { return TicketStatusName }
 // Schema implements Projection.
 func (*TicketStatus) Schema() Schema {
 	return Schema{
-		Version: 3, // 2: expiry_effect. 3: status (was state), TIMESTAMPTZ and BOOLEAN columns
+		Version: 4, // 2: expiry_effect. 3: status (was state), TIMESTAMPTZ and BOOLEAN columns. 4: return_status
 		Tables: []Table{{Name: "rm_ticket_status", DDL: `CREATE TABLE IF NOT EXISTS rm_ticket_status (
 			ticket_id          TEXT   NOT NULL PRIMARY KEY,
 			order_id           TEXT   NOT NULL,
@@ -110,7 +112,8 @@ func (*TicketStatus) Schema() Schema {
 			events             BIGINT NOT NULL,
 			revision           BIGINT NOT NULL,
 			last_position      BIGINT NOT NULL,
-			expiry_effect      TEXT
+			expiry_effect      TEXT,
+			return_status      TEXT
 		)`}},
 		Indexes: []string{
 			`CREATE INDEX IF NOT EXISTS rm_ticket_status_merchant ON rm_ticket_status (merchant_id, opened_at)`,
@@ -201,39 +204,43 @@ func (ts *TicketStatus) Reset() {
 	ts.dirty = nil
 }
 
-// row appends the entry's column values in ticketColumns order.
+// row appends the entry's column values in ticketColumns order: the
+// ticket's domain.Snapshot, which is what the next events need (see read),
+// beside the columns derived from it for readers.
 func (e *ticketEntry) row(args []any) []any {
 	t := &e.t
+	s := t.Snapshot()
 	var nextKind, nextAt any
 	if k, at, ok := t.NextDeadline(); ok {
 		nextKind, nextAt = string(k), formatTime(at)
 	}
-	var appealedBy, decision any
-	if t.Ruling != nil && t.Ruling.Appeal != nil {
-		appealedBy, decision = string(t.Ruling.Appeal.Party), nullString(string(t.Ruling.Appeal.Decision))
+	var appealedBy any
+	if s.AppealedBy != "" {
+		appealedBy = string(s.AppealedBy)
 	}
 	return append(args,
-		t.ID, t.OrderID, t.BuyerID, t.MerchantID, string(t.Kind), string(t.Reason), t.Currency,
-		string(t.Status), t.Locked, t.AmountPaid, t.Requested, t.Refunded, t.Compensation, t.OrderShipped,
+		s.ID, s.OrderID, s.BuyerID, s.MerchantID, string(s.Kind), string(s.Reason), s.Currency,
+		string(s.Status), s.Locked, s.AmountPaid, s.Requested, s.Refunded, s.Compensation, s.OrderShipped,
 		nextKind, nextAt, encodeDeadlines(t.OpenDeadlines()),
-		formatTime(t.OpenedAt), formatTime(t.UpdatedAt), nullTime(t.ClosedAt), nullString(string(t.Resolution)),
-		nullString(string(e.rulingOutcome)), nullString(string(t.Liability)),
-		nullString(string(t.InterventionBy)), nullTime(t.InterventionAt), appealedBy, decision,
-		t.SLABreached, nullTime(t.FirstResponseAt),
-		int64(t.Messages), int64(t.VagueMessages), int64(e.evidence), int64(t.Events), int64(t.Revision), int64(e.position),
-		encodeEffect(t.Effect),
+		formatTime(s.OpenedAt), formatTime(s.UpdatedAt), nullTime(s.ClosedAt), nullString(string(s.Resolution)),
+		nullString(string(e.rulingOutcome)), nullString(string(s.Liability)),
+		nullString(string(s.InterventionBy)), nullTime(s.InterventionAt), appealedBy, nullString(string(s.AppealDecision)),
+		s.SLABreached, nullTime(s.FirstResponseAt),
+		int64(s.Messages), int64(s.VagueMessages), int64(e.evidence), int64(s.Events), int64(s.Revision), int64(e.position),
+		encodeEffect(s.Effect), nullString(string(s.ReturnStatus)),
 	)
 }
 
-// read restores a ticket from its row: every field domain.Ticket.Apply
-// needs to fold the ticket's next events into the columns above.
+// read restores a ticket from its row: its domain.Snapshot, every field
+// domain.Ticket.Apply needs to fold the ticket's next events (the domain's
+// contract, tested there), and the projection's own counters.
 func (ts *TicketStatus) read(ctx context.Context, id string) (*ticketEntry, error) {
 	var (
 		e                                                    ticketEntry
-		t                                                    = &e.t
+		s                                                    domain.Snapshot
 		kind, reason, status                                 string
 		nextKind, resolution, rulingOutcome                  sql.NullString
-		liability, interventionBy                            sql.NullString
+		liability, interventionBy, returnStatus              sql.NullString
 		appealedBy, decision, effect                         sql.NullString
 		nextAt, closed, interventionAt, firstResponse        nullTimeColumn
 		opened, updated                                      timeColumn
@@ -245,34 +252,32 @@ func (ts *TicketStatus) read(ctx context.Context, id string) (*ticketEntry, erro
 		return nil, err
 	}
 	err = st.QueryRowContext(ctx, id).Scan(
-		&t.ID, &t.OrderID, &t.BuyerID, &t.MerchantID, &kind, &reason, &t.Currency,
-		&status, &t.Locked, &t.AmountPaid, &t.Requested, &t.Refunded, &t.Compensation, &t.OrderShipped,
+		&s.ID, &s.OrderID, &s.BuyerID, &s.MerchantID, &kind, &reason, &s.Currency,
+		&status, &s.Locked, &s.AmountPaid, &s.Requested, &s.Refunded, &s.Compensation, &s.OrderShipped,
 		&nextKind, &nextAt, &deadlines,
 		&opened, &updated, &closed, &resolution, &rulingOutcome, &liability,
-		&interventionBy, &interventionAt, &appealedBy, &decision, &t.SLABreached, &firstResponse,
-		&messages, &vague, &evidence, &count, &revision, &position, &effect)
+		&interventionBy, &interventionAt, &appealedBy, &decision, &s.SLABreached, &firstResponse,
+		&messages, &vague, &evidence, &count, &revision, &position, &effect, &returnStatus)
 	if err != nil {
 		return nil, fmt.Errorf("read ticket %s: %w", id, err)
 	}
-	t.Kind, t.Reason, t.Status = events.TicketKind(kind), events.Reason(reason), domain.Status(status)
-	t.OpenedAt, t.UpdatedAt, t.ClosedAt = opened.t, updated.t, closed.t
-	t.InterventionAt, t.FirstResponseAt = interventionAt.t, firstResponse.t
-	t.Resolution, t.Liability = domain.Resolution(resolution.String), events.Liability(liability.String)
-	t.InterventionBy = events.Role(interventionBy.String)
-	t.Messages, t.VagueMessages, t.Events, t.Revision = int(messages), int(vague), int(count), uint64(revision)
+	s.Kind, s.Reason, s.Status = events.TicketKind(kind), events.Reason(reason), domain.Status(status)
+	s.OpenedAt, s.UpdatedAt, s.ClosedAt = opened.t, updated.t, closed.t
+	s.InterventionAt, s.FirstResponseAt = interventionAt.t, firstResponse.t
+	s.Resolution, s.Liability = domain.Resolution(resolution.String), events.Liability(liability.String)
+	s.InterventionBy, s.ReturnStatus = events.Role(interventionBy.String), domain.ReturnStatus(returnStatus.String)
+	s.Messages, s.VagueMessages, s.Events, s.Revision = int(messages), int(vague), int(count), uint64(revision)
+	// Every recorded ruling has an outcome, so a ruling_outcome says one was recorded.
+	s.Ruled = rulingOutcome.Valid
+	s.AppealedBy, s.AppealDecision = events.Role(appealedBy.String), events.AppealDecision(decision.String)
+	if s.Deadlines, err = decodeDeadlines(deadlines); err != nil {
+		return nil, fmt.Errorf("read ticket %s: %w", id, err)
+	}
+	if s.Effect, err = decodeEffect(effect); err != nil {
+		return nil, fmt.Errorf("read ticket %s: %w", id, err)
+	}
+	e.t = s.Ticket()
 	e.evidence, e.position, e.rulingOutcome = int(evidence), uint64(position), events.Outcome(rulingOutcome.String)
-	if rulingOutcome.Valid {
-		t.Ruling = &domain.Ruling{Terms: events.Terms{Outcome: e.rulingOutcome}}
-		if appealedBy.Valid {
-			t.Ruling.Appeal = &domain.Appeal{Party: events.Role(appealedBy.String), Decision: events.AppealDecision(decision.String)}
-		}
-	}
-	if t.Deadlines, err = decodeDeadlines(deadlines); err != nil {
-		return nil, fmt.Errorf("read ticket %s: %w", id, err)
-	}
-	if t.Effect, err = decodeEffect(effect); err != nil {
-		return nil, fmt.Errorf("read ticket %s: %w", id, err)
-	}
 	return &e, nil
 }
 

@@ -3,6 +3,7 @@ package projections_test
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/disputes-ledger/disputes/commands"
+	"github.com/disputes-ledger/disputes/domain"
 	"github.com/disputes-ledger/disputes/domain/scenarios"
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/projections"
@@ -224,4 +226,31 @@ func TestFollowerCancelledEarlyStopsCleanly(t *testing.T) {
 	cancel()
 	_, err := l.projector(projections.Options{}).Run(ctx)
 	assert.ErrorIs(t, err, context.Canceled, "a run to the head that is cancelled says so")
+}
+
+// TestTicketStatusAfterALateReturnReceipt restarts the projection between
+// a return reported not received and its receipt after all, which withdraws
+// the rejection the report made (and its escalation deadline): the row
+// read back must hold the return's status (domain.Snapshot) for the next
+// fold to know the receipt is late.
+func TestTicketStatusAfterALateReturnReceipt(t *testing.T) {
+	t.Parallel()
+	l := newLedger(t)
+	k := l.ticket("T-late", "m-late")
+	k.open(t, epoch, events.KindReturnRefund, events.ReasonQuality)
+	k.byMerchant(t, epoch.Add(time.Hour), domain.Agree{ReturnAddress: "仓库 1 号"})
+	k.byBuyer(t, epoch.Add(2*time.Hour), domain.ShipReturn{Shipment: events.Shipment{Carrier: "SF", TrackingNumber: "SF100"}})
+	k.byMerchant(t, epoch.Add(30*time.Hour), domain.ConfirmReceipt{Problem: events.ProblemNotReceived, Note: "仓库未收到"})
+	l.runToHead(t) // the row is written; the next run is a new projector that reads it back
+	k.byMerchant(t, epoch.Add(50*time.Hour), domain.ConfirmReceipt{})
+	l.runToHead(t)
+
+	var status, deadlines string
+	require.NoError(t, l.db.SQL.QueryRow(`SELECT status, open_deadlines FROM rm_ticket_status WHERE ticket_id = 'T-late'`).Scan(&status, &deadlines))
+	assert.Equal(t, string(k.state.Status), status)
+	var want []string
+	for _, d := range k.state.OpenDeadlines() {
+		want = append(want, string(d.Kind)+"@"+projections.FormatTime(d.DueAt))
+	}
+	assert.Equal(t, strings.Join(want, ";"), deadlines, "the escalation window the report opened closed with the late receipt")
 }
