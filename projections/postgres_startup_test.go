@@ -2,6 +2,7 @@ package projections_test
 
 import (
 	"context"
+	"database/sql"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -19,9 +20,16 @@ func TestPostgresConcurrentStartUp(t *testing.T) {
 	errs := make(chan error, n)
 	for range n {
 		go func() {
-			db, err := projections.OpenPostgres(context.Background(), connString)
+			pool, err := sql.Open("pgx", connString)
+			if err != nil {
+				errs <- err
+				return
+			}
+			db, err := projections.NewDB(context.Background(), pool, projections.Postgres)
 			if err == nil {
 				err = db.Close()
+			} else {
+				_ = pool.Close()
 			}
 			errs <- err
 		}()
