@@ -294,3 +294,49 @@ func LatestEventTime(ctx context.Context, db *DB) (time.Time, error) {
 	}
 	return *at.t, nil
 }
+
+// PenaltyFactRow is one penalty fact of rm_penalty_facts: the points the
+// event at Position (revision Revision of its ticket) earned the merchant,
+// and the position of the appeal decision that reversed them, if any.
+type PenaltyFactRow struct {
+	Position      uint64    `json:"position"`
+	Revision      uint64    `json:"revision"`
+	TicketID      string    `json:"ticket_id"`
+	MerchantID    string    `json:"merchant_id"`
+	OccurredAt    time.Time `json:"occurred_at"`
+	Reason        string    `json:"reason"`
+	Points        int       `json:"points"`
+	PolicyVersion string    `json:"policy_version"`
+	ReversedBy    uint64    `json:"reversed_by_position,omitempty"`
+}
+
+// PenaltyFacts returns the penalty facts of one ticket in position order,
+// each with its event's revision from the audit trail.
+func PenaltyFacts(ctx context.Context, db *DB, ticketID string) ([]PenaltyFactRow, error) {
+	stmt := `SELECT f.position, coalesce(a.revision, -1), f.ticket_id, f.merchant_id, f.occurred_at, f.reason, f.points,
+		f.policy_version, coalesce(f.reversed_by_position, 0)
+		FROM rm_penalty_facts f LEFT JOIN rm_audit_trail a ON a.position = f.position
+		WHERE f.ticket_id = ? ORDER BY f.position`
+	var out []PenaltyFactRow
+	err := query(ctx, db, stmt, []any{ticketID}, func(rows *sql.Rows) error {
+		var (
+			r                  PenaltyFactRow
+			position, reversed int64
+			rev                int64
+			at                 timeColumn
+		)
+		if err := rows.Scan(&position, &rev, &r.TicketID, &r.MerchantID, &at, &r.Reason, &r.Points, &r.PolicyVersion, &reversed); err != nil {
+			return err
+		}
+		if rev < 0 {
+			return fmt.Errorf("penalty fact at position %d has no audit-trail row", position)
+		}
+		r.Position, r.Revision, r.ReversedBy, r.OccurredAt = uint64(position), uint64(rev), uint64(reversed), at.t
+		out = append(out, r)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("query penalty facts of %s: %w", ticketID, err)
+	}
+	return out, nil
+}

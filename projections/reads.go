@@ -58,6 +58,11 @@ func (r Reads) Scores(ctx context.Context, f ScoreFilter) ([]MerchantScore, erro
 	return out, nil
 }
 
+// PenaltyFacts returns one ticket's penalty facts; see PenaltyFacts.
+func (r Reads) PenaltyFacts(ctx context.Context, ticketID string) ([]PenaltyFactRow, error) {
+	return PenaltyFacts(ctx, r.DB, ticketID)
+}
+
 // StatusCounts counts tickets by status; see StatusCounts.
 func (r Reads) StatusCounts(ctx context.Context) ([]StatusCount, error) {
 	return StatusCounts(ctx, r.DB)

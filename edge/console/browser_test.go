@@ -197,8 +197,13 @@ func TestConsoleInChromium(t *testing.T) {
 	assert.Contains(t, arb.text("#ticket-list tbody"), "T-3")
 
 	// A buyer cannot open another buyer's ticket, nor find it in a list.
+	// The buyer signs in with the keyboard alone: the token field has the
+	// focus, Enter submits.
 	b2 := c.tab(s.srv.URL)
-	b2.signIn(s.tokens["buyer:b-2"])
+	b2.open("/console/signin")
+	b2.do(chromedp.WaitVisible(chromedp.ID("token")), chromedp.KeyEvent(s.tokens["buyer:b-2"]+"\r"),
+		chromedp.WaitVisible(chromedp.CSS("form[action='/console/signout']")))
+	b2.labelled()
 	assert.EqualValues(t, 404, b2.open("/console/tickets/T-1"))
 	missing := b2.text("main")
 	assert.EqualValues(t, 404, b2.open("/console/tickets/NO-SUCH"))
@@ -217,6 +222,14 @@ func TestConsoleInChromium(t *testing.T) {
 	m.do(chromedp.WaitVisible(chromedp.CSS("svg.chart")))
 	assert.NotEqual(t, "0", run(m, attr("#score", "data-score")), "the ruling and the vague message cost points")
 	m.screenshot("merchant")
+
+	// On a narrow screen nothing but the tables' own scrollers is wider
+	// than the screen.
+	m.do(chromedp.EmulateViewport(390, 844))
+	for _, path := range []string{"/console/merchants/m-1", "/console/tickets/T-1", "/console/"} {
+		m.open(path)
+		assert.True(t, run(m, chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth`)), "%s fits 390px", path)
+	}
 
 	// The auditor verifies T-1: PASS; then the ledger is tampered with.
 	s.seal()

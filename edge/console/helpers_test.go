@@ -263,3 +263,10 @@ func itoaU(n uint64) string { return strconv.FormatUint(n, 10) }
 func ruling() events.Terms {
 	return events.Terms{Outcome: events.OutcomeBuyerFavoured, Liability: events.LiabilityMerchant, Refund: 12900}
 }
+
+func readBody(t *testing.T, res *http.Response) string {
+	t.Helper()
+	b, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	return string(b)
+}

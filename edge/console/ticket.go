@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strconv"
@@ -57,6 +58,7 @@ type timelineRow struct {
 	Cause       string
 	Policy      string
 	Future      bool // after the revision shown
+	Penalties   []projections.PenaltyFactRow
 }
 
 // messageRow is a message posted on the ticket.
@@ -169,6 +171,12 @@ func (c *Console) ticketBody(r *http.Request, t domain.Ticket, envs []events.Env
 	for _, d := range st.State.OpenDeadlines() {
 		body.Open = append(body.Open, c.deadlineAt(d.Kind, d.DueAt, at))
 	}
+	// The points come from a read model, which may lag or be starting: the
+	// page, read from the ledger, does not wait for it.
+	facts, err := c.penaltyFacts(r, t.ID)
+	if err != nil {
+		c.log.Warn("console: penalty facts unavailable", "ticket_id", t.ID, "err", err)
+	}
 	var cause string
 	for i, s := range steps {
 		env := s.Event
@@ -176,6 +184,7 @@ func (c *Console) ticketBody(r *http.Request, t domain.Ticket, envs []events.Env
 			Summary: events.Summary(env), EffectiveAt: s.EffectiveAt, OccurredAt: env.OccurredAt, Actor: env.Actor,
 			ActorRole: wordsOf(roleWords, env.Actor.Role), Future: i > shown}
 		row.Late = env.OccurredAt.Sub(s.EffectiveAt) > time.Second
+		row.Penalties = facts[env.Revision]
 		if st, ok := events.PolicyStampOf(env.Payload); ok {
 			row.Policy = st.Version
 		}
@@ -241,4 +250,28 @@ func doneWords(command string) string {
 		return ""
 	}
 	return strings.ReplaceAll(command, "_", " ")
+}
+
+// penaltyReader is the read model's answer to which points each event of a
+// ticket earned its merchant; projections.Reads gives it.
+type penaltyReader interface {
+	PenaltyFacts(ctx context.Context, ticketID string) ([]projections.PenaltyFactRow, error)
+}
+
+// penaltyFacts returns a ticket's penalty facts by revision; none when the
+// read model does not answer them.
+func (c *Console) penaltyFacts(r *http.Request, id string) (map[uint64][]projections.PenaltyFactRow, error) {
+	pr, ok := c.cfg.Reads.(penaltyReader)
+	if !ok {
+		return nil, nil
+	}
+	rows, err := pr.PenaltyFacts(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	out := map[uint64][]projections.PenaltyFactRow{}
+	for _, f := range rows {
+		out[f.Revision] = append(out[f.Revision], f)
+	}
+	return out, nil
 }
