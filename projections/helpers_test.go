@@ -140,38 +140,8 @@ func dump(t testing.TB, db *projections.DB) map[string][]string {
 
 func rowsOf(t testing.TB, db *sql.DB, q string) []string {
 	t.Helper()
-	rows, err := db.Query(q)
+	out, err := projections.QueryRows(context.Background(), db, q)
 	require.NoError(t, err)
-	defer rows.Close()
-	cols, err := rows.Columns()
-	require.NoError(t, err)
-	var out []string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		require.NoError(t, rows.Scan(ptrs...))
-		parts := make([]string, len(cols))
-		for i, v := range vals {
-			// One spelling for both backends: PostgreSQL's timestamptz and
-			// boolean are SQLite's TimeLayout text and 0/1.
-			switch x := v.(type) {
-			case time.Time:
-				v = projections.FormatTime(x)
-			case bool:
-				v = map[bool]int64{false: 0, true: 1}[x]
-			}
-			if v == nil {
-				parts[i] = cols[i] + "=NULL"
-			} else {
-				parts[i] = fmt.Sprintf("%s=%v", cols[i], v)
-			}
-		}
-		out = append(out, strings.Join(parts, " "))
-	}
-	require.NoError(t, rows.Err())
 	return out
 }
 
