@@ -25,6 +25,7 @@ func readCommands(db, ticket, eventID, out string) [][]string {
 		{"query", "merchants", "--db", db, "--window-end", "2026-12-01"},
 		{"query", "audit", "--db", db, "--ticket", ticket},
 		{"verify", "--db", db, "--trust-on-first-use"},
+		{"verify", "--db", db, "--trust-on-first-use", "--read-models"},
 		{"export", "--db", db, "--out", filepath.Join(out, "all.jsonl")},
 		{"export", "--db", db, "--ticket", ticket, "--out", filepath.Join(out, "one.jsonl")},
 		{"prove", "--db", db, "--out", filepath.Join(out, "proof.json"), eventID},
