@@ -15,7 +15,7 @@ import (
 // scratchDB returns an empty read-model database for a rebuild.
 func scratchDB(t *testing.T) *projections.DB {
 	t.Helper()
-	db, err := projections.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "scratch.db"))
+	db, err := openSQLite(context.Background(), filepath.Join(t.TempDir(), "scratch.db"))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = db.Close() })
 	return db

@@ -11,6 +11,7 @@ import (
 
 	"github.com/disputes-ledger/disputes/audit"
 	"github.com/disputes-ledger/disputes/audit/bundle"
+	"github.com/disputes-ledger/disputes/cmd/internal/readmodels"
 	"github.com/disputes-ledger/disputes/projections"
 )
 
@@ -126,7 +127,7 @@ func verifyReadModels(ctx context.Context, sf storeFlags, rf readModelFlags) ([]
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	scratch, err := projections.OpenSQLite(ctx, filepath.Join(dir, "read-models.db"))
+	scratch, err := readmodels.Open(ctx, readmodels.Where{Dialect: projections.SQLite, Path: filepath.Join(dir, "read-models.db")})
 	if err != nil {
 		return nil, err
 	}
