@@ -80,6 +80,12 @@ func TestSeniorArbitratorDecidesTheAppealFromTheForm(t *testing.T) {
 	assert.Contains(t, page, `data-status="closed"`)
 	assert.Contains(t, page, "appeal.decided")
 
+	s.waitProjected()
+	_, queue := b.get("/console/")
+	assert.NotContains(t, queue, `data-ticket="T-1"`, "a closed ticket leaves the queue")
+	_, closed := b.get("/console/?status=closed")
+	assert.Contains(t, closed, `data-ticket="T-1"`, "and is found by its status")
+
 	// The same form again (a double submit) records nothing more.
 	rev := revision(t, s, "T-1")
 	res = b.post("/console/tickets/T-1/decide_appeal", form)

@@ -187,16 +187,14 @@ func pageURL(q url.Values, n, pages int) string {
 // scoped exactly as the API scopes GET /v1/tickets, sorted by the earliest
 // open deadline (tickets without one last, newest first).
 func (c *Console) readList(ctx context.Context, p auth.Principal, queue bool, f listFilter) ([]projections.TicketSummary, bool, error) {
-	statuses := []string{""}
-	if queue {
+	// The queue is the stages waiting for the platform; a status filter
+	// shows that status instead, any of them.
+	statuses := []string{f.Status}
+	if queue && f.Status == "" {
 		statuses = statuses[:0]
 		for _, s := range queueStatuses {
-			if f.Status == "" || f.Status == string(s) {
-				statuses = append(statuses, string(s))
-			}
+			statuses = append(statuses, string(s))
 		}
-	} else if f.Status != "" {
-		statuses = []string{f.Status}
 	}
 	var out []projections.TicketSummary
 	cut := false
