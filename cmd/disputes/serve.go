@@ -34,6 +34,7 @@ type serveFlags struct {
 	MetricsAddr            string        `name:"metrics-addr" env:"DISPUTES_METRICS_ADDR" placeholder:"HOST:PORT" help:"operators' listener serving GET /metrics only, without a token (keep it off the public network). On --addr only auditors read /metrics"`
 	MaxStreams             int           `name:"max-streams" default:"256" help:"most event streams (SSE) open at once; beyond it 503"`
 	MaxStreamsPerPrincipal int           `name:"max-streams-per-principal" default:"8" help:"most event streams one principal may hold open; beyond it 429"`
+	ShutdownTimeout        time.Duration `name:"shutdown-timeout" default:"15s" env:"DISPUTES_SHUTDOWN_TIMEOUT" help:"on SIGTERM or SIGINT: how long requests in flight may take to finish (event streams end at once); after it their connections are cut and serve exits 1"`
 	Clock                  clockFlags    `embed:""`
 	Log                    logFlags      `embed:""`
 	Replicas               replicaFlags  `embed:""`
@@ -106,6 +107,9 @@ func (c *serveCmd) Run(ctx context.Context, e env) error {
 	if f.MaxStreams < 1 || f.MaxStreamsPerPrincipal < 1 || f.MaxStreamsPerPrincipal > f.MaxStreams {
 		return fmt.Errorf("%w: --max-streams and --max-streams-per-principal must be positive, the second at most the first", errUsage)
 	}
+	if f.ShutdownTimeout <= 0 {
+		return fmt.Errorf("%w: --shutdown-timeout must be positive", errUsage)
+	}
 	cfg := httpapi.Config{Store: store, Handler: h, Auth: authn, Metrics: metrics, Logger: logger, Now: clock.Now, Components: bg.components,
 		MaxStreams: f.MaxStreams, MaxStreamsPerPrincipal: f.MaxStreamsPerPrincipal}
 	if err := bg.runStoreProbe(ctx, sf, store); err != nil {
@@ -155,11 +159,14 @@ func (c *serveCmd) Run(ctx context.Context, e env) error {
 			serveMetrics(ctx, ln, api.MetricsHandler(), logger)
 		}()
 	}
-	return listenAndServe(ctx, f.Addr, site, logger, sf.describe(), clock)
+	return listenAndServe(ctx, f.Addr, site, logger, sf.describe(), clock, f.ShutdownTimeout)
 }
 
-// listenAndServe serves until ctx ends, then shuts down gracefully.
-func listenAndServe(ctx context.Context, addr string, api http.Handler, logger *slog.Logger, store string, clock clock.Clock) error {
+// listenAndServe serves until ctx ends, then shuts down gracefully: it
+// stops accepting, ends event streams and waits up to shutdownTimeout for
+// the requests in flight; commands among them run to their end (they are
+// not cancelled by the shutdown), so each is recorded and answered.
+func listenAndServe(ctx context.Context, addr string, api http.Handler, logger *slog.Logger, store string, clock clock.Clock, shutdownTimeout time.Duration) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -173,10 +180,12 @@ func listenAndServe(ctx context.Context, addr string, api http.Handler, logger *
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	logger.Info("shutting down", "timeout", shutdownTimeout.String())
+	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil {
-		return fmt.Errorf("shut down: %w", err)
+		_ = srv.Close()
+		return fmt.Errorf("shut down: requests still in flight after --shutdown-timeout %s were cut off: %w", shutdownTimeout, err)
 	}
 	logger.Info("stopped")
 	return nil

@@ -85,7 +85,11 @@ func (s *Server) runCommand(w http.ResponseWriter, r *http.Request, name string,
 	}
 	req := commands.Request{CommandID: id, CorrelationID: body.CorrelationID, TicketID: info.ticketID,
 		Actor: principalOf(r).Actor(), Command: name, ExpectedRevision: expected}
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.CommandTimeout)
+	// Once decoded, a command runs to its end, bounded by CommandTimeout
+	// only: a client that leaves (or a server shutting down) must not
+	// cancel an append between commit and answer. Its outcome is recorded
+	// under the command id, which a retry reads back.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), s.cfg.CommandTimeout)
 	defer cancel()
 	return s.handler.Handle(ctx, req, cmd)
 }

@@ -178,8 +178,9 @@ type Timeouts struct {
 
 // NewHTTPServer returns an http.Server for h on addr with the timeouts set
 // (zero fields take their defaults) and the header size bounded. Shutting
-// it down cancels the context every request runs in, which ends event
-// streams, which otherwise would never go idle.
+// it down ends event streams, which otherwise would never go idle, and
+// nothing else: a request in flight finishes (Shutdown waits for it,
+// bounded by its own context) rather than being cancelled.
 func NewHTTPServer(addr string, h http.Handler, t Timeouts) *http.Server {
 	if t.ReadHeader <= 0 {
 		t.ReadHeader = 5 * time.Second
@@ -193,13 +194,26 @@ func NewHTTPServer(addr string, h http.Handler, t Timeouts) *http.Server {
 	if t.Idle <= 0 {
 		t.Idle = 120 * time.Second
 	}
-	base, cancel := context.WithCancel(context.Background())
+	draining, drain := context.WithCancel(context.Background())
+	base := context.WithValue(context.Background(), drainingKey{}, draining)
 	srv := &http.Server{
 		Addr: addr, Handler: h,
 		ReadHeaderTimeout: t.ReadHeader, ReadTimeout: t.Read, WriteTimeout: t.Write, IdleTimeout: t.Idle,
 		MaxHeaderBytes: 64 << 10,
 		BaseContext:    func(net.Listener) context.Context { return base },
 	}
-	srv.RegisterOnShutdown(cancel)
+	srv.RegisterOnShutdown(drain)
 	return srv
+}
+
+type drainingKey struct{}
+
+// drainingOf returns the context that ends when the server of r's
+// connection starts shutting down; a server not made by NewHTTPServer
+// never drains.
+func drainingOf(ctx context.Context) context.Context {
+	if d, ok := ctx.Value(drainingKey{}).(context.Context); ok {
+		return d
+	}
+	return context.Background()
 }

@@ -58,8 +58,10 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	defer release()
 
+	// The stream ends when the client leaves or the server shuts down.
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
+	defer context.AfterFunc(drainingOf(r.Context()), cancel)()
 	sub, err := s.store.Subscribe(ctx, after)
 	if err != nil {
 		writeProblem(w, r, err)
