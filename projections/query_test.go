@@ -94,3 +94,33 @@ func TestQueries(t *testing.T) {
 	_, err = projections.ParseTicketCursor("bogus")
 	assert.ErrorIs(t, err, projections.ErrBadCursor)
 }
+
+func TestPenaltyFactsOfATicket(t *testing.T) {
+	t.Parallel()
+	l := newLedger(t)
+	ctx := context.Background()
+	k := l.ticket("T-pf", "m-pf")
+	k.open(t, epoch, events.KindRefundOnly, events.ReasonQuality)
+	k.byMerchant(t, epoch.Add(time.Hour), domain.PostMessage{Text: "亲，我们会尽快处理"})
+	k.byBuyer(t, epoch.Add(2*time.Hour), domain.PostMessage{Text: "please answer soon"})
+	k.byMerchant(t, epoch.Add(3*time.Hour), domain.PostMessage{Text: "will ship a fix soon"})
+	other := l.ticket("T-pf2", "m-pf")
+	other.open(t, epoch, events.KindRefundOnly, events.ReasonQuality)
+	other.byMerchant(t, epoch.Add(time.Hour), domain.PostMessage{Text: "shortly"})
+	l.runToHead(t)
+
+	facts, err := projections.PenaltyFacts(ctx, l.db, "T-pf")
+	require.NoError(t, err)
+	require.Len(t, facts, 2, "the merchant's two vague messages; the buyer's words do not count")
+	for i, rev := range []uint64{1, 3} {
+		assert.Equal(t, rev, facts[i].Revision, "fact %d is the event at revision %d", i, rev)
+		assert.Equal(t, "vague_message", facts[i].Reason)
+		assert.Equal(t, 1, facts[i].Points)
+		assert.Equal(t, "m-pf", facts[i].MerchantID)
+		assert.Zero(t, facts[i].ReversedBy)
+	}
+	assert.Less(t, facts[0].Position, facts[1].Position)
+	none, err := projections.PenaltyFacts(ctx, l.db, "T-none")
+	require.NoError(t, err)
+	assert.Empty(t, none)
+}

@@ -165,6 +165,13 @@ func TestConsoleInChromium(t *testing.T) {
 	assert.Zero(t, run(arb, chromedp.Evaluate[int](`document.querySelectorAll("#act").length`)), "no forms on a replayed state")
 	arb.screenshot("ticket-replay")
 
+	// The buyer watches the ticket: the page follows the ledger live.
+	b1 := c.tab(s.srv.URL)
+	b1.signIn(s.tokens["buyer:b-1"])
+	b1.open("/console/tickets/T-1")
+	run(b1, chromedp.Poll[bool](`document.getElementById("live-status").textContent.includes("live")`, chromedp.WithPollingTimeout(5*time.Second)))
+	assert.Zero(t, run(b1, chromedp.Evaluate[int](`document.querySelectorAll("#rule-form").length`)), "a buyer is offered no ruling")
+
 	// Back to now, the arbitrator rules.
 	arb.open("/console/tickets/T-1")
 	arb.do(
@@ -179,6 +186,8 @@ func TestConsoleInChromium(t *testing.T) {
 	assert.Equal(t, "ruled", run(arb, attr("#state-status", "data-status")))
 	assert.Contains(t, arb.text("#state-ruling"), "buyer favoured")
 	assert.Contains(t, arb.text("#timeline tbody tr:first-child"), "ruling.recorded", "the timeline shows the ruling first")
+
+	run(b1, chromedp.Poll[bool](`document.querySelector('#state-status[data-status="ruled"]') !== null`, chromedp.WithPollingTimeout(10*time.Second)))
 
 	// The rival's form was filled in on the old revision: 412, in words.
 	rival.do(chromedp.Click(chromedp.ID("rule-submit")), chromedp.WaitVisible(chromedp.ID("refusal")))
