@@ -27,11 +27,12 @@ type PenaltyReason = policy.PenaltyReason
 // scored under. A score is a sum over a window, computed when asked
 // (Scores), so any window end can be asked for, including past ones.
 //
-// Which fact earns how many points, and which appeal decision reverses a
-// ruling's, is policy.Penalties.PointsFor and policy.ReversesRuling; this
-// projection only reads the facts off the events and calls them:
+// Which event is a fact is policy.FactOf, how many points it earns
+// policy.Penalties.PointsFor, and which appeal decision reverses a ruling's
+// policy.ReversesRuling; this projection only calls them and keeps the
+// facts:
 //   - Deadline expiries count when the scheduler records them with
-//     merchant_penalised (the domain decides that flag).
+//     merchant_penalised (the domain decides that flag from policy.MerchantMissed).
 //   - A merchant's vague-deadline message counts when posted.
 //   - A ruling counts when recorded, not when final, so a score reacts at
 //     once; if an appeal overturns it, its points are reversed, stamped with
@@ -219,6 +220,11 @@ func (mp *MerchantPenalties) Apply(ctx context.Context, ev globallog.Event) erro
 		return &penaltyFact{position: pos, merchant: mt.merchant, ticket: id, occurredAt: at, reason: reason, points: points,
 			policyVersion: pol.Version}, nil
 	}
+	if f, isFact := policy.FactOf(env.Payload); isFact {
+		if fact, err = score(f); err != nil {
+			return err
+		}
+	}
 	switch p := env.Payload.(type) {
 	case events.RefundRequested:
 		next.ticket, next.merchant, next.openedAt = id, p.MerchantID, at
@@ -226,22 +232,7 @@ func (mp *MerchantPenalties) Apply(ctx context.Context, ev globallog.Event) erro
 		if next.intervenedAt == nil {
 			next.intervenedAt = &at
 		}
-	case events.DeadlineExpired:
-		if p.MerchantPenalised {
-			if fact, err = score(policy.DeadlineMissed(p.Deadline)); err != nil {
-				return err
-			}
-		}
-	case events.MessagePosted:
-		if p.VagueDeadline && p.Party == events.RoleMerchant {
-			if fact, err = score(policy.VagueMessage()); err != nil {
-				return err
-			}
-		}
 	case events.RulingRecorded:
-		if fact, err = score(policy.Ruled(p.Terms)); err != nil {
-			return err
-		}
 		fact, next.rulingFact = earning(fact, pos)
 	case events.AppealDecided:
 		if policy.ReversesRuling(p.Decision) {
@@ -249,10 +240,7 @@ func (mp *MerchantPenalties) Apply(ctx context.Context, ev globallog.Event) erro
 				rev = &reversal{fact: mt.rulingFact, by: pos, at: at}
 			}
 			next.rulingFact = 0
-			if p.Terms != nil {
-				if fact, err = score(policy.Ruled(*p.Terms)); err != nil {
-					return err
-				}
+			if fact != nil {
 				fact, next.rulingFact = earning(fact, pos)
 			}
 		}

@@ -85,6 +85,28 @@ func VagueMessage() PenaltyFact { return PenaltyFact{kind: factVagueMessage} }
 // an overturned ruling on appeal.
 func Ruled(t events.Terms) PenaltyFact { return PenaltyFact{kind: factRuling, terms: t} }
 
+// FactOf returns the penalty fact a recorded event is, and false for an
+// event that is none. It is the one place that says which event the rules
+// may score: a deadline expiry the domain recorded as the merchant's fault
+// (MerchantMissed), a merchant's vague-deadline message, a ruling, and the
+// terms an appeal decision puts in place of a ruling it overturns (whose
+// own points ReversesRuling takes back).
+func FactOf(p events.Payload) (PenaltyFact, bool) {
+	switch e := p.(type) {
+	case events.DeadlineExpired:
+		return DeadlineMissed(e.Deadline), e.MerchantPenalised
+	case events.MessagePosted:
+		return VagueMessage(), e.VagueDeadline && e.Party == events.RoleMerchant
+	case events.RulingRecorded:
+		return Ruled(e.Terms), true
+	case events.AppealDecided:
+		if ReversesRuling(e.Decision) && e.Terms != nil {
+			return Ruled(*e.Terms), true
+		}
+	}
+	return PenaltyFact{}, false
+}
+
 // ErrNoPenaltyPoints is returned (wrapped) by PointsFor for a fact the
 // policy has no points for, such as a merchant penalised for a deadline
 // kind without a row in the penalty table: refused rather than guessed.

@@ -102,3 +102,33 @@ func TestMerchantMissedAndPointsAreOneTable(t *testing.T) {
 	assert.False(t, policy.MerchantMissed(events.DeadlineEvidence, true), "evidence sent in the window: not the merchant's fault")
 	assert.False(t, policy.MerchantMissed("no_such_deadline", false))
 }
+
+// TestFactOfEachEvent: which recorded event is a penalty fact, and which
+// fact; every other event is none.
+func TestFactOfEachEvent(t *testing.T) {
+	t.Parallel()
+	merchantTerms := events.Terms{Liability: events.LiabilityMerchant}
+	for _, c := range []struct {
+		name string
+		p    events.Payload
+		want policy.PenaltyFact
+		is   bool
+	}{
+		{"penalised expiry", events.DeadlineExpired{Deadline: events.DeadlineMerchantRefund, MerchantPenalised: true}, policy.DeadlineMissed(events.DeadlineMerchantRefund), true},
+		{"expiry not the merchant's fault", events.DeadlineExpired{Deadline: events.DeadlineEvidence}, policy.PenaltyFact{}, false},
+		{"merchant's vague message", events.MessagePosted{Party: events.RoleMerchant, VagueDeadline: true}, policy.VagueMessage(), true},
+		{"buyer's vague message", events.MessagePosted{Party: events.RoleBuyer, VagueDeadline: true}, policy.PenaltyFact{}, false},
+		{"merchant's concrete message", events.MessagePosted{Party: events.RoleMerchant}, policy.PenaltyFact{}, false},
+		{"ruling", events.RulingRecorded{Terms: merchantTerms}, policy.Ruled(merchantTerms), true},
+		{"overturned with new terms", events.AppealDecided{Decision: events.AppealOverturned, Terms: &merchantTerms}, policy.Ruled(merchantTerms), true},
+		{"upheld", events.AppealDecided{Decision: events.AppealUpheld}, policy.PenaltyFact{}, false},
+		{"final ruling (counted when recorded)", events.RulingFinalized{Terms: merchantTerms}, policy.PenaltyFact{}, false},
+		{"refund", events.RefundIssued{Amount: 1}, policy.PenaltyFact{}, false},
+	} {
+		got, is := policy.FactOf(c.p)
+		assert.Equal(t, c.is, is, c.name)
+		if is {
+			assert.Equal(t, c.want, got, c.name)
+		}
+	}
+}
