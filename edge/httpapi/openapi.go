@@ -41,7 +41,7 @@ type obj = map[string]any
 // default policy's MaxAmount.
 func BuildOpenAPI() ([]byte, error) {
 	limits := commands.DefaultLimits()
-	g := &schemaGen{schemas: obj{}, limits: limits, maxAmount: limits.AmountLimit(), data: commandDataTypes()}
+	g := newSchemaGen(limits)
 	paths := obj{}
 	for _, rt := range (&Server{}).routeTable() {
 		item, _ := paths[rt.path].(obj)
@@ -84,6 +84,24 @@ func BuildOpenAPI() ([]byte, error) {
 		return nil, err
 	}
 	return append(b, '\n'), nil
+}
+
+func newSchemaGen(limits commands.Limits) *schemaGen {
+	return &schemaGen{schemas: obj{}, limits: limits, maxAmount: limits.AmountLimit(), data: commandDataTypes()}
+}
+
+// CommandDataSchemas returns the JSON schema of every command's data by
+// command name, the scheduler's expire_deadline included, and the named
+// schemas they refer to (#/components/schemas/NAME), exactly as the
+// OpenAPI document states them: the command catalogue (docs/commands.md)
+// is written from them.
+func CommandDataSchemas() (byCommand, components map[string]any) {
+	g := newSchemaGen(commands.DefaultLimits())
+	byCommand = map[string]any{}
+	for _, c := range domain.Commands() {
+		byCommand[c.CommandName()] = g.ref(reflect.TypeOf(c))
+	}
+	return byCommand, g.schemas
 }
 
 // problemSet is what an operation answers with problems: the codes by
