@@ -91,3 +91,62 @@ func assertSnakeCaseKeys(t *testing.T, name string, doc []byte) {
 	}
 	walk(v, "")
 }
+
+// TestEveryJSONOutputIsSnakeCase runs each command that prints JSON and
+// checks every key of what it prints is snake_case: one data shape for
+// machines across the CLI.
+func TestEveryJSONOutputIsSnakeCase(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "l.db")
+	key, pub, tokens := filepath.Join(dir, "k.pem"), filepath.Join(dir, "k.pub"), filepath.Join(dir, "t.json")
+	code, out, errOut := runCLI(t, execInput, "exec", "--db", db, "--client-time")
+	require.Equal(t, 1, code, errOut)
+	outputs := map[string]string{"exec": out}
+	var history []map[string]any
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"keys", []string{"keys", "--generate", key, "--out", pub, "--json"}},
+		{"seal", []string{"seal", "--db", db, "--key", key, "--json"}},
+		{"verify", []string{"verify", "--db", db, "--public-key", pub, "--json"}},
+		{"show", []string{"show", "--db", db, "--json", "T-1"}},
+		{"history", []string{"history", "--db", db, "--json", "T-1"}},
+		{"tokens add", []string{"tokens", "add", "--file", tokens, "--role", "buyer", "--id", "b-1"}},
+		{"tokens list", []string{"tokens", "list", "--file", tokens, "--json"}},
+	} {
+		code, out, errOut := runCLI(t, "", c.args...)
+		require.Equal(t, 0, code, "%s: %s", c.name, errOut)
+		if c.name == "history" {
+			require.NoError(t, json.Unmarshal([]byte(out), &history))
+		}
+		if c.name != "tokens add" {
+			outputs[c.name] = out
+		}
+	}
+	require.NotEmpty(t, history)
+	eventID, _ := history[0]["event_id"].(string)
+	require.NotEmpty(t, eventID, "history --json names each step's event")
+	proofFile := filepath.Join(dir, "proof.json")
+	code, _, errOut = runCLI(t, "", "prove", "--db", db, "--out", proofFile, eventID)
+	require.Equal(t, 0, code, errOut)
+	doc, err := os.ReadFile(proofFile)
+	require.NoError(t, err)
+	outputs["prove"] = string(doc)
+	code, out, errOut = runCLI(t, "", "verify-proof", "--public-key", pub, "--json", proofFile)
+	require.Equal(t, 0, code, errOut)
+	outputs["verify-proof"] = out
+
+	for name, out := range outputs {
+		dec := json.NewDecoder(strings.NewReader(out))
+		docs := 0
+		for dec.More() {
+			var raw json.RawMessage
+			require.NoError(t, dec.Decode(&raw), "%s: %s", name, out)
+			assertSnakeCaseKeys(t, name, raw)
+			docs++
+		}
+		assert.Positive(t, docs, name)
+	}
+}
