@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/disputes-ledger/disputes/cmd/internal/storeurl"
 	"github.com/disputes-ledger/disputes/edge/httpapi"
 	"github.com/disputes-ledger/disputes/internal/supervise"
 	"github.com/disputes-ledger/disputes/internal/testenv"
@@ -65,16 +66,16 @@ type replica struct {
 	stop func()
 }
 
-func (s *replicaSetup) start(t *testing.T, name string) *replica {
+func (s *replicaSetup) start(t *testing.T, name string, extra ...string) *replica {
 	t.Helper()
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &testenv.LogBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--store", s.storeURL, "--projections", s.readURL, "--db", filepath.Join(s.dir, name+".db"),
+		done <- run(ctx, append([]string{"serve", "--store", s.storeURL, "--projections", s.readURL, "--db", filepath.Join(s.dir, name+".db"),
 			"--tokens", s.tokens, "--addr", addr, "--key", s.key, "--seal-every", "1", "--seal-interval", "50ms",
-			"--replica-name", name, "--lease-ttl", "900ms", "--restart-backoff-max", "500ms"}, strings.NewReader(""), io.Discard, logs)
+			"--replica-name", name, "--lease-ttl", "900ms", "--restart-backoff-max", "500ms"}, extra...), strings.NewReader(""), io.Discard, logs)
 	}()
 	stopped := false
 	r := &replica{base: "http://" + addr, logs: logs, stop: func() {
@@ -262,4 +263,35 @@ func TestStandbyTakesOverWhenTheOwnerStops(t *testing.T) {
 	}
 	require.Equal(t, http.StatusCreated, s.openTicket(t, b, "T-b"))
 	require.Eventually(t, func() bool { return s.listed(b, "T-b") }, 10*time.Second, 50*time.Millisecond)
+}
+
+// TestScaledClockSharesTheLedgersOrigin: the first replica with a scaled
+// clock stores its origin in the ledger; a replica started later with
+// another --clock-start, and a restart, read the same clock.
+func TestScaledClockSharesTheLedgersOrigin(t *testing.T) {
+	t.Parallel()
+	s := newReplicaSetup(t)
+	origin := time.Date(2030, 1, 7, 1, 0, 0, 0, time.UTC)
+	a := s.start(t, "a", "--clock-speed", "3600", "--clock-start", origin.Format(time.RFC3339))
+	time.Sleep(500 * time.Millisecond)
+	b := s.start(t, "b", "--clock-speed", "3600", "--clock-start", "2040-01-01T00:00:00Z")
+	require.Equal(t, http.StatusCreated, s.openTicket(t, b, "T-clock-b"))
+	a.stop()
+	b.stop()
+	c := s.start(t, "c", "--clock-speed", "3600")
+	require.Equal(t, http.StatusCreated, s.openTicket(t, c, "T-clock-c"))
+
+	store, err := storeurl.OpenReadOnly(context.Background(), s.storeURL)
+	require.NoError(t, err)
+	defer store.Close()
+	at := map[string]time.Time{}
+	for _, e := range readLog(t, store) {
+		at[e.Stream] = e.OccurredAt
+	}
+	for _, id := range []string{"T-clock-b", "T-clock-c"} {
+		recorded, ok := at["ticket-"+id]
+		require.True(t, ok, id)
+		assert.True(t, recorded.After(origin), "%s recorded at %s, before the origin %s", id, recorded, origin)
+		assert.True(t, recorded.Before(origin.Add(24*time.Hour)), "%s recorded at %s: not the ledger's clock (from %s at 3600x)", id, recorded, origin)
+	}
 }

@@ -24,10 +24,6 @@ func (c *schedulerCmd) Run(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	clock, err := cf.clock()
-	if err != nil {
-		return err
-	}
 	pol, err := sf.loadPolicy()
 	if err != nil {
 		return err
@@ -37,6 +33,16 @@ func (c *schedulerCmd) Run(ctx context.Context, e env) error {
 		return err
 	}
 	defer store.Close()
+	// On PostgreSQL a scaled clock takes the ledger's origin, as serve's do.
+	bg, err := openBackground(ctx, sf, replicaFlags{LeaseTTL: 3 * time.Second, RestartBackoffMax: 10 * time.Second}, logger)
+	if err != nil {
+		return err
+	}
+	defer bg.close()
+	clock, err := bg.sharedClock(ctx, cf)
+	if err != nil {
+		return err
+	}
 	h := commands.NewHandler(store, commands.WithClock(clock.Now), commands.WithPolicy(pol))
 	sched, err := scheduler.New(scheduler.Config{Store: store, Handler: h, Clock: clock, Logger: logger})
 	if err != nil {
