@@ -19,7 +19,7 @@ import (
 func mountConsole(ctx context.Context, api http.Handler, cfg httpapi.Config, sf storeFlags, kf keyFlags,
 	pol policy.Policy, logger *slog.Logger) (http.Handler, func(), error) {
 	ccfg := console.Config{Store: cfg.Store, Handler: cfg.Handler, Auth: cfg.Auth, Reads: cfg.Reads, Events: api, Policy: pol,
-		Now: cfg.Now, Logger: logger.With("component", "console")}
+		Now: cfg.Now, Logger: logger.With("component", "console"), CommandTimeout: cfg.CommandTimeout}
 	closeAudit := func() {}
 	if raw, err := sf.openAudit(ctx); err != nil {
 		logger.Warn("console: the auditor page is off: the ledger's audit reader did not open", "err", err)

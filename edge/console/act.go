@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -104,7 +105,9 @@ func (c *Console) act(w http.ResponseWriter, r *http.Request) {
 		var cmd domain.Command
 		if cmd, err = commands.DecodeCommand(name, data); err == nil {
 			req := commands.Request{CommandID: r.PostFormValue("key"), TicketID: id, Actor: p.Actor(), Command: name, ExpectedRevision: &rev}
-			_, err = c.cfg.Handler.Handle(r.Context(), req, cmd)
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), c.cfg.CommandTimeout)
+			_, err = c.cfg.Handler.Handle(ctx, req, cmd)
+			cancel()
 		}
 	}
 	if err != nil {

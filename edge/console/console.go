@@ -50,6 +50,10 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives refused sign-ins and failed pages. Default slog.Default().
 	Logger *slog.Logger
+	// CommandTimeout bounds one form's command. The command runs detached
+	// from the request's cancellation, as the API's do: a browser that
+	// goes away mid-submit does not leave the outcome unknown. Default 10s.
+	CommandTimeout time.Duration
 	// SecureCookies marks the session cookie Secure even on plain HTTP, for
 	// a console behind a proxy that terminates TLS. Over TLS it always is.
 	SecureCookies bool
@@ -94,6 +98,9 @@ func New(cfg Config) (*Console, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.CommandTimeout <= 0 {
+		cfg.CommandTimeout = 10 * time.Second
+	}
 	if cfg.SessionIdle <= 0 {
 		cfg.SessionIdle = 30 * time.Minute
 	}
@@ -133,7 +140,7 @@ func New(cfg Config) (*Console, error) {
 	// Cross-origin POSTs are refused before anything else (Sec-Fetch-Site
 	// and Origin): the sign-in form has no session to hold a CSRF token yet.
 	cop := http.NewCrossOriginProtection()
-	c.root = securityHeaders(cop.Handler(c.mux))
+	c.root = c.observe(securityHeaders(cop.Handler(c.mux)))
 	return c, nil
 }
 
@@ -215,6 +222,7 @@ func (c *Console) signedIn(next func(http.ResponseWriter, *http.Request)) http.H
 				return
 			}
 		}
+		notePrincipal(r.Context(), sess.principal.String())
 		ctx := context.WithValue(r.Context(), sessionKey{}, sess)
 		ctx = context.WithValue(ctx, principalKey{}, sess.principal)
 		next(w, r.WithContext(ctx))

@@ -172,3 +172,12 @@ func revision(t *testing.T, s *site, ticket string) string {
 	require.NoError(t, err)
 	return itoaU(tk.Revision)
 }
+
+func TestConsoleRequestsAreLogged(t *testing.T) {
+	s := newSite(t)
+	b := s.browser()
+	b.signIn("agent:cs-1")
+	b.get("/console/tickets/NO-SUCH")
+	assert.Regexp(t, `"msg":"console request","method":"GET","path":"/console/tickets/NO-SUCH","status":404,.*"actor":"agent:cs-1"`, s.logs.String())
+	assert.NotContains(t, s.logs.String(), s.tokens["agent:cs-1"], "no token in the log")
+}
