@@ -99,6 +99,25 @@ func (tb *tab) open(path string) int64 {
 	return res.Status
 }
 
+// eventually waits until expr is true on the page, which may reload
+// meanwhile (a live refresh): an evaluation cut off by it is tried again.
+func (tb *tab) eventually(expr string) {
+	tb.c.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(tb.ctx, 2*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.c.t.Fatalf("never true: %s (last error %v)", expr, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 func (tb *tab) text(sel string) string { return run(tb, chromedp.Text(chromedp.CSS(sel))) }
 
 func (tb *tab) signIn(token string) {
@@ -187,7 +206,7 @@ func TestConsoleInChromium(t *testing.T) {
 	assert.Contains(t, arb.text("#state-ruling"), "buyer favoured")
 	assert.Contains(t, arb.text("#timeline tbody tr:first-child"), "ruling.recorded", "the timeline shows the ruling first")
 
-	run(b1, chromedp.Poll[bool](`document.querySelector('#state-status[data-status="ruled"]') !== null`, chromedp.WithPollingTimeout(10*time.Second)))
+	b1.eventually(`document.querySelector('#state-status[data-status="ruled"]') !== null`)
 
 	// The rival's form was filled in on the old revision: 412, in words.
 	rival.do(chromedp.Click(chromedp.ID("rule-submit")), chromedp.WaitVisible(chromedp.ID("refusal")))
