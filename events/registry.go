@@ -67,6 +67,7 @@ type entry struct {
 	typ     reflect.Type // the payload struct
 	plan    *plan        // how the canonical decoder reads it; nil if it cannot
 	version int          // the current schema version
+	changes []schemaChange // schemaChanges[name], looked up once
 }
 
 // readable reports whether a payload of e at schema version v can be read
@@ -76,7 +77,7 @@ func (e *entry) readable(v int, p Payload) bool {
 	if v < 1 || v > e.version {
 		return false
 	}
-	for _, c := range schemaChanges[e.name] {
+	for _, c := range e.changes {
 		if c.from > v && !c.fits(p) {
 			return false
 		}
@@ -92,8 +93,8 @@ func newRegistry() map[string]*entry {
 	m := make(map[string]*entry)
 	for _, p := range catalogue() {
 		e := &entry{name: p.EventType(), typ: reflect.TypeOf(p), version: CurrentSchemaVersion}
-		if changes := schemaChanges[e.name]; len(changes) > 0 {
-			e.version = changes[len(changes)-1].from
+		if e.changes = schemaChanges[e.name]; len(e.changes) > 0 {
+			e.version = e.changes[len(e.changes)-1].from
 		}
 		if pl, err := planFor(e.typ); err == nil {
 			e.plan = pl
