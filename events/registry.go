@@ -63,10 +63,10 @@ func catalogue() []Payload {
 
 // entry is what the codec knows about one payload type.
 type entry struct {
-	name    string       // wire name, the interned constant
-	typ     reflect.Type // the payload struct
-	plan    *plan        // how the canonical decoder reads it; nil if it cannot
-	version int          // the current schema version
+	name    string         // wire name, the interned constant
+	typ     reflect.Type   // the payload struct
+	plan    *plan          // how the canonical decoder reads it; nil if it cannot
+	version int            // the current schema version
 	changes []schemaChange // schemaChanges[name], looked up once
 }
 
