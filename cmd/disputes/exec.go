@@ -38,7 +38,7 @@ type execCmd struct {
 // Help points to the command catalogue: the commands exec takes and their
 // data fields. The catalogue is generated from the code:
 //
-//go:generate go run ../internal/cmdcatalog -o ../../docs/commands.md
+//go:generate go run ../internal/cmdcatalog -o ../../docs/commands.md -required ../../edge/httpapi/required_gen.go
 func (c *execCmd) Help() string {
 	return "Each line is one JSON command: {\"command_id\": …, \"ticket_id\": …, \"actor\": {\"role\": …, \"id\": …}, \"command\": …, \"data\": {…}}. " +
 		"The commands, their data fields, who may send them and in which states are listed in docs/commands.md."

@@ -544,6 +544,9 @@ func (g *schemaGen) object(t reflect.Type) obj {
 	o := obj{"type": "object", "properties": props}
 	if strict {
 		o["additionalProperties"] = false // command data is decoded strictly
+		if names := requiredMembers[t.Name()]; len(names) > 0 {
+			o["required"] = names // what the domain refuses a command without
+		}
 	}
 	// The API's own response types (and the views and read-model rows it shares with the CLI) state what they always carry; command
 	// data (package domain, and the events types it embeds) leaves zero

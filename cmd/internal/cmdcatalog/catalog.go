@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -26,6 +27,7 @@ func build() ([]byte, map[string]*behaviour, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	required := requiredMembers(seen, pol)
 	schemas, components := httpapi.CommandDataSchemas()
 	limits := commands.DefaultLimits()
 	api := httpapi.APICommands()
@@ -48,7 +50,9 @@ func build() ([]byte, map[string]*behaviour, error) {
 	p("before the rules see it; the API adds its own codes (401, 408, 409, 412, 413, 415, 503: see `/openapi.json`).\n\n")
 	p("\"Accepted in\" and \"Refusals\" are what `domain.Decide` answered when the generator tried each command, with ")
 	p("payloads the scenarios send, by every role (a party of the ticket and a stranger), on time and %d days late, ", int(lateBy.Hours()/24))
-	p("in every state that the seed disputes and %d generated ones (`domain/scenarios`) pass through.\n\n", generated)
+	p("in every state that the seed disputes and %d generated ones (`domain/scenarios`) pass through. ", generated)
+	p("A field is required when every accepted try, sent again without it, was refused (the OpenAPI document marks the same ones); ")
+	p("a refusal that only a particular payload meets (an amount above the price paid, say) may be missing from the list.\n\n")
 
 	p("| command | who may send it | accepted in |\n|---|---|---|\n")
 	for _, spec := range domain.Registry() {
@@ -67,14 +71,14 @@ func build() ([]byte, map[string]*behaviour, error) {
 		p("- **Accepted in:** %s\n", statuses(bh))
 		p("- **Refusals:** %s\n", refusals(bh))
 		nested := map[string]bool{}
-		p("\n%s", fieldTable(schemas[name], components, nested))
+		p("\n%s", fieldTable(schemas[name], components, required[reflect.TypeOf(spec.Zero).Name()], nested))
 		names := make([]string, 0, len(nested))
 		for n := range nested {
 			names = append(names, n)
 		}
 		sort.Strings(names)
 		for _, n := range names {
-			p("\n`%s`, each:\n\n%s", n, fieldTable(components[n], components, map[string]bool{}))
+			p("\n`%s`, each:\n\n%s", n, fieldTable(components[n], components, required[n], map[string]bool{}))
 		}
 	}
 	return []byte(b.String()), seen, nil
@@ -122,7 +126,7 @@ func refusals(b *behaviour) string {
 
 // fieldTable renders an object schema's members as a table, and notes
 // the nested objects it refers to.
-func fieldTable(s any, components map[string]any, nested map[string]bool) string {
+func fieldTable(s any, components map[string]any, required []string, nested map[string]bool) string {
 	obj, _ := s.(map[string]any)
 	if ref, ok := obj["$ref"].(string); ok {
 		obj, _ = components[strings.TrimPrefix(ref, "#/components/schemas/")].(map[string]any)
@@ -137,9 +141,13 @@ func fieldTable(s any, components map[string]any, nested map[string]bool) string
 	}
 	sort.Strings(names)
 	var b strings.Builder
-	b.WriteString("| field | type and bounds |\n|---|---|\n")
+	b.WriteString("| field | required | type and bounds |\n|---|---|---|\n")
 	for _, n := range names {
-		fmt.Fprintf(&b, "| `%s` | %s |\n", n, describe(props[n], nested))
+		req := ""
+		if slices.Contains(required, n) {
+			req = "yes"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", n, req, describe(props[n], nested))
 	}
 	return b.String()
 }

@@ -3,15 +3,20 @@ package main
 import (
 	"bytes"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/disputes-ledger/disputes/domain"
+	"github.com/disputes-ledger/disputes/domain/policy"
 )
 
 // catalogueFile is docs/commands.md, from this package's directory.
-const catalogueFile = "../../../docs/commands.md"
+const (
+	catalogueFile = "../../../docs/commands.md"
+	requiredFile  = "../../../edge/httpapi/required_gen.go"
+)
 
 // built is build, once for the package's tests.
 var built = func() func() ([]byte, map[string]*behaviour, error) {
@@ -40,7 +45,16 @@ func TestCatalogueIsCurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(want, got) {
-		t.Fatalf("%s is stale: run go generate ./cmd/disputes", catalogueFile)
+		t.Errorf("%s is stale: run go generate ./cmd/disputes", catalogueFile)
+	}
+	_, seen, _ := built()
+	wantGo := requiredGo(requiredMembers(seen, policy.Default()))
+	gotGo, err := os.ReadFile(requiredFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(wantGo, gotGo) {
+		t.Errorf("%s is stale: run go generate ./cmd/disputes, then go test ./edge/httpapi -run TestOpenAPI -update", requiredFile)
 	}
 }
 
@@ -70,6 +84,24 @@ func TestCatalogueNamesEveryCommand(t *testing.T) {
 	for _, name := range []string{"rule", "decide_appeal", "file_appeal"} {
 		if seen[name].acceptedIn[domain.StatusAwaitingMerchant] {
 			t.Errorf("%s accepted while the merchant has not answered", name)
+		}
+	}
+	required := requiredMembers(seen, policy.Default())
+	for _, tc := range []struct {
+		schema, member string
+		want           bool
+	}{
+		{"Reject", "reason", true},            // validReject: "is required to reject"
+		{"EvidenceItem", "sha256", true},      // validEvidence
+		{"MakeOffer", "amount", false},        // a replacement offer carries none
+		{"DecideAppeal", "terms", false},      // an upheld ruling keeps its terms
+		{"Rule", "counterfeit", false},        // most rulings are not about fakes
+		{"OpenTicket", "ticket_id", false},    // the handler takes the request's
+		{"OpenTicket", "delivered_at", false}, // an order never shipped has none
+		{"ConfirmReceipt", "problem", false},  // most returns arrive fine
+	} {
+		if got := slices.Contains(required[tc.schema], tc.member); got != tc.want {
+			t.Errorf("%s.%s required: %v, want %v", tc.schema, tc.member, got, tc.want)
 		}
 	}
 	if _, ok := seen["agree"].refusals["role_not_allowed"]; !ok {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/disputes-ledger/disputes/commands"
@@ -18,7 +19,7 @@ import (
 const (
 	generated     = 80
 	generatorSeed = 16
-	maxSamples    = 3 // payloads of each command tried in each state
+	maxSamples    = 12 // payloads of each command tried in each state, each of its own shape
 )
 
 var exploreStart = time.Date(2026, 11, 2, 1, 30, 0, 0, time.UTC)
@@ -30,11 +31,58 @@ const lateBy = 60 * 24 * time.Hour
 // extraSamples are payloads beside the scenarios': for the commands no
 // scenario sends, and one expiry of every deadline kind.
 func extraSamples() []domain.Command {
-	out := []domain.Command{domain.ReviseRequest{Requested: 1000, Description: "a smaller refund, after the rejection"}}
+	out := []domain.Command{
+		domain.ReviseRequest{Requested: 1000, Description: "a smaller refund, after the rejection"},
+		domain.DecideAppeal{Decision: events.AppealUpheld, Rationale: "the ruling stands"},
+		domain.MakeOffer{Kind: events.OfferReplacement, Note: "a new one, keep the old"},
+	}
 	for _, k := range events.DeadlineKinds() {
 		out = append(out, domain.ExpireDeadline{Deadline: k})
 	}
 	return out
+}
+
+// shape is what tells samples apart: which members are given (not zero)
+// and the value of each enumeration, so that the samples of a command
+// cover its variants (a partial refund and a replacement offer, a ruling
+// with and without counterfeit) rather than one variant many times.
+func shape(c domain.Command) string {
+	var b strings.Builder
+	var walk func(v reflect.Value)
+	walk = func(v reflect.Value) {
+		switch v.Kind() {
+		case reflect.Pointer:
+			if v.IsNil() {
+				b.WriteString("nil;")
+				return
+			}
+			walk(v.Elem())
+		case reflect.Struct:
+			if v.Type() == reflect.TypeFor[time.Time]() {
+				fmt.Fprintf(&b, "%v;", v.Interface().(time.Time).IsZero())
+				return
+			}
+			for i := range v.NumField() {
+				walk(v.Field(i))
+			}
+		case reflect.Slice:
+			fmt.Fprintf(&b, "%v[", v.Len() == 0)
+			if v.Len() > 0 {
+				walk(v.Index(0))
+			}
+			b.WriteString("];")
+		case reflect.String:
+			if v.Type().PkgPath() != "" {
+				fmt.Fprintf(&b, "%s;", v.String()) // an enumeration
+			} else {
+				fmt.Fprintf(&b, "%v;", v.Len() == 0)
+			}
+		default:
+			fmt.Fprintf(&b, "%v;", v.IsZero())
+		}
+	}
+	walk(reflect.ValueOf(c))
+	return b.String()
 }
 
 // behaviour is what the domain did with a command over every state tried:
@@ -43,6 +91,15 @@ func extraSamples() []domain.Command {
 type behaviour struct {
 	acceptedIn map[domain.Status]bool
 	refusals   map[string]commands.ErrorKind
+	accepted   []trial // every accepted try, for required
+}
+
+// trial is one try of a command.
+type trial struct {
+	ticket domain.Ticket
+	actor  events.Actor
+	at     time.Time
+	cmd    domain.Command
 }
 
 // state is a ticket as it stood between two steps of a scenario, and when
@@ -63,7 +120,7 @@ func explore(pol policy.Policy) (map[string]*behaviour, error) {
 	for _, sc := range scs {
 		for _, st := range sc.Steps {
 			name := st.Command.CommandName()
-			if len(samples[name]) < maxSamples && !slices.ContainsFunc(samples[name], func(c domain.Command) bool { return reflect.DeepEqual(c, st.Command) }) {
+			if len(samples[name]) < maxSamples && !slices.ContainsFunc(samples[name], func(c domain.Command) bool { return shape(c) == shape(st.Command) }) {
 				samples[name] = append(samples[name], st.Command)
 			}
 		}
@@ -108,6 +165,7 @@ func explore(pol policy.Policy) (map[string]*behaviour, error) {
 						_, err := domain.Decide(st.ticket, actor, cmd, at, pol)
 						if err == nil {
 							b.acceptedIn[st.ticket.Status] = true
+							b.accepted = append(b.accepted, trial{st.ticket, actor, at, cmd})
 							continue
 						}
 						c := commands.Classify(err)
