@@ -194,7 +194,7 @@ func BenchmarkRebuild(b *testing.B) {
 		})
 	}
 	pol := policy.Default()
-	rebuild("all-three", func(db *projections.DB) []projections.Projection { return projections.Default(db, pol) })
+	rebuild("all", func(db *projections.DB) []projections.Projection { return projections.Default(db, pol) })
 	rebuild("ticket_status", func(db *projections.DB) []projections.Projection {
 		return []projections.Projection{projections.NewTicketStatus(db)}
 	})
@@ -203,6 +203,9 @@ func BenchmarkRebuild(b *testing.B) {
 	})
 	rebuild("audit_trail", func(db *projections.DB) []projections.Projection {
 		return []projections.Projection{projections.NewAuditTrail(db)}
+	})
+	rebuild("deadlines", func(db *projections.DB) []projections.Projection {
+		return []projections.Projection{projections.NewDeadlines(db)}
 	})
 }
 

@@ -131,7 +131,7 @@ func TestCrashAtRandomPointsEqualsCleanRebuild(t *testing.T) {
 func checkpoints(t *testing.T, l *ledger) []uint64 {
 	t.Helper()
 	var out []uint64
-	for _, name := range []string{projections.TicketStatusName, projections.MerchantPenaltiesName, projections.AuditTrailName} {
+	for _, name := range []string{projections.TicketStatusName, projections.MerchantPenaltiesName, projections.AuditTrailName, projections.DeadlinesName} {
 		pos, err := l.db.Checkpoint(context.Background(), name)
 		require.NoError(t, err)
 		out = append(out, pos)

@@ -8,11 +8,11 @@ import (
 )
 
 // Default returns the ledger's read models over db: ticket status, merchant
-// penalties, and the audit trail. Penalties are scored under the version
+// penalties, the audit trail, and the open deadlines the scheduler fires. Penalties are scored under the version
 // each event recorded: pol's or the built-in policy.Default() (the versions
 // an auditor is given too), pol's for a ticket that recorded none.
 func Default(db *DB, pol policy.Policy) []Projection {
-	return []Projection{NewTicketStatus(db), NewMerchantPenalties(db, pol, policy.Default()), NewAuditTrail(db)}
+	return []Projection{NewTicketStatus(db), NewMerchantPenalties(db, pol, policy.Default()), NewAuditTrail(db), NewDeadlines(db)}
 }
 
 // RunToHead brings the default read models in db up to the head of the

@@ -12,6 +12,8 @@ func ForgetBetweenPages(projs []Projection) {
 			p.maxCache = -1
 		case *MerchantPenalties:
 			p.maxCache = -1
+		case *Deadlines:
+			p.maxCache = -1
 		}
 	}
 }

@@ -123,8 +123,23 @@ func appendScenarios(t testing.TB, store eventstore.Store, pol policy.Policy, sc
 	return n
 }
 
+// appendOpenings appends only the opening events of scenarios: tickets left
+// open, with their first deadlines running.
+func appendOpenings(t testing.TB, store eventstore.Store, pol policy.Policy, scs []scenarios.Scenario) {
+	t.Helper()
+	for _, sc := range scs {
+		envs, err := scenarios.Play(sc, pol, func() uuid.UUID { return uuid.Must(uuid.NewV7()) })
+		require.NoError(t, err)
+		b, err := events.Encode(envs[0])
+		require.NoError(t, err)
+		_, err = store.Append(context.Background(), envs[0].Stream, eventstore.NoStream(),
+			[]eventstore.EventData{{ID: envs[0].ID, Type: envs[0].Type, Revision: envs[0].Revision, Data: b}})
+		require.NoError(t, err)
+	}
+}
+
 // readModelTables are the tables the default projections write.
-var readModelTables = []string{"rm_ticket_status", "rm_penalty_facts", "rm_merchant_tickets", "rm_audit_trail"}
+var readModelTables = []string{"rm_ticket_status", "rm_penalty_facts", "rm_merchant_tickets", "rm_audit_trail", "rm_deadlines", "rm_deadline_tickets"}
 
 // dump returns every read-model row, each as one line, ordered by key, and
 // each projection's checkpoint.
@@ -132,7 +147,7 @@ func dump(t testing.TB, db *projections.DB) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
 	for _, table := range readModelTables {
-		out[table] = rowsOf(t, db.SQL, `SELECT * FROM `+table+` ORDER BY 1`)
+		out[table] = rowsOf(t, db.SQL, `SELECT * FROM `+table+` ORDER BY 1, 2`)
 	}
 	out["checkpoints"] = rowsOf(t, db.SQL, `SELECT projection, position FROM rm_checkpoints ORDER BY 1`)
 	return out

@@ -44,10 +44,11 @@ func TestPostgresReadModelsEqualSQLite(t *testing.T) {
 	_, err := projections.RunToHead(ctx, l.store, pg, l.pol)
 	require.NoError(t, err)
 	appendScenarios(t, l.store, l.pol, scs[30:]) // a second, incremental run
+	appendOpenings(t, l.store, l.pol, generate(32, 10, epoch.AddDate(0, 0, 200), l.pol)) // open deadlines
 	l.runToHead(t)
 	rep, err := projections.NewProjector(l.store, pg, projections.Default(pg, l.pol), projections.Options{PageSize: 50}).Run(ctx)
 	require.NoError(t, err)
-	require.Len(t, rep.Projections, 3)
+	require.Len(t, rep.Projections, 4)
 
 	want, got := dump(t, l.db), dump(t, pg)
 	for _, table := range append(readModelTables, "checkpoints") {

@@ -1,0 +1,255 @@
+package projections
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/disputes-ledger/disputes/domain"
+	"github.com/disputes-ledger/disputes/events"
+	"github.com/disputes-ledger/disputes/projections/globallog"
+)
+
+// DeadlinesName is the open-deadlines projection's name.
+const DeadlinesName = "deadlines"
+
+// Deadlines is the read model of open deadlines the scheduler fires from:
+// one row per open deadline in rm_deadlines, which goes when the deadline
+// expires, is met or cancelled, or its ticket closes. Which deadlines are
+// open is the domain's answer, not this projection's: each ticket's events
+// are folded by domain.Ticket.Apply, as on the write path, and the rows are
+// the ticket's OpenDeadlines after them.
+//
+// To carry a ticket's fold on after a restart without reading its stream,
+// the projection keeps the folded state of every open ticket
+// (rm_deadline_tickets: the domain.Ticket as JSON, and its expiry effect),
+// and drops it with the ticket's close. Both tables hold open tickets only:
+// their size, and what the scheduler reads, follow the open tickets and not
+// the history. The schema version is derived from domain.Ticket's shape
+// (ticketStateVersion), so a build whose Ticket has other fields rebuilds
+// the projection instead of reading states it would misread.
+type Deadlines struct {
+	db       *DB
+	cache    map[string]*deadlineEntry
+	dirty    []*deadlineEntry
+	maxCache int
+}
+
+// deadlineEntry is an open ticket as the projection holds it in memory.
+type deadlineEntry struct {
+	t domain.Ticket
+	// stored are the ticket's open deadlines as its rows stand, so that an
+	// event that leaves them as they were (a message) rewrites no row.
+	stored []events.ScheduledDeadline
+	dirty  bool
+}
+
+// NewDeadlines returns the open-deadlines projection over db.
+func NewDeadlines(db *DB) *Deadlines {
+	return &Deadlines{db: db, cache: map[string]*deadlineEntry{}, maxCache: DefaultTicketCache}
+}
+
+// Name implements Projection.
+func (*Deadlines) Name() string { return DeadlinesName }
+
+// Schema implements Projection.
+func (*Deadlines) Schema() Schema {
+	return Schema{
+		Version: ticketStateVersion,
+		Tables: []Table{
+			{Name: "rm_deadlines", DDL: `CREATE TABLE IF NOT EXISTS rm_deadlines (
+				ticket_id TEXT NOT NULL,
+				kind      TEXT NOT NULL,
+				due_at    TEXT NOT NULL,
+				PRIMARY KEY (ticket_id, kind)
+			)`},
+			{Name: "rm_deadline_tickets", DDL: `CREATE TABLE IF NOT EXISTS rm_deadline_tickets (
+				ticket_id     TEXT   NOT NULL PRIMARY KEY,
+				revision      BIGINT NOT NULL,
+				state         TEXT   NOT NULL,
+				expiry_effect TEXT
+			)`},
+		},
+		Indexes: []string{`CREATE INDEX IF NOT EXISTS rm_deadlines_due ON rm_deadlines (due_at, ticket_id, kind)`},
+	}
+}
+
+// Apply implements Projection.
+func (d *Deadlines) Apply(ctx context.Context, ev globallog.Event) error {
+	env := ev.Env
+	id := events.TicketOf(env.Stream)
+	if id == "" {
+		return nil
+	}
+	e, err := d.entry(ctx, id, env)
+	if err != nil || e == nil {
+		return err
+	}
+	if e.t.Events > 0 && env.Revision != e.t.Revision+1 {
+		return refuse("ticket %s: revision %d follows revision %d", id, env.Revision, e.t.Revision)
+	}
+	e.t = e.t.Apply(env)
+	if !e.dirty {
+		e.dirty = true
+		d.dirty = append(d.dirty, e)
+	}
+	return nil
+}
+
+// entry returns the open ticket's entry: cached, read back, or new for the
+// ticket's opening event. It returns nil for an event of
+// a ticket that has no state row: a ticket closed (and so dropped) before,
+// which has no deadline to keep.
+func (d *Deadlines) entry(ctx context.Context, id string, env events.Envelope) (*deadlineEntry, error) {
+	if e, ok := d.cache[id]; ok {
+		if env.Type == events.TypeRefundRequested {
+			return nil, refuse("ticket %s opened twice", id)
+		}
+		return e, nil
+	}
+	if env.Type == events.TypeRefundRequested {
+		if env.Revision != 0 {
+			return nil, refuse("ticket %s opened at revision %d", id, env.Revision)
+		}
+		e := &deadlineEntry{}
+		d.cache[id] = e
+		return e, nil
+	}
+	e, err := d.read(ctx, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	d.cache[id] = e
+	return e, nil
+}
+
+func (d *Deadlines) read(ctx context.Context, id string) (*deadlineEntry, error) {
+	st, err := d.db.stmt(ctx, `SELECT revision, state, expiry_effect FROM rm_deadline_tickets WHERE ticket_id = ?`)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		revision int64
+		state    string
+		effect   sql.NullString
+	)
+	if err := st.QueryRowContext(ctx, id).Scan(&revision, &state, &effect); err != nil {
+		return nil, fmt.Errorf("read deadline state of ticket %s: %w", id, err)
+	}
+	t, err := decodeTicketState(state, effect)
+	if err != nil {
+		return nil, fmt.Errorf("read deadline state of ticket %s: %w", id, err)
+	}
+	if t.Revision != uint64(revision) || t.ID != id {
+		return nil, fmt.Errorf("read deadline state of ticket %s: the state is of %s at revision %d, the row says revision %d", id, t.ID, t.Revision, revision)
+	}
+	return &deadlineEntry{t: t, stored: t.OpenDeadlines()}, nil
+}
+
+// Flush implements Projection: a closed ticket's rows go; an open one's
+// state is written, and its deadline rows replaced when they changed.
+func (d *Deadlines) Flush(ctx context.Context, tx *sql.Tx) error {
+	var (
+		gone, states, moved []*deadlineEntry
+		rows                []deadlineRow
+	)
+	for _, e := range d.dirty {
+		if e.t.Closed() {
+			gone = append(gone, e)
+			continue
+		}
+		states = append(states, e)
+		if open := e.t.OpenDeadlines(); !slices.Equal(open, e.stored) {
+			moved = append(moved, e)
+			for _, dl := range open {
+				rows = append(rows, deadlineRow{ticket: e.t.ID, kind: dl.Kind, due: dl.DueAt})
+			}
+		}
+	}
+	ids := func(es []*deadlineEntry) func(i int, args []any) []any {
+		return func(i int, args []any) []any { return append(args, es[i].t.ID) }
+	}
+	if err := deleteIn(ctx, tx, d.db, `DELETE FROM rm_deadline_tickets WHERE ticket_id IN `, len(gone), ids(gone)); err != nil {
+		return fmt.Errorf("drop closed tickets: %w", err)
+	}
+	closedOrMoved := append(slices.Clip(gone), moved...)
+	if err := deleteIn(ctx, tx, d.db, `DELETE FROM rm_deadlines WHERE ticket_id IN `, len(closedOrMoved), ids(closedOrMoved)); err != nil {
+		return fmt.Errorf("drop deadlines: %w", err)
+	}
+	if err := chunked(ctx, tx, d.db, `INSERT INTO rm_deadlines (ticket_id, kind, due_at) VALUES `, ``, 3, 128, len(rows),
+		func(i int, args []any) []any {
+			return append(args, rows[i].ticket, string(rows[i].kind), formatTime(rows[i].due))
+		}); err != nil {
+		return fmt.Errorf("write deadlines: %w", err)
+	}
+	stateRows := make([][]any, len(states))
+	for i, e := range states {
+		state, err := encodeTicketState(e.t)
+		if err != nil {
+			return fmt.Errorf("ticket %s: %w", e.t.ID, err)
+		}
+		stateRows[i] = []any{e.t.ID, int64(e.t.Revision), state, encodeEffect(e.t.Effect)}
+	}
+	if err := chunked(ctx, tx, d.db, `INSERT INTO rm_deadline_tickets (ticket_id, revision, state, expiry_effect) VALUES `,
+		` ON CONFLICT (ticket_id) DO UPDATE SET revision = excluded.revision, state = excluded.state, expiry_effect = excluded.expiry_effect`,
+		4, 64, len(stateRows), func(i int, args []any) []any { return append(args, stateRows[i]...) }); err != nil {
+		return fmt.Errorf("write ticket states: %w", err)
+	}
+	return nil
+}
+
+type deadlineRow struct {
+	ticket string
+	kind   events.DeadlineKind
+	due    time.Time
+}
+
+// Committed implements Projection. Closed tickets leave the cache: nothing
+// of them is kept.
+func (d *Deadlines) Committed() {
+	for _, e := range d.dirty {
+		e.dirty = false
+		e.stored = e.t.OpenDeadlines()
+		if e.t.Closed() {
+			delete(d.cache, e.t.ID)
+		}
+	}
+	d.dirty = d.dirty[:0]
+	if len(d.cache) > d.maxCache {
+		d.cache = make(map[string]*deadlineEntry, d.maxCache)
+	}
+}
+
+// Reset implements Projection.
+func (d *Deadlines) Reset() {
+	d.cache = map[string]*deadlineEntry{}
+	d.dirty = nil
+}
+
+// deleteIn runs prefix followed by "(?, ?, …)" for n keys, in chunks.
+func deleteIn(ctx context.Context, tx *sql.Tx, db *DB, prefix string, n int, key func(i int, args []any) []any) error {
+	const chunk = 256
+	args := make([]any, 0, min(n, chunk))
+	for start := 0; start < n; start += chunk {
+		end := min(start+chunk, n)
+		args = args[:0]
+		for i := start; i < end; i++ {
+			args = key(i, args)
+		}
+		st, err := db.stmt(ctx, prefix+"("+strings.TrimSuffix(strings.Repeat("?, ", end-start), ", ")+")")
+		if err != nil {
+			return err
+		}
+		if _, err := tx.StmtContext(ctx, st).ExecContext(ctx, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
