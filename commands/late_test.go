@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -19,6 +20,7 @@ import (
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore"
 	"github.com/disputes-ledger/disputes/internal/clock"
+	"github.com/disputes-ledger/disputes/projections"
 )
 
 // responseDue is when the merchant_response deadline of a ticket opened at
@@ -100,12 +102,17 @@ func TestRefusedLateAnswerRecordsNothing(t *testing.T) {
 		assert.Equal(t, before, head(t, store))
 
 		clock.Set(responseDue.Add(6 * time.Hour))
-		s, err := scheduler.New(scheduler.Config{Store: store, Handler: h, Clock: clock, Workers: 1,
+		db, err := projections.OpenSQLite(ctx, filepath.Join(t.TempDir(), "read-models.db"))
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = db.Close() })
+		_, err = projections.NewProjector(store, db, []projections.Projection{projections.NewDeadlines(db)}, projections.Options{}).Run(ctx)
+		require.NoError(t, err)
+		s, err := scheduler.New(scheduler.Config{Deadlines: projections.DeadlineSource(db), Handler: h, Clock: clock, Workers: 1,
 			Logger: slog.New(slog.DiscardHandler)})
 		require.NoError(t, err)
-		require.NoError(t, s.Sync(ctx))
-		s.FireDue(ctx)
-		assert.Equal(t, uint64(1), s.Stats().Fired)
+		_, err = s.Step(ctx, clock.Now())
+		require.NoError(t, err)
+		assert.Equal(t, uint64(1), s.Status().Fired)
 
 		got := appendedSince(t, store, before)
 		require.Equal(t, []string{events.TypeDeadlineExpired, events.TypeMerchantAgreed, events.TypeRefundIssued}, types(got))

@@ -64,7 +64,7 @@ func (*Deadlines) Schema() Schema {
 			{Name: "rm_deadlines", DDL: `CREATE TABLE IF NOT EXISTS rm_deadlines (
 				ticket_id TEXT NOT NULL,
 				kind      TEXT NOT NULL,
-				due_at    TEXT NOT NULL,
+				due_at    TIMESTAMPTZ NOT NULL,
 				PRIMARY KEY (ticket_id, kind)
 			)`},
 			{Name: "rm_deadline_tickets", DDL: `CREATE TABLE IF NOT EXISTS rm_deadline_tickets (

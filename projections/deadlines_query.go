@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/disputes-ledger/disputes/commands/scheduler"
 	"github.com/disputes-ledger/disputes/events"
 )
 
@@ -38,16 +39,14 @@ func DueDeadlines(ctx context.Context, db *DB, now time.Time, after OpenDeadline
 	out := make([]OpenDeadline, 0, limit)
 	for rows.Next() {
 		var (
-			d        OpenDeadline
-			kind, at string
+			d    OpenDeadline
+			kind string
+			at   timeColumn
 		)
 		if err := rows.Scan(&d.TicketID, &kind, &at); err != nil {
 			return nil, fmt.Errorf("due deadlines: %w", err)
 		}
-		d.Kind = events.DeadlineKind(kind)
-		if d.DueAt, err = parseTime(at); err != nil {
-			return nil, fmt.Errorf("due deadlines: %w", err)
-		}
+		d.Kind, d.DueAt = events.DeadlineKind(kind), at.t
 		out = append(out, d)
 	}
 	if err := rows.Err(); err != nil {
@@ -63,7 +62,7 @@ func NextDeadlineAfter(ctx context.Context, db *DB, t time.Time) (time.Time, boo
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("next deadline: %w", err)
 	}
-	var at string
+	var at timeColumn
 	err = st.QueryRowContext(ctx, formatTime(t)).Scan(&at)
 	if errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, false, nil
@@ -71,9 +70,24 @@ func NextDeadlineAfter(ctx context.Context, db *DB, t time.Time) (time.Time, boo
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("next deadline: %w", err)
 	}
-	next, err := parseTime(at)
-	if err != nil {
-		return time.Time{}, false, fmt.Errorf("next deadline: %w", err)
+	return at.t, true, nil
+}
+
+// DeadlineSource is the open-deadlines read model in db as the scheduler
+// reads it (scheduler.Deadlines).
+func DeadlineSource(db *DB) scheduler.Deadlines { return deadlineSource{db} }
+
+type deadlineSource struct{ db *DB }
+
+func (s deadlineSource) Due(ctx context.Context, now time.Time, after scheduler.Due, limit int) ([]scheduler.Due, error) {
+	rows, err := DueDeadlines(ctx, s.db, now, OpenDeadline(after), limit)
+	out := make([]scheduler.Due, len(rows))
+	for i, row := range rows {
+		out[i] = scheduler.Due(row)
 	}
-	return next, true, nil
+	return out, err
+}
+
+func (s deadlineSource) NextAfter(ctx context.Context, t time.Time) (time.Time, bool, error) {
+	return NextDeadlineAfter(ctx, s.db, t)
 }

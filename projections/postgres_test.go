@@ -43,7 +43,7 @@ func TestPostgresReadModelsEqualSQLite(t *testing.T) {
 	l.runToHead(t)
 	_, err := projections.RunToHead(ctx, l.store, pg, l.pol)
 	require.NoError(t, err)
-	appendScenarios(t, l.store, l.pol, scs[30:]) // a second, incremental run
+	appendScenarios(t, l.store, l.pol, scs[30:])                                         // a second, incremental run
 	appendOpenings(t, l.store, l.pol, generate(32, 10, epoch.AddDate(0, 0, 200), l.pol)) // open deadlines
 	l.runToHead(t)
 	rep, err := projections.NewProjector(l.store, pg, projections.Default(pg, l.pol), projections.Options{PageSize: 50}).Run(ctx)
@@ -68,6 +68,29 @@ func TestPostgresReadModelsEqualSQLite(t *testing.T) {
 	gotRows, err := projections.Tickets(ctx, pg, projections.TicketFilter{MerchantID: wantScores[0].MerchantID})
 	require.NoError(t, err)
 	assert.Equal(t, wantRows, gotRows)
+
+	// The scheduler's reads agree too: the due deadlines page by page, and the next one.
+	for _, now := range []time.Time{epoch, end, end.AddDate(1, 0, 0)} {
+		wantDue, err := projections.DueDeadlines(ctx, l.db, now, projections.OpenDeadline{}, 1000)
+		require.NoError(t, err)
+		gotDue, err := projections.DueDeadlines(ctx, pg, now, projections.OpenDeadline{}, 1000)
+		require.NoError(t, err)
+		assert.Equal(t, wantDue, gotDue, "due by %s", now)
+		if len(wantDue) > 2 {
+			page, err := projections.DueDeadlines(ctx, pg, now, wantDue[1], 1000)
+			require.NoError(t, err)
+			assert.Equal(t, wantDue[2:], page, "after the second")
+		}
+		wantNext, wantOK, err := projections.NextDeadlineAfter(ctx, l.db, now)
+		require.NoError(t, err)
+		gotNext, gotOK, err := projections.NextDeadlineAfter(ctx, pg, now)
+		require.NoError(t, err)
+		assert.Equal(t, wantOK, gotOK)
+		assert.True(t, wantNext.Equal(gotNext), "next after %s: %s, %s", now, wantNext, gotNext)
+	}
+	due, err := projections.DueDeadlines(ctx, pg, end.AddDate(1, 0, 0), projections.OpenDeadline{}, 1000)
+	require.NoError(t, err)
+	assert.Len(t, due, 10, "the ten tickets left open each wait for their merchant")
 }
 
 // TestPostgresReadModelColumnTypes checks the read models' PostgreSQL

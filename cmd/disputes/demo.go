@@ -15,6 +15,7 @@ import (
 	"github.com/disputes-ledger/disputes/domain/scenarios"
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore/sqlite"
+	"github.com/disputes-ledger/disputes/internal/clock"
 )
 
 // demoCmd is `disputes demo`. Its ledger is not DISPUTES_DB's: the demo
@@ -54,11 +55,17 @@ func (c *demoCmd) Run(ctx context.Context, e env) error {
 	fmt.Fprintf(e.stdout, "disputes demo — ledger %s, policy %s\n", sf.describe(), pol.Version)
 	fmt.Fprintf(e.stdout, "Playing %d seed disputes and %d generated tickets through the command path on a simulated clock…\n\n", len(seeds), *tickets)
 
-	h := commands.NewHandler(store, commands.WithPolicy(pol), commands.WithClientTime())
-	sim := newSimulation(h)
+	// Scripted steps carry their own times; the scheduler's expiries are
+	// decided at the simulated clock, which it moves from due time to due time.
+	clk := clock.NewManualClock(time.Time{})
+	h := commands.NewHandler(store, commands.WithPolicy(pol), commands.WithClientTime(), commands.WithClock(clk.Now))
 	readModels, err := followReadModels(ctx, store, sf, pol)
 	if err != nil {
 		return err
+	}
+	sim, err := newSimulation(store, readModels.db, h, clk)
+	if err != nil {
+		return errors.Join(err, readModels.finish(ctx, io.Discard))
 	}
 	began := time.Now()
 	if err := sim.run(ctx, all, progressPrinter(e.stderr)); err != nil {

@@ -38,19 +38,19 @@ import (
 // of them projects (fenced by its token, HighWater); in an SQLite file each
 // replica keeps its own. A poison event breaks the projector for good.
 func startProjections(ctx context.Context, bg *background, store eventstore.Store, sf storeFlags,
-	rf readModelFlags, pol policy.Policy, clock clock.Clock) (httpapi.ReadModel, func(), error) {
+	rf readModelFlags, pol policy.Policy, clock clock.Clock) (projections.Reads, func(), error) {
 	w, err := rf.where(sf)
 	if err != nil {
-		return nil, nil, err
+		return projections.Reads{}, nil, err
 	}
 	pdb, err := readmodels.Open(ctx, w)
 	if err != nil {
-		return nil, nil, err
+		return projections.Reads{}, nil, err
 	}
 	// The projector's SQLite connection is single; queries read beside it through WAL.
 	rdb, err := readmodels.OpenQueries(w, pdb, 4)
 	if err != nil {
-		return nil, nil, errors.Join(err, pdb.Close())
+		return projections.Reads{}, nil, errors.Join(err, pdb.Close())
 	}
 	bg.logger.Info("read models", "read_models", w.String())
 	closeAll := func() {
@@ -61,7 +61,7 @@ func startProjections(ctx context.Context, bg *background, store eventstore.Stor
 	}
 	if err := coord.CreateFences(ctx, pdb.SQL); err != nil {
 		closeAll()
-		return nil, nil, err
+		return projections.Reads{}, nil, err
 	}
 	lease := bg.lease("projector", pdb.Dialect == projections.Postgres)
 	bg.runLeased(ctx, "projector", false, nil, lease, func(ctx context.Context, token uint64) error {
@@ -79,30 +79,60 @@ func startProjections(ctx context.Context, bg *background, store eventstore.Stor
 	return projections.Reads{DB: rdb, Policy: pol}, closeAll, nil
 }
 
+// startDeadlineProjection keeps the open-deadlines read model in db, and
+// only it, under the "projector" lease: for a scheduler where no projector
+// keeps the read models (serve --no-projections).
+func startDeadlineProjection(ctx context.Context, bg *background, store eventstore.Store, db *projections.DB, clock clock.Clock) {
+	lease := bg.lease("projector", db.Dialect == projections.Postgres)
+	bg.runLeased(ctx, "deadline projection", false, nil, lease, func(ctx context.Context, token uint64) error {
+		if err := coord.CreateFences(ctx, db.SQL); err != nil {
+			return err
+		}
+		p := projections.NewProjector(store, db, []projections.Projection{projections.NewDeadlines(db)},
+			projections.Options{Follow: true, Now: clock.Now, Fence: coord.HighWater(db.Dialect.Q, "projector", token)})
+		rep, err := p.Run(ctx)
+		for _, pr := range rep.Projections {
+			var poison *projections.PoisonError
+			if errors.As(pr.Err, &poison) {
+				return supervise.Permanent(err)
+			}
+		}
+		return err
+	})
+}
+
 // startScheduler fires due deadlines under the "scheduler" lease: one
-// replica fires, the others stand by. Each run reads the log afresh, so a
-// replica taking over knows every open deadline. (A second scheduler would
-// not record an expiry twice — the ids are deterministic and appends are
-// conditional — it would only do the work twice.)
-func startScheduler(ctx context.Context, bg *background, store eventstore.Store, h *commands.Handler, clk clock.Clock,
+// replica fires, the others stand by. The scheduler reads the due
+// deadlines from the open-deadlines read model in db and holds no ticket,
+// so a replica taking over is ready at its first step. (A second scheduler
+// would not record an expiry twice — the ids are deterministic and appends
+// are conditional — it would only do the work twice.)
+func startScheduler(ctx context.Context, bg *background, db *projections.DB, h *commands.Handler, clk clock.Clock,
 	metrics *httpapi.Metrics, logger *slog.Logger) {
 	var current atomic.Pointer[scheduler.Scheduler]
 	var totals schedulerTotals
 	registerSchedulerMetrics(metrics, &current, &totals)
 	check := func() error {
-		if s := current.Load(); s != nil && !s.Stats().CaughtUp {
-			return errors.New("scheduler still reading the log")
+		if s := current.Load(); s != nil {
+			st := s.Status()
+			switch {
+			case st.Err != nil:
+				return fmt.Errorf("scheduler: %w", st.Err)
+			case st.Steps == 0:
+				return errors.New("scheduler has not looked for due deadlines yet")
+			}
 		}
 		return nil
 	}
 	bg.runLeased(ctx, "scheduler", false, check, bg.lease("scheduler", true), func(ctx context.Context, _ uint64) error {
-		sched, err := scheduler.New(scheduler.Config{Store: store, Handler: h, Clock: clk, Logger: logger.With("component", "scheduler")})
+		sched, err := scheduler.New(scheduler.Config{Deadlines: projections.DeadlineSource(db), Handler: h, Clock: clk,
+			Logger: logger.With("component", "scheduler")})
 		if err != nil {
 			return supervise.Permanent(err)
 		}
 		current.Store(sched)
 		defer func() {
-			totals.add(sched.Stats())
+			totals.add(sched.Status())
 			current.CompareAndSwap(sched, nil)
 		}()
 		return sched.Run(ctx)
@@ -113,26 +143,28 @@ func startScheduler(ctx context.Context, bg *background, store eventstore.Store,
 // counters keep counting across restarts and failovers.
 type schedulerTotals struct {
 	mu sync.Mutex
-	scheduler.Stats
+	scheduler.Status
 }
 
-func (t *schedulerTotals) add(s scheduler.Stats) {
+func (t *schedulerTotals) add(s scheduler.Status) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.Fired += s.Fired
 	t.Duplicates += s.Duplicates
+	t.Stale += s.Stale
 	t.Refused += s.Refused
 	t.Failed += s.Failed
 }
 
-func (t *schedulerTotals) with(cur *scheduler.Scheduler) scheduler.Stats {
+func (t *schedulerTotals) with(cur *scheduler.Scheduler) scheduler.Status {
 	t.mu.Lock()
-	st := t.Stats
+	st := t.Status
 	t.mu.Unlock()
-	st.Open = 0
+	st.Waiting = 0
 	if cur != nil {
-		c := cur.Stats()
-		st.Fired, st.Duplicates, st.Refused, st.Failed, st.Open = st.Fired+c.Fired, st.Duplicates+c.Duplicates, st.Refused+c.Refused, st.Failed+c.Failed, c.Open
+		c := cur.Status()
+		st.Fired, st.Duplicates, st.Stale, st.Refused, st.Failed, st.Waiting = st.Fired+c.Fired, st.Duplicates+c.Duplicates,
+			st.Stale+c.Stale, st.Refused+c.Refused, st.Failed+c.Failed, c.Waiting
 	}
 	return st
 }
@@ -141,20 +173,21 @@ func (t *schedulerTotals) with(cur *scheduler.Scheduler) scheduler.Stats {
 // every run in this process.
 func registerSchedulerMetrics(m *httpapi.Metrics, cur *atomic.Pointer[scheduler.Scheduler], totals *schedulerTotals) {
 	m.Register(httpapi.Collector{Name: "disputes_scheduler_expiries_total", Type: "counter",
-		Help: "Deadline expiries by outcome: fired (recorded here), duplicate (recorded before), refused (met or closed meanwhile), failed (retried).",
+		Help: "Deadline expiries by outcome: fired (recorded here), duplicate (recorded before), stale (the read model listed a deadline met or moved meanwhile), refused (met or closed meanwhile), failed (retried).",
 		Collect: func(context.Context) ([]httpapi.Sample, error) {
 			st := totals.with(cur.Load())
 			return []httpapi.Sample{
 				{Labels: []string{"outcome", "fired"}, Value: float64(st.Fired)},
 				{Labels: []string{"outcome", "duplicate"}, Value: float64(st.Duplicates)},
+				{Labels: []string{"outcome", "stale"}, Value: float64(st.Stale)},
 				{Labels: []string{"outcome", "refused"}, Value: float64(st.Refused)},
 				{Labels: []string{"outcome", "failed"}, Value: float64(st.Failed)},
 			}, nil
 		}})
-	m.Register(httpapi.Collector{Name: "disputes_scheduler_open_tickets", Type: "gauge",
-		Help: "Open tickets whose deadlines the scheduler watches (0 on a replica standing by).",
+	m.Register(httpapi.Collector{Name: "disputes_scheduler_waiting_deadlines", Type: "gauge",
+		Help: "Deadlines the scheduler acted on that the open-deadlines read model still lists: how far it lags behind the expiries (0 on a replica standing by).",
 		Collect: func(context.Context) ([]httpapi.Sample, error) {
-			return []httpapi.Sample{{Value: float64(totals.with(cur.Load()).Open)}}, nil
+			return []httpapi.Sample{{Value: float64(totals.with(cur.Load()).Waiting)}}, nil
 		}})
 }
 

@@ -235,6 +235,11 @@ func followReadModels(ctx context.Context, store eventstore.Store, sf storeFlags
 	if err != nil {
 		return nil, err
 	}
+	// Brought to the head first, so the tables exist before the
+	// simulation's scheduler reads the open deadlines.
+	if _, err := projections.RunToHead(ctx, store, db, pol); err != nil {
+		return nil, errors.Join(fmt.Errorf("read models: %w", err), db.Close())
+	}
 	fctx, stop := context.WithCancel(ctx)
 	f := &readModelFollower{store: store, db: db, pol: pol, stop: stop, done: make(chan error, 1)}
 	go func() {

@@ -62,7 +62,7 @@ func TestReadModelCommands(t *testing.T) {
 	built := snapshot()
 	code, out, errOut = runCLI(t, "", "rebuild", "--db", db)
 	require.Equal(t, 0, code, errOut)
-	assert.Contains(t, out, "Rebuilt ticket_status, merchant_penalties, audit_trail from position 0")
+	assert.Contains(t, out, "Rebuilt ticket_status, merchant_penalties, audit_trail, deadlines from position 0")
 	assert.Equal(t, built, snapshot(), "a rebuild changes nothing")
 	assert.Equal(t, tickets, built[0])
 

@@ -2,24 +2,30 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"time"
 
 	"github.com/disputes-ledger/disputes/commands"
 	"github.com/disputes-ledger/disputes/commands/scheduler"
+	"github.com/disputes-ledger/disputes/projections"
 )
 
-// runScheduler is `disputes scheduler`: the deadline scheduler on its own,
-// for a ledger served elsewhere or run without `serve`. Any number may run
-// against one ledger; each expiry is still recorded once.
-// schedulerCmd is `disputes scheduler`.
+// schedulerCmd is `disputes scheduler`: the deadline scheduler on its own,
+// for a ledger served elsewhere or run without `serve`. It fires from the
+// open-deadlines read model (rm_deadlines), which it keeps itself unless
+// told another process keeps it. Any number may run against one ledger;
+// each expiry is still recorded once.
 type schedulerCmd struct {
 	storeFlags
+	readModelFlags
 	clockFlags
 	logFlags
+	NoProjection bool `name:"no-projection" help:"read the open deadlines from read models another process keeps ('serve', 'project --follow') instead of keeping them here"`
 }
 
 func (c *schedulerCmd) Run(ctx context.Context, e env) error {
-	sf, cf, lf := c.storeFlags, c.clockFlags, c.logFlags
+	sf, rf, cf, lf := c.storeFlags, c.readModelFlags, c.clockFlags, c.logFlags
 	logger, err := lf.logger(e.stderr)
 	if err != nil {
 		return err
@@ -43,16 +49,47 @@ func (c *schedulerCmd) Run(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	h := commands.NewHandler(store, commands.WithClock(clock.Now), commands.WithPolicy(pol))
-	sched, err := scheduler.New(scheduler.Config{Store: store, Handler: h, Clock: clock, Logger: logger})
+	db, err := rf.open(ctx, sf)
 	if err != nil {
 		return err
 	}
-	logger.Info("scheduler running", "store", sf.describe(), "clock", clock.Now().UTC().Format(time.RFC3339))
-	if err := sched.Run(ctx); err != nil {
+	defer db.Close()
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	projectionErr := make(chan error, 1)
+	if !c.NoProjection {
+		p := projections.NewProjector(store, db, []projections.Projection{projections.NewDeadlines(db)},
+			projections.Options{Follow: true, Now: clock.Now})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := p.Run(ctx); err != nil && ctx.Err() == nil {
+				projectionErr <- fmt.Errorf("deadline projection: %w", err)
+			}
+		}()
+	}
+	h := commands.NewHandler(store, commands.WithClock(clock.Now), commands.WithPolicy(pol))
+	sched, err := scheduler.New(scheduler.Config{Deadlines: projections.DeadlineSource(db), Handler: h, Clock: clock, Logger: logger})
+	if err != nil {
 		return err
 	}
-	st := sched.Stats()
-	logger.Info("scheduler stopped", "fired", st.Fired, "duplicates", st.Duplicates, "refused", st.Refused, "failed", st.Failed)
-	return nil
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_ = sched.Run(ctx) // returns when ctx ends; a failed step is logged and retried
+	}()
+	logger.Info("scheduler running", "store", sf.describe(), "clock", clock.Now().UTC().Format(time.RFC3339), "keeps_read_model", !c.NoProjection)
+	var failed error
+	select {
+	case <-ctx.Done():
+	case failed = <-projectionErr: // firing from a read model that no longer follows the log would miss deadlines
+		logger.Error("deadline projection stopped", "err", failed)
+	}
+	cancel()
+	wg.Wait()
+	st := sched.Status()
+	logger.Info("scheduler stopped", "fired", st.Fired, "duplicates", st.Duplicates, "stale", st.Stale, "refused", st.Refused, "failed", st.Failed)
+	return failed
 }

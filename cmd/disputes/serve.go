@@ -15,6 +15,7 @@ import (
 	"github.com/disputes-ledger/disputes/commands"
 	"github.com/disputes-ledger/disputes/edge/httpapi"
 	"github.com/disputes-ledger/disputes/internal/clock"
+	"github.com/disputes-ledger/disputes/projections"
 )
 
 // serveFlags are `disputes serve`'s own flags.
@@ -115,16 +116,26 @@ func (c *serveCmd) Run(ctx context.Context, e env) error {
 	if err := bg.runStoreProbe(ctx, sf, store); err != nil {
 		return err
 	}
+	var deadlines *projections.DB // the open deadlines the scheduler reads
 	if !f.NoProjections {
 		reads, closeReads, err := startProjections(ctx, bg, store, sf, rf, pol, clock)
 		if err != nil {
 			return err
 		}
 		closers = append(closers, closeReads)
-		cfg.Reads = reads
+		cfg.Reads, deadlines = reads, reads.DB
 	}
 	if !f.NoScheduler {
-		startScheduler(ctx, bg, store, h, clock, metrics, logger)
+		if deadlines == nil { // no read models kept here: keep the scheduler's own
+			db, err := rf.open(ctx, sf)
+			if err != nil {
+				return err
+			}
+			closers = append(closers, func() { _ = db.Close() })
+			startDeadlineProjection(ctx, bg, store, db, clock)
+			deadlines = db
+		}
+		startScheduler(ctx, bg, deadlines, h, clock, metrics, logger)
 	}
 	if kf.configured() {
 		cp, closeSealer, err := startSealer(ctx, bg, store, sf, kf, cf, audit.Cadence{Events: c.SealEvery, Interval: c.SealInterval}, clock, logger)

@@ -9,7 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/disputes-ledger/disputes/commands"
-	"github.com/disputes-ledger/disputes/commands/scheduler"
 	"github.com/disputes-ledger/disputes/domain"
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore"
@@ -20,6 +19,7 @@ import (
 // that is started afresh (a restart) each time it is asked to fire.
 type outageLedger struct {
 	store eventstore.Store
+	rm    *readModel
 	clock *clock.ManualClock
 	h     *commands.Handler
 }
@@ -27,19 +27,20 @@ type outageLedger struct {
 func newOutageLedger(t *testing.T) *outageLedger {
 	store := openStore(t)
 	clock := clock.NewManualClock(t0)
-	return &outageLedger{store: store, clock: clock, h: commands.NewHandler(store, commands.WithClock(clock.Now))}
+	return &outageLedger{store: store, rm: openReadModel(t, store), clock: clock, h: commands.NewHandler(store, commands.WithClock(clock.Now))}
 }
 
-// fireAt starts a scheduler at the moment at, lets it read the log and fire
-// what is due, and reports how many expiries it recorded.
+// fireAt starts a scheduler at the moment at, once its read model has
+// caught up, lets it take one step, and reports how many expiries it
+// recorded.
 func (l *outageLedger) fireAt(t *testing.T, at time.Time) uint64 {
 	t.Helper()
 	l.clock.Set(at)
-	s, err := scheduler.New(scheduler.Config{Store: l.store, Handler: l.h, Clock: l.clock, Logger: quiet})
+	l.rm.sync(t)
+	s := newScheduler(t, l.rm, l.h, l.clock)
+	_, err := s.Step(context.Background(), at)
 	require.NoError(t, err)
-	require.NoError(t, s.Sync(context.Background()))
-	s.FireDue(context.Background())
-	return s.Stats().Fired
+	return s.Status().Fired
 }
 
 func (l *outageLedger) ticket(t *testing.T) (domain.Ticket, []domain.Step) {

@@ -20,6 +20,7 @@ import (
 	"github.com/disputes-ledger/disputes/eventstore"
 	"github.com/disputes-ledger/disputes/eventstore/sqlite"
 	"github.com/disputes-ledger/disputes/internal/clock"
+	"github.com/disputes-ledger/disputes/projections"
 )
 
 // Monday 2026-11-02 10:00 in Shanghai.
@@ -27,12 +28,56 @@ var t0 = time.Date(2026, 11, 2, 2, 0, 0, 0, time.UTC)
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-func openStore(t *testing.T) eventstore.Store {
+func openStore(t testing.TB) eventstore.Store {
 	t.Helper()
-	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "ledger.db"), sqlite.Config{})
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "ledger.db"), sqlite.Config{PollInterval: 5 * time.Millisecond})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close() })
 	return store
+}
+
+// readModel is a ledger's open-deadlines read model (projections.Deadlines),
+// kept by a projector of its own.
+type readModel struct {
+	store eventstore.Store
+	db    *projections.DB
+}
+
+func openReadModel(t testing.TB, store eventstore.Store) *readModel {
+	t.Helper()
+	db, err := projections.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "read-models.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	return &readModel{store: store, db: db}
+}
+
+func (r *readModel) projector(follow bool) *projections.Projector {
+	return projections.NewProjector(r.store, r.db, []projections.Projection{projections.NewDeadlines(r.db)},
+		projections.Options{Follow: follow, RetryInterval: time.Millisecond})
+}
+
+// sync brings the read model up to the head of the log.
+func (r *readModel) sync(t testing.TB) {
+	t.Helper()
+	_, err := r.projector(false).Run(context.Background())
+	require.NoError(t, err)
+}
+
+// follow keeps the read model following the log until the test ends.
+func (r *readModel) follow(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { _, err := r.projector(true).Run(ctx); done <- err }()
+	t.Cleanup(func() { cancel(); assert.NoError(t, <-done) })
+}
+
+// newScheduler returns a scheduler reading rm and firing through h.
+func newScheduler(t testing.TB, rm *readModel, h *commands.Handler, c clock.Clock) *scheduler.Scheduler {
+	t.Helper()
+	s, err := scheduler.New(scheduler.Config{Deadlines: projections.DeadlineSource(rm.db), Handler: h, Clock: c, Logger: quiet, Workers: 4, Poll: 5 * time.Millisecond})
+	require.NoError(t, err)
+	return s
 }
 
 // do runs one command as actor on ticket and requires it to succeed.
@@ -76,9 +121,9 @@ func expiries(t *testing.T, store eventstore.Store) map[string]int {
 }
 
 // TestTwoSchedulersRecordEachExpiryOnce runs two schedulers, each with its
-// own handler, against one ledger, and moves the clock through two rounds
-// of deadlines: every expiry is recorded exactly once, and between them the
-// schedulers account for every one.
+// own handler and its own read model, against one ledger, and moves the
+// clock through two rounds of deadlines: every expiry is recorded exactly
+// once, and between them the schedulers account for every one.
 func TestTwoSchedulersRecordEachExpiryOnce(t *testing.T) {
 	t.Parallel()
 	store := openStore(t)
@@ -103,10 +148,12 @@ func TestTwoSchedulersRecordEachExpiryOnce(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	var scheds []*scheduler.Scheduler
+	var models []*readModel
 	for range 2 {
-		h := commands.NewHandler(store, commands.WithClock(clock.Now))
-		s, err := scheduler.New(scheduler.Config{Store: store, Handler: h, Clock: clock, Logger: quiet, Workers: 4})
-		require.NoError(t, err)
+		rm := openReadModel(t, store)
+		rm.follow(t)
+		models = append(models, rm)
+		s := newScheduler(t, rm, commands.NewHandler(store, commands.WithClock(clock.Now)), clock)
 		scheds = append(scheds, s)
 		wg.Add(1)
 		go func() {
@@ -115,12 +162,13 @@ func TestTwoSchedulersRecordEachExpiryOnce(t *testing.T) {
 		}()
 	}
 	t.Cleanup(func() { cancel(); wg.Wait() })
-	total := func() scheduler.Stats {
-		var sum scheduler.Stats
+	total := func() scheduler.Status {
+		var sum scheduler.Status
 		for _, s := range scheds {
-			st := s.Stats()
+			st := s.Status()
 			sum.Fired += st.Fired
 			sum.Duplicates += st.Duplicates
+			sum.Stale += st.Stale
 			sum.Refused += st.Refused
 			sum.Failed += st.Failed
 		}
@@ -128,7 +176,12 @@ func TestTwoSchedulersRecordEachExpiryOnce(t *testing.T) {
 	}
 
 	// Round 1: 72 h pass. Every unanswered ticket's merchant_response fires.
-	require.Eventually(t, func() bool { return scheds[0].Stats().CaughtUp && scheds[1].Stats().CaughtUp }, 5*time.Second, time.Millisecond)
+	for _, rm := range models {
+		require.Eventually(t, func() bool {
+			next, ok, err := projections.NextDeadlineAfter(context.Background(), rm.db, t0)
+			return err == nil && ok && next.Equal(t0.Add(72*time.Hour))
+		}, 5*time.Second, time.Millisecond, "the read models have the deadlines")
+	}
 	clock.Advance(72*time.Hour + time.Minute)
 	unanswered := n - len(answered)
 	require.Eventually(t, func() bool { return total().Fired == uint64(unanswered) }, 10*time.Second, 5*time.Millisecond)
@@ -157,33 +210,47 @@ func TestTwoSchedulersRecordEachExpiryOnce(t *testing.T) {
 	}
 	st := total()
 	assert.Zero(t, st.Failed)
-	t.Logf("fired %d, duplicates %d, refused %d", st.Fired, st.Duplicates, st.Refused)
+	t.Logf("fired %d, duplicates %d, stale %d, refused %d", st.Fired, st.Duplicates, st.Stale, st.Refused)
+
+	// Once the read models have caught up, nothing is left to fire and the
+	// schedulers remember nothing.
+	for i, rm := range models {
+		require.Eventually(t, func() bool {
+			_, ok, err := projections.NextDeadlineAfter(context.Background(), rm.db, time.Time{})
+			return err == nil && !ok
+		}, 5*time.Second, time.Millisecond)
+		require.Eventually(t, func() bool { return scheds[i].Status().Waiting == 0 }, 5*time.Second, time.Millisecond)
+	}
 }
 
 // TestSchedulerFollowsNewDeadlines checks that a deadline started after the
-// scheduler caught up is fired when due and not before.
+// scheduler began is fired when due and not before.
 func TestSchedulerFollowsNewDeadlines(t *testing.T) {
 	t.Parallel()
 	store := openStore(t)
 	clock := clock.NewManualClock(t0)
 	h := commands.NewHandler(store, commands.WithClock(clock.Now))
-	s, err := scheduler.New(scheduler.Config{Store: store, Handler: h, Clock: clock, Logger: quiet})
-	require.NoError(t, err)
+	rm := openReadModel(t, store)
+	rm.follow(t)
+	s := newScheduler(t, rm, h, clock)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
 
-	require.Eventually(t, func() bool { return s.Stats().CaughtUp }, 5*time.Second, time.Millisecond)
-	res := do(t, h, "T-1", buyer, open(events.KindRefundOnly))
-	require.Eventually(t, func() bool { return s.Stats().Position == res.Events[0].Revision+1 }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return s.Status().Steps > 0 }, 5*time.Second, time.Millisecond)
+	do(t, h, "T-1", buyer, open(events.KindRefundOnly))
+	require.Eventually(t, func() bool {
+		_, ok, err := projections.NextDeadlineAfter(context.Background(), rm.db, t0)
+		return err == nil && ok
+	}, 5*time.Second, time.Millisecond)
 
 	clock.Advance(71 * time.Hour)
 	time.Sleep(20 * time.Millisecond)
-	assert.Zero(t, s.Stats().Fired, "not due yet")
+	assert.Zero(t, s.Status().Fired, "not due yet")
 
 	clock.Advance(time.Hour)
-	require.Eventually(t, func() bool { return s.Stats().Fired == 1 }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return s.Status().Fired == 1 }, 5*time.Second, time.Millisecond)
 	ticket, _, err := commands.LoadTicket(context.Background(), store, "T-1")
 	require.NoError(t, err)
 	assert.Equal(t, domain.ResolutionRefunded, ticket.Resolution, "merchant silence approves a refund-only request")

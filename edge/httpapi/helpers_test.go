@@ -167,8 +167,18 @@ func newLedger(t testing.TB, opt options) *ledger {
 		}()
 	}
 	if opt.scheduler {
-		sched, err := scheduler.New(scheduler.Config{Store: store, Handler: h, Clock: clock,
-			Logger: slog.New(slog.NewJSONHandler(l.logs, nil))})
+		if !opt.projector { // the scheduler reads the open deadlines the projector keeps
+			deadlines := projections.NewProjector(store, pdb, []projections.Projection{projections.NewDeadlines(pdb)},
+				projections.Options{Follow: true, Now: clock.Now})
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := deadlines.Run(ctx)
+				assert.NoError(t, err, "deadline projection")
+			}()
+		}
+		sched, err := scheduler.New(scheduler.Config{Deadlines: projections.DeadlineSource(rdb), Handler: h, Clock: clock,
+			Logger: slog.New(slog.NewJSONHandler(l.logs, nil)), Poll: 10 * time.Millisecond})
 		require.NoError(t, err)
 		wg.Add(1)
 		go func() {
