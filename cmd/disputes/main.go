@@ -101,7 +101,7 @@ func defaultVars() kong.Vars {
 		"forward_subject_prefix": forward.DefaultSubjectPrefix,
 		"forward_dedup_window":   forward.DefaultDupWindow.String(),
 		"max_findings":           strconv.Itoa(audit.DefaultMaxFindings),
-		"read_models":            strings.Join([]string{projections.TicketStatusName, projections.MerchantPenaltiesName, projections.AuditTrailName}, ", "),
+		"read_models":            strings.Join([]string{projections.TicketStatusName, projections.MerchantPenaltiesName, projections.AuditTrailName, projections.DeadlinesName}, ", "),
 	}
 }
 
