@@ -25,13 +25,13 @@ const DeadlinesName = "deadlines"
 // the ticket's OpenDeadlines after them.
 //
 // To carry a ticket's fold on after a restart without reading its stream,
-// the projection keeps the folded state of every open ticket
-// (rm_deadline_tickets: the domain.Ticket as JSON, and its expiry effect),
-// and drops it with the ticket's close. Both tables hold open tickets only:
-// their size, and what the scheduler reads, follow the open tickets and not
-// the history. The schema version is derived from domain.Ticket's shape
-// (ticketStateVersion), so a build whose Ticket has other fields rebuilds
-// the projection instead of reading states it would misread.
+// the projection keeps the domain.Snapshot of every open ticket
+// (rm_deadline_tickets, as JSON), and drops it with the ticket's close.
+// Both tables hold open tickets only: their size, and what the scheduler
+// reads, follow the open tickets and not the history. The schema version is
+// derived from domain.Snapshot's shape (snapshotVersion), so a build whose
+// Snapshot has other fields rebuilds the projection instead of reading
+// states it would misread.
 type Deadlines struct {
 	db       *DB
 	cache    map[string]*deadlineEntry
@@ -41,7 +41,7 @@ type Deadlines struct {
 
 // deadlineEntry is an open ticket as the projection holds it in memory.
 type deadlineEntry struct {
-	t domain.Ticket
+	t domain.Snapshot
 	// stored are the ticket's open deadlines as its rows stand, so that an
 	// event that leaves them as they were (a message) rewrites no row.
 	stored []events.ScheduledDeadline
@@ -59,7 +59,7 @@ func (*Deadlines) Name() string { return DeadlinesName }
 // Schema implements Projection.
 func (*Deadlines) Schema() Schema {
 	return Schema{
-		Version: ticketStateVersion,
+		Version: snapshotVersion,
 		Tables: []Table{
 			{Name: "rm_deadlines", DDL: `CREATE TABLE IF NOT EXISTS rm_deadlines (
 				ticket_id TEXT NOT NULL,
@@ -68,10 +68,9 @@ func (*Deadlines) Schema() Schema {
 				PRIMARY KEY (ticket_id, kind)
 			)`},
 			{Name: "rm_deadline_tickets", DDL: `CREATE TABLE IF NOT EXISTS rm_deadline_tickets (
-				ticket_id     TEXT   NOT NULL PRIMARY KEY,
-				revision      BIGINT NOT NULL,
-				state         TEXT   NOT NULL,
-				expiry_effect TEXT
+				ticket_id TEXT   NOT NULL PRIMARY KEY,
+				revision  BIGINT NOT NULL,
+				snapshot  TEXT   NOT NULL
 			)`},
 		},
 		Indexes: []string{`CREATE INDEX IF NOT EXISTS rm_deadlines_due ON rm_deadlines (due_at, ticket_id, kind)`},
@@ -131,26 +130,25 @@ func (d *Deadlines) entry(ctx context.Context, id string, env events.Envelope) (
 }
 
 func (d *Deadlines) read(ctx context.Context, id string) (*deadlineEntry, error) {
-	st, err := d.db.stmt(ctx, `SELECT revision, state, expiry_effect FROM rm_deadline_tickets WHERE ticket_id = ?`)
+	st, err := d.db.stmt(ctx, `SELECT revision, snapshot FROM rm_deadline_tickets WHERE ticket_id = ?`)
 	if err != nil {
 		return nil, err
 	}
 	var (
 		revision int64
-		state    string
-		effect   sql.NullString
+		text     string
 	)
-	if err := st.QueryRowContext(ctx, id).Scan(&revision, &state, &effect); err != nil {
+	if err := st.QueryRowContext(ctx, id).Scan(&revision, &text); err != nil {
 		return nil, fmt.Errorf("read deadline state of ticket %s: %w", id, err)
 	}
-	t, err := decodeTicketState(state, effect)
+	t, err := decodeSnapshot(text)
 	if err != nil {
 		return nil, fmt.Errorf("read deadline state of ticket %s: %w", id, err)
 	}
 	if t.Revision != uint64(revision) || t.ID != id {
 		return nil, fmt.Errorf("read deadline state of ticket %s: the state is of %s at revision %d, the row says revision %d", id, t.ID, t.Revision, revision)
 	}
-	return &deadlineEntry{t: t, stored: t.OpenDeadlines()}, nil
+	return &deadlineEntry{t: t, stored: t.Ticket().OpenDeadlines()}, nil
 }
 
 // Flush implements Projection: a closed ticket's rows go; an open one's
@@ -161,12 +159,12 @@ func (d *Deadlines) Flush(ctx context.Context, tx *sql.Tx) error {
 		rows                []deadlineRow
 	)
 	for _, e := range d.dirty {
-		if e.t.Closed() {
+		if e.t.Status == domain.StatusClosed {
 			gone = append(gone, e)
 			continue
 		}
 		states = append(states, e)
-		if open := e.t.OpenDeadlines(); !slices.Equal(open, e.stored) {
+		if open := e.t.Ticket().OpenDeadlines(); !slices.Equal(open, e.stored) {
 			moved = append(moved, e)
 			for _, dl := range open {
 				rows = append(rows, deadlineRow{ticket: e.t.ID, kind: dl.Kind, due: dl.DueAt})
@@ -191,15 +189,15 @@ func (d *Deadlines) Flush(ctx context.Context, tx *sql.Tx) error {
 	}
 	stateRows := make([][]any, len(states))
 	for i, e := range states {
-		state, err := encodeTicketState(e.t)
+		text, err := encodeSnapshot(e.t)
 		if err != nil {
 			return fmt.Errorf("ticket %s: %w", e.t.ID, err)
 		}
-		stateRows[i] = []any{e.t.ID, int64(e.t.Revision), state, encodeEffect(e.t.Effect)}
+		stateRows[i] = []any{e.t.ID, int64(e.t.Revision), text}
 	}
-	if err := chunked(ctx, tx, d.db, `INSERT INTO rm_deadline_tickets (ticket_id, revision, state, expiry_effect) VALUES `,
-		` ON CONFLICT (ticket_id) DO UPDATE SET revision = excluded.revision, state = excluded.state, expiry_effect = excluded.expiry_effect`,
-		4, 64, len(stateRows), func(i int, args []any) []any { return append(args, stateRows[i]...) }); err != nil {
+	if err := chunked(ctx, tx, d.db, `INSERT INTO rm_deadline_tickets (ticket_id, revision, snapshot) VALUES `,
+		` ON CONFLICT (ticket_id) DO UPDATE SET revision = excluded.revision, snapshot = excluded.snapshot`,
+		3, 64, len(stateRows), func(i int, args []any) []any { return append(args, stateRows[i]...) }); err != nil {
 		return fmt.Errorf("write ticket states: %w", err)
 	}
 	return nil
@@ -216,8 +214,8 @@ type deadlineRow struct {
 func (d *Deadlines) Committed() {
 	for _, e := range d.dirty {
 		e.dirty = false
-		e.stored = e.t.OpenDeadlines()
-		if e.t.Closed() {
+		e.stored = e.t.Ticket().OpenDeadlines()
+		if e.t.Status == domain.StatusClosed {
 			delete(d.cache, e.t.ID)
 		}
 	}

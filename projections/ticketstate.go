@@ -1,7 +1,6 @@
 package projections
 
 import (
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"hash/crc32"
@@ -12,40 +11,35 @@ import (
 	"github.com/disputes-ledger/disputes/domain"
 )
 
-// A ticket's folded state is stored as the JSON of domain.Ticket, whole, so
-// that folding its next events after a restart is exactly the write path's
-// fold: no field list to keep in step with the domain. The one field JSON
-// leaves out, the expiry effect, has a column of its own (encodeEffect).
+// A ticket's folded state is stored as the JSON of its domain.Snapshot, the
+// domain's own statement of what folding the next events needs, so that
+// carrying on after a restart is exactly the write path's fold: no field
+// list to keep in step with the domain here.
 
-// encodeTicketState returns t's state as column text.
-func encodeTicketState(t domain.Ticket) (string, error) {
-	raw, err := json.Marshal(t)
+// encodeSnapshot returns s as column text.
+func encodeSnapshot(s domain.Snapshot) (string, error) {
+	raw, err := json.Marshal(s)
 	if err != nil {
-		return "", fmt.Errorf("encode ticket state: %w", err)
+		return "", fmt.Errorf("encode ticket snapshot: %w", err)
 	}
 	return string(raw), nil
 }
 
-// decodeTicketState reads what encodeTicketState and encodeEffect wrote.
-func decodeTicketState(state string, effect sql.NullString) (domain.Ticket, error) {
-	var t domain.Ticket
-	if err := json.Unmarshal([]byte(state), &t); err != nil {
-		return domain.Ticket{}, fmt.Errorf("decode ticket state: %w", err)
+// decodeSnapshot reads what encodeSnapshot wrote.
+func decodeSnapshot(text string) (domain.Snapshot, error) {
+	var s domain.Snapshot
+	if err := json.Unmarshal([]byte(text), &s); err != nil {
+		return domain.Snapshot{}, fmt.Errorf("decode ticket snapshot: %w", err)
 	}
-	x, err := decodeEffect(effect)
-	if err != nil {
-		return domain.Ticket{}, err
-	}
-	t.Effect = x
-	return t, nil
+	return s, nil
 }
 
-// ticketStateVersion is the schema version of the projections that store
-// ticket states: a checksum of domain.Ticket's shape (field names and types,
-// all the way down). A build whose Ticket gained, lost or retyped a field
-// has another version, so its projector rebuilds those read models rather
+// snapshotVersion is the schema version of a read model that stores
+// snapshots: a checksum of domain.Snapshot's shape (field names and types,
+// all the way down). A build whose Snapshot gained, lost or retyped a field
+// has another version, so its projector rebuilds that read model rather
 // than decode a state written for other fields.
-var ticketStateVersion = int(crc32.ChecksumIEEE([]byte(typeShape(reflect.TypeFor[domain.Ticket](), map[reflect.Type]bool{}))) & 0x3fffffff)
+var snapshotVersion = int(crc32.ChecksumIEEE([]byte(typeShape(reflect.TypeFor[domain.Snapshot](), map[reflect.Type]bool{}))) & 0x3fffffff)
 
 // typeShape writes t's structure: a struct's exported fields with their
 // JSON names and types, recursively; other types by name and kind.

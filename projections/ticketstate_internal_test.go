@@ -1,7 +1,6 @@
 package projections
 
 import (
-	"database/sql"
 	"encoding/json"
 	"testing"
 	"time"
@@ -13,12 +12,12 @@ import (
 	"github.com/disputes-ledger/disputes/domain/scenarios"
 )
 
-// TestTicketStateRoundTrips folds every seed and generated ticket twice:
-// straight, and through encodeTicketState and decodeTicketState after every
+// TestStoredSnapshotCarriesTheFold folds every seed and generated ticket
+// twice: straight, and through encodeSnapshot and decodeSnapshot after every
 // event, as the deadline projection does across pages and restarts. The
-// states agree at every revision, so carrying on from a stored state is the
-// domain's own fold.
-func TestTicketStateRoundTrips(t *testing.T) {
+// snapshots and the open deadlines agree at every revision, so carrying on
+// from a stored snapshot is the domain's own fold.
+func TestStoredSnapshotCarriesTheFold(t *testing.T) {
 	t.Parallel()
 	pol := policy.Default()
 	start := time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)
@@ -26,30 +25,22 @@ func TestTicketStateRoundTrips(t *testing.T) {
 	for _, sc := range scs {
 		envs, err := scenarios.Play(sc, pol, nil)
 		require.NoError(t, err)
-		var straight, stored domain.Ticket
+		var (
+			straight domain.Ticket
+			stored   domain.Snapshot
+		)
 		for _, env := range envs {
 			straight = straight.Apply(env)
-			state, err := encodeTicketState(stored.Apply(env))
+			text, err := encodeSnapshot(stored.Apply(env))
 			require.NoError(t, err)
-			stored, err = decodeTicketState(state, encodedEffect(stored.Apply(env)))
+			stored, err = decodeSnapshot(text)
 			require.NoError(t, err)
-			want, err := json.Marshal(straight)
+			want, err := json.Marshal(straight.Snapshot())
 			require.NoError(t, err)
-			got, err := json.Marshal(stored)
-			require.NoError(t, err)
-			require.JSONEq(t, string(want), string(got), "%s revision %d", sc.Name, env.Revision)
-			require.Equal(t, straight.Effect.CommandID, stored.Effect.CommandID, "%s revision %d", sc.Name, env.Revision)
-			require.True(t, straight.Effect.DueAt.Equal(stored.Effect.DueAt) && straight.Effect.RecordedAt.Equal(stored.Effect.RecordedAt),
-				"%s revision %d: expiry effect", sc.Name, env.Revision)
-			require.Equal(t, straight.OpenDeadlines(), stored.OpenDeadlines(), "%s revision %d", sc.Name, env.Revision)
+			require.JSONEq(t, string(want), text, "%s revision %d", sc.Name, env.Revision)
+			require.Equal(t, straight.OpenDeadlines(), stored.Ticket().OpenDeadlines(), "%s revision %d", sc.Name, env.Revision)
+			require.True(t, straight.Effect.DueAt.Equal(stored.Effect.DueAt) && straight.Effect.RecordedAt.Equal(stored.Effect.RecordedAt) &&
+				straight.Effect.CommandID == stored.Effect.CommandID, "%s revision %d: expiry effect", sc.Name, env.Revision)
 		}
 	}
-}
-
-func encodedEffect(t domain.Ticket) sql.NullString {
-	v := encodeEffect(t.Effect)
-	if v == nil {
-		return sql.NullString{}
-	}
-	return sql.NullString{String: v.(string), Valid: true}
 }
