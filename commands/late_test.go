@@ -2,6 +2,7 @@ package commands_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 	"github.com/disputes-ledger/disputes/domain"
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/eventstore/sqlite"
 	"github.com/disputes-ledger/disputes/internal/clock"
 	"github.com/disputes-ledger/disputes/projections"
 )
@@ -102,7 +104,9 @@ func TestRefusedLateAnswerRecordsNothing(t *testing.T) {
 		assert.Equal(t, before, head(t, store))
 
 		clock.Set(responseDue.Add(6 * time.Hour))
-		db, err := projections.OpenSQLite(ctx, filepath.Join(t.TempDir(), "read-models.db"))
+		raw, err := sql.Open("sqlite", sqlite.RebuildableDSN(filepath.Join(t.TempDir(), "read-models.db")))
+		require.NoError(t, err)
+		db, err := projections.NewDB(ctx, raw, projections.SQLite)
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = db.Close() })
 		_, err = projections.NewProjector(store, db, []projections.Projection{projections.NewDeadlines(db)}, projections.Options{}).Run(ctx)

@@ -2,6 +2,7 @@ package scheduler_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
@@ -45,7 +46,10 @@ type readModel struct {
 
 func openReadModel(t testing.TB, store eventstore.Store) *readModel {
 	t.Helper()
-	db, err := projections.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "read-models.db"))
+	raw, err := sql.Open("sqlite", sqlite.RebuildableDSN(filepath.Join(t.TempDir(), "read-models.db")))
+	require.NoError(t, err)
+	raw.SetMaxOpenConns(2) // one writes, one reads, as the binary opens read models
+	db, err := projections.NewDB(context.Background(), raw, projections.SQLite)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = db.Close() })
 	return &readModel{store: store, db: db}
