@@ -46,7 +46,7 @@ func TestVerifyReadModels(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal([]byte(out), &rep), out)
 	assert.Empty(t, rep.Findings, "the log itself is sound")
-	require.Len(t, rep.ReadModels, 3)
+	require.Len(t, rep.ReadModels, 4, "ticket status, penalties, audit trail, deadlines")
 	var differs int
 	for _, c := range rep.ReadModels {
 		if !c.OK() {
