@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -95,12 +96,12 @@ func (c *Console) auditPage(w http.ResponseWriter, r *http.Request) {
 	}
 	var buf bytes.Buffer
 	sum, err := c.exportTicket(r, id, &buf)
-	if err != nil {
-		c.failed(w, r, err)
+	if errors.Is(err, bundle.ErrNothingToExport) || err == nil && sum.Events == 0 {
+		c.notFound(w, r, nil)
 		return
 	}
-	if sum.Events == 0 {
-		c.notFound(w, r, nil)
+	if err != nil {
+		c.failed(w, r, err)
 		return
 	}
 	body.Exported = c.cfg.Now()
@@ -222,12 +223,12 @@ func (c *Console) auditBundle(w http.ResponseWriter, r *http.Request) {
 	}
 	var buf bytes.Buffer
 	sum, err := c.exportTicket(r, id, &buf)
-	if err != nil {
-		c.failed(w, r, err)
+	if errors.Is(err, bundle.ErrNothingToExport) || err == nil && sum.Events == 0 {
+		c.notFound(w, r, nil)
 		return
 	}
-	if sum.Events == 0 {
-		c.notFound(w, r, nil)
+	if err != nil {
+		c.failed(w, r, err)
 		return
 	}
 	name := "ticket-" + safeFileName(id) + ".bundle.jsonl"

@@ -181,3 +181,34 @@ func TestConsoleRequestsAreLogged(t *testing.T) {
 	assert.Regexp(t, `"msg":"console request","method":"GET","path":"/console/tickets/NO-SUCH","status":404,.*"actor":"agent:cs-1"`, s.logs.String())
 	assert.NotContains(t, s.logs.String(), s.tokens["agent:cs-1"], "no token in the log")
 }
+
+func TestAuditorPageAndBundle(t *testing.T) {
+	s := newSite(t)
+	s.underReview("T-1", "b-1")
+	s.seal()
+	au := s.browser()
+	au.signIn("auditor:au-1")
+	res, page := au.get("/console/audit/T-1")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, page, `<span id="verdict">PASS</span>`)
+	assert.Contains(t, page, "pinned by this server")
+	assert.NotContains(t, page, `action="/console/tickets/`, "read-only: the auditor page has no forms")
+
+	res, bundleText := au.get("/console/audit/T-1/bundle")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Equal(t, `attachment; filename="ticket-T-1.bundle.jsonl"`, res.Header.Get("Content-Disposition"))
+	assert.True(t, strings.HasPrefix(bundleText, `{"kind":"header"`), "a bundle, header first")
+	assert.Equal(t, 8, strings.Count(bundleText, `"kind":"event"`), "the ticket's eight events")
+
+	for _, path := range []string{"/console/audit/NO-SUCH", "/console/audit/NO-SUCH/bundle"} {
+		res, _ := au.get(path)
+		assert.Equal(t, http.StatusNotFound, res.StatusCode, path)
+	}
+	// The parties never reach it.
+	b := s.browser()
+	b.signIn("buyer:b-1")
+	for _, path := range []string{"/console/audit/T-1", "/console/audit/T-1/bundle"} {
+		res, _ := b.get(path)
+		assert.Equal(t, http.StatusNotFound, res.StatusCode, path)
+	}
+}
