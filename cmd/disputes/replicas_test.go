@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/disputes-ledger/disputes/cmd/internal/storeurl"
 	"github.com/disputes-ledger/disputes/edge/httpapi"
+	"github.com/disputes-ledger/disputes/eventstore/sqlite"
 	"github.com/disputes-ledger/disputes/internal/supervise"
 	"github.com/disputes-ledger/disputes/internal/testenv"
 )
@@ -294,4 +296,51 @@ func TestScaledClockSharesTheLedgersOrigin(t *testing.T) {
 		assert.True(t, recorded.After(origin), "%s recorded at %s, before the origin %s", id, recorded, origin)
 		assert.True(t, recorded.Before(origin.Add(24*time.Hour)), "%s recorded at %s: not the ledger's clock (from %s at 3600x)", id, recorded, origin)
 	}
+}
+
+// TestReadyzOnSQLiteFailsWhileTheFileTakesNoWrites: on SQLite the store
+// component writes a heartbeat into the ledger file; while another process
+// holds the file's write lock (as a full disk or a stuck writer would stop
+// writes) /readyz is 503 naming the store, and 200 again once it is freed.
+func TestReadyzOnSQLiteFailsWhileTheFileTakesNoWrites(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ledger := filepath.Join(dir, "ledger.db")
+	tokens := filepath.Join(dir, "tokens.json")
+	code, _, errOut := runCLI(t, "", "tokens", "add", "--file", tokens, "--role", "auditor", "--id", "au-1")
+	require.Equal(t, 0, code, errOut)
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &testenv.LogBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--db", ledger, "--tokens", tokens, "--addr", addr, "--restart-backoff-max", "500ms"},
+			strings.NewReader(""), io.Discard, logs)
+	}()
+	defer func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			t.Error("serve did not stop")
+		}
+	}()
+	r := &replica{base: "http://" + addr, logs: logs}
+	waitReady(t, r.base, logs)
+
+	db, err := sql.Open("sqlite", sqlite.DSN(ledger))
+	require.NoError(t, err)
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = conn.ExecContext(ctx, `BEGIN IMMEDIATE`)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { code, _ := r.readiness(t); return code == http.StatusServiceUnavailable },
+		15*time.Second, 50*time.Millisecond, "readyz stays 200 while the file takes no writes")
+	assert.NotEqual(t, supervise.OK, r.component(t, "store").State)
+	_, err = conn.ExecContext(ctx, `ROLLBACK`)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { code, _ := r.readiness(t); return code == http.StatusOK },
+		15*time.Second, 50*time.Millisecond, "readyz does not recover: %s", logs)
 }
