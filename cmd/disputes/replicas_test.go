@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -230,7 +231,8 @@ func mustSchema(t *testing.T, raw string) string {
 func TestStandbyTakesOverWhenTheOwnerStops(t *testing.T) {
 	t.Parallel()
 	s := newReplicaSetup(t)
-	a := s.start(t, "a")
+	metricsAddr := freeAddr(t)
+	a := s.start(t, "a", "--metrics-addr", metricsAddr)
 	b := s.start(t, "b")
 	jobs := []string{"projector", "scheduler", "sealer"}
 	owner := map[string]*replica{}
@@ -253,6 +255,22 @@ func TestStandbyTakesOverWhenTheOwnerStops(t *testing.T) {
 		code, _ := r.readiness(t)
 		assert.Equal(t, http.StatusOK, code, "owner and standby are both ready")
 	}
+	// The metrics show each component's state and the tokens a holds.
+	res, err := http.Get("http://" + metricsAddr + "/metrics")
+	require.NoError(t, err)
+	exposition, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	require.NoError(t, err)
+	for _, job := range jobs {
+		state := "standby"
+		if owner[job] == a {
+			state = "ok"
+			assert.Contains(t, string(exposition), fmt.Sprintf(`disputes_lease_token{component=%q,lease=%q} %d`, job, job, tokens[job]))
+		}
+		assert.Contains(t, string(exposition), fmt.Sprintf(`disputes_component_state{component=%q,state=%q} 1`, job, state))
+	}
+	assert.Contains(t, string(exposition), `disputes_component_state{component="store",state="ok"} 1`)
+	assert.Contains(t, string(exposition), `disputes_component_restarts_total{component="store"} 0`)
 	a.stop()
 	for _, job := range jobs {
 		require.Eventually(t, func() bool {
