@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
@@ -58,13 +57,20 @@ type Policy struct {
 	// MaxAmount bounds every amount a command may carry (price paid,
 	// request, offer, refund, compensation), in minor units: larger ones
 	// are refused when the command is parsed. Its compensation multiple
-	// must fit in int64, so no amount the rules compute can overflow.
+	// must be at most MaxSafeAmount, so no amount the rules compute can
+	// overflow, and every amount in the ledger's JSON is a number that
+	// JavaScript (a double) holds exactly.
 	MaxAmount  int64     `json:"max_amount"`
 	VagueWords []string  `json:"vague_words"`
 	Penalties  Penalties `json:"penalties"`
 
 	cal *calendar.Calendar
 }
+
+// MaxSafeAmount is 2^53-1, the largest integer a JSON number holds exactly
+// in every client (RFC 7493, I-JSON): no amount, compensation included,
+// may exceed it (Validate).
+const MaxSafeAmount int64 = 1<<53 - 1
 
 // DefaultMaxAmount is Default()'s MaxAmount: 10^12 fen, ten billion yuan,
 // beyond any one order's price and far below int64's range.
@@ -154,9 +160,9 @@ func (p Policy) Validate() error {
 	if p.CompensationMultiple < 1 {
 		return fmt.Errorf("%w: compensation_multiple must be at least 1", ErrInvalidPolicy)
 	}
-	if p.MaxAmount < 1 || p.MaxAmount > math.MaxInt64/p.CompensationMultiple {
-		return fmt.Errorf("%w: max_amount must be positive and its compensation multiple fit in int64 (at most %d)",
-			ErrInvalidPolicy, math.MaxInt64/p.CompensationMultiple)
+	if p.MaxAmount < 1 || p.MaxAmount > MaxSafeAmount/p.CompensationMultiple {
+		return fmt.Errorf("%w: max_amount must be positive and its compensation multiple at most 2^53-1 (max_amount at most %d)",
+			ErrInvalidPolicy, MaxSafeAmount/p.CompensationMultiple)
 	}
 	if p.Penalties.WindowDays < 1 || p.Penalties.ReviewThreshold < 1 {
 		return fmt.Errorf("%w: penalty window_days and review_threshold must be positive", ErrInvalidPolicy)

@@ -65,7 +65,7 @@ func BuildOpenAPI() ([]byte, error) {
 				fmt.Sprintf("Bounds are the server's defaults: a request body of at most %d bytes, ids of at most %d bytes, "+
 					"other text of at most %d bytes (of UTF-8: maxLength counts characters, and a Chinese character takes 3 bytes), "+
 					"lists of at most %d items, and every amount an integer number of minor units (fen) from 0 to %d "+
-					"(the policy's MaxAmount), far below 2^53-1, so a JavaScript number holds every amount exactly. "+
+					"(the policy's MaxAmount; no policy may let an amount, compensation included, pass 2^53-1), so a JavaScript number holds every amount exactly. "+
 					"No member is nullable: a member is given or left out, and null is refused (400 validation), "+
 					"as are unknown members and \"\" as an enumeration's value.",
 					limits.MaxRequestBytes, limits.MaxIDBytes, limits.MaxTextBytes, limits.MaxListItems, g.maxAmount),
