@@ -10,6 +10,9 @@ const (
 	KindExchange     TicketKind = "exchange"      // 换货
 )
 
+// TicketKinds returns every ticket kind.
+func TicketKinds() []TicketKind { return []TicketKind{KindRefundOnly, KindReturnRefund, KindExchange} }
+
 // Reason is why the buyer opened the ticket.
 type Reason string
 

@@ -3,9 +3,14 @@ package projections
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/disputes-ledger/disputes/domain"
+	"github.com/disputes-ledger/disputes/events"
 )
 
 // This file is the read side's one way into the read models: the CLI's
@@ -36,6 +41,29 @@ type TicketFilter struct {
 	After *TicketCursor
 	// Limit is the page size; 0 means every matching ticket.
 	Limit int
+}
+
+// ErrBadFilter is returned (wrapped) by TicketFilter.Validate.
+var ErrBadFilter = errors.New("unknown filter value")
+
+// Validate refuses a status or kind no ticket can have: a misspelt filter
+// would otherwise read as "no such tickets".
+func (f TicketFilter) Validate() error {
+	if f.Status != "" && !slices.Contains(domain.Statuses(), domain.Status(f.Status)) {
+		return fmt.Errorf("%w: status %q (want one of %s)", ErrBadFilter, f.Status, joinValues(domain.Statuses()))
+	}
+	if f.Kind != "" && !slices.Contains(events.TicketKinds(), events.TicketKind(f.Kind)) {
+		return fmt.Errorf("%w: kind %q (want one of %s)", ErrBadFilter, f.Kind, joinValues(events.TicketKinds()))
+	}
+	return nil
+}
+
+func joinValues[T ~string](vs []T) string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return strings.Join(out, ", ")
 }
 
 // TicketCursor is the position of a ticket in list order (opened_at,

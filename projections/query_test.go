@@ -124,3 +124,24 @@ func TestPenaltyFactsOfATicket(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, none)
 }
+
+func TestTicketFilterRefusesUnknownValues(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		f  projections.TicketFilter
+		ok bool
+	}{
+		{projections.TicketFilter{}, true},
+		{projections.TicketFilter{Status: "under_review", Kind: "exchange"}, true},
+		{projections.TicketFilter{Status: "bogus"}, false},
+		{projections.TicketFilter{Status: "UNDER_REVIEW"}, false},
+		{projections.TicketFilter{Kind: "refund"}, false},
+	} {
+		err := c.f.Validate()
+		if c.ok {
+			assert.NoError(t, err, "%+v", c.f)
+		} else {
+			assert.ErrorIs(t, err, projections.ErrBadFilter, "%+v", c.f)
+		}
+	}
+}

@@ -72,6 +72,9 @@ func TestReadModelCommands(t *testing.T) {
 	assert.Equal(t, 2, code)
 	code, _, _ = runCLI(t, "", "query", "tickets", "--db", db, "--format", "xml")
 	assert.Equal(t, 2, code)
+	code, _, errOut = runCLI(t, "", "query", "tickets", "--db", db, "--status", "bogus")
+	assert.Equal(t, 2, code, "a misspelt status is a usage error, not an empty list")
+	assert.Contains(t, errOut, "under_review")
 }
 
 func queryJSON[T any](t *testing.T, args ...string) T {

@@ -99,6 +99,9 @@ func runQuery(ctx context.Context, e env, what string, q queryFlags, x queryFilt
 	case "tickets":
 		f := projections.TicketFilter{Status: *status, BuyerID: *buyer, MerchantID: *merchant, Kind: *kind,
 			OpenedFrom: from, OpenedTo: to, Now: time.Now(), Limit: *limit}
+		if err := f.Validate(); err != nil {
+			return fmt.Errorf("%w: %v", errUsage, err)
+		}
 		if *cursor != "" {
 			if f.After, err = projections.ParseTicketCursor(*cursor); err != nil {
 				return fmt.Errorf("%w: --cursor: %v", errUsage, err)
