@@ -6,7 +6,7 @@ import (
 	"fmt"
 
 	"github.com/disputes-ledger/disputes/events"
-	"github.com/disputes-ledger/disputes/projections/globallog"
+	"github.com/disputes-ledger/disputes/eventstore/follow"
 )
 
 // AuditTrailName is the audit trail's projection name.
@@ -64,7 +64,7 @@ func (*AuditTrail) Schema() Schema {
 }
 
 // Apply implements Projection.
-func (a *AuditTrail) Apply(_ context.Context, ev globallog.Event) error {
+func (a *AuditTrail) Apply(_ context.Context, ev follow.Event) error {
 	env := ev.Env
 	a.pending = append(a.pending, auditRow{
 		position: ev.Record.Position, eventID: env.ID.String(), ticket: events.TicketOf(env.Stream), stream: env.Stream,

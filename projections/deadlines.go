@@ -11,7 +11,7 @@ import (
 
 	"github.com/disputes-ledger/disputes/domain"
 	"github.com/disputes-ledger/disputes/events"
-	"github.com/disputes-ledger/disputes/projections/globallog"
+	"github.com/disputes-ledger/disputes/eventstore/follow"
 )
 
 // DeadlinesName is the open-deadlines projection's name.
@@ -78,7 +78,7 @@ func (*Deadlines) Schema() Schema {
 }
 
 // Apply implements Projection.
-func (d *Deadlines) Apply(ctx context.Context, ev globallog.Event) error {
+func (d *Deadlines) Apply(ctx context.Context, ev follow.Event) error {
 	env := ev.Env
 	id := events.TicketOf(env.Stream)
 	if id == "" {

@@ -5,19 +5,19 @@
 //
 // # How a read model is kept
 //
-//  1. Package globallog exposes the global log as a Watermill
-//     message.Subscriber. Each projection is an ordinary handler on a
-//     message.Router with its own subscription, starting after its own
-//     checkpoint: recoverer, retry with backoff, and a guard that parks and
-//     stops are its middlewares.
-//  2. A message is a page of consecutive events. The projection folds them
-//     into pending changes in memory (Projection.Apply), skipping any
-//     position at or below its checkpoint.
+//  1. One follower of the global log (package eventstore/follow) feeds
+//     every projection of a Projector, starting after the lowest of their
+//     checkpoints; it decodes each event once and hands over one page at
+//     a time, reading at most one page ahead.
+//  2. A page is consecutive events. Each projection folds them into
+//     pending changes in memory (Projection.Apply), side by side with the
+//     others, skipping any position at or below its own checkpoint.
 //  3. One transaction writes the changes and moves the checkpoint
-//     (rm_checkpoints) with a compare-and-set on the old value; then the
-//     page is acked and the next one is sent. A crash before the commit
-//     loses the transaction whole, so the events are applied again after a
-//     restart; a crash after it finds them below the checkpoint. No event
+//     (rm_checkpoints) with a compare-and-set on the old value; once every
+//     projection has committed the page, the next one is handed over. A
+//     crash before the commit loses the transaction whole, so the events
+//     are applied again after a restart; a crash after it finds them below
+//     the checkpoint. No event
 //     is lost or applied twice, and a rebuild from position zero gives the
 //     same rows.
 //  4. An event a projection cannot apply (undecodable, or refused by the
@@ -25,6 +25,9 @@
 //     and the reason, reported, and the projection stops there. It never
 //     skips: once the cause is fixed the next run resumes at that event and
 //     marks it resolved.
+//  5. A failure of the log or of the read-model database is retried with
+//     capped, jittered backoff from the checkpoints (Options.MaxRetries;
+//     without limit while following); Projector.Status shows it.
 //
 // Writes are dialect-neutral SQL (see Dialect), so a PostgreSQL backend can
 // reuse the projections with its own *sql.DB.

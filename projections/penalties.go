@@ -12,7 +12,7 @@ import (
 
 	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/events"
-	"github.com/disputes-ledger/disputes/projections/globallog"
+	"github.com/disputes-ledger/disputes/eventstore/follow"
 )
 
 // MerchantPenaltiesName is the merchant-penalty projection's name.
@@ -176,7 +176,7 @@ func (*MerchantPenalties) Schema() Schema {
 
 // Apply implements Projection. It decides everything before it changes
 // anything, so a refused event leaves the projection as it was.
-func (mp *MerchantPenalties) Apply(ctx context.Context, ev globallog.Event) error {
+func (mp *MerchantPenalties) Apply(ctx context.Context, ev follow.Event) error {
 	env := ev.Env
 	id := events.TicketOf(env.Stream)
 	if id == "" {

@@ -12,7 +12,7 @@ import (
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore"
 	"github.com/disputes-ledger/disputes/projections"
-	"github.com/disputes-ledger/disputes/projections/globallog"
+	"github.com/disputes-ledger/disputes/eventstore/follow"
 )
 
 // buggy is a projection with a bug: it cannot apply the event at one
@@ -24,7 +24,7 @@ type buggy struct {
 	panics bool
 }
 
-func (b buggy) Apply(ctx context.Context, ev globallog.Event) error {
+func (b buggy) Apply(ctx context.Context, ev follow.Event) error {
 	if ev.Record.Position == b.at {
 		if b.panics {
 			var m map[string]int

@@ -4,7 +4,7 @@ import (
 	"context"
 	"database/sql"
 
-	"github.com/disputes-ledger/disputes/projections/globallog"
+	"github.com/disputes-ledger/disputes/eventstore/follow"
 )
 
 // Projection is one read model. A Runner feeds it the global log in order,
@@ -31,7 +31,7 @@ type Projection interface {
 	// Apply folds one decoded event into the pending changes. An error means
 	// the projection cannot apply this event (it will be parked and the
 	// projection stopped), and Apply must then have changed nothing.
-	Apply(ctx context.Context, ev globallog.Event) error
+	Apply(ctx context.Context, ev follow.Event) error
 
 	// Flush writes the pending changes in tx. If the transaction fails, Flush
 	// is called again later with the same pending changes, so it must not

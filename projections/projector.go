@@ -5,14 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
-	"github.com/ThreeDotsLabs/watermill"
-	"github.com/ThreeDotsLabs/watermill/message"
-
 	"github.com/disputes-ledger/disputes/eventstore"
-	"github.com/disputes-ledger/disputes/projections/globallog"
+	"github.com/disputes-ledger/disputes/eventstore/follow"
 )
 
 // Options tune a Projector. The zero value is usable: every zero field takes
@@ -22,28 +21,29 @@ type Options struct {
 	// stops at the head of the log as it was when the run began.
 	Follow bool
 
-	// PageSize is the most events one message, and so one transaction,
-	// carries. Default 1024 when following, 8192 otherwise (project to the
+	// PageSize is the most events one page of the log, and so one
+	// transaction, carries. Default 1024 when following, 8192 otherwise (project to the
 	// head, rebuild): a follower shares the SQLite file's write lock with
 	// the ledger's appends and keeps its transactions short, while a run to
-	// the head goes faster with fewer, larger commits and messages
+	// the head goes faster with fewer, larger commits and pages
 	// (BENCHMARKS.md, Projections).
 	PageSize int
 
-	// MaxRetries bounds the retries of a failing page (a database error)
-	// before the projection stops. Default 5; events a projection refuses
-	// are never retried.
+	// MaxRetries bounds the consecutive failed attempts (the log or the
+	// read-model database failing) before the projections stop. Default:
+	// when following, none — the projector retries until the stores are
+	// back; otherwise 5. Events a projection refuses are never retried.
 	MaxRetries int
-	// RetryInterval is the first wait between retries; it doubles up to
-	// MaxRetryInterval. Defaults 100ms and 5s.
+	// RetryInterval is the first wait between retries; it doubles, with
+	// jitter, up to MaxRetryInterval. Defaults 100ms and 5s.
 	RetryInterval    time.Duration
 	MaxRetryInterval time.Duration
 
 	// Progress, if set, is called after every commit.
 	Progress func(Progress)
 
-	// Logger receives the router's and the projections' logs. Default: none.
-	Logger watermill.LoggerAdapter
+	// Logger receives the follower's and the projections' logs. Default: none.
+	Logger *slog.Logger
 
 	// Now stamps checkpoints and parked events. Default time.Now.
 	Now func() time.Time
@@ -63,7 +63,7 @@ func (o *Options) setDefaults() {
 			o.PageSize = catchUpPageSize
 		}
 	}
-	if o.MaxRetries == 0 {
+	if o.MaxRetries == 0 && !o.Follow {
 		o.MaxRetries = 5
 	}
 	if o.RetryInterval <= 0 {
@@ -73,7 +73,7 @@ func (o *Options) setDefaults() {
 		o.MaxRetryInterval = 5 * time.Second
 	}
 	if o.Logger == nil {
-		o.Logger = watermill.NopLogger{}
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -85,12 +85,6 @@ const (
 	followPageSize  = 1024
 	catchUpPageSize = 8192
 )
-
-// pagerKeep returns how many decoded pages the pager keeps: about 8192
-// events, whatever the page size, so large pages do not multiply memory.
-func pagerKeep(pageSize int) int {
-	return max(3, 8*followPageSize/pageSize)
-}
 
 // Progress is reported after each commit of a projection.
 type Progress struct {
@@ -148,13 +142,17 @@ func (r Report) Failures() []ProjectionReport {
 	return out
 }
 
-// Projector runs projections over a store's global log through a Watermill
-// router: one handler, one subscription and one checkpoint per projection.
+// Projector runs projections over a store's global log: one follower for
+// all of them, each page applied by every projection side by side, and one
+// checkpoint per projection, committed with its rows.
 type Projector struct {
 	store eventstore.Store
 	db    *DB
 	projs []Projection
 	opts  Options
+
+	mu       sync.Mutex
+	follower *follow.Follower // the running one, for Status
 }
 
 // NewProjector returns a projector writing projs into db.
@@ -165,6 +163,19 @@ func NewProjector(store eventstore.Store, db *DB, projs []Projection, opts Optio
 
 // Projections returns the projector's projections.
 func (p *Projector) Projections() []Projection { return p.projs }
+
+// Status returns the state of the projector's follower of the log
+// (catching up, live, retrying with the last error, stopped) and its lag;
+// Idle before Run and between runs.
+func (p *Projector) Status() follow.Status {
+	p.mu.Lock()
+	f := p.follower
+	p.mu.Unlock()
+	if f == nil {
+		return follow.Status{Name: "projections", State: follow.Idle}
+	}
+	return f.Status()
+}
 
 // Run brings every projection up to the head of the log, or with
 // Options.Follow keeps them following it until ctx ends. A projection that
@@ -234,13 +245,6 @@ func (p *Projector) run(ctx context.Context, projs []Projection, follow bool) (R
 			return Report{}, err
 		}
 	}
-	router, err := message.NewRouter(message.RouterConfig{}, p.opts.Logger)
-	if err != nil {
-		return Report{}, fmt.Errorf("new router: %w", err)
-	}
-	pager := globallog.NewPager(p.store, p.opts.PageSize, pagerKeep(p.opts.PageSize))
-	defer pager.Close()
-
 	var runners, idle []*runner
 	for _, proj := range projs {
 		r := newRunner(proj, p.db, &p.opts, head)
@@ -258,18 +262,11 @@ func (p *Projector) run(ctx context.Context, projs []Projection, follow bool) (R
 				continue
 			}
 		}
-		sub, err := globallog.NewSubscriber(globallog.Config{Store: p.store, Checkpoint: r.checkpoint,
-			PageSize: p.opts.PageSize, Pager: pager, Logger: p.opts.Logger})
-		if err != nil {
-			return Report{}, err
-		}
-		r.handler = router.AddConsumerHandler(proj.Name(), globallog.Topic, sub, r.handle)
-		r.handler.AddMiddleware(r.middlewares()...)
 		runners = append(runners, r)
 	}
 	if len(runners) > 0 {
-		if err := router.Run(ctx); err != nil {
-			return Report{}, fmt.Errorf("run projections: %w", err)
+		if err := p.follow(ctx, runners, head); err != nil {
+			return Report{}, err
 		}
 	}
 	rep := Report{Head: head, Elapsed: time.Since(began)}
@@ -306,7 +303,7 @@ func (p *Projector) ensure(ctx context.Context, proj Projection) error {
 		case err != nil:
 			return fmt.Errorf("%s: read checkpoint: %w", proj.Name(), err)
 		case version != int64(schema.Version):
-			p.opts.Logger.Info("Projection schema changed, rebuilding", watermill.LogFields{"projection": proj.Name(), "stored": version, "current": schema.Version})
+			p.opts.Logger.Info("projection schema changed, rebuilding", "projection", proj.Name(), "stored", version, "current", schema.Version)
 			if err := p.dropIn(ctx, tx, proj); err != nil {
 				return err
 			}
@@ -345,6 +342,99 @@ func (p *Projector) dropIn(ctx context.Context, tx *sql.Tx, proj Projection) err
 		return fmt.Errorf("%s: reset checkpoint: %w", proj.Name(), err)
 	}
 	proj.Reset()
+	return nil
+}
+
+// follow feeds the runners the log from the lowest of their checkpoints,
+// through one follower, until each has reached until (0: until ctx ends) or
+// stopped. A failure of the log or of the read-model database is retried
+// from the checkpoints; a projection that cannot go on stops alone.
+func (p *Projector) follow(ctx context.Context, runners []*runner, until uint64) error {
+	started := false
+	start := func(ctx context.Context) (uint64, error) {
+		if !started {
+			for _, r := range runners {
+				if _, err := r.checkpoint(ctx); err != nil {
+					return 0, err
+				}
+			}
+			started = true
+		}
+		// Pending changes a failed commit left in memory stay there: a
+		// runner skips what it already applied and commits them with the
+		// next page.
+		from := uint64(0)
+		first := true
+		for _, r := range runners {
+			if !r.isFinished() && (first || r.durable < from) {
+				from, first = r.durable, false
+			}
+		}
+		return from, nil
+	}
+	f, err := follow.New(follow.Config{Name: "projections", Log: p.store, Start: start,
+		Handle:   func(ctx context.Context, page follow.Page) error { return p.handle(ctx, runners, page) },
+		PageSize: p.opts.PageSize, Until: until, MaxAttempts: p.opts.MaxRetries, Logger: p.opts.Logger,
+		Backoff: follow.Backoff{Initial: p.opts.RetryInterval, Max: p.opts.MaxRetryInterval}})
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	p.follower = f
+	p.mu.Unlock()
+	err = f.Run(ctx)
+	switch {
+	case err == nil, ctx.Err() != nil:
+		return nil
+	case errors.Is(err, follow.ErrGaveUp):
+		for _, r := range runners {
+			if !r.isFinished() {
+				r.opts.Logger.Error("projection stopped", "projection", r.proj.Name(), "err", err)
+				r.finish(&Failure{Reason: err.Error()}, err)
+			}
+		}
+		return nil
+	default:
+		return fmt.Errorf("run projections: %w", err)
+	}
+}
+
+// handle gives a page to every runner still going, side by side, and
+// returns once each has committed it (or stopped). It fails, to be retried,
+// if a runner failed in a way retrying may fix.
+func (p *Projector) handle(ctx context.Context, runners []*runner, page follow.Page) error {
+	var active []*runner
+	for _, r := range runners {
+		if !r.isFinished() {
+			active = append(active, r)
+		}
+	}
+	errs := make([]error, len(active))
+	if len(active) == 1 {
+		errs[0] = active[0].handle(ctx, page)
+	} else {
+		var wg sync.WaitGroup
+		for i, r := range active {
+			wg.Go(func() { errs[i] = r.handle(ctx, page) })
+		}
+		wg.Wait()
+	}
+	going := 0
+	var retry []error
+	for i, r := range active {
+		if errs[i] != nil && (ctx.Err() != nil || !r.stopOn(ctx, errs[i])) {
+			retry = append(retry, errs[i])
+		}
+		if !r.isFinished() {
+			going++
+		}
+	}
+	if len(retry) > 0 {
+		return errors.Join(retry...)
+	}
+	if going == 0 {
+		return follow.ErrStop
+	}
 	return nil
 }
 

@@ -9,16 +9,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ThreeDotsLabs/watermill"
-	"github.com/ThreeDotsLabs/watermill/message"
-	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
-
-	"github.com/disputes-ledger/disputes/projections/globallog"
+	"github.com/disputes-ledger/disputes/eventstore/follow"
 )
 
-// runner is the Watermill handler of one projection. It is called for one
-// message at a time (the subscriber sends the next page only after an ack),
-// so its fields need no lock except the outcome, which Report reads.
+// runner feeds one projection the pages of the projector's follower. It is
+// called for one page at a time (the follower hands over the next page only
+// after every runner returned), so its fields need no lock except the
+// outcome, which Report reads.
 type runner struct {
 	proj Projection
 	db   *DB
@@ -29,7 +26,6 @@ type runner struct {
 	until   uint64 // stop once durable reaches it; 0 follows the log forever
 	from    uint64 // checkpoint when the run began
 
-	handler     *message.Handler
 	indexed     bool
 	openParked  bool // rm_parked holds unresolved events of this projection
 	started     time.Time
@@ -46,8 +42,8 @@ func newRunner(proj Projection, db *DB, opts *Options, until uint64) *runner {
 		checkpointQ: db.Dialect.Q(`UPDATE ` + checkpointsTable + ` SET position = ?, updated_at = ? WHERE projection = ? AND position = ?`)}
 }
 
-// checkpoint is the subscriber's Config.Checkpoint: delivery starts after
-// the stored checkpoint, and the runner's own counters start there too.
+// checkpoint reads the stored checkpoint, where the run starts: the
+// runner's own counters start there too.
 func (r *runner) checkpoint(ctx context.Context) (uint64, error) {
 	pos, err := r.db.Checkpoint(ctx, r.proj.Name())
 	if err != nil {
@@ -63,43 +59,25 @@ func (r *runner) checkpoint(ctx context.Context) (uint64, error) {
 	return pos, nil
 }
 
-// middlewares returns the handler's middlewares, outermost first: stop on
-// what cannot be retried, retry with backoff, turn panics into errors.
-func (r *runner) middlewares() []message.HandlerMiddleware {
-	retry := middleware.Retry{
-		MaxRetries:      r.opts.MaxRetries,
-		InitialInterval: r.opts.RetryInterval,
-		MaxInterval:     r.opts.MaxRetryInterval,
-		Multiplier:      2,
-		ShouldRetry:     func(p middleware.RetryParams) bool { return retryable(p.Err) },
-		Logger:          r.opts.Logger,
-	}
-	return []message.HandlerMiddleware{r.guard, retry.Middleware, middleware.Recoverer}
-}
-
 // fatalError is a failure that retrying cannot fix and that is not an event's fault.
 type fatalError struct{ err error }
 
 func (e *fatalError) Error() string { return e.err.Error() }
 func (e *fatalError) Unwrap() error { return e.err }
 
-func retryable(err error) bool {
-	var poison *PoisonError
-	var fatal *fatalError
-	var panicked middleware.RecoveredPanicError
-	return !errors.As(err, &poison) && !errors.As(err, &fatal) && !errors.As(err, &panicked) && !errors.Is(err, context.Canceled)
-}
+// panicError is a panic outside Apply (in Flush, say), turned into an error.
+type panicError struct{ err error }
 
-// handle applies one page and commits it with the checkpoint.
-func (r *runner) handle(msg *message.Message) error {
-	ctx := msg.Context()
-	if r.isFinished() {
-		return &fatalError{fmt.Errorf("%s: stopped", r.proj.Name())}
-	}
-	page, err := globallog.PageOf(msg)
-	if err != nil {
-		return &fatalError{err}
-	}
+func (e *panicError) Error() string { return e.err.Error() }
+
+// handle applies one page and commits it with the checkpoint. A panic is
+// returned as a panicError.
+func (r *runner) handle(ctx context.Context, page follow.Page) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &panicError{fmt.Errorf("%s: panic: %v\n%s", r.proj.Name(), v, debug.Stack())}
+		}
+	}()
 	for _, ev := range page.Events {
 		pos := ev.Record.Position
 		if pos <= r.applied {
@@ -127,7 +105,7 @@ func (r *runner) handle(msg *message.Message) error {
 // apply calls the projection, turning a panic into an error: a bug that
 // panics on one event must stop the projection at that event, not crash
 // the process or skip it.
-func (r *runner) apply(ctx context.Context, ev globallog.Event) (panicked bool, err error) {
+func (r *runner) apply(ctx context.Context, ev follow.Event) (panicked bool, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			panicked, err = true, fmt.Errorf("panic: %v\n%s", v, debug.Stack())
@@ -140,7 +118,7 @@ func (r *runner) apply(ctx context.Context, ev globallog.Event) (panicked bool, 
 // before it, and returns the PoisonError that parks it. After a panic the
 // projection's memory cannot be trusted, so it is dropped instead and the
 // checkpoint stays at the last commit.
-func (r *runner) poison(ctx context.Context, ev globallog.Event, cause error, panicked bool) error {
+func (r *runner) poison(ctx context.Context, ev follow.Event, cause error, panicked bool) error {
 	if panicked {
 		r.proj.Reset()
 		r.applied = r.durable
@@ -213,42 +191,39 @@ func (r *runner) ensureIndexes(ctx context.Context) error {
 	return nil
 }
 
-// guard is the outermost middleware: an error that survived the retries
-// stops the projection, after parking the event if it was the event's fault.
-// Returning the error nacks the page; the stopped subscription never sends
-// it again, so nothing after it is applied.
-func (r *runner) guard(h message.HandlerFunc) message.HandlerFunc {
-	return func(msg *message.Message) ([]*message.Message, error) {
-		out, err := h(msg)
-		if err == nil || msg.Context().Err() != nil {
-			return out, err // success, or the run is being shut down
+// stopOn stops the projection on an error retrying cannot fix, after
+// parking the event if it was the event's fault, and reports whether it did;
+// an ordinary error (a database failure) is left to the follower's retries.
+func (r *runner) stopOn(ctx context.Context, err error) bool {
+	var poison *PoisonError
+	var panicked *panicError
+	var fatal *fatalError
+	log := r.opts.Logger.With("projection", r.proj.Name())
+	switch {
+	case errors.As(err, &poison):
+		f := poison.Failure
+		if perr := r.db.park(context.WithoutCancel(ctx), r.proj.Name(), f, r.opts.Now()); perr != nil {
+			log.Error("cannot park poison event", "position", f.Position, "err", perr)
+		} else {
+			f.Parked = true
 		}
-		var poison *PoisonError
-		var panicked middleware.RecoveredPanicError
-		switch {
-		case errors.As(err, &poison):
-			f := poison.Failure
-			if perr := r.db.park(context.WithoutCancel(msg.Context()), r.proj.Name(), f, r.opts.Now()); perr != nil {
-				r.opts.Logger.Error("Cannot park poison event", perr, watermill.LogFields{"projection": r.proj.Name(), "position": f.Position})
-			} else {
-				f.Parked = true
-			}
-			r.opts.Logger.Error("Projection stopped at an event it cannot apply", err, watermill.LogFields{"projection": r.proj.Name(), "position": f.Position})
-			r.finish(&f, err)
-		case errors.As(err, &panicked):
-			r.proj.Reset()
-			r.opts.Logger.Error("Projection stopped after a panic", err, watermill.LogFields{"projection": r.proj.Name()})
-			r.finish(&Failure{Reason: err.Error()}, err)
-		default:
-			r.opts.Logger.Error("Projection stopped", err, watermill.LogFields{"projection": r.proj.Name()})
-			r.finish(&Failure{Reason: err.Error()}, err)
-		}
-		return out, err
+		log.Error("projection stopped at an event it cannot apply", "position", f.Position, "err", err)
+		r.finish(&f, err)
+	case errors.As(err, &panicked):
+		r.proj.Reset()
+		log.Error("projection stopped after a panic", "err", err)
+		r.finish(&Failure{Reason: err.Error()}, err)
+	case errors.As(err, &fatal):
+		log.Error("projection stopped", "err", err)
+		r.finish(&Failure{Reason: err.Error()}, err)
+	default:
+		return false
 	}
+	return true
 }
 
-// finish records the outcome once and stops the handler: its subscription
-// ends, so no further page is delivered.
+// finish records the outcome once: the projector hands the runner no
+// further page.
 func (r *runner) finish(f *Failure, err error) {
 	r.mu.Lock()
 	if !r.finished.IsZero() {
@@ -257,9 +232,6 @@ func (r *runner) finish(f *Failure, err error) {
 	}
 	r.finished, r.failure, r.err = time.Now(), f, err
 	r.mu.Unlock()
-	if r.handler != nil {
-		r.handler.Stop()
-	}
 }
 
 func (r *runner) isFinished() bool {

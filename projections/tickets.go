@@ -10,7 +10,7 @@ import (
 
 	"github.com/disputes-ledger/disputes/domain"
 	"github.com/disputes-ledger/disputes/events"
-	"github.com/disputes-ledger/disputes/projections/globallog"
+	"github.com/disputes-ledger/disputes/eventstore/follow"
 )
 
 // TicketStatusName is the ticket-status projection's name.
@@ -123,7 +123,7 @@ func (*TicketStatus) Schema() Schema {
 }
 
 // Apply implements Projection.
-func (ts *TicketStatus) Apply(ctx context.Context, ev globallog.Event) error {
+func (ts *TicketStatus) Apply(ctx context.Context, ev follow.Event) error {
 	env := ev.Env
 	id := events.TicketOf(env.Stream)
 	if id == "" {
