@@ -11,8 +11,8 @@ import (
 
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore"
-	"github.com/disputes-ledger/disputes/projections"
 	"github.com/disputes-ledger/disputes/eventstore/follow"
+	"github.com/disputes-ledger/disputes/projections"
 )
 
 // buggy is a projection with a bug: it cannot apply the event at one
