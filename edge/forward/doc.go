@@ -12,10 +12,12 @@
 //
 // # Delivery
 //
-// The forwarder publishes in global-position order, one message at a time,
-// and waits for JetStream's acknowledgement before the next: messages land
-// in the JetStream stream in log order, hence in revision order per ticket.
-// It records the last acknowledged position in a Checkpoint, every
+// The forwarder reads the log through a follow.Follower and publishes in
+// global-position order, one message at a time, waiting for JetStream's
+// acknowledgement before the next: messages land in the JetStream stream
+// in log order, hence in revision order per ticket. A store or NATS failure
+// is retried with capped, jittered backoff from the last acknowledged event
+// (Status shows it). It records the last acknowledged position in a Checkpoint, every
 // Config.CheckpointEvery events, every Config.CheckpointInterval and on a
 // clean stop, and always after the acknowledgement. A restart resumes after
 // the checkpoint:

@@ -16,6 +16,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/disputes-ledger/disputes/edge/forward"
 	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/eventstore/follow"
 	"github.com/disputes-ledger/disputes/eventstore/postgres"
 	"github.com/disputes-ledger/disputes/eventstore/sqlite"
 	"github.com/disputes-ledger/disputes/internal/testenv"
@@ -303,4 +304,104 @@ func TestForwardRetriesFailedPublishes(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, len(want), n)
 	assert.Len(t, js.consume(t, len(want)), len(want))
+}
+
+// flaky fails some reads of the log and ends every subscription after a few
+// events, as a store that restarts does.
+type flaky struct {
+	eventstore.Store
+	reads     atomic.Int64
+	dropAfter int
+	drops     atomic.Int64
+}
+
+var errRestarting = errors.New("injected: terminating connection due to administrator command (SQLSTATE 57P01)")
+
+func (f *flaky) ReadAll(ctx context.Context, after uint64, limit int) ([]eventstore.RecordedEvent, error) {
+	if limit > 1 && f.reads.Add(1)%2 == 1 {
+		return nil, errRestarting
+	}
+	return f.Store.ReadAll(ctx, after, limit)
+}
+
+func (f *flaky) Subscribe(ctx context.Context, after uint64) (eventstore.Subscription, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	inner, err := f.Store.Subscribe(ctx, after)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	out := &cutSub{ch: make(chan eventstore.RecordedEvent)}
+	go func() {
+		defer cancel()
+		defer close(out.ch)
+		n := 0
+		for e := range inner.Events() {
+			if n == f.dropAfter {
+				f.drops.Add(1)
+				out.err.Store(&errRestarting)
+				return
+			}
+			select {
+			case out.ch <- e:
+				n++
+			case <-ctx.Done():
+				out.err.Store(new(error))
+				return
+			}
+		}
+	}()
+	return out, nil
+}
+
+type cutSub struct {
+	ch  chan eventstore.RecordedEvent
+	err atomic.Pointer[error]
+}
+
+func (s *cutSub) Events() <-chan eventstore.RecordedEvent { return s.ch }
+func (s *cutSub) Err() error {
+	if p := s.err.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// TestForwardHealsAfterStoreFailures forwards while every other read of
+// the log fails and each live subscription is dropped after three events:
+// every event still reaches JetStream once, in order, and the forwarder
+// reports the failures while it retries.
+func TestForwardHealsAfterStoreFailures(t *testing.T) {
+	js := newJetStream(t)
+	store := &flaky{Store: stores(t)["sqlite"](t), dropAfter: 3}
+	seeded := seedLedger(t, store.Store, "T", 3, 4)
+	cp := forward.FileCheckpoint{Path: filepath.Join(t.TempDir(), "cp")}
+	f, err := forward.New(store, js.publisher(t), cp, forward.Config{SubjectPrefix: js.prefix, RetryMax: 20 * time.Millisecond, Logger: quiet})
+	require.NoError(t, err)
+	assert.Equal(t, follow.Idle, f.Status().State)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	var runErr error
+	wg.Go(func() { runErr = f.Run(ctx) })
+	sawRetrying := false
+	require.Eventually(t, func() bool {
+		st := f.Status()
+		sawRetrying = sawRetrying || (st.State == follow.Retrying && errors.Is(st.Err, errRestarting))
+		return sawRetrying
+	}, 20*time.Second, 100*time.Microsecond, "the status shows the failing store")
+
+	want := seedLedger(t, store.Store, "U", 3, 4)
+	require.Greater(t, len(want), len(seeded))
+	msgs := js.consume(t, len(want))
+	cancel()
+	wg.Wait()
+	require.NoError(t, runErr)
+	for i, msg := range msgs {
+		assert.Equal(t, want[i].ID.String(), msg.Headers().Get(nats.MsgIdHdr), "message %d", i)
+	}
+	assert.Positive(t, store.drops.Load(), "live subscriptions were dropped and replaced")
+	pos, err := cp.Load(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, uint64(len(want)), pos)
+	assert.Equal(t, follow.Stopped, f.Status().State)
 }

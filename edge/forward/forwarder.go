@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
+
 	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/eventstore/follow"
 )
 
 // Config tunes a Forwarder. The zero value is usable: every zero field takes
@@ -25,9 +28,9 @@ type Config struct {
 	// events are being acknowledged. Default 1s.
 	CheckpointInterval time.Duration
 
-	// RetryMax caps the pause between attempts to publish an event NATS
-	// refused (it doubles from 50ms). The forwarder retries until its
-	// context ends. Default 5s.
+	// RetryMax caps the pause between attempts after NATS refused an event
+	// or the store failed (it doubles, with jitter, from 50ms). The forwarder
+	// retries until its context ends. Default 5s.
 	RetryMax time.Duration
 
 	// Logger receives publish failures. Default slog.Default().
@@ -67,18 +70,21 @@ func (c Config) Validate() error {
 }
 
 // Forwarder publishes a store's global log, in order, to a Watermill
-// publisher. Its methods must not run concurrently, and only one forwarder
-// (in any process) may use a checkpoint at a time: two would publish the
-// same events in interleaved order.
+// publisher, reading it through a follow.Follower. Run and CatchUp must not
+// run concurrently, and only one forwarder (in any process) may use a
+// checkpoint at a time: two would publish the same events in interleaved
+// order. Status is safe to call at any time.
 type Forwarder struct {
 	store eventstore.Store
 	pub   message.Publisher
 	cp    Checkpoint
 	cfg   Config
 
-	acked, saved uint64 // last acknowledged and last checkpointed positions
+	mu           sync.Mutex // guards what follows: the handler and the timed saves share it
+	acked, saved uint64     // last acknowledged and last checkpointed positions
 	sinceSave    int
 	lastSave     time.Time
+	follower     *follow.Follower
 }
 
 // New returns a forwarder from store to pub that keeps its place in cp.
@@ -91,43 +97,27 @@ func New(store eventstore.Store, pub message.Publisher, cp Checkpoint, cfg Confi
 }
 
 // Run forwards events from the checkpoint on, then follows the log as it
-// grows, until ctx ends; it then saves the checkpoint and returns nil. It
-// returns an error if the store, the checkpoint or an event (a type that
-// makes no valid subject) fails; publish failures are retried.
+// grows, until ctx ends; it then saves the checkpoint and returns nil. Store,
+// publish and checkpoint-save failures are retried, with backoff, from the
+// last acknowledged event; it returns an error if the checkpoint cannot be
+// read at the start or saved at the end, or for an event whose type makes
+// no valid subject.
 func (f *Forwarder) Run(ctx context.Context) (err error) {
 	if err := f.start(ctx); err != nil {
 		return err
 	}
 	defer func() { err = errors.Join(err, f.finish(ctx)) }()
-	sub, err := f.store.Subscribe(ctx, f.acked)
+	fl, err := f.newFollower(false)
 	if err != nil {
+		return err
+	}
+	saves, stopSaves := context.WithCancel(ctx)
+	defer stopSaves()
+	go f.saveEvery(saves)
+	if err := fl.Run(ctx); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("forward: %w", err)
 	}
-	tick := time.NewTicker(f.cfg.CheckpointInterval)
-	defer tick.Stop()
-	for {
-		select {
-		case e, ok := <-sub.Events():
-			if !ok {
-				if ctx.Err() != nil {
-					return nil
-				}
-				return fmt.Errorf("forward: subscription ended: %w", sub.Err())
-			}
-			if err := f.forward(ctx, e); err != nil {
-				if ctx.Err() != nil {
-					return nil
-				}
-				return err
-			}
-		case <-tick.C:
-			if err := f.save(ctx, false); err != nil {
-				return err
-			}
-		case <-ctx.Done():
-			return nil
-		}
-	}
+	return nil
 }
 
 // CatchUp forwards the events from the checkpoint to the end of the log as
@@ -137,22 +127,91 @@ func (f *Forwarder) CatchUp(ctx context.Context) (n int, err error) {
 	if err := f.start(ctx); err != nil {
 		return 0, err
 	}
+	from := f.acked
 	defer func() { err = errors.Join(err, f.finish(ctx)) }()
+	fl, err := f.newFollower(true)
+	if err != nil {
+		return 0, err
+	}
+	err = fl.Run(ctx)
+	f.mu.Lock()
+	n = int(f.acked - from)
+	f.mu.Unlock()
+	if err != nil {
+		return n, fmt.Errorf("forward: %w", err)
+	}
+	return n, nil
+}
+
+// Status returns the state of the forwarder's follower of the log: idle
+// before Run, catching up, live, retrying (a store or NATS failure, with
+// the last error) or stopped.
+func (f *Forwarder) Status() follow.Status {
+	f.mu.Lock()
+	fl := f.follower
+	f.mu.Unlock()
+	if fl == nil {
+		return follow.Status{Name: "forward", State: follow.Idle}
+	}
+	return fl.Status()
+}
+
+// newFollower returns the follower that feeds the forwarder, resuming after
+// the last acknowledged event.
+func (f *Forwarder) newFollower(stopAtHead bool) (*follow.Follower, error) {
+	fl, err := follow.New(follow.Config{Name: "forward", Log: f.store, Raw: true, StopAtHead: stopAtHead,
+		Start: func(context.Context) (uint64, error) {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			return f.acked, nil
+		},
+		Handle:  f.handle,
+		Backoff: follow.Backoff{Initial: 50 * time.Millisecond, Max: f.cfg.RetryMax},
+		Logger:  f.cfg.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("forward: %w", err)
+	}
+	f.mu.Lock()
+	f.follower = fl
+	f.mu.Unlock()
+	return fl, nil
+}
+
+// saveEvery saves the checkpoint every CheckpointInterval while events are
+// acknowledged, until ctx ends.
+func (f *Forwarder) saveEvery(ctx context.Context) {
+	tick := time.NewTicker(f.cfg.CheckpointInterval)
+	defer tick.Stop()
 	for {
-		batch, err := f.store.ReadAll(ctx, f.acked, 512)
-		if err != nil {
-			return n, fmt.Errorf("forward: %w", err)
-		}
-		if len(batch) == 0 {
-			return n, nil
-		}
-		for _, e := range batch {
-			if err := f.forward(ctx, e); err != nil {
-				return n, err
+		select {
+		case <-tick.C:
+			f.mu.Lock()
+			err := f.save(ctx, false)
+			f.mu.Unlock()
+			if err != nil && ctx.Err() == nil {
+				f.cfg.Logger.Warn("forward: save checkpoint", "err", err)
 			}
-			n++
+		case <-ctx.Done():
+			return
 		}
 	}
+}
+
+// handle publishes a page, one event at a time, each acknowledged before the
+// next. A publish failure is returned: the follower retries from the last
+// acknowledged event.
+func (f *Forwarder) handle(ctx context.Context, page follow.Page) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, ev := range page.Events {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := f.forward(ctx, ev.Record); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (f *Forwarder) start(ctx context.Context) error {
@@ -160,6 +219,8 @@ func (f *Forwarder) start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("forward: %w", err)
 	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.acked, f.saved, f.sinceSave, f.lastSave = pos, pos, 0, time.Now()
 	return nil
 }
@@ -169,32 +230,23 @@ func (f *Forwarder) start(ctx context.Context) error {
 func (f *Forwarder) finish(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	return f.save(ctx, true)
 }
 
-// forward publishes one event, retrying until it is acknowledged or ctx
-// ends, and saves the checkpoint when one is due.
+// forward publishes one event and saves the checkpoint when one is due.
+// Called with mu held.
 func (f *Forwarder) forward(ctx context.Context, e eventstore.RecordedEvent) error {
 	if e.Position != f.acked+1 {
 		return fmt.Errorf("forward: event at position %d after %d: the log skipped", e.Position, f.acked)
 	}
 	subject, err := Subject(f.cfg.SubjectPrefix, e.Type)
 	if err != nil {
-		return fmt.Errorf("forward event %s at position %d: %w", e.ID, e.Position, err)
+		return follow.Permanent(fmt.Errorf("forward event %s at position %d: %w", e.ID, e.Position, err))
 	}
-	pause := 50 * time.Millisecond
-	for {
-		err := f.pub.Publish(subject, newMessage(e))
-		if err == nil {
-			break
-		}
-		f.cfg.Logger.Warn("publish failed; retrying", "position", e.Position, "event", e.ID, "subject", subject, "err", err, "retry_in", pause)
-		select {
-		case <-time.After(pause):
-		case <-ctx.Done():
-			return fmt.Errorf("forward event at position %d: %w", e.Position, ctx.Err())
-		}
-		pause = min(2*pause, f.cfg.RetryMax)
+	if err := f.pub.Publish(subject, newMessage(e)); err != nil {
+		return fmt.Errorf("publish event %s at position %d to %s: %w", e.ID, e.Position, subject, err)
 	}
 	f.acked = e.Position
 	f.sinceSave++
@@ -202,7 +254,7 @@ func (f *Forwarder) forward(ctx context.Context, e eventstore.RecordedEvent) err
 }
 
 // save writes the checkpoint if anything was acknowledged since the last
-// save and, unless force, a save is due.
+// save and, unless force, a save is due. Called with mu held.
 func (f *Forwarder) save(ctx context.Context, force bool) error {
 	if f.acked == f.saved {
 		return nil
