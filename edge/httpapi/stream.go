@@ -6,27 +6,31 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/disputes-ledger/disputes/edge/auth"
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/eventstore/follow"
 )
 
 // maxOwnerCache bounds the per-stream cache of ticket parties a buyer's or
 // merchant's stream keeps to filter the log.
 const maxOwnerCache = 100_000
 
-// streamEvents is GET /v1/events: Server-Sent Events over Store.Subscribe.
-// Each event is sent as
+// streamEvents is GET /v1/events: Server-Sent Events over a follower of
+// the global log (eventstore/follow). Each event is sent as
 //
 //	id: <global position>
 //	data: <the event's canonical wire JSON>
 //
 // so a client that reconnects with Last-Event-ID resumes exactly after the
-// last event it saw. The subscription reads at the client's pace: a client
-// that stops reading holds back only its own stream, and one that takes
-// longer than StreamWriteTimeout over a write is dropped.
+// last event it saw. The follower reads at the client's pace: a client that
+// stops reading holds back only its own stream, and one that takes longer
+// than StreamWriteTimeout over a write is dropped. A store failure does not
+// end the stream: the follower retries, with backoff, after the last event
+// sent (or filtered out), and the client sees heartbeats meanwhile.
 func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) {
 	p := principalOf(r)
 	after, err := streamStart(r)
@@ -62,18 +66,16 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	defer context.AfterFunc(drainingOf(r.Context()), cancel)()
-	sub, err := s.store.Subscribe(ctx, after)
-	if err != nil {
-		writeProblem(w, r, err)
-		return
-	}
 	rc := http.NewResponseController(w)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no") // tell nginx-like proxies not to buffer
 	w.WriteHeader(http.StatusOK)
+	var writing sync.Mutex // the follower's pages and the heartbeats share the writer
 	send := func(format string, args ...any) error {
+		writing.Lock()
+		defer writing.Unlock()
 		// Each write gets its own deadline: the server's WriteTimeout would
 		// otherwise end every stream after a fixed time.
 		if err := rc.SetWriteDeadline(time.Now().Add(s.cfg.StreamWriteTimeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
@@ -88,35 +90,50 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	filter := s.streamFilter(p, only)
-	heartbeat := time.NewTicker(s.cfg.StreamHeartbeat)
-	defer heartbeat.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-heartbeat.C:
-			if err := send(": ping\n\n"); err != nil {
-				return
-			}
-		case rec, ok := <-sub.Events():
-			if !ok {
-				if err := sub.Err(); err != nil && ctx.Err() == nil {
-					s.log.Warn("event stream ended", "request_id", infoOf(r.Context()).requestID, "err", err)
+	last := after // the last position sent or filtered out: where a retry resumes
+	f, err := follow.New(follow.Config{Name: "event stream", Log: s.store, Raw: true,
+		Start: func(context.Context) (uint64, error) { return last, nil },
+		Handle: func(ctx context.Context, page follow.Page) error {
+			for _, ev := range page.Events {
+				rec := ev.Record
+				keep, err := filter(ctx, rec)
+				if err != nil {
+					return fmt.Errorf("event stream filter: %w", err) // the store failed: retried
 				}
-				return
+				if keep {
+					if err := send("id: %d\ndata: %s\n\n", rec.Position, rec.Data); err != nil {
+						return follow.ErrStop // the client is gone
+					}
+				}
+				last = rec.Position
 			}
-			keep, err := filter(ctx, rec)
-			if err != nil {
-				s.log.Warn("event stream filter", "request_id", infoOf(r.Context()).requestID, "err", err)
+			return nil
+		},
+		Logger: s.log.With("request_id", infoOf(r.Context()).requestID)})
+	if err != nil {
+		s.log.Error("event stream", "request_id", infoOf(r.Context()).requestID, "err", err)
+		return
+	}
+	var beating sync.WaitGroup
+	defer beating.Wait() // after cancel below: nothing writes once the handler returns
+	defer cancel()
+	beating.Go(func() {
+		heartbeat := time.NewTicker(s.cfg.StreamHeartbeat)
+		defer heartbeat.Stop()
+		for {
+			select {
+			case <-ctx.Done():
 				return
-			}
-			if !keep {
-				continue
-			}
-			if err := send("id: %d\ndata: %s\n\n", rec.Position, rec.Data); err != nil {
-				return
+			case <-heartbeat.C:
+				if err := send(": ping\n\n"); err != nil {
+					cancel() // the client is gone
+					return
+				}
 			}
 		}
+	})
+	if err := f.Run(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("event stream ended", "request_id", infoOf(r.Context()).requestID, "err", err)
 	}
 }
 
