@@ -97,11 +97,11 @@ func New(store eventstore.Store, pub message.Publisher, cp Checkpoint, cfg Confi
 }
 
 // Run forwards events from the checkpoint on, then follows the log as it
-// grows, until ctx ends; it then saves the checkpoint and returns nil. Store,
-// publish and checkpoint-save failures are retried, with backoff, from the
-// last acknowledged event; it returns an error if the checkpoint cannot be
-// read at the start or saved at the end, or for an event whose type makes
-// no valid subject.
+// grows, until ctx ends; it then saves the checkpoint and returns nil. Store
+// and publish failures are retried, with backoff, from the last
+// acknowledged event; it returns an error if the checkpoint cannot be read
+// or saved (a lease lost to another replica, say), or for an event whose
+// type makes no valid subject.
 func (f *Forwarder) Run(ctx context.Context) (err error) {
 	if err := f.start(ctx); err != nil {
 		return err
@@ -111,11 +111,14 @@ func (f *Forwarder) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	saves, stopSaves := context.WithCancel(ctx)
-	defer stopSaves()
-	go f.saveEvery(saves)
-	if err := fl.Run(ctx); err != nil && ctx.Err() == nil {
+	run, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	go f.saveEvery(run, stop)
+	if err := fl.Run(run); err != nil && run.Err() == nil {
 		return fmt.Errorf("forward: %w", err)
+	}
+	if cause := context.Cause(run); ctx.Err() == nil && cause != nil {
+		return cause // a timed save failed
 	}
 	return nil
 }
@@ -178,8 +181,8 @@ func (f *Forwarder) newFollower(stopAtHead bool) (*follow.Follower, error) {
 }
 
 // saveEvery saves the checkpoint every CheckpointInterval while events are
-// acknowledged, until ctx ends.
-func (f *Forwarder) saveEvery(ctx context.Context) {
+// acknowledged, until ctx ends; a failed save ends the run through stop.
+func (f *Forwarder) saveEvery(ctx context.Context, stop context.CancelCauseFunc) {
 	tick := time.NewTicker(f.cfg.CheckpointInterval)
 	defer tick.Stop()
 	for {
@@ -189,7 +192,8 @@ func (f *Forwarder) saveEvery(ctx context.Context) {
 			err := f.save(ctx, false)
 			f.mu.Unlock()
 			if err != nil && ctx.Err() == nil {
-				f.cfg.Logger.Warn("forward: save checkpoint", "err", err)
+				stop(err)
+				return
 			}
 		case <-ctx.Done():
 			return
@@ -250,7 +254,9 @@ func (f *Forwarder) forward(ctx context.Context, e eventstore.RecordedEvent) err
 	}
 	f.acked = e.Position
 	f.sinceSave++
-	return f.save(ctx, false)
+	// A checkpoint that cannot be saved is not the log's failure: the run
+	// ends and says why (the position may belong to another replica now).
+	return follow.Permanent(f.save(ctx, false))
 }
 
 // save writes the checkpoint if anything was acknowledged since the last
