@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/disputes-ledger/disputes/audit/seal"
+	"github.com/disputes-ledger/disputes/eventstore/follow"
 )
 
 // Cadence says how often Run seals: as soon as Events events are unsealed,
@@ -45,55 +46,97 @@ func (c Cadence) poll() time.Duration {
 }
 
 // Run seals the log on cadence c until ctx ends, calling onSeal (if not nil)
-// after each new seal is stored. It returns ctx's error when ctx ends, or the
-// first sealing error: a sealer that cannot seal must be looked at, not
-// retried silently.
+// after each new seal is stored. It reads the log through a follow.Follower
+// that polls it every c.Poll: a failure to read the log is retried, with
+// backoff, from the events already in the tree. It returns ctx's error when
+// ctx ends, or the first error sealing or publishing: a sealer that cannot
+// seal must be looked at, not retried silently (ErrSealedLogChanged and
+// ErrInvalidEvent for a log it must not seal).
 func (s *Sealer) Run(ctx context.Context, c Cadence, onSeal func(seal.Seal)) error {
 	if err := c.Validate(); err != nil {
 		return fmt.Errorf("run sealer: %w", err)
 	}
-	ticker := time.NewTicker(c.poll())
-	defer ticker.Stop()
-	lastSeal := time.Now()
-	for {
-		if err := s.tick(ctx, c, &lastSeal, onSeal); err != nil {
+	run, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	lastSeal := time.Now() // guarded by s.mu
+	sealIfDue := func(ctx context.Context) error {
+		pending := s.frontier.Size() - s.sealed
+		due := pending > 0 && ((c.Events > 0 && pending >= c.Events) || (c.Interval > 0 && time.Since(lastSeal) >= c.Interval))
+		if !due {
+			// The latest seal may predate this process, or its publication
+			// may have failed: its checkpoint goes out before any new seal.
+			return s.publishLatest(ctx)
+		}
+		sl, made, err := s.sealLocked(ctx)
+		if err != nil {
 			return err
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-ticker.C:
+		lastSeal = time.Now()
+		if made && onSeal != nil {
+			onSeal(sl)
 		}
+		return s.publishLatest(ctx)
 	}
-}
-
-// tick reads new events and seals if the cadence says so.
-func (s *Sealer) tick(ctx context.Context, c Cadence, lastSeal *time.Time, onSeal func(seal.Seal)) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.catchUp(ctx); err != nil {
-		return fmt.Errorf("run sealer: %w", err)
-	}
-	pending := s.frontier.Size() - s.sealed
-	due := pending > 0 && ((c.Events > 0 && pending >= c.Events) || (c.Interval > 0 && time.Since(*lastSeal) >= c.Interval))
-	if !due {
-		// The latest seal may predate this process, or its publication
-		// may have failed: its checkpoint goes out before any new seal.
-		if err := s.publishLatest(ctx); err != nil {
-			return fmt.Errorf("run sealer: %w", err)
-		}
-		return nil
-	}
-	sl, made, err := s.sealLocked(ctx)
+	f, err := follow.New(follow.Config{Name: "sealer", Log: s.log, Poll: c.poll(), PageSize: scanBatch,
+		Start: func(ctx context.Context) (uint64, error) {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if !s.loaded {
+				if err := s.load(ctx); err != nil {
+					if errors.Is(err, ErrSealedLogChanged) {
+						return 0, follow.Permanent(err)
+					}
+					return 0, err
+				}
+				s.loaded = true
+			}
+			return s.frontier.Size(), nil
+		},
+		Handle: func(ctx context.Context, page follow.Page) error {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			for _, ev := range page.Events {
+				if err := s.appendDecoded(ev.Record.Position, ev.Env, ev.Err); err != nil {
+					return follow.Permanent(err)
+				}
+			}
+			if page.Tail { // seal at the head of the log, as it was read
+				return follow.Permanent(sealIfDue(ctx))
+			}
+			return nil
+		}})
 	if err != nil {
 		return fmt.Errorf("run sealer: %w", err)
 	}
-	*lastSeal = time.Now()
-	if made && onSeal != nil {
-		onSeal(sl)
+	// The interval falls due without new events too: seal what the
+	// follower has read whenever it waits at the head.
+	go func() {
+		ticker := time.NewTicker(c.poll())
+		defer ticker.Stop()
+		for {
+			select {
+			case <-run.Done():
+				return
+			case <-ticker.C:
+			}
+			if f.Status().State != follow.Live {
+				continue
+			}
+			s.mu.Lock()
+			err := sealIfDue(run)
+			s.mu.Unlock()
+			if err != nil && run.Err() == nil {
+				stop(err)
+				return
+			}
+		}
+	}()
+	err = f.Run(run)
+	if cause := context.Cause(run); ctx.Err() == nil && cause != nil && !errors.Is(cause, context.Canceled) {
+		return fmt.Errorf("run sealer: %w", cause)
 	}
-	if err := s.publishLatest(ctx); err != nil {
+	if err != nil && ctx.Err() == nil {
 		return fmt.Errorf("run sealer: %w", err)
 	}
-	return nil
+	return ctx.Err()
 }

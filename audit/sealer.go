@@ -141,16 +141,22 @@ func (s *Sealer) load(ctx context.Context) error {
 }
 
 func (s *Sealer) appendEvent(rec eventstore.RecordedEvent) error {
-	if want := s.frontier.Size() + 1; rec.Position != want {
-		return fmt.Errorf("seal log: position %d where %d was expected: %w", rec.Position, want, ErrInvalidEvent)
-	}
 	env, err := events.Decode(rec.Data)
-	if err != nil {
-		return fmt.Errorf("seal log: position %d: %w: %w", rec.Position, ErrInvalidEvent, err)
+	return s.appendDecoded(rec.Position, env, err)
+}
+
+// appendDecoded adds the event at pos, decoded as env (or failing with
+// decodeErr), to the tree.
+func (s *Sealer) appendDecoded(pos uint64, env events.Envelope, decodeErr error) error {
+	if want := s.frontier.Size() + 1; pos != want {
+		return fmt.Errorf("seal log: position %d where %d was expected: %w", pos, want, ErrInvalidEvent)
+	}
+	if decodeErr != nil {
+		return fmt.Errorf("seal log: position %d: %w: %w", pos, ErrInvalidEvent, decodeErr)
 	}
 	leaf, err := LeafHash(env.Hash)
 	if err != nil {
-		return fmt.Errorf("seal log: position %d: %w: %w", rec.Position, ErrInvalidEvent, err)
+		return fmt.Errorf("seal log: position %d: %w: %w", pos, ErrInvalidEvent, err)
 	}
 	s.frontier.Append(leaf)
 	return nil

@@ -23,7 +23,11 @@ type growingLog struct {
 	mu      sync.Mutex
 	all     []eventstore.RecordedEvent
 	visible int
+	fails   int // the next reads of more than one event fail, as a store restarting does
+	failed  int
 }
+
+var errReadFailed = errors.New("injected: terminating connection (SQLSTATE 57P01)")
 
 func (g *growingLog) show(n int) {
 	g.mu.Lock()
@@ -34,6 +38,11 @@ func (g *growingLog) show(n int) {
 func (g *growingLog) ReadAll(_ context.Context, after uint64, limit int) ([]eventstore.RecordedEvent, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if limit > 1 && g.fails > 0 {
+		g.fails--
+		g.failed++
+		return nil, errReadFailed
+	}
 	recs := g.all[:g.visible]
 	if after >= uint64(len(recs)) {
 		return nil, nil
@@ -190,6 +199,52 @@ func TestSealerRunSealsOnCadence(t *testing.T) {
 	cancel()
 	assert.ErrorIs(t, <-done, context.Canceled)
 	assert.Equal(t, uint64(0), s.Unsealed())
+}
+
+// TestSealerRunHealsAfterReadFailures: reads of the log fail while the
+// sealer runs (the store restarting); it keeps going and seals everything
+// once the reads succeed, without sealing a position twice.
+func TestSealerRunHealsAfterReadFailures(t *testing.T) {
+	t.Parallel()
+	m := memoryLog(t, 14)
+	log := &growingLog{all: m.Records, visible: 10, fails: 2}
+	seals := &fixture.Seals{}
+	s, err := audit.NewSealer(log, seals, sealKey, steppingClock(t0))
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	made := make(chan seal.Seal, 16)
+	done := make(chan error, 1)
+	go func() {
+		done <- s.Run(ctx, audit.Cadence{Events: 5, Poll: time.Millisecond}, func(sl seal.Seal) { made <- sl })
+	}()
+	select {
+	case sl := <-made:
+		assert.Equal(t, uint64(10), sl.Size, "sealed once the reads came back")
+	case err := <-done:
+		t.Fatalf("Run returned on a read failure: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("no seal after the reads came back")
+	}
+	log.mu.Lock()
+	log.fails = 3
+	log.visible = len(m.Records)
+	log.mu.Unlock()
+	select {
+	case sl := <-made:
+		assert.Equal(t, uint64(len(m.Records)), sl.Size)
+	case err := <-done:
+		t.Fatalf("Run returned on a read failure: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("no seal after the log grew")
+	}
+	cancel()
+	assert.ErrorIs(t, <-done, context.Canceled)
+	log.mu.Lock()
+	assert.Equal(t, 5, log.failed)
+	log.mu.Unlock()
+	stored, err := seals.Seals(context.Background())
+	require.NoError(t, err)
+	require.Len(t, stored, 2)
 }
 
 func TestSealerRunSealsOnInterval(t *testing.T) {

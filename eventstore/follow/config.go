@@ -37,8 +37,10 @@ type Config struct {
 	// Name identifies the follower in logs, e.g. "projections".
 	Name string
 
-	// Log is the global log followed.
-	Log Log
+	// Log is the global log followed. At the head the follower subscribes
+	// to it, so it must be a Log (an eventstore.Store is one) unless Poll is
+	// set.
+	Log Reader
 
 	// Start returns the position of the last event the consumer has handled
 	// for good (0 for none): delivery resumes right after it. It is called
@@ -58,6 +60,11 @@ type Config struct {
 	// StopAtHead ends Run (returning nil) once the stored log is handled up
 	// to its head as read, instead of going live.
 	StopAtHead bool
+
+	// Poll, if set, never subscribes: at the head the follower reads the
+	// log again every Poll. For logs that offer no subscription, and for
+	// consumers that want each page to be one whole read of the log.
+	Poll time.Duration
 
 	// Raw hands the records over undecoded: Event.Env and Event.Err stay
 	// zero. For consumers that only move the stored bytes.
@@ -124,6 +131,8 @@ func (c Config) Validate() error {
 	var errs []error
 	if c.Log == nil {
 		errs = append(errs, errors.New("Log is required"))
+	} else if _, ok := c.Log.(Log); !ok && c.Poll <= 0 {
+		errs = append(errs, errors.New("Log offers no Subscribe: set Poll"))
 	}
 	if c.Start == nil {
 		errs = append(errs, errors.New("Start is required"))
@@ -131,8 +140,8 @@ func (c Config) Validate() error {
 	if c.Handle == nil {
 		errs = append(errs, errors.New("Handle is required"))
 	}
-	if c.PageSize < 0 || c.MaxAttempts < 0 || c.Backoff.Initial < 0 || c.Backoff.Max < 0 {
-		errs = append(errs, errors.New("PageSize, MaxAttempts and Backoff must not be negative"))
+	if c.PageSize < 0 || c.MaxAttempts < 0 || c.Poll < 0 || c.Backoff.Initial < 0 || c.Backoff.Max < 0 {
+		errs = append(errs, errors.New("PageSize, MaxAttempts, Poll and Backoff must not be negative"))
 	}
 	return errors.Join(errs...)
 }

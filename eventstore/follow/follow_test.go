@@ -351,3 +351,24 @@ func TestHeadFindsTheLastPosition(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, n, head)
 }
+
+// readerOnly hides a store's Subscribe.
+type readerOnly struct{ follow.Reader }
+
+func TestPollFollowsALogWithoutSubscribe(t *testing.T) {
+	t.Parallel()
+	store := openSQLite(t)
+	head := uint64(len(appendTickets(t, store, 14, 5)))
+	_, err := follow.New(follow.Config{Log: readerOnly{store}, Start: (&consumer{}).start, Handle: (&consumer{}).handle})
+	require.Error(t, err, "no Subscribe and no Poll")
+
+	c := &consumer{}
+	f := newFollower(t, follow.Config{Log: readerOnly{store}, Start: c.start, Handle: c.handle, Poll: 5 * time.Millisecond})
+	run(t, f)
+	c.waitFor(t, head)
+	require.Eventually(t, func() bool { return f.Status().State == follow.Live }, waitTimeout, time.Millisecond)
+	more := uint64(len(appendTickets(t, store, 15, 5)))
+	c.waitFor(t, head+more)
+	assert.Equal(t, seq(1, head+more), c.snapshot())
+	assert.True(t, c.pages[len(c.pages)-1].Tail, "each poll reads to the head")
+}

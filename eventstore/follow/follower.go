@@ -126,7 +126,29 @@ func (f *Follower) attempt(ctx context.Context) error {
 		return err
 	}
 	f.enter(Live, pos, 0)
+	if f.cfg.Poll > 0 {
+		return f.poll(ctx, pos)
+	}
 	return f.live(ctx, pos)
+}
+
+// poll reads the log after pos every Poll and delivers what it finds, until
+// a failure or the run is complete.
+func (f *Follower) poll(ctx context.Context, pos uint64) error {
+	t := time.NewTicker(f.cfg.Poll)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		next, done, err := f.catchUp(ctx, pos)
+		if err != nil || done {
+			return err
+		}
+		pos = next
+	}
 }
 
 // read is one page read ahead, or why it could not be.
@@ -203,7 +225,7 @@ func (f *Follower) readAhead(ctx context.Context, after uint64, out chan<- read)
 func (f *Follower) live(ctx context.Context, pos uint64) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	sub, err := f.cfg.Log.Subscribe(ctx, pos)
+	sub, err := f.cfg.Log.(Log).Subscribe(ctx, pos) // Validate made sure
 	if err != nil {
 		return fmt.Errorf("subscribe after position %d: %w", pos, err)
 	}

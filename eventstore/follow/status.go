@@ -14,7 +14,8 @@ const (
 	Idle State = "idle"
 	// CatchingUp: reading the stored log towards its head.
 	CatchingUp State = "catching_up"
-	// Live: at the head, delivering events as they commit.
+	// Live: at the head, delivering events as they commit (or, with
+	// Config.Poll, as each read finds them).
 	Live State = "live"
 	// Retrying: the last attempt failed (Status.Err); the next begins at
 	// Status.RetryAt.
