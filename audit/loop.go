@@ -108,6 +108,9 @@ func (s *Sealer) Run(ctx context.Context, c Cadence, onSeal func(seal.Seal)) err
 	if err != nil {
 		return fmt.Errorf("run sealer: %w", err)
 	}
+	s.followMu.Lock()
+	s.follower = f
+	s.followMu.Unlock()
 	// The interval falls due without new events too: seal what the
 	// follower has read whenever it waits at the head.
 	go func() {
@@ -139,4 +142,17 @@ func (s *Sealer) Run(ctx context.Context, c Cadence, onSeal func(seal.Seal)) err
 		return fmt.Errorf("run sealer: %w", err)
 	}
 	return ctx.Err()
+}
+
+// Status returns the state of the follower Run reads the log with: idle
+// before Run, catching up, live (at the head, polling), retrying a failed
+// read (with the error) or stopped.
+func (s *Sealer) Status() follow.Status {
+	s.followMu.Lock()
+	f := s.follower
+	s.followMu.Unlock()
+	if f == nil {
+		return follow.Status{Name: "sealer", State: follow.Idle}
+	}
+	return f.Status()
 }

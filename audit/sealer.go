@@ -13,6 +13,7 @@ import (
 	"github.com/disputes-ledger/disputes/audit/seal"
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/eventstore/follow"
 )
 
 // Sealer seals the global log: it keeps a merkle.Frontier of every event read
@@ -38,6 +39,9 @@ type Sealer struct {
 
 	cpMu       sync.RWMutex
 	checkpoint []byte // the latest published checkpoint, for readers
+
+	followMu sync.Mutex
+	follower *follow.Follower // Run's, for Status
 }
 
 // NewSealer returns a sealer reading log, storing seals in store, signing

@@ -16,6 +16,7 @@ import (
 	"github.com/disputes-ledger/disputes/audit/seal"
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/eventstore/follow"
 )
 
 // growingLog shows the first visible events of a fixed log; tests grow it.
@@ -211,12 +212,15 @@ func TestSealerRunHealsAfterReadFailures(t *testing.T) {
 	seals := &fixture.Seals{}
 	s, err := audit.NewSealer(log, seals, sealKey, steppingClock(t0))
 	require.NoError(t, err)
+	assert.Equal(t, follow.Idle, s.Status().State)
 	ctx, cancel := context.WithCancel(context.Background())
 	made := make(chan seal.Seal, 16)
 	done := make(chan error, 1)
 	go func() {
 		done <- s.Run(ctx, audit.Cadence{Events: 5, Poll: time.Millisecond}, func(sl seal.Seal) { made <- sl })
 	}()
+	require.Eventually(t, func() bool { return s.Status().State == follow.Retrying }, 10*time.Second, 100*time.Microsecond,
+		"the failed read shows in the status")
 	select {
 	case sl := <-made:
 		assert.Equal(t, uint64(10), sl.Size, "sealed once the reads came back")
