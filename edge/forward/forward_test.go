@@ -390,6 +390,8 @@ func TestForwardHealsAfterStoreFailures(t *testing.T) {
 		return sawRetrying
 	}, 20*time.Second, 100*time.Microsecond, "the status shows the failing store")
 
+	// Live, each subscription is cut after three of these events.
+	require.Eventually(t, func() bool { return f.Status().State == follow.Live }, 20*time.Second, time.Millisecond)
 	want := seedLedger(t, store.Store, "U", 3, 4)
 	require.Greater(t, len(want), len(seeded))
 	msgs := js.consume(t, len(want))

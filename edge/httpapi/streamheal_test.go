@@ -100,11 +100,11 @@ func TestEventStreamHealsAfterStoreFailures(t *testing.T) {
 		pos, _ := s.next(t)
 		assert.Equal(t, want, pos)
 	}
-	for i := range 3 {
-		id := "H-" + strconv.Itoa(i)
-		l.as("merchant:m-1").ok(id, "post_message", "m-"+id, map[string]any{"text": "looking"})
+	for i := range 6 {
+		id := "H-" + strconv.Itoa(i%3)
+		l.as("merchant:m-1").ok(id, "post_message", "m-"+strconv.Itoa(i), map[string]any{"text": "looking"})
 	}
-	for want := uint64(4); want <= 6; want++ {
+	for want := uint64(4); want <= 9; want++ {
 		pos, env := s.next(t)
 		assert.Equal(t, want, pos, "every event once, in order, across the failures")
 		assert.NotEmpty(t, env.Stream)
