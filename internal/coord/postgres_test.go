@@ -28,10 +28,31 @@ func twoReplicas(t *testing.T) (a, b *coord.Postgres, connString string) {
 	return a, b, connString
 }
 
+// liveTTL is long enough that a grant taken at the start of a test is still
+// live for the few statements that follow, even under -race on a loaded
+// machine (300ms was not: the owner's own write was fenced as expired).
+const liveTTL = 2 * time.Second
+
+// takeOverAfterExpiry acquires l once the other holder's grant has expired,
+// waiting on the database's verdict rather than on the local clock.
+func takeOverAfterExpiry(t *testing.T, l *coord.PGLease) uint64 {
+	t.Helper()
+	deadline := time.Now().Add(l.TTL() + 10*time.Second)
+	for {
+		token, held, _, err := l.Acquire(context.Background())
+		require.NoError(t, err)
+		if held {
+			return token
+		}
+		require.True(t, time.Now().Before(deadline), "the expired grant never passed on")
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 func TestLeaseHasOneOwnerAndPassesOnWhenItExpires(t *testing.T) {
 	a, b, _ := twoReplicas(t)
 	ctx := context.Background()
-	const ttl = 400 * time.Millisecond
+	const ttl = liveTTL
 	la, lb := a.Lease("projector", ttl), b.Lease("projector", ttl)
 
 	token, held, _, err := la.Acquire(ctx)
@@ -54,10 +75,8 @@ func TestLeaseHasOneOwnerAndPassesOnWhenItExpires(t *testing.T) {
 	assert.True(t, held, "leases are independent")
 	assert.Equal(t, uint64(1), other)
 
-	time.Sleep(ttl + 100*time.Millisecond) // a stops renewing
-	taken, held, _, err := lb.Acquire(ctx)
-	require.NoError(t, err)
-	assert.True(t, held, "an expired grant goes to the next replica")
+	// a stops renewing: an expired grant goes to the next replica.
+	taken := takeOverAfterExpiry(t, lb)
 	assert.Equal(t, uint64(2), taken, "a takeover raises the token")
 
 	_, held, owner, err = la.Acquire(ctx)
@@ -88,7 +107,7 @@ func TestReleasedLeaseIsTakenAtOnce(t *testing.T) {
 func TestCheckTxRefusesAStaleOwnersWrite(t *testing.T) {
 	a, b, connString := twoReplicas(t)
 	ctx := context.Background()
-	const ttl = 300 * time.Millisecond
+	const ttl = liveTTL
 	la, lb := a.Lease("sealer", ttl), b.Lease("sealer", ttl)
 	token, held, _, err := la.Acquire(ctx)
 	require.NoError(t, err)
@@ -120,7 +139,7 @@ func TestCheckTxRefusesAStaleOwnersWrite(t *testing.T) {
 func TestTakeoverWaitsForAFencedWriteInFlight(t *testing.T) {
 	a, b, connString := twoReplicas(t)
 	ctx := context.Background()
-	const ttl = 200 * time.Millisecond
+	const ttl = liveTTL
 	la, lb := a.Lease("sealer", ttl), b.Lease("sealer", ttl)
 	token, _, _, err := la.Acquire(ctx)
 	require.NoError(t, err)
@@ -207,7 +226,7 @@ func TestConcurrentOpensMigrateOnce(t *testing.T) {
 func TestPositionSurvivesFailoverAndRefusesTheStaleOwner(t *testing.T) {
 	a, b, _ := twoReplicas(t)
 	ctx := context.Background()
-	const ttl = 300 * time.Millisecond
+	const ttl = liveTTL
 	la, lb := a.Lease("forwarder", ttl), b.Lease("forwarder", ttl)
 	ta, _, _, err := la.Acquire(ctx)
 	require.NoError(t, err)
@@ -216,10 +235,7 @@ func TestPositionSurvivesFailoverAndRefusesTheStaleOwner(t *testing.T) {
 	assert.Zero(t, pos, "nothing saved yet")
 	require.NoError(t, la.Position(ta).Save(ctx, 41))
 
-	time.Sleep(ttl + 100*time.Millisecond)
-	tb, held, _, err := lb.Acquire(ctx)
-	require.NoError(t, err)
-	require.True(t, held)
+	tb := takeOverAfterExpiry(t, lb)
 	pos, err = lb.Position(tb).Load(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, uint64(41), pos, "the new owner resumes where the old one stopped")
