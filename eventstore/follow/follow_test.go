@@ -101,7 +101,9 @@ func TestFollowerReadsAtMostOnePageAhead(t *testing.T) {
 	go func() { done <- f.Run(context.Background()) }()
 
 	// While the first page is held, the follower may read the next one and
-	// no more.
+	// no more: once it has, it is given time to overreach.
+	require.Eventually(t, func() bool { return log.maxRead() >= 2*page }, waitTimeout, time.Millisecond,
+		"the follower never read ahead")
 	time.Sleep(200 * time.Millisecond)
 	assert.Equal(t, uint64(2*page), log.maxRead(), "one page handled, one read ahead")
 	st := f.Status()
