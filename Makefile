@@ -1,5 +1,5 @@
 # Shortcuts; the README's two commands work without make.
-.PHONY: demo test race bench lint fuzz screenshots
+.PHONY: demo test race bench lint fuzz crash screenshots
 
 demo:
 	go run ./cmd/disputes demo
@@ -21,6 +21,12 @@ bench:
 fuzz:
 	go test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./events/
 	go test -run '^$$' -fuzz FuzzCommandBody -fuzztime 10m ./edge/httpapi/
+
+# The out-of-process crash test with hundreds of SIGKILLs of `serve` under
+# load (CI runs it with 20). DISPUTES_CRASH_SEED=N replays a run's kill schedule.
+DISPUTES_CRASH_KILLS ?= 300
+crash:
+	DISPUTES_CRASH_KILLS=$(DISPUTES_CRASH_KILLS) go test -count=1 -timeout 60m -v -run TestServeSurvivesSIGKILLUnderLoad ./cmd/disputes/
 
 # The console's screenshots (docs/console/*.png), taken by its browser test
 # in headless Chromium.
