@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/disputes-ledger/disputes/edge/httpapi"
 )
 
 // requestInfo is filled in as a request goes through the console and read
@@ -23,7 +25,7 @@ func (c *Console) observe(next http.Handler) http.Handler {
 		start := time.Now()
 		info := &requestInfo{}
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
-		sw := &statusWriter{ResponseWriter: w}
+		sw := httpapi.NewStatusWriter(w)
 		next.ServeHTTP(sw, r)
 		if r.URL.Path == Prefix+"events" {
 			return
@@ -32,11 +34,11 @@ func (c *Console) observe(next http.Handler) http.Handler {
 		switch {
 		case strings.HasPrefix(r.URL.Path, Prefix+"static/"):
 			level = slog.LevelDebug
-		case sw.status >= 500:
+		case sw.Status() >= 500:
 			level = slog.LevelError
 		}
-		attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", sw.statusOr200()),
-			slog.Int64("bytes", sw.bytes), slog.Float64("latency_ms", float64(time.Since(start).Microseconds())/1000)}
+		attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", sw.Status()),
+			slog.Int64("bytes", sw.Bytes()), slog.Float64("latency_ms", float64(time.Since(start).Microseconds())/1000)}
 		if info.principal != "" {
 			attrs = append(attrs, slog.String("actor", info.principal))
 		}
@@ -49,45 +51,4 @@ func notePrincipal(ctx context.Context, p string) {
 	if info, ok := ctx.Value(infoKey{}).(*requestInfo); ok {
 		info.principal = p
 	}
-}
-
-// statusWriter remembers the status and size of an answer; Unwrap lets
-// http.ResponseController (the event stream's flushes) reach the writer.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-	bytes  int64
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	n, err := w.ResponseWriter.Write(b)
-	w.bytes += int64(n)
-	return n, err
-}
-
-// Flush passes flushes through, for the event stream.
-func (w *statusWriter) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-// Unwrap gives http.ResponseController the underlying writer.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-func (w *statusWriter) statusOr200() int {
-	if w.status == 0 {
-		return http.StatusOK
-	}
-	return w.status
 }

@@ -42,40 +42,6 @@ func principalOf(r *http.Request) auth.Principal {
 	return auth.Principal{}
 }
 
-// statusWriter remembers the status and size of a response. It passes
-// Flush and the rest through Unwrap, which http.ResponseController uses.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-	bytes  int64
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	n, err := w.ResponseWriter.Write(b)
-	w.bytes += int64(n)
-	return n, err
-}
-
-// Flush lets SSE flush through the wrapper.
-func (w *statusWriter) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-// Unwrap gives http.ResponseController the underlying writer.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
 // observe is the outermost layer: it gives the request an id, recovers
 // panics, and when the request is done writes one access-log line and
 // records the request metrics.
@@ -85,14 +51,14 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		info := &requestInfo{requestID: requestID(r.Header.Get("X-Request-ID"))}
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
 		w.Header().Set("X-Request-ID", info.requestID)
-		sw := &statusWriter{ResponseWriter: w}
+		sw := NewStatusWriter(w)
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
 				s.log.Error("panic", "request_id", info.requestID, "panic", fmt.Sprint(v))
-				if sw.status == 0 {
+				if !sw.HeaderWritten() {
 					writeProblem(sw, r, fmt.Errorf("panic: %v", v))
 				}
 			}
@@ -103,15 +69,12 @@ func (s *Server) observe(next http.Handler) http.Handler {
 }
 
 // done logs and counts a finished request.
-func (s *Server) done(r *http.Request, sw *statusWriter, info *requestInfo, elapsed time.Duration) {
+func (s *Server) done(r *http.Request, sw *StatusWriter, info *requestInfo, elapsed time.Duration) {
 	route := r.Pattern
 	if route == "" {
 		route = "unmatched"
 	}
-	status := sw.status
-	if status == 0 {
-		status = http.StatusOK
-	}
+	status := sw.Status()
 	s.metrics.observeRequest(route, status, elapsed)
 	if info.command != "" {
 		s.metrics.observeCommand(info.command, info.outcome)
@@ -122,7 +85,7 @@ func (s *Server) done(r *http.Request, sw *statusWriter, info *requestInfo, elap
 		slog.String("route", route),
 		slog.String("path", r.URL.Path),
 		slog.Int("status", status),
-		slog.Int64("bytes", sw.bytes),
+		slog.Int64("bytes", sw.Bytes()),
 		slog.Float64("latency_ms", float64(elapsed.Microseconds())/1000),
 	}
 	if info.principal != nil {
