@@ -3,7 +3,6 @@ package projections
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -104,29 +103,7 @@ func (d *Deadlines) Apply(ctx context.Context, ev follow.Event) error {
 // a ticket that has no state row: a ticket closed (and so dropped) before,
 // which has no deadline to keep.
 func (d *Deadlines) entry(ctx context.Context, id string, env events.Envelope) (*deadlineEntry, error) {
-	if e, ok := d.cache[id]; ok {
-		if env.Type == events.TypeRefundRequested {
-			return nil, refuse("ticket %s opened twice", id)
-		}
-		return e, nil
-	}
-	if env.Type == events.TypeRefundRequested {
-		if env.Revision != 0 {
-			return nil, refuse("ticket %s opened at revision %d", id, env.Revision)
-		}
-		e := &deadlineEntry{}
-		d.cache[id] = e
-		return e, nil
-	}
-	e, err := d.read(ctx, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	d.cache[id] = e
-	return e, nil
+	return cachedEntry(ctx, d.cache, id, env, d.read, nil)
 }
 
 func (d *Deadlines) read(ctx context.Context, id string) (*deadlineEntry, error) {

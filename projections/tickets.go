@@ -3,7 +3,6 @@ package projections
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -156,29 +155,9 @@ func (ts *TicketStatus) Apply(ctx context.Context, ev follow.Event) error {
 // entry returns the ticket's entry: cached, read back, or new for the
 // ticket's opening event.
 func (ts *TicketStatus) entry(ctx context.Context, id string, env events.Envelope) (*ticketEntry, error) {
-	if e, ok := ts.cache[id]; ok {
-		if env.Type == events.TypeRefundRequested {
-			return nil, refuse("ticket %s opened twice", id)
-		}
-		return e, nil
-	}
-	if env.Type == events.TypeRefundRequested {
-		if env.Revision != 0 {
-			return nil, refuse("ticket %s opened at revision %d", id, env.Revision)
-		}
-		e := &ticketEntry{}
-		ts.cache[id] = e
-		return e, nil
-	}
-	e, err := ts.read(ctx, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, refuse("%s for ticket %s, which was never opened", env.Type, id)
-	}
-	if err != nil {
-		return nil, err
-	}
-	ts.cache[id] = e
-	return e, nil
+	return cachedEntry(ctx, ts.cache, id, env, ts.read, func() error {
+		return refuse("%s for ticket %s, which was never opened", env.Type, id)
+	})
 }
 
 // Flush implements Projection.

@@ -1,0 +1,45 @@
+package projections
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/disputes-ledger/disputes/events"
+)
+
+// cachedEntry returns a ticket's entry in a per-ticket projection's cache:
+// cached, read back through read, or new for the ticket's opening event. A
+// ticket opened twice, or opened past revision 0, is refused. For a ticket
+// with no stored row it returns absent's error; a nil absent means "nothing
+// to keep" and returns a nil entry. (absent is a func so the hot path
+// formats no error.)
+func cachedEntry[E any](ctx context.Context, cache map[string]*E, id string, env events.Envelope,
+	read func(context.Context, string) (*E, error), absent func() error) (*E, error) {
+	if e, ok := cache[id]; ok {
+		if env.Type == events.TypeRefundRequested {
+			return nil, refuse("ticket %s opened twice", id)
+		}
+		return e, nil
+	}
+	if env.Type == events.TypeRefundRequested {
+		if env.Revision != 0 {
+			return nil, refuse("ticket %s opened at revision %d", id, env.Revision)
+		}
+		e := new(E)
+		cache[id] = e
+		return e, nil
+	}
+	e, err := read(ctx, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		if absent == nil {
+			return nil, nil
+		}
+		return nil, absent()
+	}
+	if err != nil {
+		return nil, err
+	}
+	cache[id] = e
+	return e, nil
+}
