@@ -86,13 +86,8 @@ func (c *Console) act(w http.ResponseWriter, r *http.Request) {
 	}
 	// The party check comes first, as the API's: a non-party learns
 	// nothing, not even whether its form was well made.
-	t, _, ok, err := c.loadReadable(r, id)
-	if err != nil {
-		c.failed(w, r, err)
-		return
-	}
+	t, _, ok := c.loadReadable(w, r, id)
 	if !ok {
-		c.notFound(w, r, nil)
 		return
 	}
 	rev, err := strconv.ParseUint(r.PostFormValue("revision"), 10, 64)
@@ -127,13 +122,8 @@ func (c *Console) refused(w http.ResponseWriter, r *http.Request, id string, cau
 	if cl.Kind == commands.KindInternal {
 		c.log.Error("console: command failed", "ticket_id", id, "err", cause)
 	}
-	t, envs, ok, err := c.loadReadable(r, id)
-	if err != nil {
-		c.failed(w, r, err)
-		return
-	}
+	t, envs, ok := c.loadReadable(w, r, id)
 	if !ok {
-		c.notFound(w, r, nil)
 		return
 	}
 	r.URL.RawQuery = "" // the refusal shows the ticket as it stands, not a replay

@@ -70,11 +70,22 @@ var stepChecks = []struct {
 }
 
 // exportTicket writes ticket id's bundle: its events with inclusion proofs,
-// every seal, the key and the policies its events name.
-func (c *Console) exportTicket(r *http.Request, id string, w *bytes.Buffer) (bundle.Summary, error) {
+// every seal, the key and the policies its events name. When ok is false it
+// has answered already: not found for a ticket with no events, or a failure.
+func (c *Console) exportTicket(w http.ResponseWriter, r *http.Request, id string) (b []byte, ok bool) {
 	a := c.cfg.Audit
 	src := bundle.Source{Log: a.Log, Seals: a.Seals, Policies: a.Policies, PublicKey: a.PublicKey}
-	return bundle.Export(r.Context(), w, src, bundle.Scope{Kind: bundle.ScopeTicket, Ticket: id}, c.cfg.Now())
+	var buf bytes.Buffer
+	sum, err := bundle.Export(r.Context(), &buf, src, bundle.Scope{Kind: bundle.ScopeTicket, Ticket: id}, c.cfg.Now())
+	if errors.Is(err, bundle.ErrNothingToExport) || err == nil && sum.Events == 0 {
+		c.notFound(w, r, nil)
+		return nil, false
+	}
+	if err != nil {
+		c.failed(w, r, err)
+		return nil, false
+	}
+	return buf.Bytes(), true
 }
 
 // auditPage is GET /console/audit/{id}: the ticket's bundle exported and
@@ -94,27 +105,21 @@ func (c *Console) auditPage(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, http.StatusOK, "audit", title, body)
 		return
 	}
-	var buf bytes.Buffer
-	sum, err := c.exportTicket(r, id, &buf)
-	if errors.Is(err, bundle.ErrNothingToExport) || err == nil && sum.Events == 0 {
-		c.notFound(w, r, nil)
-		return
-	}
-	if err != nil {
-		c.failed(w, r, err)
+	exported, ok := c.exportTicket(w, r, id)
+	if !ok {
 		return
 	}
 	body.Exported = c.cfg.Now()
 	opts := audit.Options{PublicKey: c.cfg.Audit.PublicKey, Policies: c.cfg.Audit.Policies, MaxFindings: -1,
 		TrustOnFirstUse: c.cfg.Audit.PublicKey == nil}
 	body.Pinned = c.cfg.Audit.PublicKey != nil
-	rep, err := bundle.Verify(bytes.NewReader(buf.Bytes()), "ticket "+id, opts)
+	rep, err := bundle.Verify(bytes.NewReader(exported), "ticket "+id, opts)
 	if err != nil {
 		c.failed(w, r, err)
 		return
 	}
 	body.Report, body.OK = rep, rep.OK()
-	body.Events, body.Seal = bundleEvents(buf.Bytes())
+	body.Events, body.Seal = bundleEvents(exported)
 	failedAt := map[uint64][]audit.Check{}
 	for _, f := range rep.Findings {
 		if f.Position > 0 {
@@ -221,20 +226,14 @@ func (c *Console) auditBundle(w http.ResponseWriter, r *http.Request) {
 		c.notFound(w, r, nil)
 		return
 	}
-	var buf bytes.Buffer
-	sum, err := c.exportTicket(r, id, &buf)
-	if errors.Is(err, bundle.ErrNothingToExport) || err == nil && sum.Events == 0 {
-		c.notFound(w, r, nil)
-		return
-	}
-	if err != nil {
-		c.failed(w, r, err)
+	exported, ok := c.exportTicket(w, r, id)
+	if !ok {
 		return
 	}
 	name := "ticket-" + safeFileName(id) + ".bundle.jsonl"
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(exported)
 }
 
 // safeFileName keeps an id's letters, digits and - _ . for a file name.

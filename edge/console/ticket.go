@@ -83,17 +83,19 @@ type pastDeadline struct {
 }
 
 // loadReadable loads a ticket from its stream and applies the API's read
-// scoping; ok is false for a ticket that does not exist or that p may not
-// read, which the caller answers alike.
-func (c *Console) loadReadable(r *http.Request, id string) (domain.Ticket, []events.Envelope, bool, error) {
+// scoping. When ok is false it has answered already: a failure, or not found
+// alike for a ticket that does not exist and one the principal may not read.
+func (c *Console) loadReadable(w http.ResponseWriter, r *http.Request, id string) (domain.Ticket, []events.Envelope, bool) {
 	t, envs, err := commands.LoadTicket(r.Context(), c.cfg.Store, id)
 	if err != nil {
-		return domain.Ticket{}, nil, false, err
+		c.failed(w, r, err)
+		return domain.Ticket{}, nil, false
 	}
 	if !t.Exists() || !httpapi.MayRead(principalOf(r), t.BuyerID, t.MerchantID) {
-		return domain.Ticket{}, nil, false, nil
+		c.notFound(w, r, nil)
+		return domain.Ticket{}, nil, false
 	}
-	return t, envs, true, nil
+	return t, envs, true
 }
 
 // ticket is GET /console/tickets/{id}: the state (now, or replayed to
@@ -107,13 +109,8 @@ func (c *Console) ticket(w http.ResponseWriter, r *http.Request) {
 		c.failed(w, r, err)
 		return
 	}
-	t, envs, ok, err := c.loadReadable(r, id)
-	if err != nil {
-		c.failed(w, r, err)
-		return
-	}
+	t, envs, ok := c.loadReadable(w, r, id)
 	if !ok {
-		c.notFound(w, r, nil)
 		return
 	}
 	body, err := c.ticketBody(r, t, envs)
