@@ -64,9 +64,11 @@ func startProjections(ctx context.Context, bg *background, store eventstore.Stor
 		return projections.Reads{}, nil, err
 	}
 	lease := bg.lease("projector", pdb.Dialect == projections.Postgres)
-	bg.runLeased(ctx, "projector", false, nil, lease, func(ctx context.Context, token uint64) error {
+	var running runningFollower
+	bg.runLeased(ctx, "projector", false, running.check, lease, func(ctx context.Context, token uint64) error {
 		projector := projections.NewProjector(store, pdb, projections.Default(pdb, pol), projections.Options{Follow: true, Now: clock.Now,
 			Fence: coord.HighWater(pdb.Dialect.Q, "projector", token)})
+		defer running.run(projector)()
 		rep, err := projector.Run(ctx)
 		for _, pr := range rep.Projections {
 			var poison *projections.PoisonError
@@ -84,12 +86,14 @@ func startProjections(ctx context.Context, bg *background, store eventstore.Stor
 // keeps the read models (serve --no-projections).
 func startDeadlineProjection(ctx context.Context, bg *background, store eventstore.Store, db *projections.DB, clock clock.Clock) {
 	lease := bg.lease("projector", db.Dialect == projections.Postgres)
-	bg.runLeased(ctx, "deadline projection", false, nil, lease, func(ctx context.Context, token uint64) error {
+	var running runningFollower
+	bg.runLeased(ctx, "deadline projection", false, running.check, lease, func(ctx context.Context, token uint64) error {
 		if err := coord.CreateFences(ctx, db.SQL); err != nil {
 			return err
 		}
 		p := projections.NewProjector(store, db, []projections.Projection{projections.NewDeadlines(db)},
 			projections.Options{Follow: true, Now: clock.Now, Fence: coord.HighWater(db.Dialect.Q, "projector", token)})
+		defer running.run(p)()
 		rep, err := p.Run(ctx)
 		for _, pr := range rep.Projections {
 			var poison *projections.PoisonError
@@ -229,7 +233,13 @@ func startSealer(ctx context.Context, bg *background, store eventstore.Store, sf
 	log.Info("checkpoints", "origin", probe.Origin(), "published_to", cf.describe())
 	lease := bg.lease("sealer", true)
 	var running atomic.Pointer[audit.Sealer]
-	bg.runLeased(ctx, "sealer", false, nil, lease, func(ctx context.Context, token uint64) error {
+	check := func() error {
+		if s := running.Load(); s != nil {
+			return followerHealth(s.Status())
+		}
+		return nil
+	}
+	bg.runLeased(ctx, "sealer", false, check, lease, func(ctx context.Context, token uint64) error {
 		var store_ audit.SealStore = seals
 		if pl, pg := pgLease(lease), pgSeals(seals); pl != nil && pg != nil {
 			store_ = pg.Fenced(func(ctx context.Context, tx pgx.Tx) error { return pl.CheckTx(ctx, tx, token) })
@@ -304,7 +314,8 @@ type forwardFlags struct {
 func startForwarder(ctx context.Context, bg *background, store eventstore.Store, sf storeFlags, ff forwardFlags, logger *slog.Logger) {
 	lease := bg.lease("forwarder", true)
 	log := logger.With("component", "forwarder")
-	bg.runLeased(ctx, "forwarder", true, nil, lease, func(ctx context.Context, token uint64) error {
+	var running runningFollower
+	bg.runLeased(ctx, "forwarder", true, running.check, lease, func(ctx context.Context, token uint64) error {
 		// A connection per run: the publisher closes it when it closes.
 		nc, err := nats.Connect(ff.ForwardNATS, nats.Name("disputes serve forwarder"), nats.MaxReconnects(-1))
 		if err != nil {
@@ -327,6 +338,7 @@ func startForwarder(ctx context.Context, bg *background, store eventstore.Store,
 		if err != nil {
 			return supervise.Permanent(err)
 		}
+		defer running.run(f)()
 		return f.Run(ctx)
 	})
 }
