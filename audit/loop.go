@@ -108,9 +108,7 @@ func (s *Sealer) Run(ctx context.Context, c Cadence, onSeal func(seal.Seal)) err
 	if err != nil {
 		return fmt.Errorf("run sealer: %w", err)
 	}
-	s.followMu.Lock()
-	s.follower = f
-	s.followMu.Unlock()
+	s.follower.Set(f)
 	// The interval falls due without new events too: seal what the
 	// follower has read whenever it waits at the head.
 	go func() {
@@ -148,11 +146,5 @@ func (s *Sealer) Run(ctx context.Context, c Cadence, onSeal func(seal.Seal)) err
 // before Run, catching up, live (at the head, polling), retrying a failed
 // read (with the error) or stopped.
 func (s *Sealer) Status() follow.Status {
-	s.followMu.Lock()
-	f := s.follower
-	s.followMu.Unlock()
-	if f == nil {
-		return follow.Status{Name: "sealer", State: follow.Idle}
-	}
-	return f.Status()
+	return s.follower.Status("sealer")
 }

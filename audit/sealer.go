@@ -40,8 +40,7 @@ type Sealer struct {
 	cpMu       sync.RWMutex
 	checkpoint []byte // the latest published checkpoint, for readers
 
-	followMu sync.Mutex
-	follower *follow.Follower // Run's, for Status
+	follower follow.Running // Run's, for Status
 }
 
 // NewSealer returns a sealer reading log, storing seals in store, signing

@@ -128,9 +128,7 @@ func (p *Projector) follow(ctx context.Context, runners []*runner, until uint64)
 	if err != nil {
 		return err
 	}
-	p.mu.Lock()
-	p.follower = f
-	p.mu.Unlock()
+	p.follower.Set(f)
 	err = f.Run(ctx)
 	ls.idle()
 	switch {

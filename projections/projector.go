@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/disputes-ledger/disputes/eventstore"
@@ -151,8 +150,7 @@ type Projector struct {
 	projs []Projection
 	opts  Options
 
-	mu       sync.Mutex
-	follower *follow.Follower // the running one, for Status
+	follower follow.Running // the running one, for Status
 }
 
 // NewProjector returns a projector writing projs into db.
@@ -168,13 +166,7 @@ func (p *Projector) Projections() []Projection { return p.projs }
 // (catching up, live, retrying with the last error, stopped) and its lag;
 // Idle before Run and between runs.
 func (p *Projector) Status() follow.Status {
-	p.mu.Lock()
-	f := p.follower
-	p.mu.Unlock()
-	if f == nil {
-		return follow.Status{Name: "projections", State: follow.Idle}
-	}
-	return f.Status()
+	return p.follower.Status("projections")
 }
 
 // Run brings every projection up to the head of the log, or with

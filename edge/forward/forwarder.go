@@ -84,7 +84,7 @@ type Forwarder struct {
 	acked, saved uint64     // last acknowledged and last checkpointed positions
 	sinceSave    int
 	lastSave     time.Time
-	follower     *follow.Follower
+	follower     follow.Running // the running one, for Status
 }
 
 // New returns a forwarder from store to pub that keeps its place in cp.
@@ -150,13 +150,7 @@ func (f *Forwarder) CatchUp(ctx context.Context) (n int, err error) {
 // before Run, catching up, live, retrying (a store or NATS failure, with
 // the last error) or stopped.
 func (f *Forwarder) Status() follow.Status {
-	f.mu.Lock()
-	fl := f.follower
-	f.mu.Unlock()
-	if fl == nil {
-		return follow.Status{Name: "forward", State: follow.Idle}
-	}
-	return fl.Status()
+	return f.follower.Status("forward")
 }
 
 // newFollower returns the follower that feeds the forwarder, resuming after
@@ -174,9 +168,7 @@ func (f *Forwarder) newFollower(stopAtHead bool) (*follow.Follower, error) {
 	if err != nil {
 		return nil, fmt.Errorf("forward: %w", err)
 	}
-	f.mu.Lock()
-	f.follower = fl
-	f.mu.Unlock()
+	f.follower.Set(fl)
 	return fl, nil
 }
 

@@ -374,3 +374,13 @@ func TestPollFollowsALogWithoutSubscribe(t *testing.T) {
 	assert.Equal(t, seq(1, head+more), c.snapshot())
 	assert.True(t, c.pages[len(c.pages)-1].Tail, "each poll reads to the head")
 }
+
+func TestRunningReportsIdleUntilSet(t *testing.T) {
+	var r follow.Running
+	require.Equal(t, follow.Status{Name: "x", State: follow.Idle}, r.Status("x"))
+	f := newFollower(t, follow.Config{Name: "named", Log: openSQLite(t),
+		Start:  func(context.Context) (uint64, error) { return 0, nil },
+		Handle: func(context.Context, follow.Page) error { return nil }})
+	r.Set(f)
+	require.Equal(t, "named", r.Status("x").Name, "the running follower's own status, not the placeholder")
+}
