@@ -5,10 +5,13 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/disputes-ledger/disputes/domain/scenarios"
+	"github.com/disputes-ledger/disputes/events"
+	"github.com/disputes-ledger/disputes/eventstore"
 	"github.com/disputes-ledger/disputes/projections"
 )
 
@@ -71,4 +74,43 @@ func TestVerifyReadModels(t *testing.T) {
 		assert.Less(t, c.Checkpoint, c.Head)
 		assert.Empty(t, c.Tables, "a read model behind the log is not compared")
 	}
+}
+
+// TestVerifyReadModelsNamesADeletedDeadline: the scheduler fires what
+// rm_deadlines lists, so an operator who deletes an open deadline's row
+// silences that expiry; verify --read-models names the table.
+func TestVerifyReadModelsNamesADeletedDeadline(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	l := newLedger(t)
+	for _, sc := range scenarios.Seeds(epoch) {
+		envs, err := scenarios.Play(sc, l.pol, func() uuid.UUID { return uuid.Must(uuid.NewV7()) })
+		require.NoError(t, err)
+		raw, err := events.Encode(envs[0]) // opened only: its deadlines stay open
+		require.NoError(t, err)
+		_, err = l.store.Append(ctx, envs[0].Stream, eventstore.NoStream(),
+			[]eventstore.EventData{{ID: envs[0].ID, Type: envs[0].Type, Revision: envs[0].Revision, Data: raw}})
+		require.NoError(t, err)
+	}
+	l.runToHead(t)
+	var open int
+	require.NoError(t, l.db.SQL.QueryRow(`SELECT count(*) FROM rm_deadlines`).Scan(&open))
+	require.Positive(t, open, "opened tickets have open deadlines")
+
+	_, err := l.db.SQL.Exec(`DELETE FROM rm_deadlines WHERE rowid = (SELECT min(rowid) FROM rm_deadlines)`)
+	require.NoError(t, err)
+	checks, err := projections.VerifyReadModels(ctx, l.store, l.db, scratchDB(t), l.pol)
+	require.NoError(t, err)
+	var failed []projections.ReadModelCheck
+	for _, c := range checks {
+		if !c.OK() {
+			failed = append(failed, c)
+		}
+	}
+	require.Len(t, failed, 1)
+	assert.Equal(t, projections.DeadlinesName, failed[0].Projection)
+	require.Len(t, failed[0].Tables, 1)
+	assert.Equal(t, "rm_deadlines", failed[0].Tables[0].Table)
+	assert.Equal(t, 1, failed[0].Tables[0].MissingCount, "the deleted row is missing from the ledger's copy")
+	assert.Zero(t, failed[0].Tables[0].ExtraCount)
 }
