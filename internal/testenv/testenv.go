@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net"
 	"net/url"
 	"os"
@@ -73,16 +74,9 @@ func PostgresURL(tb testing.TB) string {
 func PostgresSchema(tb testing.TB) (connString, schema string) {
 	tb.Helper()
 	base := PostgresURL(tb)
-	schema = "t_" + randomHex(8)
-	ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, base)
+	connString, schema, err := createSchema(base)
 	if err != nil {
-		Unavailable(tb, "PostgreSQL", err)
-	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize()); err != nil {
-		tb.Fatalf("create schema %s: %v", schema, err)
+		tb.Fatalf("%v", err) // the server answered PostgresURL's probe
 	}
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -97,14 +91,31 @@ func PostgresSchema(tb testing.TB) (connString, schema string) {
 			tb.Errorf("drop schema %s: %v", schema, err)
 		}
 	})
+	return connString, schema
+}
+
+// createSchema creates a schema with a fresh name on the server base
+// points at and returns base with that schema as its search_path.
+func createSchema(base string) (connString, schema string, err error) {
 	u, err := url.Parse(base)
 	if err != nil {
-		tb.Fatalf("%s is not a URL: %v", PostgresEnv, err)
+		return "", "", fmt.Errorf("%s is not a URL: %w", base, err)
+	}
+	schema = "t_" + randomHex(8)
+	ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		return "", "", err
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize()); err != nil {
+		return "", "", fmt.Errorf("create schema %s: %w", schema, err)
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	return u.String(), schema
+	return u.String(), schema, nil
 }
 
 // NATSURL returns the URL of the NATS server after checking that it accepts
