@@ -34,17 +34,27 @@ func (r *runningFollower) run(f followed) (done func()) {
 	}
 }
 
-// check is the component's readiness check: not ready while its follower
-// is retrying (or stopped on an error), with the follower's status — the
-// last error, the attempt, the position and lag — as the reason.
-func (r *runningFollower) check() error {
+// status returns the running follower's status, and false when none runs
+// (the component stands by, or is between runs).
+func (r *runningFollower) status() (follow.Status, bool) {
 	r.mu.Lock()
 	f := r.cur
 	r.mu.Unlock()
 	if f == nil {
+		return follow.Status{}, false
+	}
+	return f.Status(), true
+}
+
+// check is the component's readiness check: not ready while its follower
+// is retrying (or stopped on an error), with the follower's status — the
+// last error, the attempt, the position and lag — as the reason.
+func (r *runningFollower) check() error {
+	st, ok := r.status()
+	if !ok {
 		return nil
 	}
-	return followerHealth(f.Status())
+	return followerHealth(st)
 }
 
 // followerHealth says why a follower in st is not doing its work, or nil.

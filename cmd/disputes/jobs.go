@@ -64,7 +64,7 @@ func startProjections(ctx context.Context, bg *background, store eventstore.Stor
 		return projections.Reads{}, nil, err
 	}
 	lease := bg.lease("projector", pdb.Dialect == projections.Postgres)
-	var running runningFollower
+	running := bg.follower("projector")
 	bg.runLeased(ctx, "projector", false, running.check, lease, func(ctx context.Context, token uint64) error {
 		projector := projections.NewProjector(store, pdb, projections.Default(pdb, pol), projections.Options{Follow: true, Now: clock.Now,
 			Fence: coord.HighWater(pdb.Dialect.Q, "projector", token)})
@@ -86,7 +86,7 @@ func startProjections(ctx context.Context, bg *background, store eventstore.Stor
 // keeps the read models (serve --no-projections).
 func startDeadlineProjection(ctx context.Context, bg *background, store eventstore.Store, db *projections.DB, clock clock.Clock) {
 	lease := bg.lease("projector", db.Dialect == projections.Postgres)
-	var running runningFollower
+	running := bg.follower("deadline projection")
 	bg.runLeased(ctx, "deadline projection", false, running.check, lease, func(ctx context.Context, token uint64) error {
 		if err := coord.CreateFences(ctx, db.SQL); err != nil {
 			return err
@@ -232,14 +232,9 @@ func startSealer(ctx context.Context, bg *background, store eventstore.Store, sf
 	log := logger.With("component", "sealer")
 	log.Info("checkpoints", "origin", probe.Origin(), "published_to", cf.describe())
 	lease := bg.lease("sealer", true)
-	var running atomic.Pointer[audit.Sealer]
-	check := func() error {
-		if s := running.Load(); s != nil {
-			return followerHealth(s.Status())
-		}
-		return nil
-	}
-	bg.runLeased(ctx, "sealer", false, check, lease, func(ctx context.Context, token uint64) error {
+	var running atomic.Pointer[audit.Sealer] // for the checkpoint it published
+	follower := bg.follower("sealer")
+	bg.runLeased(ctx, "sealer", false, follower.check, lease, func(ctx context.Context, token uint64) error {
 		var store_ audit.SealStore = seals
 		if pl, pg := pgLease(lease), pgSeals(seals); pl != nil && pg != nil {
 			store_ = pg.Fenced(func(ctx context.Context, tx pgx.Tx) error { return pl.CheckTx(ctx, tx, token) })
@@ -250,6 +245,7 @@ func startSealer(ctx context.Context, bg *background, store eventstore.Store, sf
 		}
 		running.Store(sealer)
 		defer running.CompareAndSwap(sealer, nil)
+		defer follower.run(sealer)()
 		err = sealer.Run(ctx, cad, func(s seal.Seal) { log.Info("sealed", "size", s.Size, "root", s.Root.String(), "token", token) })
 		if errors.Is(err, audit.ErrSealedLogChanged) || errors.Is(err, audit.ErrInvalidEvent) {
 			return supervise.Permanent(err)
@@ -314,7 +310,7 @@ type forwardFlags struct {
 func startForwarder(ctx context.Context, bg *background, store eventstore.Store, sf storeFlags, ff forwardFlags, logger *slog.Logger) {
 	lease := bg.lease("forwarder", true)
 	log := logger.With("component", "forwarder")
-	var running runningFollower
+	running := bg.follower("forwarder")
 	bg.runLeased(ctx, "forwarder", true, running.check, lease, func(ctx context.Context, token uint64) error {
 		// A connection per run: the publisher closes it when it closes.
 		nc, err := nats.Connect(ff.ForwardNATS, nats.Name("disputes serve forwarder"), nats.MaxReconnects(-1))

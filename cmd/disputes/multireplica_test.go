@@ -40,12 +40,13 @@ const (
 	lateReal = 8 * time.Second
 )
 
-// serveProcess is one `disputes serve` process built by `go build`.
+// serveProcess is one `disputes serve` process built by `go build`: base
+// is its API, ops its operators' listener (--metrics-addr).
 type serveProcess struct {
-	name, base string
-	cmd        *exec.Cmd
-	log        string
-	done       chan struct{}
+	name, base, ops string
+	cmd             *exec.Cmd
+	log             string
+	done            chan struct{}
 }
 
 func (p *serveProcess) alive() bool {
@@ -86,12 +87,12 @@ func TestMultiReplicaFailover(t *testing.T) {
 	stream := testenv.RandomName("DISPUTES_T_")
 	prefix := strings.ToLower(stream)
 	start := func(name string) *serveProcess {
-		addr := freeAddr(t)
-		p := &serveProcess{name: name, base: "http://" + addr, log: filepath.Join(s.dir, name+".log"), done: make(chan struct{})}
+		addr, opsAddr := freeAddr(t), freeAddr(t)
+		p := &serveProcess{name: name, base: "http://" + addr, ops: "http://" + opsAddr, log: filepath.Join(s.dir, name+".log"), done: make(chan struct{})}
 		logf, err := os.OpenFile(p.log, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 		require.NoError(t, err)
 		p.cmd = exec.Command(bin, "serve", "--store", s.storeURL, "--projections", s.readURL, "--db", filepath.Join(s.dir, name+".db"),
-			"--tokens", s.tokens, "--addr", addr, "--key", s.key, "--seal-every", "20", "--seal-interval", "200ms",
+			"--tokens", s.tokens, "--addr", addr, "--metrics-addr", opsAddr, "--key", s.key, "--seal-every", "20", "--seal-interval", "200ms",
 			"--replica-name", name, "--lease-ttl", "1500ms", "--restart-backoff-max", "1s", "--clock-speed", fmt.Sprint(multiSpeed),
 			"--forward-nats", natsURL, "--forward-stream", stream, "--forward-subject-prefix", prefix, "--log-level", "warn")
 		p.cmd.Stdout, p.cmd.Stderr = logf, logf
@@ -160,7 +161,7 @@ func TestMultiReplicaFailover(t *testing.T) {
 	time.Sleep(3 * time.Second)
 	var owner *serveProcess
 	for _, p := range procs {
-		if statusOf(t, p.base, "scheduler").State == supervise.OK {
+		if statusOf(t, p, "scheduler").State == supervise.OK {
 			owner = p
 		}
 	}
@@ -170,7 +171,7 @@ func TestMultiReplicaFailover(t *testing.T) {
 	// must hold higher ones.
 	tokensBefore := map[string]uint64{}
 	for _, job := range jobs {
-		if st := statusOf(t, owner.base, job); st.State == supervise.OK {
+		if st := statusOf(t, owner, job); st.State == supervise.OK {
 			tokensBefore[job] = st.Token
 		}
 	}
@@ -186,7 +187,7 @@ func TestMultiReplicaFailover(t *testing.T) {
 	killedAt := time.Now()
 	require.Eventually(t, func() bool {
 		for _, p := range rest {
-			if statusOf(t, p.base, "scheduler").State == supervise.OK {
+			if statusOf(t, p, "scheduler").State == supervise.OK {
 				return true
 			}
 		}
@@ -221,7 +222,7 @@ func TestMultiReplicaFailover(t *testing.T) {
 			owners, standbys := 0, 0
 			states = nil
 			for _, p := range all {
-				st := statusOf(t, p.base, job)
+				st := statusOf(t, p, job)
 				states = append(states, fmt.Sprintf("%s: %s token %d %s", p.name, st.State, st.Token, st.LastError))
 				switch {
 				case st.State == supervise.OK && st.Token > tokensBefore[job]:
@@ -381,9 +382,10 @@ func waitReadyProcess(t *testing.T, p *serveProcess) {
 	}
 }
 
-func statusOf(t *testing.T, base, name string) supervise.Status {
+// statusOf reads a component's whole status from p's operators' listener.
+func statusOf(t *testing.T, p *serveProcess, name string) supervise.Status {
 	t.Helper()
-	return (&replica{base: base}).component(t, name)
+	return (&replica{base: p.base, ops: p.ops}).component(t, name)
 }
 
 func stopAll(ps []*serveProcess) {

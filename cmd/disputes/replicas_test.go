@@ -62,26 +62,28 @@ func withApp(t *testing.T, raw, app string) string {
 	return u.String()
 }
 
-// replica is one in-process `serve`.
+// replica is one in-process `serve`: base is its API, ops its operators'
+// listener (--metrics-addr), where /readyz gives every detail.
 type replica struct {
-	base string
-	logs *testenv.LogBuffer
-	stop func()
+	base, ops string
+	logs      *testenv.LogBuffer
+	stop      func()
 }
 
 func (s *replicaSetup) start(t *testing.T, name string, extra ...string) *replica {
 	t.Helper()
-	addr := freeAddr(t)
+	addr, opsAddr := freeAddr(t), freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &testenv.LogBuffer{}
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, append([]string{"serve", "--store", s.storeURL, "--projections", s.readURL, "--db", filepath.Join(s.dir, name+".db"),
 			"--tokens", s.tokens, "--addr", addr, "--key", s.key, "--seal-every", "1", "--seal-interval", "50ms",
-			"--replica-name", name, "--lease-ttl", "900ms", "--restart-backoff-max", "500ms"}, extra...), strings.NewReader(""), io.Discard, logs)
+			"--replica-name", name, "--lease-ttl", "900ms", "--restart-backoff-max", "500ms", "--metrics-addr", opsAddr}, extra...),
+			strings.NewReader(""), io.Discard, logs)
 	}()
 	stopped := false
-	r := &replica{base: "http://" + addr, logs: logs, stop: func() {
+	r := &replica{base: "http://" + addr, ops: "http://" + opsAddr, logs: logs, stop: func() {
 		if stopped {
 			return
 		}
@@ -99,15 +101,16 @@ func (s *replicaSetup) start(t *testing.T, name string, extra ...string) *replic
 	return r
 }
 
-// readiness returns /readyz's status code and body.
-func (r *replica) readiness(t *testing.T) (int, httpapi.Readiness) {
+// readiness returns the status code and body of /readyz on the operators'
+// listener, which details each component (the public one gives states only).
+func (r *replica) readiness(t *testing.T) (int, httpapi.ReadinessDetail) {
 	t.Helper()
-	res, err := http.Get(r.base + "/readyz")
+	res, err := http.Get(r.ops + "/readyz")
 	if err != nil {
-		return 0, httpapi.Readiness{}
+		return 0, httpapi.ReadinessDetail{}
 	}
 	defer res.Body.Close()
-	var body httpapi.Readiness
+	var body httpapi.ReadinessDetail
 	require.NoError(t, json.NewDecoder(res.Body).Decode(&body))
 	return res.StatusCode, body
 }
@@ -238,8 +241,7 @@ func mustSchema(t *testing.T, raw string) string {
 func TestStandbyTakesOverWhenTheOwnerStops(t *testing.T) {
 	t.Parallel()
 	s := newReplicaSetup(t)
-	metricsAddr := freeAddr(t)
-	a := s.start(t, "a", "--metrics-addr", metricsAddr)
+	a := s.start(t, "a")
 	b := s.start(t, "b")
 	jobs := []string{"projector", "scheduler", "sealer"}
 	owner := map[string]*replica{}
@@ -263,7 +265,7 @@ func TestStandbyTakesOverWhenTheOwnerStops(t *testing.T) {
 		assert.Equal(t, http.StatusOK, code, "owner and standby are both ready")
 	}
 	// The metrics show each component's state and the tokens a holds.
-	res, err := http.Get("http://" + metricsAddr + "/metrics")
+	res, err := http.Get(a.ops + "/metrics")
 	require.NoError(t, err)
 	exposition, err := io.ReadAll(res.Body)
 	res.Body.Close()
@@ -334,13 +336,13 @@ func TestReadyzOnSQLiteFailsWhileTheFileTakesNoWrites(t *testing.T) {
 	tokens := filepath.Join(dir, "tokens.json")
 	code, _, errOut := runCLI(t, "", "tokens", "add", "--file", tokens, "--role", "auditor", "--id", "au-1")
 	require.Equal(t, 0, code, errOut)
-	addr := freeAddr(t)
+	addr, opsAddr := freeAddr(t), freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &testenv.LogBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--db", ledger, "--tokens", tokens, "--addr", addr, "--restart-backoff-max", "500ms"},
-			strings.NewReader(""), io.Discard, logs)
+		done <- run(ctx, []string{"serve", "--db", ledger, "--tokens", tokens, "--addr", addr, "--metrics-addr", opsAddr,
+			"--restart-backoff-max", "500ms"}, strings.NewReader(""), io.Discard, logs)
 	}()
 	defer func() {
 		cancel()
@@ -350,7 +352,7 @@ func TestReadyzOnSQLiteFailsWhileTheFileTakesNoWrites(t *testing.T) {
 			t.Error("serve did not stop")
 		}
 	}()
-	r := &replica{base: "http://" + addr, logs: logs}
+	r := &replica{base: "http://" + addr, ops: "http://" + opsAddr, logs: logs}
 	waitReady(t, r.base, logs)
 
 	db, err := sql.Open("sqlite", sqlite.DSN(ledger))

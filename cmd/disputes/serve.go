@@ -32,7 +32,7 @@ type serveFlags struct {
 	ReloadEvery            time.Duration `name:"reload-every" default:"${reload_every}" help:"how often the token and key files are checked for changes (SIGHUP reloads at once)"`
 	NoScheduler            bool          `name:"no-scheduler" help:"do not fire deadlines (run 'disputes scheduler' elsewhere)"`
 	NoProjections          bool          `name:"no-projections" help:"do not keep the read models (lists, audit trails and scores answer 503)"`
-	MetricsAddr            string        `name:"metrics-addr" env:"DISPUTES_METRICS_ADDR" placeholder:"HOST:PORT" help:"operators' listener serving GET /metrics only, without a token (keep it off the public network). On --addr only auditors read /metrics"`
+	MetricsAddr            string        `name:"metrics-addr" env:"DISPUTES_METRICS_ADDR" placeholder:"HOST:PORT" help:"operators' listener serving GET /metrics and GET /readyz with every component's details, without a token (keep it off the public network). On --addr only auditors read /metrics, and /readyz gives each component's state only"`
 	MaxStreams             int           `name:"max-streams" default:"256" help:"most event streams (SSE) open at once; beyond it 503"`
 	MaxStreamsPerPrincipal int           `name:"max-streams-per-principal" default:"8" help:"most event streams one principal may hold open; beyond it 429"`
 	ShutdownTimeout        time.Duration `name:"shutdown-timeout" default:"15s" env:"DISPUTES_SHUTDOWN_TIMEOUT" help:"on SIGTERM or SIGINT: how long requests in flight may take to finish (event streams end at once); after it their connections are cut and serve exits 1"`
@@ -112,6 +112,7 @@ func (c *serveCmd) Run(ctx context.Context, e env) error {
 		return fmt.Errorf("%w: --shutdown-timeout must be positive", errUsage)
 	}
 	cfg := httpapi.Config{Store: store, Handler: h, Auth: authn, Metrics: metrics, Logger: logger, Now: clock.Now, Components: bg.components,
+		Followers:  bg.followerStatuses,
 		MaxStreams: f.MaxStreams, MaxStreamsPerPrincipal: f.MaxStreamsPerPrincipal}
 	if err := bg.runStoreProbe(ctx, sf, store); err != nil {
 		return err
@@ -167,7 +168,7 @@ func (c *serveCmd) Run(ctx context.Context, e env) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			serveMetrics(ctx, ln, api.MetricsHandler(), logger)
+			serveMetrics(ctx, ln, api.OperatorHandler(), logger)
 		}()
 	}
 	return listenAndServe(ctx, f.Addr, site, logger, sf.describe(), clock, f.ShutdownTimeout)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/disputes-ledger/disputes/edge/httpapi"
 	"github.com/disputes-ledger/disputes/internal/testenv"
 )
 
@@ -119,6 +121,27 @@ func TestServeMetricsListener(t *testing.T) {
 	assert.Equal(t, http.StatusForbidden, status, "a party's token reads no metrics")
 	status, _ = get(base+"/metrics", tok["auditor"])
 	assert.Equal(t, http.StatusOK, status)
+
+	// /readyz on the operators' listener details each component and the
+	// log follower it runs; the public one names states only.
+	require.Eventually(t, func() bool {
+		status, body = get(ops+"/readyz", "")
+		return status == http.StatusOK && strings.Contains(body, `"follower":{"state":"live"`)
+	}, 10*time.Second, 50*time.Millisecond, "the projector's follower is not in the operators' /readyz: %s", body)
+	var detail httpapi.ReadinessDetail
+	require.NoError(t, json.Unmarshal([]byte(body), &detail))
+	for _, c := range detail.Components {
+		if c.Name == "projector" {
+			require.NotNil(t, c.Follower)
+			assert.Equal(t, uint64(1), c.Follower.Position, "the one event recorded")
+			assert.Equal(t, "projector", c.Lease)
+		}
+	}
+	status, body = get(base+"/readyz", "")
+	assert.Equal(t, http.StatusOK, status)
+	for _, detailOnly := range []string{"follower", "restarts", "since", "lease", "token"} {
+		assert.NotContains(t, body, detailOnly, "the public /readyz")
+	}
 
 	cancel()
 	select {

@@ -13,6 +13,7 @@ import (
 	"github.com/disputes-ledger/disputes/cmd/internal/storeurl"
 	"github.com/disputes-ledger/disputes/edge/httpapi"
 	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/eventstore/follow"
 	"github.com/disputes-ledger/disputes/eventstore/sqlite"
 	"github.com/disputes-ledger/disputes/internal/clock"
 	"github.com/disputes-ledger/disputes/internal/coord"
@@ -48,6 +49,9 @@ type background struct {
 	opts   supervise.Options
 	logger *slog.Logger
 	wg     sync.WaitGroup
+
+	followersMu sync.Mutex
+	followers   map[string]*runningFollower // by component name
 }
 
 // openBackground opens the coordination tables beside a PostgreSQL store.
@@ -230,8 +234,38 @@ func (b *background) sharedClock(ctx context.Context, cf clockFlags) (clock.Cloc
 	return clock.NewScaledClock(origin.LedgerStart.Add(elapsed), origin.Speed)
 }
 
-// ready is /readyz's extra check: nothing beyond the components.
+// components lists every component's status, for /readyz.
 func (b *background) components() []supervise.Named { return b.reg.Snapshot() }
+
+// follower returns the holder of the log follower the named component
+// runs, for its readiness check, the operators' /readyz and the metrics.
+func (b *background) follower(component string) *runningFollower {
+	b.followersMu.Lock()
+	defer b.followersMu.Unlock()
+	if b.followers == nil {
+		b.followers = map[string]*runningFollower{}
+	}
+	r, ok := b.followers[component]
+	if !ok {
+		r = &runningFollower{}
+		b.followers[component] = r
+	}
+	return r
+}
+
+// followerStatuses returns the status of each running log follower, by
+// component name; a component standing by runs none.
+func (b *background) followerStatuses() map[string]follow.Status {
+	b.followersMu.Lock()
+	defer b.followersMu.Unlock()
+	out := make(map[string]follow.Status, len(b.followers))
+	for name, r := range b.followers {
+		if st, ok := r.status(); ok {
+			out[name] = st
+		}
+	}
+	return out
+}
 
 // registerMetrics exposes each component's state, restarts and lease token.
 func (b *background) registerMetrics(m *httpapi.Metrics) {

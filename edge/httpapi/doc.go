@@ -16,6 +16,8 @@
 //     table and ownership rule; reads are scoped the same way.
 //   - Errors are RFC 9457 problems with stable codes, mapped in one place
 //     (problem.go) from the write path's classification (commands.Classify).
-//   - Operations: /healthz, /readyz, /metrics (Prometheus text format),
-//     /openapi.json (generated from the route table, checked by a test).
+//   - Operations: /healthz, /readyz (status and each component's state),
+//     /metrics (Prometheus text format), /openapi.json (generated from the
+//     route table, checked by a test); the operators' listener
+//     (OperatorHandler) serves /metrics and /readyz with every detail.
 package httpapi

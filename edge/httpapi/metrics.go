@@ -193,7 +193,7 @@ func (m *Metrics) CommandCount(command, outcome string) uint64 {
 // MetricsRole is the one role that reads /metrics on the API's listener.
 // Metrics are platform-wide counts (commands by outcome, open streams,
 // deadlines watched): operators scrape them from the separate listener of
-// MetricsHandler, auditors may read them with their token, and no party's
+// OperatorHandler, auditors may read them with their token, and no party's
 // token ever does (issue 11, finding 6).
 const MetricsRole = events.RoleAuditor
 
@@ -207,15 +207,18 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	s.writeMetrics(w, r)
 }
 
-// MetricsHandler serves the metrics and nothing else, with no token: for
-// an operators' listener (disputes serve --metrics-addr) that is reached
-// from the monitoring network only. It never serves ticket data: every
-// other path is 404.
-func (s *Server) MetricsHandler() http.Handler {
+// OperatorHandler serves the operators' listener (disputes serve
+// --metrics-addr), reached from the monitoring network only, with no
+// token: GET /metrics, and GET /readyz with every component's whole status
+// (ReadinessDetail: last errors, restarts, lease owners and tokens, log
+// followers' positions and lag), which the public /readyz leaves out. It
+// never serves ticket data: every other path is 404.
+func (s *Server) OperatorHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /metrics", s.writeMetrics)
+	mux.HandleFunc("GET /readyz", s.readyzDetail)
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, r, notFound("no_route", "this listener serves GET /metrics only"))
+		writeProblem(w, r, notFound("no_route", "this listener serves GET /metrics and GET /readyz only"))
 	}))
 	return mux
 }

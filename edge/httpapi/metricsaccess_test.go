@@ -13,7 +13,7 @@ import (
 // TestMetricsAreForOperators is the regression test of issue 11, finding 6
 // (metrics): /metrics showed platform-wide counts to any buyer. On the
 // API's listener only an auditor reads them; the operators' listener
-// (MetricsHandler) serves them without a token and serves nothing else.
+// (OperatorHandler) serves them without a token and serves nothing else.
 func TestMetricsAreForOperators(t *testing.T) {
 	t.Parallel()
 	l := newLedger(t, options{})
@@ -30,7 +30,7 @@ func TestMetricsAreForOperators(t *testing.T) {
 	assert.Contains(t, string(res.body), `disputes_commands_total{command="open_ticket",outcome="recorded"} 1`)
 	assert.Equal(t, http.StatusUnauthorized, client{l: l}.get("/metrics").status, "no token, no metrics")
 
-	ops := httptest.NewServer(l.api.MetricsHandler())
+	ops := httptest.NewServer(l.api.OperatorHandler())
 	t.Cleanup(ops.Close)
 	get := func(path string, token string) (int, string) {
 		req, err := http.NewRequest("GET", ops.URL+path, nil)

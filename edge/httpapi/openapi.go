@@ -16,6 +16,7 @@ import (
 	"github.com/disputes-ledger/disputes/commands"
 	"github.com/disputes-ledger/disputes/domain"
 	"github.com/disputes-ledger/disputes/events"
+	"github.com/disputes-ledger/disputes/internal/supervise"
 	"github.com/disputes-ledger/disputes/projections"
 	"github.com/disputes-ledger/disputes/projections/views"
 )
@@ -441,6 +442,11 @@ func init() {
 		statuses = append(statuses, string(st))
 	}
 	add(reflect.TypeFor[domain.Status](), statuses...)
+	var states []string
+	for _, st := range supervise.States {
+		states = append(states, string(st))
+	}
+	add(reflect.TypeFor[supervise.State](), states...)
 	add(reflect.TypeFor[events.DeadlineKind](), kinds...)
 	add(reflect.TypeFor[events.Role](), roles...)
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/disputes-ledger/disputes/commands"
 	"github.com/disputes-ledger/disputes/domain"
 	"github.com/disputes-ledger/disputes/events"
-	"github.com/disputes-ledger/disputes/internal/supervise"
 	"github.com/disputes-ledger/disputes/projections"
 	"github.com/disputes-ledger/disputes/projections/views"
 )
@@ -284,46 +283,6 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-}
-
-// readyz is ready when the ledger can be read, cfg.Ready agrees and every
-// required component is ok or standing by. Its body, ready or not, shows
-// each component's state, so an operator sees what holds it back.
-func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	body := Readiness{Status: "ready", Components: []supervise.Named{}}
-	_, err := s.store.ReadAll(ctx, 0, 1)
-	if err == nil && s.cfg.Ready != nil {
-		err = s.cfg.Ready(ctx)
-	}
-	if err != nil {
-		body.Status, body.Reason = "not_ready", err.Error()
-	}
-	if s.cfg.Components != nil {
-		body.Components = s.cfg.Components()
-		if !supervise.Ready(body.Components) && body.Status == "ready" {
-			body.Status, body.Reason = "not_ready", "a required component is neither ok nor standing by"
-		}
-	}
-	status := http.StatusOK
-	if body.Status != "ready" {
-		status = http.StatusServiceUnavailable
-		w.Header().Set("Retry-After", "1")
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, status, body)
-}
-
-// Readiness is /readyz's body.
-type Readiness struct {
-	// Status is "ready" (200) or "not_ready" (503).
-	Status string `json:"status"`
-	// Reason says what is not ready.
-	Reason string `json:"reason,omitempty"`
-	// Components are the background components, each ok, standby,
-	// starting, retrying or broken, with its last error.
-	Components []supervise.Named `json:"components"`
 }
 
 func timeParam(r *http.Request, name string) (time.Time, error) {

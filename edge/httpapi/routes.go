@@ -64,7 +64,7 @@ func (s *Server) routeTable() []route {
 	asOf := param{"as_of", "string", "date-time", "the moment to show (RFC 3339); default now"}
 	rs := []route{
 		{method: "GET", path: "/healthz", public: true, op: "healthz", summary: "Liveness: the process serves HTTP.", handler: http.HandlerFunc(s.healthz)},
-		{method: "GET", path: "/readyz", public: true, op: "readyz", summary: "Readiness: the ledger and the read models answer.", handler: http.HandlerFunc(s.readyz)},
+		{method: "GET", path: "/readyz", public: true, op: "readyz", summary: "Readiness: the ledger and every background component; each one's name and state only (details on the operators' listener).", handler: http.HandlerFunc(s.readyz)},
 		{method: "GET", path: "/openapi.json", public: true, op: "openapi", summary: "This document.", handler: http.HandlerFunc(serveOpenAPI)},
 		{method: "GET", path: "/metrics", op: "metrics", summary: "Prometheus text-format metrics: auditors only on this listener (operators scrape the separate --metrics-addr listener); any other role is 403.", handler: http.HandlerFunc(s.serveMetrics)},
 		{method: "GET", path: "/v1/checkpoint", public: true, op: "getCheckpoint", summary: "The latest signed checkpoint of the global log (C2SP tlog-checkpoint, text/plain), public for witnesses and monitors; 404 before the first seal or without a signing key.", handler: http.HandlerFunc(s.checkpoint)},

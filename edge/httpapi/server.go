@@ -11,6 +11,7 @@ import (
 	"github.com/disputes-ledger/disputes/commands"
 	"github.com/disputes-ledger/disputes/edge/auth"
 	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/eventstore/follow"
 	"github.com/disputes-ledger/disputes/internal/supervise"
 )
 
@@ -40,8 +41,13 @@ type Config struct {
 	Ready func(ctx context.Context) error
 	// Components, if set, lists the background components /readyz shows:
 	// the server is ready only when every required one is ok or standing
-	// by (package internal/supervise).
+	// by (package internal/supervise). The public /readyz shows each one's
+	// name and state; the operators' listener (OperatorHandler) all of it.
 	Components func() []supervise.Named
+	// Followers, if set, returns the status of the log follower each
+	// running component reads with, by component name, for the operators'
+	// /readyz.
+	Followers func() map[string]follow.Status
 	// CommandTimeout and QueryTimeout bound the work of one request.
 	// Defaults 10s and 30s.
 	CommandTimeout, QueryTimeout time.Duration
