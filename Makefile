@@ -1,5 +1,5 @@
 # Shortcuts; the README's two commands work without make.
-.PHONY: demo test race bench lint fuzz crash screenshots
+.PHONY: demo test race bench bench-summary lint fuzz crash screenshots
 
 demo:
 	go run ./cmd/disputes demo
@@ -15,6 +15,14 @@ lint:
 
 bench:
 	go test -run '^$$' -bench . -benchmem ./...
+
+# BENCHMARKS.md's summary: a quick and a full run of `disputes bench` (the
+# full one takes ten minutes and more), written between the file's markers.
+BENCH_OUT ?= $(or $(TMPDIR),/tmp)
+bench-summary:
+	go run ./cmd/disputes bench --quick --json > $(BENCH_OUT)/disputes-bench-quick.json
+	go run ./cmd/disputes bench --json > $(BENCH_OUT)/disputes-bench-full.json
+	go run ./cmd/disputes bench --markdown --from $(BENCH_OUT)/disputes-bench-quick.json,$(BENCH_OUT)/disputes-bench-full.json --update BENCHMARKS.md
 
 # Long runs; CI runs every fuzz target's seed corpus with `make test`.
 # FuzzCommandBody drives the HTTP API over a real ledger: give it minutes.

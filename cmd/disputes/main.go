@@ -18,6 +18,7 @@ import (
 
 	"github.com/disputes-ledger/disputes/audit"
 	"github.com/disputes-ledger/disputes/audit/checkpointnats"
+	"github.com/disputes-ledger/disputes/cmd/internal/bench"
 	"github.com/disputes-ledger/disputes/edge/auth"
 	"github.com/disputes-ledger/disputes/edge/forward"
 	"github.com/disputes-ledger/disputes/projections"
@@ -55,6 +56,7 @@ type cli struct {
 	Scheduler schedulerCmd `cmd:"" group:"Service" help:"fire due deadlines as system commands, on its own"`
 	Tokens    tokensCmd    `cmd:"" group:"Service" help:"manage the API's bearer tokens (only hashes are stored)"`
 
+	Bench      benchCmd      `cmd:"" group:"Other" help:"measure every performance figure beside its floor, on a generated ledger"`
 	Version    versionCmd    `cmd:"" group:"Other" help:"print the module version and VCS revision of this build"`
 	Help       helpCmd       `cmd:"" group:"Other" help:"print the commands, or a command's flags ('disputes help CMD' is 'disputes CMD --help')"`
 	Completion completionCmd `cmd:"" group:"Other" help:"print a shell completion script: bash, zsh or fish"`
@@ -101,6 +103,7 @@ func defaultVars() kong.Vars {
 		"forward_subject_prefix": forward.DefaultSubjectPrefix,
 		"forward_dedup_window":   forward.DefaultDupWindow.String(),
 		"max_findings":           strconv.Itoa(audit.DefaultMaxFindings),
+		"bench_figures":          strings.Join(bench.Names(), ", "),
 		"read_models":            strings.Join([]string{projections.TicketStatusName, projections.MerchantPenaltiesName, projections.AuditTrailName, projections.DeadlinesName}, ", "),
 	}
 }

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/disputes-ledger/disputes/cmd/internal/bench"
+)
+
+// benchUnits are the figures `disputes bench --json` reports, in order,
+// with their units.
+var benchUnits = []struct{ name, unit string }{
+	{"append_1_writer", "events/s"},
+	{"append_64_writers", "events/s"},
+	{"http_commands_1", "commands/s"}, {"http_commands_1_p50", "ms"}, {"http_commands_1_p99", "ms"},
+	{"http_commands_16", "commands/s"}, {"http_commands_16_p50", "ms"}, {"http_commands_16_p99", "ms"},
+	{"http_commands_64", "commands/s"}, {"http_commands_64_p50", "ms"}, {"http_commands_64_p99", "ms"},
+	{"load_ticket_30", "µs"},
+	{"log_decode", "events/s"},
+	{"rebuild_all", "events/s"},
+	{"rebuild_all_time_ordered", "events/s"},
+	{"verify_bundle", "events/s"},
+	{"verify_ledger", "events/s"},
+}
+
+// TestBenchMeasuresEveryFigure runs the whole bench end to end on a tiny
+// generated ledger with short turns: every figure is there, with its unit,
+// a positive value and floor, the ratio the documented way round, a peak
+// memory, and the ledgers are left complete in the cache for the next run.
+func TestBenchMeasuresEveryFigure(t *testing.T) {
+	cache := t.TempDir()
+	code, out, errOut := runCLI(t, "", "bench", "--quick", "--events", "600", "--turn", "15ms", "--cache", cache, "--json")
+	require.Equal(t, 0, code, errOut)
+	var results []bench.Result
+	require.NoError(t, json.Unmarshal([]byte(out), &results), out)
+	require.Len(t, results, len(benchUnits), out)
+	for i, want := range benchUnits {
+		r := results[i]
+		assert.Equal(t, want.name, r.Name)
+		assert.Equal(t, want.unit, r.Unit, r.Name)
+		assert.Positive(t, r.Value, r.Name)
+		assert.Positive(t, r.Floor, r.Name)
+		if bench.IsRate(r.Unit) {
+			assert.InEpsilon(t, r.Value/r.Floor, r.Ratio, 1e-9, "%s: ratio = value ÷ floor for a rate", r.Name)
+		} else {
+			assert.InEpsilon(t, r.Floor/r.Value, r.Ratio, 1e-9, "%s: ratio = floor ÷ value for a time", r.Name)
+		}
+		assert.Positive(t, r.PeakMemBytes, r.Name)
+		assert.Equal(t, 3, r.Rounds, r.Name)
+		assert.Equal(t, 600, r.Events, r.Name)
+		assert.NotEmpty(t, r.FloorIs, r.Name)
+	}
+	complete, err := filepath.Glob(filepath.Join(cache, "*.complete"))
+	require.NoError(t, err)
+	assert.Len(t, complete, 3, "streams-whole ledger, time-ordered ledger and bundle cached")
+	assert.NotContains(t, errOut, "\r", "no progress display when stderr is not a terminal")
+}
+
+func TestBenchOnlyAndUsage(t *testing.T) {
+	cache := t.TempDir()
+	code, out, errOut := runCLI(t, "", "bench", "--only", "load_ticket_30,append_1_writer", "--turn", "10ms", "--cache", cache, "--json")
+	require.Equal(t, 0, code, errOut)
+	var results []bench.Result
+	require.NoError(t, json.Unmarshal([]byte(out), &results), out)
+	require.Len(t, results, 2)
+	assert.Equal(t, "append_1_writer", results[0].Name, "in the bench's order, not --only's")
+	assert.Equal(t, "load_ticket_30", results[1].Name)
+	assert.Equal(t, 5, results[0].Rounds, "a full run takes five rounds")
+
+	for _, args := range [][]string{
+		{"--only", "rebuild"},
+		{"--json", "--markdown"},
+		{"--from", "x.json"},
+		{"--update", "BENCHMARKS.md"},
+		{"--events", "-3"},
+	} {
+		code, _, errOut := runCLI(t, "", append([]string{"bench", "--cache", cache}, args...)...)
+		assert.Equal(t, 2, code, "%v: %s", args, errOut)
+	}
+	_, _, errOut = runCLI(t, "", "bench", "--only", "rebuild", "--cache", cache)
+	assert.Contains(t, errOut, "rebuild_all_time_ordered", "an unknown figure is answered with the known ones")
+}
+
+// TestBenchMarkdownFromSavedRuns renders saved --json outputs as
+// BENCHMARKS.md's tables, titled by their size.
+func TestBenchMarkdownFromSavedRuns(t *testing.T) {
+	dir := t.TempDir()
+	quick := []bench.Result{{Name: "rebuild_all", Value: 90000, Unit: "events/s", Floor: 180000, Ratio: 0.5, FloorIs: "scan", PeakMemBytes: 200 << 20, Rounds: 3, Events: bench.QuickEvents}}
+	full := []bench.Result{{Name: "load_ticket_30", Value: 104.4, Unit: "µs", Floor: 52.2, Ratio: 0.5, FloorIs: "read", Rounds: 5, Events: bench.FullEvents}}
+	var files []string
+	for i, rs := range [][]bench.Result{quick, full} {
+		raw, err := json.Marshal(rs)
+		require.NoError(t, err)
+		name := filepath.Join(dir, []string{"quick.json", "full.json"}[i])
+		require.NoError(t, os.WriteFile(name, raw, 0o644))
+		files = append(files, name)
+	}
+	code, out, errOut := runCLI(t, "", "bench", "--markdown", "--from", strings.Join(files, ","))
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "Machine: ")
+	assert.Contains(t, out, "**Quick run** (generated ledger of 100,000 events)")
+	assert.Contains(t, out, "    disputes bench --quick\n")
+	assert.Contains(t, out, "| `rebuild_all` | 90,000 events/s | 180,000 | 0.50 | 200 MB | scan |")
+	assert.Contains(t, out, "**Full run** (generated ledger of 1,000,000 events)")
+	assert.Contains(t, out, "| `load_ticket_30` | 104 µs | 52.2 | 0.50 | — | read |")
+
+	doc := filepath.Join(dir, "BENCHMARKS.md")
+	require.NoError(t, os.WriteFile(doc, []byte("# Benchmarks\n\n"+bench.SummaryBegin+"\nold figures\n"+bench.SummaryEnd+"\n\n## Older\n"), 0o644))
+	code, out, errOut = runCLI(t, "", "bench", "--markdown", "--from", files[0], "--update", doc)
+	require.Equal(t, 0, code, errOut)
+	assert.Empty(t, out, "--update writes the file, not stdout")
+	updated, err := os.ReadFile(doc)
+	require.NoError(t, err)
+	assert.NotContains(t, string(updated), "old figures")
+	assert.Contains(t, string(updated), "# Benchmarks\n\n"+bench.SummaryBegin+"\nMachine: ")
+	assert.Contains(t, string(updated), "| `rebuild_all` | 90,000 events/s")
+	assert.Contains(t, string(updated), bench.SummaryEnd+"\n\n## Older\n")
+
+	noMarkers := filepath.Join(dir, "other.md")
+	require.NoError(t, os.WriteFile(noMarkers, []byte("# Other\n"), 0o644))
+	code, _, errOut = runCLI(t, "", "bench", "--markdown", "--from", files[0], "--update", noMarkers)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "no summary markers")
+	unchanged, err := os.ReadFile(noMarkers)
+	require.NoError(t, err)
+	assert.Equal(t, "# Other\n", string(unchanged), "a file without markers is left as it was")
+
+	bad := filepath.Join(dir, "bad.json")
+	require.NoError(t, os.WriteFile(bad, []byte("not json"), 0o644))
+	code, _, errOut = runCLI(t, "", "bench", "--markdown", "--from", bad)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "not the output of disputes bench --json")
+}
