@@ -73,6 +73,12 @@ func NewDB(ctx context.Context, db *sql.DB, d Dialect) (*DB, error) {
 	return out, nil
 }
 
+// EnsureBookkeeping creates the bookkeeping tables the projector needs if
+// they are missing (what NewDB does on opening), for a database wrapped
+// before it could be reached (Existing): a long-running process retries it
+// until the database answers instead of refusing to start.
+func (db *DB) EnsureBookkeeping(ctx context.Context) error { return db.ensureBookkeeping(ctx) }
+
 // stmt returns query, rewritten for the dialect and prepared once: parsing
 // a multi-row INSERT costs about as much as running it.
 func (db *DB) stmt(ctx context.Context, query string) (*sql.Stmt, error) {

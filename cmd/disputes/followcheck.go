@@ -46,16 +46,21 @@ func (r *runningFollower) status() (follow.Status, bool) {
 	return f.Status(), true
 }
 
-// check is the component's readiness check: not ready while its follower
-// is retrying (or stopped on an error), with the follower's status — the
-// last error, the attempt, the position and lag — as the reason.
+// check is the component's readiness check: not ready until its job has
+// prepared what it needs (the read models' tables, a broker connection) and
+// started its follower, nor while the follower is retrying (or stopped on
+// an error), with the follower's status — the last error, the attempt, the
+// position and lag — as the reason.
 func (r *runningFollower) check() error {
 	st, ok := r.status()
 	if !ok {
-		return nil
+		return errNotFollowingYet
 	}
 	return followerHealth(st)
 }
+
+// errNotFollowingYet: the job runs but its follower has not started.
+var errNotFollowingYet = errors.New("preparing: not following the log yet")
 
 // followerHealth says why a follower in st is not doing its work, or nil.
 // Catching up counts as healthy here: the supervisor's own states say when

@@ -43,7 +43,10 @@ func startProjections(ctx context.Context, bg *background, store eventstore.Stor
 	if err != nil {
 		return projections.Reads{}, nil, err
 	}
-	pdb, err := readmodels.Open(ctx, w)
+	// Nothing here reaches the database: the projector's job creates its
+	// tables, so read models out of reach at start-up leave the API serving
+	// (lists 503) and the projector retrying until they answer.
+	pdb, err := readmodels.OpenLater(w)
 	if err != nil {
 		return projections.Reads{}, nil, err
 	}
@@ -59,13 +62,12 @@ func startProjections(ctx context.Context, bg *background, store eventstore.Stor
 		}
 		_ = pdb.Close()
 	}
-	if err := coord.CreateFences(ctx, pdb.SQL); err != nil {
-		closeAll()
-		return projections.Reads{}, nil, err
-	}
 	lease := bg.lease("projector", pdb.Dialect == projections.Postgres)
 	running := bg.follower("projector")
 	bg.runLeased(ctx, "projector", false, running.check, lease, func(ctx context.Context, token uint64) error {
+		if err := prepareReadModels(ctx, pdb); err != nil {
+			return err
+		}
 		projector := projections.NewProjector(store, pdb, projections.Default(pdb, pol), projections.Options{Follow: true, Now: clock.Now,
 			Fence: coord.HighWater(pdb.Dialect.Q, "projector", token)})
 		defer running.run(projector)()
@@ -81,6 +83,16 @@ func startProjections(ctx context.Context, bg *background, store eventstore.Stor
 	return projections.Reads{DB: rdb, Policy: pol}, closeAll, nil
 }
 
+// prepareReadModels creates the bookkeeping and fence tables a projector
+// needs (each run: a no-op once they exist) — here, under the supervisor,
+// so that a read-model database out of reach is retried, not fatal.
+func prepareReadModels(ctx context.Context, db *projections.DB) error {
+	if err := db.EnsureBookkeeping(ctx); err != nil {
+		return fmt.Errorf("read models: %w", err)
+	}
+	return coord.CreateFences(ctx, db.SQL)
+}
+
 // startDeadlineProjection keeps the open-deadlines read model in db, and
 // only it, under the "projector" lease: for a scheduler where no projector
 // keeps the read models (serve --no-projections).
@@ -88,7 +100,7 @@ func startDeadlineProjection(ctx context.Context, bg *background, store eventsto
 	lease := bg.lease("projector", db.Dialect == projections.Postgres)
 	running := bg.follower("deadline projection")
 	bg.runLeased(ctx, "deadline projection", false, running.check, lease, func(ctx context.Context, token uint64) error {
-		if err := coord.CreateFences(ctx, db.SQL); err != nil {
+		if err := prepareReadModels(ctx, db); err != nil {
 			return err
 		}
 		p := projections.NewProjector(store, db, []projections.Projection{projections.NewDeadlines(db)},

@@ -41,6 +41,16 @@ func (r *readModelFlags) open(ctx context.Context, sf storeFlags) (*projections.
 	return readmodels.Open(ctx, w)
 }
 
+// openLater opens the read models to write them without reaching the
+// database yet (readmodels.OpenLater): for serve's supervised projectors.
+func (r *readModelFlags) openLater(sf storeFlags) (*projections.DB, error) {
+	w, err := r.where(sf)
+	if err != nil {
+		return nil, err
+	}
+	return readmodels.OpenLater(w)
+}
+
 // openReadOnly opens the read models for queries only: nothing is created
 // or written. Read models in a SQLite ledger's own file need that file to
 // be a ledger.

@@ -128,7 +128,7 @@ func (c *serveCmd) Run(ctx context.Context, e env) error {
 	}
 	if !f.NoScheduler {
 		if deadlines == nil { // no read models kept here: keep the scheduler's own
-			db, err := rf.open(ctx, sf)
+			db, err := rf.openLater(sf)
 			if err != nil {
 				return err
 			}

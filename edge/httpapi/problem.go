@@ -78,11 +78,14 @@ func problemFor(err error) Problem {
 		api      *apiError
 		tooLarge *http.MaxBytesError
 		verr     *commands.ValidationError
+		readFail *readModelFailure
 	)
 	c := commands.Classify(err)
 	switch {
 	case errors.As(err, &api):
 		return newProblem(api.status, api.code, api.detail, api.field)
+	case errors.As(err, &readFail):
+		return newProblem(http.StatusServiceUnavailable, "read_model_unavailable", readModelFailedDetail, "")
 	case errors.Is(err, auth.ErrUnauthenticated):
 		// The reason (unknown, expired, bad signature) goes to the log, not
 		// to the client, who could use it to probe tokens.
@@ -122,6 +125,10 @@ var unavailableDetail = map[string]string{
 		"retry after Retry-After with the same Idempotency-Key; if it was recorded, the retry answers with the first result",
 	"unavailable": "the store is unavailable and nothing was changed: retry after Retry-After (a command with the same Idempotency-Key)",
 }
+
+// readModelFailedDetail is the detail of a read model's failure: what to do,
+// not the database's error (that goes to the server log).
+const readModelFailedDetail = "the read models cannot be read now (their database is out of reach or not prepared yet): retry after Retry-After; a ticket's own state and history are read from the ledger and still answer"
 
 // ticketNotFoundDetail is the one detail of a command's 404.
 const ticketNotFoundDetail = "no such ticket"
@@ -182,6 +189,8 @@ func retryAfter(p Problem) string {
 	case p.Code == "too_many_conflicts":
 		return conflictRetryAfter
 	case p.Code == "outcome_unknown", p.Code == "unavailable":
+		return unavailableRetryAfter
+	case p.Code == "read_model_unavailable" && p.Detail == readModelFailedDetail: // not a server without projections
 		return unavailableRetryAfter
 	}
 	return ""

@@ -34,6 +34,24 @@ func (s *Server) query(f queryFunc) http.Handler {
 var errNoReadModel = &apiError{status: http.StatusServiceUnavailable, code: "read_model_unavailable",
 	detail: "this server runs without the projections this query needs"}
 
+// readModelFailure is a read of the read models that failed — their
+// database out of reach, or not prepared yet by the projector: the client
+// gets 503 read_model_unavailable with Retry-After (the read models heal
+// by themselves), the cause goes to the server log.
+type readModelFailure struct{ cause error }
+
+func (e *readModelFailure) Error() string { return "read models: " + e.cause.Error() }
+func (e *readModelFailure) Unwrap() error { return e.cause }
+
+// readFailed wraps err, a read model's failure, unless the request itself
+// ended (cancelled or timed out).
+func readFailed(ctx context.Context, err error) error {
+	if err == nil || ctx.Err() != nil {
+		return err
+	}
+	return &readModelFailure{cause: err}
+}
+
 func ticketNotFound(id string) error {
 	return notFound("ticket_not_found", "ticket "+id+" does not exist")
 }
@@ -136,7 +154,7 @@ func (s *Server) getAuditTrail(w http.ResponseWriter, r *http.Request) error {
 	}
 	page, err := s.reads.AuditTrail(r.Context(), projections.AuditFilter{TicketID: id, AfterPosition: after, Limit: limit})
 	if err != nil {
-		return err
+		return readFailed(r.Context(), err)
 	}
 	out := AuditResponse{TicketID: id, Entries: page.Entries, HasMore: page.HasMore}
 	if out.Entries == nil {
@@ -194,7 +212,7 @@ func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) error {
 	var page projections.TicketPage
 	if !othersOnly {
 		if page, err = s.reads.Tickets(r.Context(), f); err != nil {
-			return err
+			return readFailed(r.Context(), err)
 		}
 	}
 	out := TicketList{Items: page.Items, HasMore: page.HasMore}
@@ -253,7 +271,7 @@ func (s *Server) writeScores(w http.ResponseWriter, r *http.Request, merchantID 
 	}
 	scores, err := s.reads.Scores(r.Context(), projections.ScoreFilter{WindowEnd: at, MerchantID: merchantID})
 	if err != nil {
-		return err
+		return readFailed(r.Context(), err)
 	}
 	if r.PathValue("merchant_id") != "" {
 		if len(scores) == 0 {

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"github.com/disputes-ledger/disputes/edge/httpapi"
 	"github.com/disputes-ledger/disputes/eventstore/follow"
 	"github.com/disputes-ledger/disputes/internal/supervise"
+	"github.com/disputes-ledger/disputes/projections"
 )
 
 // TestPublicReadyzShowsNoOperatorDetail: the public /readyz, which anyone
@@ -94,4 +96,39 @@ func TestPublicReadyzShowsNoOperatorDetail(t *testing.T) {
 		Error: follower, RetryAt: &failedAt}, *byName["sealer"].Follower)
 	assert.Nil(t, byName["store"].Follower)
 	assert.True(t, strings.Contains(string(raw), `"last_error"`))
+}
+
+// failingReads is a read model whose database is out of reach.
+type failingReads struct{ httpapi.ReadModel }
+
+var errReadsDown = errors.New("dial tcp 10.1.2.3:5432: connect: connection refused")
+
+func (failingReads) Tickets(context.Context, projections.TicketFilter) (projections.TicketPage, error) {
+	return projections.TicketPage{}, errReadsDown
+}
+
+func (failingReads) AuditTrail(context.Context, projections.AuditFilter) (projections.AuditPage, error) {
+	return projections.AuditPage{}, errReadsDown
+}
+
+func (failingReads) Scores(context.Context, projections.ScoreFilter) ([]projections.MerchantScore, error) {
+	return nil, errReadsDown
+}
+
+// TestReadModelOutOfReachIs503WithRetryAfter: a list whose read-model
+// database fails answers 503 read_model_unavailable with Retry-After (the
+// read models come back by themselves), not 500, and names no host; a
+// ticket's own state, read from the ledger, still answers.
+func TestReadModelOutOfReachIs503WithRetryAfter(t *testing.T) {
+	t.Parallel()
+	l := newLedger(t, options{cfg: func(c *httpapi.Config) { c.Reads = failingReads{c.Reads} }})
+	l.as("buyer:b-1").ok("T-1", "open_ticket", "o-1", openData("m-1"))
+	for _, path := range []string{"/v1/tickets", "/v1/tickets/T-1/audit", "/v1/merchants/scores", "/v1/merchants/m-1/score"} {
+		res := l.as("auditor:au-1").get(path)
+		require.Equal(t, http.StatusServiceUnavailable, res.status, "%s: %s", path, res.body)
+		assert.Equal(t, "read_model_unavailable", res.problem(t).Code, path)
+		assert.Equal(t, "1", res.header.Get("Retry-After"), path)
+		assert.NotContains(t, string(res.body), "10.1.2.3", path)
+	}
+	assert.Equal(t, http.StatusOK, l.as("buyer:b-1").get("/v1/tickets/T-1").status)
 }

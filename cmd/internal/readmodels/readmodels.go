@@ -89,6 +89,22 @@ var ErrUnsupported = errors.New("unsupported read-model database")
 // apply them again). The SQLite pool holds two connections: one writes (write transactions
 // queue for it in Go), the other reads and prepares statements meanwhile.
 func Open(ctx context.Context, w Where) (*projections.DB, error) {
+	out, err := OpenLater(w)
+	if err != nil {
+		return nil, err
+	}
+	if err := out.EnsureBookkeeping(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("open read models %s: %w", w, err), out.SQL.Close())
+	}
+	return out, nil
+}
+
+// OpenLater is Open without touching the database: the pool connects when
+// first used, and the caller creates the bookkeeping tables
+// (projections.DB.EnsureBookkeeping) before the projector runs — `serve`
+// does it in the supervised projector, so that read models out of reach at
+// start-up delay the lists, not the API.
+func OpenLater(w Where) (*projections.DB, error) {
 	var (
 		db  *sql.DB
 		err error
@@ -108,11 +124,7 @@ func Open(ctx context.Context, w Where) (*projections.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open read models %s: %w", w, err)
 	}
-	out, err := projections.NewDB(ctx, db, w.Dialect)
-	if err != nil {
-		return nil, errors.Join(fmt.Errorf("open read models %s: %w", w, err), db.Close())
-	}
-	return out, nil
+	return projections.Existing(db, w.Dialect), nil
 }
 
 // OpenQueries opens a pool for queries beside the projector's database
