@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/disputes-ledger/disputes/edge/httpapi"
+	"github.com/disputes-ledger/disputes/eventstore/follow"
 	"github.com/disputes-ledger/disputes/internal/testenv"
 )
 
@@ -124,19 +125,20 @@ func TestServeMetricsListener(t *testing.T) {
 
 	// /readyz on the operators' listener details each component and the
 	// log follower it runs; the public one names states only.
+	var projector httpapi.ComponentDetail
 	require.Eventually(t, func() bool {
 		status, body = get(ops+"/readyz", "")
-		return status == http.StatusOK && strings.Contains(body, `"follower":{"state":"live"`)
-	}, 10*time.Second, 50*time.Millisecond, "the projector's follower is not in the operators' /readyz: %s", body)
-	var detail httpapi.ReadinessDetail
-	require.NoError(t, json.Unmarshal([]byte(body), &detail))
-	for _, c := range detail.Components {
-		if c.Name == "projector" {
-			require.NotNil(t, c.Follower)
-			assert.Equal(t, uint64(1), c.Follower.Position, "the one event recorded")
-			assert.Equal(t, "projector", c.Lease)
+		var detail httpapi.ReadinessDetail
+		require.NoError(t, json.Unmarshal([]byte(body), &detail))
+		for _, c := range detail.Components {
+			if c.Name == "projector" {
+				projector = c
+			}
 		}
-	}
+		f := projector.Follower
+		return status == http.StatusOK && f != nil && f.State == follow.Live && f.Position == 1 && f.Lag == 0
+	}, 10*time.Second, 50*time.Millisecond, "the projector's follower, live at the one event recorded, is not in the operators' /readyz: %s", body)
+	assert.Equal(t, "projector", projector.Lease)
 	status, body = get(base+"/readyz", "")
 	assert.Equal(t, http.StatusOK, status)
 	for _, detailOnly := range []string{"follower", "restarts", "since", "lease", "token"} {
