@@ -98,18 +98,23 @@ func (p *Projector) follow(ctx context.Context, runners []*runner, until uint64)
 	}()
 	started := false
 	start := func(ctx context.Context) (uint64, error) {
-		// Every page handed over is handled before the checkpoints are read:
-		// what a failed commit left in memory stays there, and the runner
-		// skips what it already applied and commits it with the next page.
+		// Every page handed over is handled before the checkpoints are read.
+		// A runner whose last commit failed reads its checkpoint again (the
+		// commit may have landed); the others go on from what they applied.
 		ls.idle()
-		if !started {
-			for _, r := range runners {
-				if _, err := r.checkpoint(ctx); err != nil {
-					return 0, err
-				}
+		for _, r := range runners {
+			var err error
+			switch {
+			case !started:
+				_, err = r.checkpoint(ctx)
+			case r.unsure && !r.isFinished():
+				err = r.resync(ctx)
 			}
-			started = true
+			if err != nil {
+				return 0, err
+			}
 		}
+		started = true
 		from, first := uint64(0), true
 		for _, l := range ls {
 			l.mu.Lock()

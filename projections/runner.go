@@ -26,8 +26,12 @@ type runner struct {
 	until   uint64 // stop once durable reaches it; 0 follows the log forever
 	from    uint64 // checkpoint when the run began
 
-	indexed     bool
-	openParked  bool // rm_parked holds unresolved events of this projection
+	indexed    bool
+	openParked bool // rm_parked holds unresolved events of this projection
+	// unsure is set when a commit failed: it may have committed all the
+	// same (the connection dropped between the database's commit and its
+	// answer), so the stored checkpoint is read again before the next page.
+	unsure      bool
 	started     time.Time
 	checkpointQ string
 
@@ -57,6 +61,18 @@ func (r *runner) checkpoint(ctx context.Context) (uint64, error) {
 	r.durable, r.applied, r.from, r.openParked = pos, pos, pos, open > 0
 	r.started = time.Now()
 	return pos, nil
+}
+
+// resync reads the stored checkpoint again after a failed commit, with
+// the projection's memory dropped: the database's state is the truth, and
+// the follower delivers again what follows it.
+func (r *runner) resync(ctx context.Context) error {
+	pos, err := r.db.Checkpoint(ctx, r.proj.Name())
+	if err != nil {
+		return err
+	}
+	r.durable, r.applied, r.unsure = pos, pos, false
+	return nil
 }
 
 // fatalError is a failure that retrying cannot fix and that is not an event's fault.
@@ -134,6 +150,10 @@ func (r *runner) poison(ctx context.Context, ev follow.Event, cause error, panic
 func (r *runner) commit(ctx context.Context, tail bool) error {
 	if r.applied > r.durable {
 		if err := r.db.write(ctx, r.write); err != nil {
+			// Whether the page committed is unknown: writing it again
+			// could meet its own rows, or a checkpoint it moved itself.
+			r.proj.Reset()
+			r.applied, r.unsure = r.durable, true
 			return fmt.Errorf("%s: commit through position %d: %w", r.proj.Name(), r.applied, err)
 		}
 		r.proj.Committed()

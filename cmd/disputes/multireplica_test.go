@@ -4,21 +4,17 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/nats-io/nats.go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -79,150 +75,73 @@ func TestMultiReplicaFailover(t *testing.T) {
 	s := newReplicaSetup(t)
 	ctx := context.Background()
 
-	bin := filepath.Join(s.dir, "disputes")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "go build: %s", out)
-
 	stream := testenv.RandomName("DISPUTES_T_")
-	prefix := strings.ToLower(stream)
-	start := func(name string) *serveProcess {
-		addr, opsAddr := freeAddr(t), freeAddr(t)
-		p := &serveProcess{name: name, base: "http://" + addr, ops: "http://" + opsAddr, log: filepath.Join(s.dir, name+".log"), done: make(chan struct{})}
-		logf, err := os.OpenFile(p.log, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-		require.NoError(t, err)
-		p.cmd = exec.Command(bin, "serve", "--store", s.storeURL, "--projections", s.readURL, "--db", filepath.Join(s.dir, name+".db"),
-			"--tokens", s.tokens, "--addr", addr, "--metrics-addr", opsAddr, "--key", s.key, "--seal-every", "20", "--seal-interval", "200ms",
-			"--replica-name", name, "--lease-ttl", "1500ms", "--restart-backoff-max", "1s", "--clock-speed", fmt.Sprint(multiSpeed),
-			"--forward-nats", natsURL, "--forward-stream", stream, "--forward-subject-prefix", prefix, "--log-level", "warn")
-		p.cmd.Stdout, p.cmd.Stderr = logf, logf
-		require.NoError(t, p.cmd.Start())
-		go func() {
-			_ = p.cmd.Wait()
-			logf.Close()
-			close(p.done)
-		}()
-		t.Cleanup(func() {
-			if p.alive() {
-				_ = p.cmd.Process.Signal(syscall.SIGTERM)
-				select {
-				case <-p.done:
-				case <-time.After(15 * time.Second):
-					_ = p.cmd.Process.Kill()
-				}
-			}
-		})
-		return p
-	}
-	procs := []*serveProcess{start("r1"), start("r2"), start("r3")}
-	for _, p := range procs {
-		waitReadyProcess(t, p)
-	}
+	cfg := serveConfig{bin: disputesBinary(t), natsURL: natsURL, stream: stream, subjectPrefix: strings.ToLower(stream)}
+	procs := s.startReady(t, cfg, "r1", "r2", "r3")
 
-	// Load: writers open tickets on any live replica; an answer 201 is an
-	// acknowledgement. A failed attempt is retried with the same key on
-	// another replica until acknowledged.
-	var (
-		mu      sync.Mutex
-		acked   = map[string]bool{}
-		live    atomic.Pointer[[]*serveProcess]
-		stop    = make(chan struct{})
-		writers sync.WaitGroup
-		seq     atomic.Int64
-	)
-	live.Store(&procs)
-	for w := range 6 {
-		writers.Add(1)
-		go func() {
-			defer writers.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				id := fmt.Sprintf("T-%d-%d", w, seq.Add(1))
-				for attempt := 0; attempt < 100; attempt++ {
-					ps := *live.Load()
-					if code := openTicketOnce(s, ps[rand.IntN(len(ps))].base, id); code == http.StatusCreated {
-						mu.Lock()
-						acked[id] = true
-						mu.Unlock()
-						break
-					}
-					time.Sleep(50 * time.Millisecond)
-				}
-			}
-		}()
-	}
-
-	// 3 s in: SIGKILL the replica that owns the scheduler (and whatever
-	// else it owns).
-	time.Sleep(3 * time.Second)
-	var owner *serveProcess
-	for _, p := range procs {
-		if statusOf(t, p, "scheduler").State == supervise.OK {
-			owner = p
+	// Load: writers open tickets and post messages on any live replica,
+	// retrying each command with its key until it is acknowledged.
+	load := startCommandLoad(s, 6, procs)
+	loadRunning := true
+	defer func() {
+		if loadRunning {
+			load.finish()
 		}
-	}
-	require.NotNil(t, owner, "no replica owns the scheduler")
-	jobs := []string{"projector", "scheduler", "sealer", "forwarder"}
+	}()
+
+	// Once the load is under way, SIGKILL the replica that owns the
+	// scheduler (and whatever else it owns).
+	load.waitAcks(t, 30, "load before the SIGKILL")
+	owner := schedulerOwner(t, procs)
 	// The tokens the killed replica held: whoever takes its jobs over
 	// must hold higher ones.
 	tokensBefore := map[string]uint64{}
-	for _, job := range jobs {
-		if st := statusOf(t, owner, job); st.State == supervise.OK {
+	for _, job := range backgroundJobs {
+		if st := owner.status(t, job); st.State == supervise.OK {
 			tokensBefore[job] = st.Token
 		}
 	}
-	require.NoError(t, owner.cmd.Process.Signal(syscall.SIGKILL))
-	<-owner.done
+	owner.kill(t)
 	var rest []*serveProcess
 	for _, p := range procs {
 		if p != owner {
 			rest = append(rest, p)
 		}
 	}
-	live.Store(&rest)
+	load.setLive(rest)
 	killedAt := time.Now()
-	require.Eventually(t, func() bool {
-		for _, p := range rest {
-			if statusOf(t, p, "scheduler").State == supervise.OK {
-				return true
-			}
-		}
-		return false
-	}, 10*time.Second, 50*time.Millisecond, "no standby took the scheduler over")
-	takeover := time.Since(killedAt)
-	t.Logf("scheduler taken over %s after SIGKILL of %s", takeover.Round(10*time.Millisecond), owner.name)
+	heir := schedulerOwner(t, rest)
+	t.Logf("scheduler taken over by %s %s after SIGKILL of %s", heir.name, time.Since(killedAt).Round(10*time.Millisecond), owner.name)
 
-	// 6 s in: terminate every PostgreSQL connection of the replicas.
-	time.Sleep(3 * time.Second)
+	// Once the survivors have taken more load, terminate every PostgreSQL
+	// connection of the replicas.
+	load.waitAcks(t, 30, "load after the takeover")
 	admin, err := pgx.Connect(ctx, testenv.PostgresURL(t))
 	require.NoError(t, err)
 	defer admin.Close(ctx)
 	assert.Positive(t, terminateBackends(t, admin, s.app))
-
-	time.Sleep(3 * time.Second)
-	close(stop)
-	writers.Wait()
-	loadEnd := time.Now()
-	t.Logf("%d tickets acknowledged", len(acked))
-	require.NotEmpty(t, acked)
+	load.waitAcks(t, 30, "load after the connections were terminated")
+	// The load goes on until the first tickets' deadlines fire.
+	waitExpiries(t, admin, s, 10)
+	load.finish()
+	loadRunning = false
+	assert.Empty(t, load.bad, "answers a client cannot act on")
+	assert.Empty(t, load.gaveUp, "commands never acknowledged")
+	t.Logf("%d tickets and %d messages acknowledged; 503s by code: %v", len(load.tickets), len(load.messages), load.unavailable)
 
 	// The killed replica comes back; every /readyz is 200 again.
-	back := start(owner.name + "b")
+	back := s.startReady(t, cfg, owner.name+"b")[0]
 	all := append(rest, back)
 	for _, p := range all {
 		waitReadyProcess(t, p)
 	}
-	for _, job := range jobs {
+	for _, job := range backgroundJobs {
 		var states []string
 		settled := assert.Eventually(t, func() bool {
 			owners, standbys := 0, 0
 			states = nil
 			for _, p := range all {
-				st := statusOf(t, p, job)
+				st := p.status(t, job)
 				states = append(states, fmt.Sprintf("%s: %s token %d %s", p.name, st.State, st.Token, st.LastError))
 				switch {
 				case st.State == supervise.OK && st.Token > tokensBefore[job]:
@@ -249,82 +168,20 @@ func TestMultiReplicaFailover(t *testing.T) {
 		return len(overdue(log, dueBy())) == 0
 	}, 30*time.Second, 200*time.Millisecond, "deadlines left overdue: %v", func() any { return overdue(log, dueBy()) })
 
-	// No acknowledged command lost.
-	opened := map[string]bool{}
-	for _, e := range log {
-		if e.Revision == 0 {
-			opened[strings.TrimPrefix(e.Stream, events.StreamPrefix)] = true
-		}
-	}
-	for id := range acked {
-		assert.True(t, opened[id], "acknowledged ticket %s is not in the log", id)
-	}
-
-	// Each expiry once and on time.
-	type expiry struct {
-		stream string
-		kind   events.DeadlineKind
-		due    time.Time
-	}
-	seen := map[expiry]int{}
-	var latest time.Duration
-	for _, e := range log {
-		x, ok := e.Payload.(events.DeadlineExpired)
-		if !ok {
-			continue
-		}
-		k := expiry{e.Stream, x.Deadline, x.DueAt.UTC()}
-		seen[k]++
-		late := time.Duration(float64(e.OccurredAt.Sub(x.DueAt)) / multiSpeed)
-		latest = max(latest, late)
-		assert.LessOrEqual(t, late, lateReal, "%s %s recorded %s (real) after it was due", e.Stream, x.Deadline, late)
-	}
-	require.NotEmpty(t, seen, "no deadline expired during the test")
-	for k, n := range seen {
-		assert.Equal(t, 1, n, "%s %s due %s recorded %d times", k.stream, k.kind, k.due, n)
-	}
-	t.Logf("%d expiries, the latest %s (real) after due; load ended %s ago", len(seen), latest.Round(time.Millisecond), time.Since(loadEnd).Round(time.Millisecond))
+	// No acknowledged command lost or doubled; each expiry once and on
+	// time.
+	checkEachCommandOnce(t, log, load)
+	checkExpiries(t, log)
 
 	// One seal series that verifies: sizes and seal times grow together,
 	// and verify checks every seal against the log.
-	schema := mustSchema(t, s.storeURL)
-	rows, err := admin.Query(ctx, `SELECT size, sealed_at FROM `+pgx.Identifier{schema, "audit_seals"}.Sanitize()+` ORDER BY size`)
-	require.NoError(t, err)
-	var prev time.Time
-	nseals := 0
-	for rows.Next() {
-		var size int64
-		var at string
-		require.NoError(t, rows.Scan(&size, &at))
-		sealedAt, err := time.Parse(time.RFC3339Nano, at)
-		require.NoError(t, err)
-		assert.False(t, sealedAt.Before(prev), "seal of size %d sealed at %s, before the smaller seal's %s: two series", size, sealedAt, prev)
-		prev = sealedAt
-		nseals++
-	}
-	require.NoError(t, rows.Err())
-	assert.Positive(t, nseals)
+	checkOneSealSeries(t, admin, mustSchema(t, s.storeURL))
 	code, vout, verr := runCLI(t, "", "verify", "--public-key", filepath.Join(s.dir, "seal.pub.pem"), "--store", s.storeURL)
 	assert.Equal(t, 0, code, "verify: %s %s", vout, verr)
 
 	// JetStream holds each event of the log once, once the forwarder has
 	// caught up.
-	nc, err := nats.Connect(natsURL)
-	require.NoError(t, err)
-	defer nc.Close()
-	js, err := nc.JetStream()
-	require.NoError(t, err)
-	defer func() { _ = js.DeleteStream(stream) }()
-	var msgs, logged uint64
-	caughtUp := assert.Eventually(t, func() bool {
-		info, err := js.StreamInfo(stream)
-		if err != nil {
-			return false
-		}
-		msgs, logged = info.State.Msgs, uint64(len(readLog(t, store)))
-		return msgs == logged
-	}, 20*time.Second, 200*time.Millisecond)
-	require.True(t, caughtUp, "forwarded messages vs events in the log: %d vs %d", msgs, logged)
+	waitForwardedOnce(t, natsURL, stream, store)
 
 	// The read models equal a rebuild. The replicas stop first, so the log
 	// stops growing; what the projector had not reached yet is projected
@@ -338,25 +195,6 @@ func TestMultiReplicaFailover(t *testing.T) {
 	live_, rebuilt := dumpReadModels(t, admin, mustSchema(t, s.readURL)), dumpReadModels(t, admin, mustSchema(t, rebuiltURL))
 	require.NotEmpty(t, rebuilt)
 	assert.Equal(t, rebuilt, live_, "read models kept through the failovers differ from a rebuild")
-}
-
-// openTicketOnce sends one open_ticket with the ticket's key.
-func openTicketOnce(s *replicaSetup, base, id string) int {
-	body := `{"data":{"order_id":"O-` + id + `","merchant_id":"m-1","kind":"refund_only","reason":"quality","currency":"CNY","amount_paid":5000,"requested":5000,"order_shipped":true}}`
-	req, err := http.NewRequest("POST", base+"/v1/tickets/"+id+"/commands/open_ticket", strings.NewReader(body))
-	if err != nil {
-		return 0
-	}
-	req.Header.Set("Authorization", "Bearer "+s.buyer)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Idempotency-Key", "open-"+id)
-	client := http.Client{Timeout: 10 * time.Second}
-	res, err := client.Do(req)
-	if err != nil {
-		return 0
-	}
-	res.Body.Close()
-	return res.StatusCode
 }
 
 func waitReadyProcess(t *testing.T, p *serveProcess) {

@@ -36,9 +36,15 @@ type replicaSetup struct {
 // own, so a test can kill its replicas' connections and nobody else's.
 func newReplicaSetup(t *testing.T) *replicaSetup {
 	t.Helper()
-	s := &replicaSetup{app: testenv.RandomName("disputes-test-"), dir: t.TempDir()}
 	storeURL, _ := testenv.PostgresSchema(t)
 	readURL, _ := testenv.PostgresSchema(t)
+	return newReplicaSetupAt(t, storeURL, readURL)
+}
+
+// newReplicaSetupAt is newReplicaSetup on the given (empty) schemas.
+func newReplicaSetupAt(t *testing.T, storeURL, readURL string) *replicaSetup {
+	t.Helper()
+	s := &replicaSetup{app: testenv.RandomName("disputes-test-"), dir: t.TempDir()}
 	s.storeURL, s.readURL = withApp(t, storeURL, s.app), withApp(t, readURL, s.app)
 	s.tokens = filepath.Join(s.dir, "tokens.json")
 	token := func(role, id string) string {
