@@ -92,6 +92,9 @@ func benchAppend(b *testing.B, writers int, cfg sqlite.Config) {
 	if batched != nil {
 		b.ReportMetric(rate/batched.rate(), "x_batched")
 	}
+	if commits, appends := sqlite.CommitStats(store.s); commits > 0 {
+		b.ReportMetric(float64(appends)/float64(commits), "appends/commit")
+	}
 }
 
 // storeAppender appends through a Store from a fixed set of writers, each

@@ -22,8 +22,8 @@ type Config struct {
 	MaxBatch int
 
 	// MaxBatchWait is the longest the writer waits for more appends before
-	// committing a batch smaller than the previous one (groupcommit's
-	// Linger). It trades a little latency under load for fuller batches; a
+	// committing a batch smaller than the number of writers it knows of
+	// (groupcommit's Linger). It trades a little latency under load for fuller batches; a
 	// lone writer never waits. Negative disables the wait. Default 500µs.
 	MaxBatchWait time.Duration
 

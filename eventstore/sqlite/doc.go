@@ -8,14 +8,17 @@
 //     request for the writer goroutine (the queue and the writer's loop are
 //     package eventstore/internal/groupcommit, shared with PostgreSQL).
 //  2. The writer takes every request queued so far, up to Config.MaxBatch.
-//     If that is fewer than the previous batch held, it lingers up to
-//     Config.MaxBatchWait for the callers it just answered to come back, so
-//     concurrent writers share one commit instead of alternating between two.
+//     If that is fewer than the writers it knows of (the callers it just
+//     answered and those that queued during the last commit), it lingers up
+//     to Config.MaxBatchWait for them, so concurrent writers share one
+//     commit instead of alternating between two.
 //  3. In one BEGIN IMMEDIATE transaction (writer.go) it inserts each
 //     request in turn (batch.go). The first event's INSERT carries the
-//     expected-revision check in its WHERE clause; because it runs inside
-//     the transaction it sees the batch's earlier inserts, so two appends to
-//     one stream in one batch are ordered as two transactions would be.
+//     expected-revision check (its stream is NULL, which NOT NULL refuses,
+//     unless the stream's head is where the append expects it); because it
+//     runs inside the transaction it sees the batch's earlier inserts, so
+//     two appends to one stream in one batch are ordered as two
+//     transactions would be.
 //  4. A request that fails (wrong expected revision, ID used elsewhere) is
 //     undone alone, through a savepoint when it holds several events, and
 //     is answered with its error; the rest of the batch goes on. A request

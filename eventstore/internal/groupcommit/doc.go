@@ -9,10 +9,11 @@
 //
 //   - a batch takes every request already queued, up to Config.MaxBatch,
 //     without waiting for more;
-//   - with Config.Linger set, a batch smaller than the previous one waits
-//     up to Linger for the callers just answered to come back, so that
-//     concurrent writers share one commit instead of splitting into cohorts
-//     that alternate between half-size ones;
+//   - with Config.Linger set, a batch waits up to Linger until it holds as
+//     many requests as there are known callers — the previous batch's, just
+//     answered, and those whose requests queued while it committed — so
+//     that concurrent writers share one commit instead of splitting into
+//     cohorts that alternate between smaller ones;
 //   - with Config.Yield set, the writer first lets the other runnable
 //     appenders queue up (runtime.Gosched), which costs nothing with one
 //     writer and fills batches with many.

@@ -133,16 +133,20 @@ func (q *Queue) Run(commit Commit) {
 	batch := make([]*Request, 0, q.cfg.MaxBatch)
 	linger := time.NewTimer(0)
 	<-linger.C
-	prev := 0 // size of the previous batch
+	callers := 0 // writers expected back for the next batch
 	for {
 		select {
 		case r := <-q.reqs:
 			if q.cfg.Yield {
 				runtime.Gosched()
 			}
-			batch = q.gather(append(batch[:0], r), prev, linger)
-			answer(batch, commit(batch))
-			prev = len(batch)
+			batch = q.gather(append(batch[:0], r), callers, linger)
+			resps := commit(batch)
+			// Requests that queued while the batch committed came from
+			// writers other than its callers, who cannot append again
+			// before their answer: the next batch waits for both.
+			callers = len(batch) + len(q.reqs)
+			answer(batch, resps)
 		case <-q.done:
 			for {
 				batch = q.fill(batch[:0])
@@ -163,12 +167,13 @@ func answer(batch []*Request, resps []Response) {
 }
 
 // gather completes a batch: whatever queued up during the previous commit
-// is taken at once, then, with Linger set and a batch smaller than the
-// previous one, it waits up to Linger for more. A lone writer never waits
-// (its batch of one matches the previous one).
-func (q *Queue) gather(batch []*Request, prev int, linger *time.Timer) []*Request {
+// is taken at once, then, with Linger set and fewer requests than callers
+// (the previous batch's callers and the requests that queued while it
+// committed), it waits up to Linger for more. A lone writer never waits
+// (its batch of one is all the callers there are).
+func (q *Queue) gather(batch []*Request, callers int, linger *time.Timer) []*Request {
 	batch = q.fill(batch)
-	target := min(prev, q.cfg.MaxBatch)
+	target := min(callers, q.cfg.MaxBatch)
 	if len(batch) >= target || q.cfg.Linger <= 0 {
 		return batch
 	}

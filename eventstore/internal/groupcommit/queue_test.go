@@ -164,58 +164,53 @@ func TestBatchesTakeWhatQueued(t *testing.T) {
 	assert.Equal(t, []int{1, 4, 2}, w.batchSizes())
 }
 
-// TestLinger has a batch of four, then appends arriving one and three: with
-// Linger the writer waits for the callers to come back and commits four;
-// without it, it commits what it has.
+// TestLinger has a batch of one held in its commit while four more queue:
+// with Linger the next batch waits for five, the four and the first caller
+// coming back (it could not append again before its answer), and commits
+// them together; without it, it commits the four, then the fifth alone.
 func TestLinger(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		linger time.Duration
 		want   []int
 	}{
-		{"lingers", waitTimeout, []int{1, 4, 4}},
-		{"no linger", 0, []int{1, 4, 1, 3}},
+		{"lingers", waitTimeout, []int{1, 5}},
+		{"no linger", 0, []int{1, 4, 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := &writer{hold: make(chan struct{}), entered: make(chan int, 16)}
 			q, _ := start(t, Config{MaxBatch: 8, Linger: tc.linger}, w)
-			// Batch sizes 1 then 4: the writer is held in the first commit
-			// while four queue.
 			chs := []<-chan error{appendAsync(q, 0)}
-			<-w.entered
+			assert.Equal(t, 1, <-w.entered)
 			for rev := range uint64(4) {
 				chs = append(chs, appendAsync(q, 1+rev))
 			}
 			queued(t, q, 4)
-			close(w.hold)
-			<-w.entered
-			waitAll(t, chs...)
-
-			// The next commit is held too, so that appends arriving
-			// while it runs queue up.
-			hold := make(chan struct{})
 			w.mu.Lock()
-			w.hold = hold
+			hold := w.hold
+			w.hold = nil // later commits run through
 			w.mu.Unlock()
-			chs = []<-chan error{appendAsync(q, 5)}
-			if tc.linger == 0 {
-				assert.Equal(t, 1, <-w.entered, "committed alone")
-			}
-			for rev := range uint64(3) {
-				chs = append(chs, appendAsync(q, 6+rev))
-			}
-			if tc.linger == 0 {
-				queued(t, q, 3)
-			}
 			close(hold)
-			waitAll(t, chs...)
+			waitAll(t, chs[0])
+			if tc.linger == 0 {
+				assert.Equal(t, 4, <-w.entered, "committed without waiting")
+			} else {
+				queued(t, q, 0) // the writer holds the four and waits
+				select {
+				case n := <-w.entered:
+					require.FailNow(t, "committed without waiting", "batch of %d", n)
+				case <-time.After(20 * time.Millisecond):
+				}
+			}
+			chs = append(chs, appendAsync(q, 5)) // the first caller is back
+			waitAll(t, chs[1:]...)
 			assert.Equal(t, tc.want, w.batchSizes())
 		})
 	}
 }
 
 // TestLoneWriterNeverLingers appends one at a time with an hour's Linger:
-// each batch of one matches the previous one, so none waits.
+// each batch of one is all the callers there are, so none waits.
 func TestLoneWriterNeverLingers(t *testing.T) {
 	w := &writer{}
 	q, _ := start(t, Config{MaxBatch: 8, Linger: time.Hour}, w)
