@@ -2,8 +2,6 @@ package policy
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -64,7 +62,8 @@ type Policy struct {
 	VagueWords []string  `json:"vague_words"`
 	Penalties  Penalties `json:"penalties"`
 
-	cal *calendar.Calendar
+	cal  *calendar.Calendar
+	addr *address // the content address, computed when compiled
 }
 
 // MaxSafeAmount is 2^53-1, the largest integer a JSON number holds exactly
@@ -187,6 +186,7 @@ func (p *Policy) compile() error {
 		return fmt.Errorf("%w: calendar: %w", ErrInvalidPolicy, err)
 	}
 	p.cal = cal
+	p.addr = newAddress(*p)
 	return nil
 }
 
@@ -210,15 +210,6 @@ func (p Policy) Canonical() []byte {
 		panic(fmt.Sprintf("policy %s: marshal: %v", p.Version, err))
 	}
 	return b
-}
-
-// SHA256 returns the hex SHA-256 of the canonical document: the policy's
-// content address, which every event decided under the policy records
-// (events.Schedule.PolicySHA256) so that an auditor can tell a document
-// handed to them from the one the decision was made under.
-func (p Policy) SHA256() string {
-	sum := sha256.Sum256(p.Canonical())
-	return hex.EncodeToString(sum[:])
 }
 
 // BusinessCalendar returns the compiled business calendar.
