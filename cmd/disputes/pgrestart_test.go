@@ -124,8 +124,12 @@ func TestReplicasHealAfterPostgresRestarts(t *testing.T) {
 	head := uint64(len(readLog(t, store)))
 	projected := assert.Eventually(t, func() bool { return projectorPosition(t, admin, s) >= head }, 15*time.Second, 100*time.Millisecond)
 	if !projected {
+		t.Logf("the server's sessions: %s", sessions(t, admin))
 		for _, p := range all {
 			t.Logf("%s: projector %+v\n%s", p.name, p.status(t, "projector"), p.logTail())
+		}
+		for _, p := range all {
+			t.Logf("%s: %s", p.name, p.stuckIn(t, "/projections.", "/eventstore/"))
 		}
 		var count, top int64
 		require.NoError(t, admin.QueryRow(ctx, `SELECT count(*), coalesce(max(position), 0) FROM `+pgx.Identifier{mustSchema(t, s.storeURL), "eventstore_events"}.Sanitize()).Scan(&count, &top))
@@ -339,4 +343,27 @@ func waitExpiries(t *testing.T, admin *pgx.Conn, s *replicaSetup, n int) {
 		return err == nil && got >= n
 	}, 30*time.Second, 100*time.Millisecond)
 	require.True(t, ok, "%d of %d expiries recorded", got, n)
+}
+
+// sessions lists the server's client sessions: what each runs or waits
+// for, and which sessions block it.
+func sessions(t *testing.T, admin *pgx.Conn) string {
+	t.Helper()
+	rows, err := admin.Query(context.Background(), `SELECT pid, application_name, state, coalesce(wait_event_type, ''), coalesce(wait_event, ''),
+		pg_blocking_pids(pid)::text, coalesce(now() - xact_start, '0')::text, left(query, 120)
+		FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() ORDER BY xact_start NULLS LAST`)
+	if err != nil {
+		return err.Error()
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var pid int
+		var app, state, waitType, wait, blockers, age, query string
+		if err := rows.Scan(&pid, &app, &state, &waitType, &wait, &blockers, &age, &query); err != nil {
+			return err.Error()
+		}
+		out = append(out, fmt.Sprintf("%d %s %s wait=%s/%s blocked_by=%s xact_age=%s: %s", pid, app, state, waitType, wait, blockers, age, query))
+	}
+	return "\n" + strings.Join(out, "\n")
 }

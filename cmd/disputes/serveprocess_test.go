@@ -80,6 +80,7 @@ func (s *replicaSetup) startProcess(t *testing.T, c serveConfig, name string) *s
 		"--replica-name", name, "--lease-ttl", "1500ms", "--restart-backoff-max", "1s", "--clock-speed", fmt.Sprint(multiSpeed),
 		"--forward-nats", c.natsURL, "--forward-stream", c.stream, "--forward-subject-prefix", c.subjectPrefix, "--log-level", "warn")
 	p.cmd.Stdout, p.cmd.Stderr = logf, logf
+	p.cmd.Env = append(os.Environ(), "GOTRACEBACK=all") // SIGQUIT dumps every goroutine: see stuckIn
 	require.NoError(t, p.cmd.Start())
 	go func() {
 		_ = p.cmd.Wait()
@@ -173,4 +174,30 @@ func schedulerOwner(t *testing.T, ps []*serveProcess) *serveProcess {
 	}, 15*time.Second, 50*time.Millisecond)
 	require.True(t, ok, "no single replica owns the scheduler: %v", states)
 	return owner
+}
+
+// stuckIn is a diagnosis for a test that found p stuck: it SIGQUITs p and
+// returns the stacks of its goroutines that mention any of the packages.
+func (p *serveProcess) stuckIn(t *testing.T, packages ...string) string {
+	t.Helper()
+	if !p.alive() {
+		return p.name + " is not running"
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGQUIT)
+	select {
+	case <-p.done:
+	case <-time.After(15 * time.Second):
+		return p.name + " did not answer SIGQUIT"
+	}
+	b, _ := os.ReadFile(p.log)
+	var out []string
+	for _, g := range strings.Split(string(b), "\n\n") {
+		for _, pkg := range packages {
+			if strings.HasPrefix(g, "goroutine ") && strings.Contains(g, pkg) {
+				out = append(out, g)
+				break
+			}
+		}
+	}
+	return strings.Join(out, "\n\n")
 }
