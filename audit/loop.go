@@ -50,8 +50,9 @@ func (c Cadence) poll() time.Duration {
 // that polls it every c.Poll: a failure to read the log is retried, with
 // backoff, from the events already in the tree. It returns ctx's error when
 // ctx ends, or the first error sealing or publishing: a sealer that cannot
-// seal must be looked at, not retried silently (ErrSealedLogChanged and
-// ErrInvalidEvent for a log it must not seal).
+// seal must be looked at, not retried silently. A log it must not seal
+// (ErrSealedLogChanged, ErrInvalidEvent) comes back marked follow.Broken,
+// so a supervisor does not restart it; any other failure does not.
 func (s *Sealer) Run(ctx context.Context, c Cadence, onSeal func(seal.Seal)) error {
 	if err := c.Validate(); err != nil {
 		return fmt.Errorf("run sealer: %w", err)
@@ -84,9 +85,9 @@ func (s *Sealer) Run(ctx context.Context, c Cadence, onSeal func(seal.Seal)) err
 			if !s.loaded {
 				if err := s.load(ctx); err != nil {
 					if errors.Is(err, ErrSealedLogChanged) {
-						return 0, follow.Permanent(err)
+						return 0, follow.Broken(err)
 					}
-					return 0, err
+					return 0, err // a failed read: the follower retries
 				}
 				s.loaded = true
 			}
@@ -97,11 +98,11 @@ func (s *Sealer) Run(ctx context.Context, c Cadence, onSeal func(seal.Seal)) err
 			defer s.mu.Unlock()
 			for _, ev := range page.Events {
 				if err := s.appendDecoded(ev.Record.Position, ev.Env, ev.Err); err != nil {
-					return follow.Permanent(err)
+					return follow.Broken(err) // ErrInvalidEvent: a log it must not seal
 				}
 			}
 			if page.Tail { // seal at the head of the log, as it was read
-				return follow.Permanent(sealIfDue(ctx))
+				return sealingFailed(sealIfDue(ctx))
 			}
 			return nil
 		}})
@@ -127,7 +128,7 @@ func (s *Sealer) Run(ctx context.Context, c Cadence, onSeal func(seal.Seal)) err
 			err := sealIfDue(run)
 			s.mu.Unlock()
 			if err != nil && run.Err() == nil {
-				stop(err)
+				stop(sealingFailed(err))
 				return
 			}
 		}
@@ -140,6 +141,18 @@ func (s *Sealer) Run(ctx context.Context, c Cadence, onSeal func(seal.Seal)) err
 		return fmt.Errorf("run sealer: %w", err)
 	}
 	return ctx.Err()
+}
+
+// sealingFailed marks a failure to seal or publish for Run's caller: a log
+// the sealer must not seal (ErrSealedLogChanged, ErrInvalidEvent) is
+// follow.Broken — no retry can fix it, a supervisor must not restart the
+// sealer; anything else (a seal that could not be stored, a fenced write, a
+// publisher away) halts the run and is handed back to be run again.
+func sealingFailed(err error) error {
+	if errors.Is(err, ErrSealedLogChanged) || errors.Is(err, ErrInvalidEvent) {
+		return follow.Broken(err)
+	}
+	return follow.Halt(err)
 }
 
 // Status returns the state of the follower Run reads the log with: idle

@@ -258,11 +258,10 @@ func startSealer(ctx context.Context, bg *background, store eventstore.Store, sf
 		running.Store(sealer)
 		defer running.CompareAndSwap(sealer, nil)
 		defer follower.run(sealer)()
-		err = sealer.Run(ctx, cad, func(s seal.Seal) { log.Info("sealed", "size", s.Size, "root", s.Root.String(), "token", token) })
-		if errors.Is(err, audit.ErrSealedLogChanged) || errors.Is(err, audit.ErrInvalidEvent) {
-			return supervise.Permanent(err)
-		}
-		return err
+		// A log changed under a seal, or an event it must not seal, comes
+		// back marked follow.Broken: the supervisor stops the sealer for good.
+		// Every other failure (a seal not stored, a fenced write) is retried.
+		return sealer.Run(ctx, cad, func(s seal.Seal) { log.Info("sealed", "size", s.Size, "root", s.Root.String(), "token", token) })
 	})
 	stored := latestCheckpoint(seals, key, probe.Origin())
 	return func() ([]byte, bool) {

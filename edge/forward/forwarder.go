@@ -239,7 +239,8 @@ func (f *Forwarder) forward(ctx context.Context, e eventstore.RecordedEvent) err
 	}
 	subject, err := Subject(f.cfg.SubjectPrefix, e.Type)
 	if err != nil {
-		return follow.Permanent(fmt.Errorf("forward event %s at position %d: %w", e.ID, e.Position, err))
+		// An event type no subject can carry: forwarding it again fails again.
+		return follow.Broken(fmt.Errorf("forward event %s at position %d: %w", e.ID, e.Position, err))
 	}
 	if err := f.pub.Publish(subject, newMessage(e)); err != nil {
 		return fmt.Errorf("publish event %s at position %d to %s: %w", e.ID, e.Position, subject, err)
@@ -248,7 +249,7 @@ func (f *Forwarder) forward(ctx context.Context, e eventstore.RecordedEvent) err
 	f.sinceSave++
 	// A checkpoint that cannot be saved is not the log's failure: the run
 	// ends and says why (the position may belong to another replica now).
-	return follow.Permanent(f.save(ctx, false))
+	return follow.Halt(f.save(ctx, false))
 }
 
 // save writes the checkpoint if anything was acknowledged since the last

@@ -25,7 +25,7 @@ type Log interface {
 // Handler takes one page. It returns once the page is handled — for a
 // consumer with a checkpoint, once the checkpoint is committed; the next page
 // comes only then. An error is retried from Config.Start's position after a
-// backoff, unless it is Permanent (Run stops and returns it) or ErrStop (Run
+// backoff, unless it is marked Halt or Broken (Run stops and returns it) or ErrStop (Run
 // returns nil). Handle may be given again events it already handled, after a
 // failure, when Start says so: a consumer whose Start reads what it committed
 // sees each event once in its committed state.

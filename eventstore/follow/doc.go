@@ -32,9 +32,12 @@
 // a dropped subscription) and an ordinary error from Handle are retried:
 // the Follower waits a capped, jittered exponential backoff (Config.Backoff),
 // asks Start again and resumes from there. The backoff starts over once a
-// page is delivered. An error Handle marks Permanent (an event the consumer
-// can never apply) stops the Follower, which reports it; retrying would only
-// fail the same way. Handle returns ErrStop to end the run cleanly.
+// page is delivered. Two marks stop the Follower instead, and Run returns
+// the error: Halt (this run ends here and its caller decides — a seal or a
+// checkpoint that could not be stored; a supervisor restarts the job) and
+// Broken (no retry can fix it — an event the consumer can never apply — so
+// a supervisor must not restart the job either). Handle returns ErrStop to
+// end the run cleanly.
 //
 // Status tells where a Follower is — catching up, live, retrying (with the
 // last error and the attempt) or stopped — and how far behind the head of

@@ -3,6 +3,7 @@ package follow_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore/follow"
+	"github.com/disputes-ledger/disputes/internal/supervise"
 )
 
 func TestCatchUpThenLiveWithoutGapOrRepeat(t *testing.T) {
@@ -175,7 +177,10 @@ func TestStatusShowsRetryingWithTheLastError(t *testing.T) {
 	assert.Zero(t, st.Lag)
 }
 
-func TestPermanentErrorStopsWithoutRetrying(t *testing.T) {
+// TestBrokenErrorStopsWithoutRetrying: a consumer that can never apply an
+// event marks its error Broken; the follower stops at once, and the error
+// says a supervisor must not restart the job either.
+func TestBrokenErrorStopsWithoutRetrying(t *testing.T) {
 	t.Parallel()
 	store := openSQLite(t)
 	appendTickets(t, store, 8, 10)
@@ -186,7 +191,7 @@ func TestPermanentErrorStopsWithoutRetrying(t *testing.T) {
 		for _, ev := range page.Events {
 			if ev.Err != nil {
 				seen = ev
-				return follow.Permanent(ev.Err)
+				return follow.Broken(ev.Err)
 			}
 		}
 		return nil
@@ -194,14 +199,58 @@ func TestPermanentErrorStopsWithoutRetrying(t *testing.T) {
 	f := newFollower(t, follow.Config{Log: log, Start: c.start, Handle: c.handle, PageSize: 5})
 	err := f.Run(context.Background())
 	require.Error(t, err)
-	assert.True(t, follow.IsPermanent(err))
+	assert.True(t, follow.IsBroken(err))
+	assert.True(t, supervise.IsPermanent(fmt.Errorf("projector: %w", err)), "a supervisor sees it as permanent, wrapped too")
 	assert.Equal(t, uint64(12), seen.Record.Position, "the undecodable record is delivered with its error")
 	assert.Zero(t, seen.Env.ID)
 	assert.Equal(t, 1, c.starts, "not retried")
 	assert.Equal(t, uint64(10), c.position(), "the pages before it were handled")
 	st := f.Status()
 	assert.Equal(t, follow.Stopped, st.State)
-	assert.True(t, follow.IsPermanent(st.Err))
+	assert.True(t, follow.IsBroken(st.Err))
+}
+
+// TestHaltHandsTheErrorBackWithoutMarkingItBroken: a consumer that must end
+// this run (a checkpoint it could not save, a seal it could not store) marks
+// the error Halt: the follower stops without retrying and returns it, and
+// nothing in it says the job is broken — a supervisor runs it again.
+func TestHaltHandsTheErrorBackWithoutMarkingItBroken(t *testing.T) {
+	t.Parallel()
+	store := openSQLite(t)
+	head := uint64(len(appendTickets(t, store, 9, 10)))
+	saveFailed := errors.New("save checkpoint: SQLSTATE 57P01")
+	c := &consumer{}
+	c.fail = func(page follow.Page) error {
+		if page.Last() >= 5 {
+			return follow.Halt(saveFailed)
+		}
+		return nil
+	}
+	f := newFollower(t, follow.Config{Log: store, Start: c.start, Handle: c.handle, PageSize: 5})
+	err := f.Run(context.Background())
+	require.ErrorIs(t, err, saveFailed)
+	assert.False(t, follow.IsBroken(err))
+	assert.False(t, supervise.IsPermanent(err), "a supervisor retries it")
+	assert.Equal(t, 1, c.starts, "the follower itself did not retry")
+	st := f.Status()
+	assert.Equal(t, follow.Stopped, st.State)
+	assert.ErrorIs(t, st.Err, saveFailed)
+
+	// An unmarked failure of the same consumer is retried by the follower.
+	c2 := &consumer{}
+	failures := 0
+	c2.fail = func(page follow.Page) error {
+		if failures < 2 {
+			failures++
+			return saveFailed
+		}
+		return nil
+	}
+	f2 := newFollower(t, follow.Config{Log: store, Start: c2.start, Handle: c2.handle, PageSize: 5, StopAtHead: true,
+		Backoff: follow.Backoff{Initial: time.Millisecond, Max: 2 * time.Millisecond}})
+	require.NoError(t, f2.Run(context.Background()))
+	assert.Equal(t, 3, c2.starts, "retried from the consumer's position after each failure")
+	assert.Equal(t, head, c2.position())
 }
 
 func TestMaxAttemptsGivesUp(t *testing.T) {

@@ -47,8 +47,9 @@ func (f *Follower) Status() Status {
 
 // Run follows the log until ctx ends (it returns ctx's error), the consumer
 // asks to stop (ErrStop), Until or the head (StopAtHead) is reached (nil),
-// Handle returns a Permanent error (returned), or MaxAttempts attempts in a
-// row failed (ErrGaveUp). Every other failure is retried.
+// Start or Handle returns an error marked Halt or Broken (returned), or
+// MaxAttempts attempts in a row failed (ErrGaveUp). Every other failure is
+// retried.
 func (f *Follower) Run(ctx context.Context) error {
 	f.mu.Lock()
 	if f.running {
@@ -70,9 +71,13 @@ func (f *Follower) Run(ctx context.Context) error {
 		case err == nil || errors.Is(err, ErrStop):
 			f.stop(nil)
 			return nil
-		case IsPermanent(err):
+		case IsBroken(err):
 			f.stop(err)
-			f.cfg.Logger.Error("log follower stopped", "follower", f.cfg.Name, "err", err)
+			f.cfg.Logger.Error("log follower broken: not retried", "follower", f.cfg.Name, "err", err)
+			return err
+		case isHalt(err):
+			f.stop(err)
+			f.cfg.Logger.Warn("log follower halted by its consumer", "follower", f.cfg.Name, "err", err)
 			return err
 		case ctx.Err() != nil:
 			f.stop(nil)

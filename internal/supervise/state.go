@@ -57,6 +57,14 @@ type permanent struct{ err error }
 func (p *permanent) Error() string { return p.err.Error() }
 func (p *permanent) Unwrap() error { return p.err }
 
+// Permanent reports true: see IsPermanent.
+func (p *permanent) Permanent() bool { return true }
+
+// permanentMark is how an error says retrying cannot fix it. Packages
+// below the wiring mark their own errors this way without importing this
+// one (eventstore/follow's Broken errors do).
+type permanentMark interface{ Permanent() bool }
+
 // Permanent marks err as one that restarting the component cannot fix: the
 // supervisor stops it and reports it broken. Permanent(nil) is nil.
 func Permanent(err error) error {
@@ -66,8 +74,11 @@ func Permanent(err error) error {
 	return &permanent{err}
 }
 
-// IsPermanent reports whether err (or an error it wraps) was marked Permanent.
+// IsPermanent reports whether err, or an error it wraps, says retrying
+// cannot fix it: marked by Permanent, or any error with a method
+// Permanent() bool that returns true (a log follower's Broken error). Only
+// such an error breaks a component; every other one is retried.
 func IsPermanent(err error) bool {
-	var p *permanent
-	return errors.As(err, &p)
+	var m permanentMark
+	return errors.As(err, &m) && m.Permanent()
 }

@@ -181,7 +181,7 @@ func followToHead(ctx context.Context, log follow.Log) error {
 		Handle: func(_ context.Context, page follow.Page) error {
 			for _, ev := range page.Events {
 				if ev.Err != nil {
-					return follow.Permanent(fmt.Errorf("position %d: %w", ev.Record.Position, ev.Err))
+					return follow.Broken(fmt.Errorf("position %d: %w", ev.Record.Position, ev.Err))
 				}
 			}
 			return nil
