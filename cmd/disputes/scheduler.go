@@ -8,20 +8,25 @@ import (
 
 	"github.com/disputes-ledger/disputes/commands"
 	"github.com/disputes-ledger/disputes/commands/scheduler"
+	"github.com/disputes-ledger/disputes/internal/supervise"
 	"github.com/disputes-ledger/disputes/projections"
 )
 
 // schedulerCmd is `disputes scheduler`: the deadline scheduler on its own,
 // for a ledger served elsewhere or run without `serve`. It fires from the
 // open-deadlines read model (rm_deadlines), which it keeps itself unless
-// told another process keeps it. Any number may run against one ledger;
-// each expiry is still recorded once.
+// told another process keeps it. It fires only while it holds the ledger's
+// "scheduler" lease — the one serve's scheduler takes (in the PostgreSQL
+// schema, or the SQLite file) — so any number of schedulers and serve
+// replicas on one ledger have one firing at a time, the others standing by
+// to take over.
 type schedulerCmd struct {
 	storeFlags
 	readModelFlags
 	clockFlags
 	logFlags
-	NoProjection bool `name:"no-projection" help:"read the open deadlines from read models another process keeps ('serve', 'project --follow') instead of keeping them here"`
+	Replicas     replicaFlags `embed:""`
+	NoProjection bool         `name:"no-projection" help:"read the open deadlines from read models another process keeps ('serve', 'project --follow') instead of keeping them here"`
 }
 
 func (c *schedulerCmd) Run(ctx context.Context, e env) error {
@@ -39,18 +44,19 @@ func (c *schedulerCmd) Run(ctx context.Context, e env) error {
 		return err
 	}
 	defer store.Close()
-	// On PostgreSQL a scaled clock takes the ledger's origin, as serve's do.
-	bg, err := openBackground(ctx, sf, replicaFlags{LeaseTTL: 3 * time.Second, RestartBackoffMax: 10 * time.Second}, logger)
+	// The leases, and on PostgreSQL the scaled clock's origin, are serve's.
+	bg, err := openBackground(ctx, sf, c.Replicas, logger)
 	if err != nil {
 		return err
 	}
-	defer bg.close()
 	clock, err := bg.sharedClock(ctx, cf)
 	if err != nil {
+		bg.close()
 		return err
 	}
 	db, err := rf.open(ctx, sf)
 	if err != nil {
+		bg.close()
 		return err
 	}
 	defer db.Close()
@@ -71,16 +77,17 @@ func (c *schedulerCmd) Run(ctx context.Context, e env) error {
 		}()
 	}
 	h := commands.NewHandler(store, commands.WithClock(clock.Now), commands.WithPolicy(pol))
-	sched, err := scheduler.New(scheduler.Config{Deadlines: projections.DeadlineSource(db), Handler: h, Clock: clock, Logger: logger})
-	if err != nil {
-		return err
-	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		_ = sched.Run(ctx) // returns when ctx ends; a failed step is logged and retried
-	}()
-	logger.Info("scheduler running", "store", sf.describe(), "clock", clock.Now().UTC().Format(time.RFC3339), "keeps_read_model", !c.NoProjection)
+	var totals schedulerTotals
+	bg.runLeased(ctx, "scheduler", false, nil, bg.lease("scheduler", true), func(ctx context.Context, _ uint64) error {
+		sched, err := scheduler.New(scheduler.Config{Deadlines: projections.DeadlineSource(db), Handler: h, Clock: clock, Logger: logger})
+		if err != nil {
+			return supervise.Permanent(err)
+		}
+		defer func() { totals.add(sched.Status()) }()
+		return sched.Run(ctx) // returns when ctx ends (the lease lost, or the command stopped); a failed step is logged and retried
+	})
+	logger.Info("scheduler running: fires while it holds the scheduler lease", "store", sf.describe(),
+		"clock", clock.Now().UTC().Format(time.RFC3339), "keeps_read_model", !c.NoProjection)
 	var failed error
 	select {
 	case <-ctx.Done():
@@ -89,7 +96,8 @@ func (c *schedulerCmd) Run(ctx context.Context, e env) error {
 	}
 	cancel()
 	wg.Wait()
-	st := sched.Status()
+	bg.close() // waits for the scheduler to stop and releases its lease
+	st := totals.with(nil)
 	logger.Info("scheduler stopped", "fired", st.Fired, "duplicates", st.Duplicates, "stale", st.Stale, "refused", st.Refused, "failed", st.Failed)
 	return failed
 }

@@ -23,7 +23,7 @@ import (
 // replicaFlags choose how `serve` shares its background work with other
 // replicas of the same ledger.
 type replicaFlags struct {
-	LeaseTTL          time.Duration `name:"lease-ttl" default:"3s" help:"on PostgreSQL: how long a replica's lease on a background job (projector, sealer, scheduler, forwarder) lasts unless renewed; a standby takes over this long after the owner dies"`
+	LeaseTTL          time.Duration `name:"lease-ttl" default:"3s" help:"how long a replica's lease on a background job (projector, sealer, scheduler, forwarder) lasts unless renewed — in the ledger's PostgreSQL schema, or in an SQLite ledger file between the processes sharing it (serve, disputes scheduler); a standby takes over this long after the owner dies"`
 	ReplicaName       string        `name:"replica-name" env:"DISPUTES_REPLICA_NAME" help:"this replica's name in the lease table (default host:pid:random)"`
 	RestartBackoffMax time.Duration `name:"restart-backoff-max" default:"10s" help:"longest wait before restarting a background job after an error (the wait doubles from 200ms, jittered)"`
 }
@@ -44,6 +44,8 @@ func (r replicaFlags) validate() error {
 type background struct {
 	reg    *supervise.Registry
 	pg     *coord.Postgres // nil unless the store is PostgreSQL
+	lite   *coord.SQLite   // nil unless the store is an SQLite file
+	liteDB *sql.DB
 	local  *coord.Local
 	flags  replicaFlags
 	opts   supervise.Options
@@ -68,6 +70,21 @@ func openBackground(ctx context.Context, sf storeFlags, rf replicaFlags, logger 
 		}
 		b.pg = pg
 		logger.Info("replica", "name", pg.Holder(), "lease_ttl", rf.LeaseTTL.String())
+	} else if err == nil && t.Backend == storeurl.SQLite {
+		// Other processes may share the file (a standalone scheduler beside
+		// serve): the shared jobs' leases live in it.
+		db, err := sql.Open("sqlite", sqlite.DSN(t.Path))
+		if err != nil {
+			return nil, fmt.Errorf("open lease table: %w", err)
+		}
+		db.SetMaxOpenConns(1)
+		lite, err := coord.OpenSQLite(ctx, db, rf.ReplicaName)
+		if err != nil {
+			_ = db.Close()
+			return nil, err
+		}
+		b.lite, b.liteDB = lite, db
+		logger.Info("replica", "name", lite.Holder(), "lease_ttl", rf.LeaseTTL.String())
 	}
 	return b, nil
 }
@@ -78,13 +95,20 @@ func (b *background) close() {
 	if b.pg != nil {
 		b.pg.Close()
 	}
+	if b.liteDB != nil {
+		_ = b.liteDB.Close()
+	}
 }
 
-// lease returns the named lease: shared through PostgreSQL when the job's
-// output is shared by the replicas, else local to this process.
+// lease returns the named lease: shared with the other processes of the
+// ledger (through PostgreSQL, or the SQLite file) when the job's output is
+// shared by them, else local to this process.
 func (b *background) lease(name string, shared bool) supervise.Lease {
-	if shared && b.pg != nil {
+	switch {
+	case shared && b.pg != nil:
 		return b.pg.Lease(name, b.flags.LeaseTTL)
+	case shared && b.lite != nil:
+		return b.lite.Lease(name, b.flags.LeaseTTL)
 	}
 	return b.local.Lease(name)
 }

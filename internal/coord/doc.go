@@ -11,6 +11,8 @@
 // stops (SIGKILL, a lost network), the grant runs out and the next replica
 // to ask gets it with the token increased by one. A write fenced by a token
 // (CheckTx inside the seal's transaction; HighWater inside the read
-// models') is refused once a higher token exists. On SQLite one process
-// owns the ledger, so Local grants every lease at once.
+// models') is refused once a higher token exists. On SQLite the processes
+// sharing a ledger file (serve, a standalone scheduler) share its jobs'
+// leases through a table in the file (SQLite), expiring by the machine's
+// clock; a lease only one process can need is Local's, granted at once.
 package coord
