@@ -43,3 +43,19 @@ func TestFenceRefusesTheWholePage(t *testing.T) {
 		assert.Positive(t, pr.To, "%s: a passing fence lets the owner write", pr.Name)
 	}
 }
+
+// TestFenceIsRaisedBeforeTheCheckpointsAreRead: a new owner raises its
+// fence in a transaction of its own before it reads its checkpoints, so a
+// previous owner's commit still under way is either before the read or
+// refused — never a checkpoint moved under the new owner, which would stop
+// its projection. A refused fence is met there, before any page.
+func TestFenceIsRaisedBeforeTheCheckpointsAreRead(t *testing.T) {
+	l := newLedger(t)
+	appendScenarios(t, l.store, l.pol, scenarios.Seeds(epoch))
+	_, err := l.projector(projections.Options{Fence: func(context.Context, *sql.Tx) error { return errNotOwner }}).Run(context.Background())
+	require.ErrorIs(t, err, projections.ErrStopped)
+	assert.ErrorContains(t, err, "raise the fence before reading the checkpoints")
+	for _, table := range readModelTables {
+		assert.Empty(t, rowsOf(t, l.db.SQL, `SELECT * FROM `+table), table)
+	}
+}

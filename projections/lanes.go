@@ -102,6 +102,11 @@ func (p *Projector) follow(ctx context.Context, runners []*runner, until uint64)
 		// A runner whose last commit failed reads its checkpoint again (the
 		// commit may have landed); the others go on from what they applied.
 		ls.idle()
+		if !started {
+			if err := p.raiseFence(ctx); err != nil {
+				return 0, err
+			}
+		}
 		for _, r := range runners {
 			var err error
 			switch {
@@ -184,6 +189,21 @@ func (p *Projector) hand(ctx context.Context, ls lanes, page follow.Page, until 
 	if ls.going() == 0 {
 		ls.idle()
 		return follow.ErrStop
+	}
+	return nil
+}
+
+// raiseFence runs the fence in a transaction of its own before the
+// checkpoints are read. A previous owner whose commit was under way when
+// this one started could otherwise move a checkpoint after it was read
+// (the fence only refuses it once this owner has written): this
+// projection would then meet a moved checkpoint and stop.
+func (p *Projector) raiseFence(ctx context.Context) error {
+	if p.opts.Fence == nil {
+		return nil
+	}
+	if err := p.db.write(ctx, p.opts.Fence); err != nil {
+		return fmt.Errorf("raise the fence before reading the checkpoints: %w", err)
 	}
 	return nil
 }

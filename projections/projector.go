@@ -49,7 +49,8 @@ type Options struct {
 
 	// Fence, if set, runs first in every transaction that advances a
 	// checkpoint; when it fails nothing of the page is written and the
-	// projection stops (ErrStopped). With a lease's fencing token (package
+	// projection stops (ErrStopped). It also runs alone before the
+	// checkpoints are read, so that no older owner moves one afterwards. With a lease's fencing token (package
 	// internal/coord's HighWater) a projector that lost its lease to another
 	// replica cannot write over the new owner's rows.
 	Fence func(ctx context.Context, tx *sql.Tx) error
