@@ -16,7 +16,8 @@ import (
 // the checks find is in the report.
 //
 // Events are read and prepared (decoded, hashed) on other goroutines, one
-// per core but the one the ordered checks use.
+// per core, and tickets checked on goroutines of the Verifier's own
+// (Options.Workers).
 func VerifyLog(ctx context.Context, source string, log Log, seals SealStore, opts Options) (*Report, error) {
 	v := NewVerifier(source, "all", true, opts)
 	stored, err := seals.Seals(ctx)
@@ -34,11 +35,17 @@ func VerifyLog(ctx context.Context, source string, log Log, seals SealStore, opt
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	batches, errc := prepareLog(ctx, log)
+	free := make(chan []Prepared, 8)
+	batches, errc := prepareLog(ctx, log, free)
 	for b := range batches {
 		<-b.done
 		for _, p := range b.prepared {
 			v.Apply(p)
+		}
+		clear(b.prepared) // keeps no envelope alive
+		select {
+		case free <- b.prepared[:0]:
+		default:
 		}
 	}
 	if err := <-errc; err != nil {
@@ -56,9 +63,10 @@ type logBatch struct {
 
 // prepareLog reads the whole log in order on one goroutine and prepares its
 // events on others. Batches come out in order; the error channel yields the
-// read error, or nil, once the batches are done.
-func prepareLog(ctx context.Context, log Log) (<-chan *logBatch, <-chan error) {
-	workers := max(1, runtime.GOMAXPROCS(0)-1)
+// read error, or nil, once the batches are done. Slices of prepared events
+// sent back on free are reused.
+func prepareLog(ctx context.Context, log Log, free <-chan []Prepared) (<-chan *logBatch, <-chan error) {
+	workers := runtime.GOMAXPROCS(0)
 	// A few batches of slack keep a stage that a GC pause or a slow read
 	// held up from stalling the others.
 	ordered := make(chan *logBatch, 4)
@@ -88,7 +96,15 @@ func prepareLog(ctx context.Context, log Log) (<-chan *logBatch, <-chan error) {
 			if len(recs) == 0 {
 				return
 			}
-			b := &logBatch{recs: recs, prepared: make([]Prepared, len(recs)), done: make(chan struct{})}
+			b := &logBatch{recs: recs, done: make(chan struct{})}
+			select {
+			case b.prepared = <-free:
+			default:
+			}
+			if cap(b.prepared) < len(recs) {
+				b.prepared = make([]Prepared, len(recs))
+			}
+			b.prepared = b.prepared[:len(recs)]
 			// To the workers first: a batch the checker waits for must be
 			// one that will be prepared, even if ctx ends in between.
 			for _, ch := range []chan *logBatch{work, ordered} {

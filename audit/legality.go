@@ -25,35 +25,35 @@ type recordedEvent struct {
 
 // legality adds the event to its ticket's decision in progress, checking
 // the previous decision once this event shows it is complete.
-func (v *Verifier) legality(st *streamState, pos uint64, env events.Envelope, line int) {
+func (c *ticketChecks) legality(st *streamState, pos uint64, env events.Envelope, line int) {
 	if st.damaged {
 		return
 	}
 	if open, ok := env.Payload.(events.RefundRequested); ok && open.TicketID != st.ticket {
 		rev := env.Revision
-		v.Fail(Finding{Check: CheckTicketOpen, Position: pos, Ticket: st.ticket, Revision: &rev, Line: line,
+		c.fail(Finding{Check: CheckTicketOpen, Position: pos, Ticket: st.ticket, Revision: &rev, Line: line,
 			Message: fmt.Sprintf("the request opens ticket %q in the stream of ticket %q", open.TicketID, st.ticket)})
 	}
 	switch env.Payload.(type) {
 	case events.RulingRecorded:
-		v.report.Rulings++
+		c.rulings++
 	case events.AppealFiled:
-		v.report.Appeals++
+		c.appeals++
 	}
 	if n := len(st.decision); n > 0 && !sameDecision(st.decision[0].env, env) {
-		v.checkDecision(st, false)
+		c.checkDecision(st, false)
 	}
 	if len(st.decision) == 0 {
 		st.before = st.replayed()
 	}
 	st.decision = append(st.decision, recordedEvent{env: env, pos: pos, line: line})
 	st.advance(env)
-	v.resolveCitations(st, pos, env)
+	c.resolveCitations(st, pos, env)
 	if st.closed != nil && st.state == nil && len(st.decision) > 0 {
 		// A close ends its decision (anything after it, even with its
 		// command id, is refused as closed_ticket): check it now and keep
 		// nothing of a closed ticket but whose it was.
-		v.checkDecision(st, false)
+		c.checkDecision(st, false)
 		st.decision = nil
 	}
 }
@@ -71,17 +71,17 @@ func sameDecision(lead, env events.Envelope) bool {
 // cutShort says the input ended before the log a seal covers: a decision
 // missing its last events at the end is then explained by the truncation,
 // which the seal check reports.
-func (v *Verifier) checkDecision(st *streamState, cutShort bool) {
+func (c *ticketChecks) checkDecision(st *streamState, cutShort bool) {
 	rec := st.decision
 	st.decision = st.decision[:0]
 	before := st.before
 	st.before = domain.Ticket{}
-	envs := v.scratch[:0]
+	envs := c.scratch[:0]
 	for _, r := range rec {
 		envs = append(envs, r.env)
 	}
-	v.scratch = envs
-	pol, ok := v.decisionPolicy(st, before, envs, rec[0])
+	c.scratch = envs
+	pol, ok := c.decisionPolicy(st, before, envs, rec[0])
 	if !ok {
 		return
 	}
@@ -101,25 +101,25 @@ func (v *Verifier) checkDecision(st *streamState, cutShort bool) {
 	check := checkFor(ill, envs[0].Type)
 	msg := err.Error()
 	if check == CheckRulingEvidence {
-		if cited := v.deferCitations(st, before, at); cited {
+		if cited := c.deferCitations(st, before, at); cited {
 			return // reported when the evidence turns up, or at the end
 		}
 	}
-	v.Fail(Finding{Check: check, Position: at.pos, Ticket: st.ticket, Revision: &rev, Line: at.line, Message: msg})
+	c.fail(Finding{Check: check, Position: at.pos, Ticket: st.ticket, Revision: &rev, Line: at.line, Message: msg})
 }
 
 // decisionPolicy returns the policy a decision is checked under: the
 // version it records (domain.DecisionPolicy), or, for a decision that names
 // none, the one the ticket's last decision was checked under.
-func (v *Verifier) decisionPolicy(st *streamState, before domain.Ticket, envs []events.Envelope, lead recordedEvent) (policy.Policy, bool) {
+func (c *ticketChecks) decisionPolicy(st *streamState, before domain.Ticket, envs []events.Envelope, lead recordedEvent) (policy.Policy, bool) {
 	if ver, named := domain.DecisionPolicy(before, envs); named {
-		pol, known := v.policyFor(ver, st, lead, len(envs))
+		pol, known := c.policyFor(ver, st, lead, len(envs))
 		if known {
 			st.policy = ver
 		}
 		return pol, known
 	}
-	if pol, ok := v.policies[st.policy]; ok && st.policy != "" {
+	if pol, ok := c.policies[st.policy]; ok && st.policy != "" {
 		return pol, true
 	}
 	if !before.Exists() {
@@ -131,22 +131,20 @@ func (v *Verifier) decisionPolicy(st *streamState, before domain.Ticket, envs []
 
 // policyFor returns the policy of version ver, counting the events an
 // unknown version leaves unchecked (one finding per version).
-func (v *Verifier) policyFor(ver string, st *streamState, at recordedEvent, n int) (policy.Policy, bool) {
-	if p, ok := v.policies[ver]; ok {
+func (c *ticketChecks) policyFor(ver string, st *streamState, at recordedEvent, n int) (policy.Policy, bool) {
+	if p, ok := c.policies[ver]; ok {
 		return p, true
 	}
-	u, seen := v.unknown[ver]
-	if !seen {
-		u = &unknownPolicy{finding: -1}
-		v.unknown[ver] = u
-		rev := at.env.Revision
-		if v.opts.MaxFindings < 0 || len(v.report.Findings) < v.opts.MaxFindings {
-			u.finding = len(v.report.Findings)
-		}
-		v.Fail(Finding{Check: CheckPolicyUnknown, Position: at.pos, Ticket: st.ticket, Revision: &rev, Line: at.line,
-			Message: fmt.Sprintf("policy version %q is not known to the verifier", ver)})
+	if c.unknown == nil {
+		c.unknown = map[string]int{}
 	}
-	u.events += n
+	if _, seen := c.unknown[ver]; !seen {
+		rev := at.env.Revision
+		c.out = append(c.out, action{kind: actUnknownPolicy, at: c.at, version: ver, finding: Finding{
+			Check: CheckPolicyUnknown, Position: at.pos, Ticket: st.ticket, Revision: &rev, Line: at.line,
+			Message: fmt.Sprintf("policy version %q is not known to the verifier", ver)}})
+	}
+	c.unknown[ver] += n
 	return policy.Policy{}, false
 }
 
@@ -212,7 +210,7 @@ func checkFor(ill *domain.IllegalEventError, lead string) Check {
 // citations, reported when evidence with that id is recorded later (naming
 // where) or at the end (never recorded). It returns false when every cited
 // id was on record: the ruling was refused for evidence recorded after it.
-func (v *Verifier) deferCitations(st *streamState, before domain.Ticket, at recordedEvent) bool {
+func (c *ticketChecks) deferCitations(st *streamState, before domain.Ticket, at recordedEvent) bool {
 	r, ok := at.env.Payload.(events.RulingRecorded)
 	if !ok {
 		return false
@@ -233,37 +231,33 @@ func (v *Verifier) deferCitations(st *streamState, before domain.Ticket, at reco
 
 // resolveCitations turns evidence that arrives after a ruling cited it into
 // a finding at the ruling, naming where the evidence was recorded.
-func (v *Verifier) resolveCitations(st *streamState, pos uint64, env events.Envelope) {
+func (c *ticketChecks) resolveCitations(st *streamState, pos uint64, env events.Envelope) {
 	e, ok := env.Payload.(events.EvidenceSubmitted)
 	if !ok || len(st.citations) == 0 {
 		return
 	}
 	for _, item := range e.Items {
-		c, cited := st.citations[item.ID]
+		cit, cited := st.citations[item.ID]
 		if !cited {
 			continue
 		}
 		delete(st.citations, item.ID)
-		rev := c.rev
-		v.Fail(Finding{Check: CheckRulingEvidence, Position: c.pos, Ticket: st.ticket, Revision: &rev, Line: c.line, Message: fmt.Sprintf(
+		rev := cit.rev
+		c.fail(Finding{Check: CheckRulingEvidence, Position: cit.pos, Ticket: st.ticket, Revision: &rev, Line: cit.line, Message: fmt.Sprintf(
 			"the ruling cites evidence %q, which was recorded only after the ruling, at position %d (revision %d)", item.ID, pos, env.Revision)})
 	}
 }
 
 // finishStreams checks every decision still in progress and reports the
 // citations of evidence never recorded.
-func (v *Verifier) finishStreams() {
-	cutShort := false
-	for _, s := range v.seals {
-		cutShort = cutShort || v.complete && s.valid && s.Size >= v.next
-	}
-	for _, st := range v.streams {
+func (c *ticketChecks) finishStreams(cutShort bool) {
+	for _, st := range c.streams {
 		if len(st.decision) > 0 && !st.damaged {
-			v.checkDecision(st, cutShort)
+			c.checkDecision(st, cutShort)
 		}
-		for id, c := range st.citations {
-			rev := c.rev
-			v.Fail(Finding{Check: CheckRulingEvidence, Position: c.pos, Ticket: st.ticket, Revision: &rev, Line: c.line,
+		for id, cit := range st.citations {
+			rev := cit.rev
+			c.fail(Finding{Check: CheckRulingEvidence, Position: cit.pos, Ticket: st.ticket, Revision: &rev, Line: cit.line,
 				Message: fmt.Sprintf("the ruling cites evidence %q, which is never recorded on the ticket", id)})
 		}
 	}

@@ -30,11 +30,11 @@ func (v *Verifier) checkTrust() {
 		if v.report.KeyID != "" {
 			carried = "carries key " + v.report.KeyID
 		}
-		v.Fail(Finding{Check: CheckKeyNotPinned, Message: fmt.Sprintf(
+		v.fail(Finding{Check: CheckKeyNotPinned, Message: fmt.Sprintf(
 			"no seal key pinned (the source %s): a forger who re-signs every seal also replaces the key; pin the ledger's key, or accept this one on first use", carried)})
 	}
 	if len(v.seals) == 0 && !v.opts.AllowUnsealed {
-		v.Fail(Finding{Check: CheckSealMissing, Message: "the source carries no seal: nothing proves the log was not rewritten whole"})
+		v.fail(Finding{Check: CheckSealMissing, Message: "the source carries no seal: nothing proves the log was not rewritten whole"})
 	}
 	if v.opts.TrustedCheckpoint != nil {
 		v.checkTrustedCheckpoint()
@@ -47,17 +47,17 @@ func (v *Verifier) checkTrust() {
 func (v *Verifier) checkTrustedCheckpoint() {
 	cp, err := checkpoint.Parse(v.opts.TrustedCheckpoint)
 	if err != nil {
-		v.Fail(Finding{Check: CheckCheckpointSignature, Message: fmt.Sprintf("the trusted checkpoint cannot be read: %v", err)})
+		v.fail(Finding{Check: CheckCheckpointSignature, Message: fmt.Sprintf("the trusted checkpoint cannot be read: %v", err)})
 		return
 	}
 	v.report.Trusted = &TrustedCheckpoint{Origin: cp.Origin, Size: cp.Size, Root: cp.Root}
 	if v.key == nil {
-		v.Fail(Finding{Check: CheckCheckpointSignature, Seal: cp.Size, Message: fmt.Sprintf(
+		v.fail(Finding{Check: CheckCheckpointSignature, Seal: cp.Size, Message: fmt.Sprintf(
 			"the trusted checkpoint of size %d cannot be verified: no seal key", cp.Size)})
 		return
 	}
 	if _, err := checkpoint.Open(v.opts.TrustedCheckpoint, v.key); err != nil {
-		v.Fail(Finding{Check: CheckCheckpointSignature, Seal: cp.Size, Message: fmt.Sprintf(
+		v.fail(Finding{Check: CheckCheckpointSignature, Seal: cp.Size, Message: fmt.Sprintf(
 			"the trusted checkpoint of size %d is not signed by the seal key %s: %v", cp.Size, v.report.KeyID, err)})
 		return
 	}
@@ -82,7 +82,7 @@ func (v *Verifier) checkTrustedCheckpoint() {
 	}
 	switch {
 	case exact != nil && exact.Root != cp.Root:
-		v.Fail(Finding{Check: CheckFork, Seal: cp.Size, Line: exact.line, Message: fmt.Sprintf(
+		v.fail(Finding{Check: CheckFork, Seal: cp.Size, Line: exact.line, Message: fmt.Sprintf(
 			"the seal of size %d signs root %s, the checkpoint you hold signs %s: the ledger was forked or rewritten after you received it",
 			cp.Size, exact.Root, cp.Root)})
 	case exact != nil:
@@ -93,7 +93,7 @@ func (v *Verifier) checkTrustedCheckpoint() {
 			if largest != nil {
 				newest = largest.Size
 			}
-			v.Fail(Finding{Check: CheckRollback, Seal: cp.Size, Message: fmt.Sprintf(
+			v.fail(Finding{Check: CheckRollback, Seal: cp.Size, Message: fmt.Sprintf(
 				"the source's newest valid seal covers %d event(s), the checkpoint you hold covers %d: the log was rolled back or its newer seals withheld",
 				newest, cp.Size)})
 		}
@@ -101,7 +101,7 @@ func (v *Verifier) checkTrustedCheckpoint() {
 		// a rollback and deleted seals.
 		v.trustedNeedsSeal = true
 	default:
-		v.Fail(Finding{Check: CheckSealMissing, Seal: cp.Size, Message: fmt.Sprintf(
+		v.fail(Finding{Check: CheckSealMissing, Seal: cp.Size, Message: fmt.Sprintf(
 			"the source has no seal of size %d, the size of the checkpoint you hold, which the ledger published with that seal: seals were deleted", cp.Size)})
 	}
 }
@@ -118,7 +118,7 @@ func (v *Verifier) trustedRoot(pos uint64) {
 		if v.gapFrom != 0 {
 			detail = fmt.Sprintf("the log is not intact from position %d on", v.gapFrom)
 		}
-		v.Fail(Finding{Check: CheckFork, Position: pos, Seal: pos, Message: fmt.Sprintf(
+		v.fail(Finding{Check: CheckFork, Position: pos, Seal: pos, Message: fmt.Sprintf(
 			"the log's positions 1..%d have root %s, the checkpoint you hold signs %s: %s", pos, root, v.trusted.Root, detail)})
 	}
 }
@@ -131,13 +131,13 @@ func (v *Verifier) finishTrust() {
 	last := v.next - 1
 	switch {
 	case last < v.trusted.Size:
-		v.Fail(Finding{Check: CheckRollback, Seal: v.trusted.Size, Message: fmt.Sprintf(
+		v.fail(Finding{Check: CheckRollback, Seal: v.trusted.Size, Message: fmt.Sprintf(
 			"the log ends at position %d, the checkpoint you hold covers %d event(s): the log was rolled back or truncated", last, v.trusted.Size)})
 	case v.trustedNeedsSeal:
-		v.Fail(Finding{Check: CheckSealMissing, Seal: v.trusted.Size, Message: fmt.Sprintf(
+		v.fail(Finding{Check: CheckSealMissing, Seal: v.trusted.Size, Message: fmt.Sprintf(
 			"the log has %d event(s) but no seal covers the %d of the checkpoint you hold: seals were deleted", last, v.trusted.Size)})
 	case !v.trustedReached:
-		v.Fail(Finding{Check: CheckFork, Seal: v.trusted.Size, Message: fmt.Sprintf(
+		v.fail(Finding{Check: CheckFork, Seal: v.trusted.Size, Message: fmt.Sprintf(
 			"position %d, the size of the checkpoint you hold, is not in the log in order, so its root cannot be compared", v.trusted.Size)})
 	}
 }

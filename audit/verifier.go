@@ -6,12 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 
 	"github.com/disputes-ledger/disputes/audit/checkpoint"
 	"github.com/disputes-ledger/disputes/audit/merkle"
 	"github.com/disputes-ledger/disputes/audit/seal"
-	"github.com/disputes-ledger/disputes/domain"
 	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore"
@@ -54,6 +54,11 @@ type Options struct {
 	// that was never sealed (tests, drafts); `disputes verify` has no flag
 	// for it.
 	AllowUnsealed bool
+	// Workers is how many goroutines check tickets (chains, policy
+	// addresses, legality), each ticket always on the same one: 0 means
+	// one per core (GOMAXPROCS), 1 checks every event on the goroutine that
+	// applies it. The report is the same whatever the number.
+	Workers int
 }
 
 // InclusionProof proves an event is leaf Position-1 of the log sealed at
@@ -89,13 +94,16 @@ type Verifier struct {
 	sealIdx  int    // next seal whose root is due
 	goodSize uint64 // largest seal size whose root matched
 	unsealed int    // events after the latest verified seal
-	streams  map[string]*streamState
-	unknown  map[string]*unknownPolicy
 	finished bool
-	// scratch holds the envelopes of the decision being checked.
-	scratch []events.Envelope
-	// policyHashes checks recorded policy addresses (policyhash.go).
-	policyHashes policyHashes
+
+	// shards check the tickets (tickets.go), each ticket in the shard
+	// shardOf gives it; par runs them on their own goroutines (parallel.go).
+	shards []*ticketChecks
+	par    *parallel
+	// unknown and mismatched are the policy versions reported missing or
+	// not as the events recorded them, each reported once.
+	unknown    map[string]*unknownPolicy
+	mismatched map[string]*policyMismatch
 
 	// trusted is the auditor's checkpoint once its signature verified.
 	trusted          *checkpoint.Checkpoint
@@ -116,7 +124,6 @@ type consistencyEntry struct {
 
 type unknownPolicy struct {
 	finding int // index into report.Findings, -1 if not listed
-	events  int
 }
 
 // NewVerifier returns a verifier of source (a file name or a ledger path,
@@ -131,13 +138,23 @@ func NewVerifier(source, scope string, complete bool, opts Options) *Verifier {
 		policies:    PolicySet{},
 		consistency: map[[2]uint64]consistencyEntry{},
 		next:        1,
-		streams:     map[string]*streamState{},
 		unknown:     map[string]*unknownPolicy{},
+		mismatched:  map[string]*policyMismatch{},
 		report: Report{Source: source, Scope: scope, Complete: complete, Counts: map[Check]int{},
 			Findings: []Finding{}, Warnings: []string{}},
 	}
 	for _, p := range opts.Policies {
 		v.policies[p.Version] = p
+	}
+	workers := opts.Workers
+	if workers == 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	for range max(workers, 1) {
+		v.shards = append(v.shards, newTicketChecks(v.policies))
+	}
+	if workers > 1 {
+		v.par = newParallel(len(v.shards))
 	}
 	switch {
 	case opts.PublicKey != nil:
@@ -149,8 +166,14 @@ func NewVerifier(source, scope string, complete bool, opts Options) *Verifier {
 	return v
 }
 
-// Fail records a finding the caller made (a malformed bundle line, say).
+// Fail records a finding the caller made (a malformed bundle line, say),
+// after every finding of the events applied before it.
 func (v *Verifier) Fail(f Finding) {
+	v.flush()
+	v.fail(f)
+}
+
+func (v *Verifier) fail(f Finding) {
 	v.report.Counts[f.Check]++
 	if v.opts.MaxFindings >= 0 && len(v.report.Findings) >= v.opts.MaxFindings {
 		v.report.Omitted++
@@ -161,22 +184,28 @@ func (v *Verifier) Fail(f Finding) {
 
 // Warn records a limit of the verification that is not a failure.
 func (v *Verifier) Warn(format string, args ...any) {
+	v.flush()
+	v.warn(format, args...)
+}
+
+func (v *Verifier) warn(format string, args ...any) {
 	v.report.Warnings = append(v.report.Warnings, fmt.Sprintf(format, args...))
 }
 
 // SetPublicKey gives the key the source carries. If the auditor pinned
 // another key, that is a finding and the pinned key stays in use.
 func (v *Verifier) SetPublicKey(pub ed25519.PublicKey, line int) {
+	v.flush()
 	if v.opts.PublicKey != nil {
 		if !bytes.Equal(pub, v.opts.PublicKey) {
-			v.Fail(Finding{Check: CheckPublicKey, Line: line, Message: fmt.Sprintf(
+			v.fail(Finding{Check: CheckPublicKey, Line: line, Message: fmt.Sprintf(
 				"the source carries key %s, not the pinned key %s; seals are verified with the pinned key", seal.KeyID(pub), v.report.KeyID)})
 		}
 		return
 	}
 	if v.opts.KeyID != "" {
 		if got := seal.KeyID(pub); got != v.opts.KeyID {
-			v.Fail(Finding{Check: CheckPublicKey, Line: line, Message: fmt.Sprintf(
+			v.fail(Finding{Check: CheckPublicKey, Line: line, Message: fmt.Sprintf(
 				"the source carries key %s, not the pinned key %s: seals cannot be verified", got, v.opts.KeyID)})
 			return
 		}
@@ -185,23 +214,28 @@ func (v *Verifier) SetPublicKey(pub ed25519.PublicKey, line int) {
 	}
 	v.key = pub
 	v.report.KeyID = seal.KeyID(pub)
-	v.Warn("seal key not pinned: trusting the key the source carries, %s; compare it with the fingerprint `disputes keys` prints on the ledger's side, then pin it (--key-id %s)", v.report.KeyID, v.report.KeyID)
+	v.warn("seal key not pinned: trusting the key the source carries, %s; compare it with the fingerprint `disputes keys` prints on the ledger's side, then pin it (--key-id %s)", v.report.KeyID, v.report.KeyID)
 }
 
 // AddPolicy makes a policy version known.
 func (v *Verifier) AddPolicy(p policy.Policy) {
+	v.flush()
 	v.policies[p.Version] = p
-	delete(v.policyHashes.addr, p.Version) // its address is computed afresh
+	for _, c := range v.shards {
+		delete(c.held, p.Version) // its address is computed afresh
+	}
 }
 
 // AddSeal adds a seal; its signature is checked at once.
 func (v *Verifier) AddSeal(s seal.Seal, line int) {
+	v.flush()
 	v.seals = append(v.seals, sealEntry{Seal: s, line: line})
 }
 
 // AddConsistency adds a proof that the seal of size from is a prefix of the
 // seal of size to.
 func (v *Verifier) AddConsistency(from, to uint64, proof []merkle.Hash, line int) {
+	v.flush()
 	v.consistency[[2]uint64{from, to}] = consistencyEntry{proof: proof, line: line}
 }
 
@@ -224,11 +258,11 @@ func (v *Verifier) start() {
 	for i := range v.seals {
 		s := &v.seals[i]
 		if v.key == nil {
-			v.Fail(Finding{Check: CheckSealSignature, Seal: s.Size, Line: s.line, Message: fmt.Sprintf("seal of size %d: no public key to verify it with", s.Size)})
+			v.fail(Finding{Check: CheckSealSignature, Seal: s.Size, Line: s.line, Message: fmt.Sprintf("seal of size %d: no public key to verify it with", s.Size)})
 			continue
 		}
 		if err := s.Verify(v.key); err != nil {
-			v.Fail(Finding{Check: CheckSealSignature, Seal: s.Size, Line: s.line, Message: fmt.Sprintf("seal of size %d sealed at %s: %v", s.Size, s.SealedAt.Format("2006-01-02T15:04:05Z07:00"), err)})
+			v.fail(Finding{Check: CheckSealSignature, Seal: s.Size, Line: s.line, Message: fmt.Sprintf("seal of size %d sealed at %s: %v", s.Size, s.SealedAt.Format("2006-01-02T15:04:05Z07:00"), err)})
 			continue
 		}
 		s.valid = true
@@ -238,7 +272,7 @@ func (v *Verifier) start() {
 	v.checkConsistency()
 	v.checkTrust()
 	if len(v.seals) == 0 && v.opts.AllowUnsealed {
-		v.Warn("no seals: chains and rulings are checked, but nothing proves the log was not rewritten whole")
+		v.warn("no seals: chains and rulings are checked, but nothing proves the log was not rewritten whole")
 	}
 }
 
@@ -255,7 +289,7 @@ func (v *Verifier) checkConsistency() {
 		if prev != nil {
 			switch {
 			case prev.Size == s.Size && prev.Root != s.Root:
-				v.Fail(Finding{Check: CheckSealConsistency, Seal: s.Size, Line: s.line, Message: fmt.Sprintf(
+				v.fail(Finding{Check: CheckSealConsistency, Seal: s.Size, Line: s.line, Message: fmt.Sprintf(
 					"two seals of size %d sign different roots %s and %s: the log was forked", s.Size, prev.Root, s.Root)})
 			case prev.Size < s.Size:
 				v.checkProof(prev, s)
@@ -269,13 +303,13 @@ func (v *Verifier) checkProof(from, to *sealEntry) {
 	c, ok := v.consistency[[2]uint64{from.Size, to.Size}]
 	if !ok {
 		if !v.complete {
-			v.Fail(Finding{Check: CheckSealConsistency, Seal: to.Size, Line: to.line, Message: fmt.Sprintf(
+			v.fail(Finding{Check: CheckSealConsistency, Seal: to.Size, Line: to.line, Message: fmt.Sprintf(
 				"no consistency proof from the seal of size %d to the seal of size %d", from.Size, to.Size)})
 		}
 		return
 	}
 	if err := merkle.VerifyConsistency(from.Size, to.Size, from.Root, to.Root, c.proof); err != nil {
-		v.Fail(Finding{Check: CheckSealConsistency, Seal: to.Size, Line: c.line, Message: fmt.Sprintf(
+		v.fail(Finding{Check: CheckSealConsistency, Seal: to.Size, Line: c.line, Message: fmt.Sprintf(
 			"the proof given does not show the seal of size %d extends the seal of size %d (the seals fork, or the log the proof was computed from is not the log that was sealed): %v", to.Size, from.Size, err)})
 	}
 }
@@ -323,18 +357,37 @@ func Prepare(pos uint64, data []byte, proof *InclusionProof, line int) Prepared 
 }
 
 // Apply checks a prepared event. Events must be applied in position order.
+// With Options.Workers above 1 the event's ticket checks run on another
+// goroutine, and what they find is reported, in order, before anything
+// else the Verifier is told or asked next.
 func (v *Verifier) Apply(p Prepared) {
 	v.start()
+	if v.par != nil {
+		v.par.add(v, p)
+		return
+	}
+	c := v.shards[0]
+	v.applyLog(&p)
+	if p.ref.stream != "" {
+		c.event(&p)
+	}
+	v.act(c.out)
+	c.out = c.out[:0]
+}
+
+// applyLog checks what a prepared event says about the log as a whole:
+// that it verifies, its columns, its position, the tree and the seals.
+func (v *Verifier) applyLog(p *Prepared) {
 	v.report.Events++
 	v.report.LastPosition = max(v.report.LastPosition, p.pos)
 	pos, line, ref := p.pos, p.line, p.ref
 	if p.err != nil {
-		v.Fail(Finding{Check: CheckEventHash, Position: pos, Ticket: ref.ticket, Revision: ref.revisionPtr(), Line: line,
+		v.fail(Finding{Check: CheckEventHash, Position: pos, Ticket: ref.ticket, Revision: ref.revisionPtr(), Line: line,
 			Message: fmt.Sprintf("event does not verify: %v", p.err)})
 	}
 	var ce *eventstore.CorruptError
 	if errors.As(p.columnsErr, &ce) {
-		v.Fail(Finding{Check: CheckColumnMismatch, Position: pos, Ticket: ref.ticket, Revision: ref.revisionPtr(), Line: line,
+		v.fail(Finding{Check: CheckColumnMismatch, Position: pos, Ticket: ref.ticket, Revision: ref.revisionPtr(), Line: line,
 			Message: fmt.Sprintf("the ledger stores this event under columns its signed bytes contradict (%s), so the application reads it as something it is not", ce.Reason)})
 	}
 	if v.complete {
@@ -342,31 +395,45 @@ func (v *Verifier) Apply(p Prepared) {
 	} else {
 		v.provenEvent(p)
 	}
-	if ref.stream == "" {
-		return
+}
+
+// act carries out what the ticket checks found, in order.
+func (v *Verifier) act(out []action) {
+	for i := range out {
+		a := &out[i]
+		switch a.kind {
+		case actFail:
+			v.fail(a.finding)
+		case actWarn:
+			v.report.Warnings = append(v.report.Warnings, a.msg)
+		case actUnknownPolicy:
+			if _, seen := v.unknown[a.version]; seen {
+				continue
+			}
+			u := &unknownPolicy{finding: -1}
+			v.unknown[a.version] = u
+			if v.opts.MaxFindings < 0 || len(v.report.Findings) < v.opts.MaxFindings {
+				u.finding = len(v.report.Findings)
+			}
+			v.fail(a.finding)
+		case actPolicyMismatch:
+			v.policyMismatchFound(*a)
+		}
 	}
-	st := v.stream(ref)
-	if p.err != nil {
-		v.chainLenient(st, pos, ref, line)
-		return
-	}
-	v.chain(st, pos, p.env, line)
-	v.checkPolicyHash(st, pos, p.env, line)
-	v.legality(st, pos, p.env, line)
 }
 
 // logEvent adds the event to the recomputed tree and checks every seal the
 // log has now reached.
-func (v *Verifier) logEvent(p Prepared) {
+func (v *Verifier) logEvent(p *Prepared) {
 	pos, ref, line := p.pos, p.ref, p.line
 	switch {
 	case pos > v.next:
-		v.Fail(Finding{Check: CheckLogGap, Position: v.next, Line: line, Message: gapMessage(v.next, pos-1)})
+		v.fail(Finding{Check: CheckLogGap, Position: v.next, Line: line, Message: gapMessage(v.next, pos-1)})
 		if v.gapFrom == 0 {
 			v.gapFrom = v.next
 		}
 	case pos < v.next:
-		v.Fail(Finding{Check: CheckLogOrder, Position: pos, Ticket: ref.ticket, Revision: ref.revisionPtr(), Line: line,
+		v.fail(Finding{Check: CheckLogOrder, Position: pos, Ticket: ref.ticket, Revision: ref.revisionPtr(), Line: line,
 			Message: fmt.Sprintf("position %d comes after position %d", pos, v.next-1)})
 		if v.gapFrom == 0 {
 			v.gapFrom = pos
@@ -398,17 +465,17 @@ func (v *Verifier) checkRoot(s *sealEntry, pos uint64) {
 		return
 	}
 	if v.gapFrom != 0 && v.gapFrom <= s.Size {
-		v.Fail(Finding{Check: CheckSealRoot, Position: s.Size, Seal: s.Size, Line: s.line, Message: fmt.Sprintf(
+		v.fail(Finding{Check: CheckSealRoot, Position: s.Size, Seal: s.Size, Line: s.line, Message: fmt.Sprintf(
 			"the log under the seal of size %d is not intact from position %d on, so its signed root %s cannot be recomputed", s.Size, v.gapFrom, s.Root)})
 		return
 	}
 	if v.frontier.Size() != s.Size || pos != s.Size {
-		v.Fail(Finding{Check: CheckSealRoot, Position: s.Size, Seal: s.Size, Line: s.line, Message: fmt.Sprintf(
+		v.fail(Finding{Check: CheckSealRoot, Position: s.Size, Seal: s.Size, Line: s.line, Message: fmt.Sprintf(
 			"the seal of size %d covers position %d, which is not in the log", s.Size, s.Size)})
 		return
 	}
 	if root := v.frontier.Root(); root != s.Root {
-		v.Fail(Finding{Check: CheckSealRoot, Position: s.Size, Seal: s.Size, Line: s.line, Message: fmt.Sprintf(
+		v.fail(Finding{Check: CheckSealRoot, Position: s.Size, Seal: s.Size, Line: s.line, Message: fmt.Sprintf(
 			"the log's positions 1..%d have root %s, the seal signed %s: an event in positions %d..%d was altered, removed, added or moved",
 			s.Size, root, s.Root, v.goodSize+1, s.Size)})
 		return
@@ -417,16 +484,16 @@ func (v *Verifier) checkRoot(s *sealEntry, pos uint64) {
 }
 
 // provenEvent checks an event of a partial bundle against its inclusion proof.
-func (v *Verifier) provenEvent(p Prepared) {
+func (v *Verifier) provenEvent(p *Prepared) {
 	pos, proof, ref, line := p.pos, p.proof, p.ref, p.line
 	if pos < v.next {
-		v.Fail(Finding{Check: CheckLogOrder, Position: pos, Ticket: ref.ticket, Revision: ref.revisionPtr(), Line: line,
+		v.fail(Finding{Check: CheckLogOrder, Position: pos, Ticket: ref.ticket, Revision: ref.revisionPtr(), Line: line,
 			Message: fmt.Sprintf("position %d comes after position %d", pos, v.next-1)})
 	}
 	v.next = max(v.next, pos+1)
 	if proof == nil {
 		if v.latest != nil && pos <= v.latest.Size {
-			v.Fail(Finding{Check: CheckInclusion, Position: pos, Ticket: ref.ticket, Revision: ref.revisionPtr(), Line: line,
+			v.fail(Finding{Check: CheckInclusion, Position: pos, Ticket: ref.ticket, Revision: ref.revisionPtr(), Line: line,
 				Message: fmt.Sprintf("no inclusion proof, though the seal of size %d covers position %d", v.latest.Size, pos)})
 		} else {
 			v.unsealed++
@@ -434,7 +501,7 @@ func (v *Verifier) provenEvent(p Prepared) {
 		return
 	}
 	fail := func(msg string) {
-		v.Fail(Finding{Check: CheckInclusion, Position: pos, Ticket: ref.ticket, Revision: ref.revisionPtr(), Seal: proof.Seal, Line: line, Message: msg})
+		v.fail(Finding{Check: CheckInclusion, Position: pos, Ticket: ref.ticket, Revision: ref.revisionPtr(), Seal: proof.Seal, Line: line, Message: msg})
 	}
 	var s *sealEntry
 	for i := range v.seals {
@@ -494,141 +561,11 @@ func lenientRef(data []byte) eventRef {
 	return r
 }
 
-// streamState is what the verifier remembers of one ticket.
-type streamState struct {
-	ticket   string
-	seen     bool
-	lastRev  uint64
-	lastHash string
-	lastPos  uint64
-	lastLine int
-	// state is the ticket replayed up to the last event, nil once it
-	// closed, when only closed is kept: what the domain needs to refuse
-	// anything that follows. damaged stops the legality checks after an
-	// event that could not be read.
-	state   *domain.Ticket
-	closed  *closedTicket
-	damaged bool
-	// decision holds the events of the decision in progress (one command
-	// id), before the state they were decided on and policy the version of
-	// the policy the ticket's last decision was checked under.
-	decision []recordedEvent
-	before   domain.Ticket
-	policy   string
-	// citations are evidence ids a ruling cited that were not on record.
-	citations map[string]citation
-}
-
-// closedTicket is what is kept of a closed ticket: whose it was.
-type closedTicket struct {
-	id, buyer, merchant string
-	resolution          domain.Resolution
-}
-
-// replayed returns the ticket as replayed so far.
-func (st *streamState) replayed() domain.Ticket {
-	switch {
-	case st.state != nil:
-		return *st.state
-	case st.closed != nil:
-		c := st.closed
-		return domain.Ticket{ID: c.id, BuyerID: c.buyer, MerchantID: c.merchant, Status: domain.StatusClosed, Resolution: c.resolution}
-	}
-	return domain.Ticket{}
-}
-
-// advance folds env into the replayed ticket.
-func (st *streamState) advance(env events.Envelope) {
-	if st.closed != nil {
-		return // whatever follows a close is refused, and changes nothing
-	}
-	next := st.replayed().Apply(env)
-	if next.Closed() {
-		st.state, st.closed = nil, &closedTicket{id: next.ID, buyer: next.BuyerID, merchant: next.MerchantID, resolution: next.Resolution}
-		return
-	}
-	if st.state == nil {
-		st.state = new(domain.Ticket)
-	}
-	*st.state = next // reuses the ticket's slot: no allocation per event
-}
-
-type citation struct {
-	pos, rev uint64
-	line     int
-}
-
-func (v *Verifier) stream(ref eventRef) *streamState {
-	st, ok := v.streams[ref.stream]
-	if !ok {
-		st = &streamState{ticket: ref.ticket}
-		v.streams[ref.stream] = st
-	}
-	return st
-}
-
-// chain checks the event's link to the previous event of its stream.
-func (v *Verifier) chain(st *streamState, pos uint64, env events.Envelope, line int) {
-	var problems []string
-	switch {
-	case !st.seen && env.Revision != 0:
-		problems = append(problems, fmt.Sprintf("the stream's first event has revision %d, not 0", env.Revision))
-	case !st.seen && env.PrevHash != "":
-		problems = append(problems, "the stream's first event links to a previous event")
-	case st.seen:
-		if env.Revision != st.lastRev+1 {
-			problems = append(problems, fmt.Sprintf("revision %d follows revision %d (position %d)", env.Revision, st.lastRev, st.lastPos))
-		}
-		if env.PrevHash != st.lastHash {
-			problems = append(problems, fmt.Sprintf("prev_hash %s is not the hash %s of the previous event (position %d)", short(env.PrevHash), short(st.lastHash), st.lastPos))
-		}
-	}
-	if len(problems) > 0 {
-		rev := env.Revision
-		v.Fail(Finding{Check: CheckChain, Position: pos, Ticket: st.ticket, Revision: &rev, Line: line, Message: joinProblems(problems)})
-	}
-	st.seen, st.lastRev, st.lastHash, st.lastPos, st.lastLine = true, env.Revision, env.Hash, pos, line
-}
-
-// chainLenient keeps the chain going past an event that does not verify, so
-// that only that event is reported, and stops the legality checks of its
-// ticket, whose replay would now be guesswork.
-func (v *Verifier) chainLenient(st *streamState, pos uint64, ref eventRef, line int) {
-	if !st.damaged {
-		v.Warn("ticket %s: legality checks stop at position %d, whose event could not be read", st.ticket, pos)
-	}
-	st.damaged = true
-	st.decision = nil // incomplete: its unreadable event may have been part of it
-	if ref.hasRevision {
-		st.seen, st.lastRev, st.lastHash, st.lastPos = true, ref.revision, ref.hash, pos
-	}
-}
-
-func short(h string) string {
-	if len(h) > 12 {
-		return h[:12] + "…"
-	}
-	if h == "" {
-		return `""`
-	}
-	return h
-}
-
-func joinProblems(ps []string) string {
-	var b bytes.Buffer
-	for i, p := range ps {
-		if i > 0 {
-			b.WriteString("; ")
-		}
-		b.WriteString(p)
-	}
-	return b.String()
-}
-
 // Finish completes the checks that need the whole input and returns the
 // report. Call it once.
 func (v *Verifier) Finish() *Report {
 	v.start()
+	v.flush()
 	if v.finished {
 		return &v.report
 	}
@@ -637,7 +574,7 @@ func (v *Verifier) Finish() *Report {
 		for ; v.sealIdx < len(v.seals); v.sealIdx++ {
 			s := &v.seals[v.sealIdx]
 			if s.valid {
-				v.Fail(Finding{Check: CheckSealRoot, Position: s.Size, Seal: s.Size, Line: s.line, Message: fmt.Sprintf(
+				v.fail(Finding{Check: CheckSealRoot, Position: s.Size, Seal: s.Size, Line: s.line, Message: fmt.Sprintf(
 					"the seal of size %d covers positions 1..%d, but the log ends at position %d: events were removed or withheld", s.Size, s.Size, v.next-1)})
 			}
 		}
@@ -645,20 +582,29 @@ func (v *Verifier) Finish() *Report {
 	v.finishStreams()
 	v.finishPolicyHashes()
 	for ver, u := range v.unknown {
-		if u.finding >= 0 {
-			v.report.Findings[u.finding].Message = fmt.Sprintf(
-				"policy version %q is not known to the verifier: the deadlines and terms of %d event(s) could not be checked", ver, u.events)
+		if u.finding < 0 {
+			continue
 		}
+		n := 0
+		for _, c := range v.shards {
+			n += c.unknown[ver]
+		}
+		v.report.Findings[u.finding].Message = fmt.Sprintf(
+			"policy version %q is not known to the verifier: the deadlines and terms of %d event(s) could not be checked", ver, n)
 	}
 	if v.unsealed > 0 {
 		if v.latest == nil {
-			v.Warn("%d event(s) are not covered by any verified seal", v.unsealed)
+			v.warn("%d event(s) are not covered by any verified seal", v.unsealed)
 		} else {
-			v.Warn("%d event(s) after position %d are not covered by the latest seal: their chains are checked, but no seal protects them yet", v.unsealed, v.latest.Size)
+			v.warn("%d event(s) after position %d are not covered by the latest seal: their chains are checked, but no seal protects them yet", v.unsealed, v.latest.Size)
 		}
 	}
 	v.finishTrust()
-	v.report.Tickets = len(v.streams)
+	for _, c := range v.shards {
+		v.report.Tickets += len(c.streams)
+		v.report.Rulings += c.rulings
+		v.report.Appeals += c.appeals
+	}
 	v.report.Policies = v.policies.Versions()
 	v.report.sortFindings()
 	return &v.report

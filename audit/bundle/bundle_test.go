@@ -421,10 +421,10 @@ func TestPinByKeyID(t *testing.T) {
 	}
 }
 
-// TestVerifyPipelineOrder checks that preparing lines on any number of
-// goroutines reports exactly what checking them one by one does, on a
-// bundle long enough to span many batches and broken in several places.
-// Not parallel: it changes the package's worker setting.
+// TestVerifyPipelineOrder checks that preparing lines, and checking
+// tickets, on any number of goroutines reports exactly what checking them
+// one by one does, on a bundle long enough to span many batches and broken
+// in several places. Not parallel: it changes the package's worker setting.
 func TestVerifyPipelineOrder(t *testing.T) {
 	l := newLedger(t, 300, policy.Default(), false)
 	buf, _ := l.export(t, bundle.Scope{Kind: bundle.ScopeAll})
@@ -437,9 +437,11 @@ func TestVerifyPipelineOrder(t *testing.T) {
 		return append(ls[:i], ls[i+1:]...)
 	})
 	var reports []*audit.Report
-	for _, workers := range []int{-1, 0, 1, 3} {
-		old := bundle.SetPrepareWorkers(workers)
-		reports = append(reports, verify(t, broken, pub()))
+	for _, workers := range []struct{ prepare, check int }{{-1, 1}, {0, 0}, {1, 2}, {3, 5}, {-1, 3}} {
+		old := bundle.SetPrepareWorkers(workers.prepare)
+		rep, err := bundle.Verify(bytes.NewReader(broken), "test.jsonl", audit.Options{PublicKey: pub(), Workers: workers.check})
+		require.NoError(t, err)
+		reports = append(reports, rep)
 		bundle.SetPrepareWorkers(old)
 	}
 	require.NotEmpty(t, reports[0].Findings)

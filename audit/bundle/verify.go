@@ -21,8 +21,8 @@ import (
 // problem with the bundle's content is a finding in the report.
 //
 // Lines are read, and event lines decoded and hashed, on other goroutines
-// (audit.Prepare, on every core but one); the checks that depend on order
-// run here, line by line, in the bundle's order.
+// (audit.Prepare, one per core); the Verifier checks tickets on goroutines
+// of its own (Options.Workers), and reports in the bundle's order.
 func Verify(r io.Reader, name string, opts audit.Options) (*audit.Report, error) {
 	stop := make(chan struct{})
 	defer close(stop)
@@ -97,21 +97,29 @@ type batch struct {
 const batchLines = 512
 
 // prepareWorkers is how many goroutines prepare event lines; 0 means one
-// per core but the one the ordered checks use. Benchmarks set it to compare.
+// per core (the ordered checks are light: the Verifier checks tickets on
+// goroutines of its own). Benchmarks set it to compare.
 var prepareWorkers = 0
 
 // batchReader yields a bundle's lines in order, in batches whose event
 // lines are prepared by a pool of workers.
 type batchReader struct {
 	ordered <-chan *batch
-	free    chan []byte // arenas handed back by the consumer
+	free    chan spare // memory handed back by the consumer
+}
+
+// spare is a checked batch's memory: its arena and its prepared events.
+type spare struct {
+	arena    []byte
+	prepared []audit.Prepared
 }
 
 // recycle returns a checked batch's memory for reuse: neither the Verifier
 // nor the records keep references into it.
 func (br batchReader) recycle(b *batch) {
+	clear(b.prepared) // keeps no envelope alive
 	select {
-	case br.free <- b.arena[:0]:
+	case br.free <- spare{arena: b.arena[:0], prepared: b.prepared[:0]}:
 	default:
 	}
 }
@@ -123,14 +131,13 @@ func readBatches(r io.Reader, stop <-chan struct{}) batchReader {
 	case workers < 0:
 		workers = 0 // the consumer prepares each line itself
 	case workers == 0:
-		// The consumer, checking in order, keeps one core busy itself.
-		workers = max(1, runtime.GOMAXPROCS(0)-1)
+		workers = runtime.GOMAXPROCS(0)
 	}
 	// Slack of 16 batches (8,000 lines) keeps a stage that a GC pause held
 	// up from stalling the others: with 2 it ran 30% slower.
 	ordered := make(chan *batch, 16)
 	work := make(chan *batch, 16)
-	free := make(chan []byte, 32)
+	free := make(chan spare, 32)
 	for range workers {
 		go func() {
 			for b := range work {
@@ -151,7 +158,8 @@ func readBatches(r io.Reader, stop <-chan struct{}) batchReader {
 		for {
 			b := &batch{first: next, done: make(chan struct{}), lines: make([][]byte, 0, batchLines)}
 			select {
-			case b.arena = <-free:
+			case sp := <-free:
+				b.arena, b.prepared = sp.arena, sp.prepared
 			default:
 				b.arena = make([]byte, 0, 1<<20)
 			}
@@ -176,7 +184,11 @@ func readBatches(r io.Reader, stop <-chan struct{}) batchReader {
 				b.lines = append(b.lines, b.arena[start:end:end])
 				start = end
 			}
-			b.fast, b.prepared = make([]bool, len(b.lines)), make([]audit.Prepared, len(b.lines))
+			b.fast = make([]bool, len(b.lines))
+			if cap(b.prepared) < len(b.lines) {
+				b.prepared = make([]audit.Prepared, len(b.lines))
+			}
+			b.prepared = b.prepared[:len(b.lines)]
 			last := len(b.lines) < batchLines || b.err != nil
 			select {
 			case ordered <- b:

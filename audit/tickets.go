@@ -1,0 +1,214 @@
+package audit
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/disputes-ledger/disputes/domain"
+	"github.com/disputes-ledger/disputes/events"
+)
+
+// ticketChecks checks the tickets of one shard: each ticket's chain, its
+// policy addresses and the legality of its decisions. Every event of a
+// ticket goes to the same shard, in log order, and a shard's checks depend
+// on nothing outside it but the verifier's policies (fixed while events are
+// checked), so shards run on their own goroutines. What they find is not
+// reported at once but recorded as actions, tagged with the event that
+// caused them, which the verifier carries out in log order: the report is
+// the same whatever the number of shards.
+type ticketChecks struct {
+	policies PolicySet
+	streams  map[string]*streamState
+	// scratch holds the envelopes of the decision being checked.
+	scratch []events.Envelope
+	// held is the address of each policy version held, computed once.
+	held map[string]string
+	// unaddressed counts events that name a version but record no address.
+	unaddressed int
+	// mismatched and unknown count, per policy version, the events whose
+	// address is not the held document's and the events left unchecked for
+	// want of the version; the verifier reports each version once.
+	mismatched map[string]int
+	unknown    map[string]int
+	// rulings and appeals count those events.
+	rulings, appeals int
+
+	out []action // what the events checked so far found, in order
+	at  int      // the index the current event's actions are tagged with
+}
+
+func newTicketChecks(policies PolicySet) *ticketChecks {
+	return &ticketChecks{policies: policies, streams: map[string]*streamState{}}
+}
+
+// actionKind says what the verifier does with an action.
+type actionKind uint8
+
+const (
+	actFail           actionKind = iota // report finding
+	actWarn                             // add warning msg
+	actUnknownPolicy                    // report finding unless version was reported unknown before
+	actPolicyMismatch                   // report finding unless version's document was reported before
+)
+
+// action is something a shard found, for the verifier to report in order.
+type action struct {
+	kind    actionKind
+	at      int
+	finding Finding
+	msg     string
+	// version, held and first describe a policy finding: the version, the
+	// address of the document held, the address the event recorded.
+	version, held, first string
+}
+
+func (c *ticketChecks) fail(f Finding) {
+	c.out = append(c.out, action{kind: actFail, at: c.at, finding: f})
+}
+
+func (c *ticketChecks) warn(format string, args ...any) {
+	c.out = append(c.out, action{kind: actWarn, at: c.at, msg: fmt.Sprintf(format, args...)})
+}
+
+// event checks a prepared event against the earlier events of its ticket.
+func (c *ticketChecks) event(p *Prepared) {
+	ref := p.ref
+	st := c.stream(ref)
+	if p.err != nil {
+		c.chainLenient(st, p.pos, ref)
+		return
+	}
+	c.chain(st, p.pos, &p.env, p.line)
+	c.checkPolicyHash(st, p.pos, &p.env, p.line)
+	c.legality(st, p.pos, p.env, p.line)
+}
+
+// streamState is what the verifier remembers of one ticket.
+type streamState struct {
+	ticket   string
+	seen     bool
+	lastRev  uint64
+	lastHash string
+	lastPos  uint64
+	// state is the ticket replayed up to the last event, nil once it
+	// closed, when only closed is kept: what the domain needs to refuse
+	// anything that follows. damaged stops the legality checks after an
+	// event that could not be read.
+	state   *domain.Ticket
+	closed  *closedTicket
+	damaged bool
+	// decision holds the events of the decision in progress (one command
+	// id), before the state they were decided on and policy the version of
+	// the policy the ticket's last decision was checked under.
+	decision []recordedEvent
+	before   domain.Ticket
+	policy   string
+	// citations are evidence ids a ruling cited that were not on record.
+	citations map[string]citation
+}
+
+// closedTicket is what is kept of a closed ticket: whose it was.
+type closedTicket struct {
+	id, buyer, merchant string
+	resolution          domain.Resolution
+}
+
+// replayed returns the ticket as replayed so far.
+func (st *streamState) replayed() domain.Ticket {
+	switch {
+	case st.state != nil:
+		return *st.state
+	case st.closed != nil:
+		c := st.closed
+		return domain.Ticket{ID: c.id, BuyerID: c.buyer, MerchantID: c.merchant, Status: domain.StatusClosed, Resolution: c.resolution}
+	}
+	return domain.Ticket{}
+}
+
+// advance folds env into the replayed ticket.
+func (st *streamState) advance(env events.Envelope) {
+	if st.closed != nil {
+		return // whatever follows a close is refused, and changes nothing
+	}
+	next := st.replayed().Apply(env)
+	if next.Closed() {
+		st.state, st.closed = nil, &closedTicket{id: next.ID, buyer: next.BuyerID, merchant: next.MerchantID, resolution: next.Resolution}
+		return
+	}
+	if st.state == nil {
+		st.state = new(domain.Ticket)
+	}
+	*st.state = next // reuses the ticket's slot: no allocation per event
+}
+
+type citation struct {
+	pos, rev uint64
+	line     int
+}
+
+func (c *ticketChecks) stream(ref eventRef) *streamState {
+	st, ok := c.streams[ref.stream]
+	if !ok {
+		st = &streamState{ticket: ref.ticket}
+		c.streams[ref.stream] = st
+	}
+	return st
+}
+
+// chain checks the event's link to the previous event of its stream.
+func (c *ticketChecks) chain(st *streamState, pos uint64, env *events.Envelope, line int) {
+	var problems []string
+	switch {
+	case !st.seen && env.Revision != 0:
+		problems = append(problems, fmt.Sprintf("the stream's first event has revision %d, not 0", env.Revision))
+	case !st.seen && env.PrevHash != "":
+		problems = append(problems, "the stream's first event links to a previous event")
+	case st.seen:
+		if env.Revision != st.lastRev+1 {
+			problems = append(problems, fmt.Sprintf("revision %d follows revision %d (position %d)", env.Revision, st.lastRev, st.lastPos))
+		}
+		if env.PrevHash != st.lastHash {
+			problems = append(problems, fmt.Sprintf("prev_hash %s is not the hash %s of the previous event (position %d)", short(env.PrevHash), short(st.lastHash), st.lastPos))
+		}
+	}
+	if len(problems) > 0 {
+		rev := env.Revision
+		c.fail(Finding{Check: CheckChain, Position: pos, Ticket: st.ticket, Revision: &rev, Line: line, Message: joinProblems(problems)})
+	}
+	st.seen, st.lastRev, st.lastHash, st.lastPos = true, env.Revision, env.Hash, pos
+}
+
+// chainLenient keeps the chain going past an event that does not verify, so
+// that only that event is reported, and stops the legality checks of its
+// ticket, whose replay would now be guesswork.
+func (c *ticketChecks) chainLenient(st *streamState, pos uint64, ref eventRef) {
+	if !st.damaged {
+		c.warn("ticket %s: legality checks stop at position %d, whose event could not be read", st.ticket, pos)
+	}
+	st.damaged = true
+	st.decision = nil // incomplete: its unreadable event may have been part of it
+	if ref.hasRevision {
+		st.seen, st.lastRev, st.lastHash, st.lastPos = true, ref.revision, ref.hash, pos
+	}
+}
+
+func short(h string) string {
+	if len(h) > 12 {
+		return h[:12] + "…"
+	}
+	if h == "" {
+		return `""`
+	}
+	return h
+}
+
+func joinProblems(ps []string) string {
+	var b bytes.Buffer
+	for i, p := range ps {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}
