@@ -20,17 +20,18 @@ func Replay(envs []events.Envelope) Ticket {
 // Apply returns the state after env. It never fails: recorded events were
 // validated when decided, and an applier that second-guessed them would make
 // history unreadable.
-func (t Ticket) Apply(env events.Envelope) Ticket {
+func (before Ticket) Apply(env events.Envelope) Ticket {
 	// t is a shallow copy: its maps, slices and pointers are shared with the
 	// state it came from, so every change below copies before it writes
 	// (see ownDeadlines, ownRuling) and earlier states stay as they were.
+	t := folding{Ticket: before}
 	// An expiry, and what its command recorded after it, take effect at the
 	// deadline's due time, not when it was fired (events.ExpiryEffect).
 	at := t.Effect.At(env)
 	t.Effect = t.Effect.After(env)
 	t.Revision, t.Events, t.LastHash, t.UpdatedAt = env.Revision, t.Events+1, env.Hash, at
 	if env.Actor.Role == events.RoleMerchant && t.FirstResponseAt == nil {
-		t.FirstResponseAt = &at
+		t.FirstResponseAt = timePtr(at)
 	}
 
 	switch e := env.Payload.(type) {
@@ -116,10 +117,10 @@ func (t Ticket) Apply(env events.Envelope) Ticket {
 		t.Refunded += e.Amount
 		t.close(at, ResolutionRefunded)
 	case events.InterventionRequested:
-		t.Deadlines = map[events.DeadlineKind]time.Time{}
+		t.Deadlines, t.ownsDeadlines = map[events.DeadlineKind]time.Time{}, true
 		t.Status, t.Locked, t.Offer = StatusNegotiation, true, nil
 		t.BuyerMayEscalate, t.MerchantMayEscalate = false, false
-		t.InterventionBy, t.InterventionAt = e.By, &at
+		t.InterventionBy, t.InterventionAt = e.By, timePtr(at)
 		t.startDeadlines(e.Schedule)
 	case events.EvidenceRequested:
 		t.clearDeadlines(events.DeadlineNegotiation)
@@ -192,10 +193,18 @@ func (t Ticket) Apply(env events.Envelope) Ticket {
 	case events.RulingSLABreached:
 		t.SLABreached = true
 	}
-	return t
+	return t.Ticket
 }
 
-func (t *Ticket) startDeadlines(s events.Schedule) {
+// folding is a ticket being changed by one Apply, which knows whether the
+// deadline map is already its own copy: an event that clears one deadline
+// and starts another copies the map once, not twice.
+type folding struct {
+	Ticket
+	ownsDeadlines bool
+}
+
+func (t *folding) startDeadlines(s events.Schedule) {
 	if len(s.Deadlines) == 0 {
 		return
 	}
@@ -205,7 +214,7 @@ func (t *Ticket) startDeadlines(s events.Schedule) {
 	}
 }
 
-func (t *Ticket) clearDeadlines(kinds ...events.DeadlineKind) {
+func (t *folding) clearDeadlines(kinds ...events.DeadlineKind) {
 	for _, k := range kinds {
 		if _, open := t.Deadlines[k]; open {
 			t.ownDeadlines()
@@ -215,10 +224,13 @@ func (t *Ticket) clearDeadlines(kinds ...events.DeadlineKind) {
 }
 
 // ownDeadlines gives t a deadline map of its own before it is written.
-func (t *Ticket) ownDeadlines() {
+func (t *folding) ownDeadlines() {
+	if t.ownsDeadlines {
+		return
+	}
 	d := make(map[events.DeadlineKind]time.Time, len(t.Deadlines)+2)
 	maps.Copy(d, t.Deadlines)
-	t.Deadlines = d
+	t.Deadlines, t.ownsDeadlines = d, true
 }
 
 // ownRuling gives t a ruling (and appeal) of its own before it is written.
@@ -236,3 +248,7 @@ func (t *Ticket) close(at time.Time, r Resolution) {
 	t.Offer = nil
 	t.Deadlines = map[events.DeadlineKind]time.Time{}
 }
+
+// timePtr returns a pointer to a copy of at. Taking at's own address would
+// move it to the heap on every Apply, not only when a pointer is kept.
+func timePtr(at time.Time) *time.Time { return &at }
