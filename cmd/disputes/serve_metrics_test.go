@@ -92,7 +92,8 @@ func TestServeMetricsListener(t *testing.T) {
 	before := parseMetrics(t, body)
 	for _, name := range []string{"disputes_http_requests_total", "disputes_append_duration_seconds", "disputes_build_info",
 		"go_goroutines", "go_build_info", "process_start_time_seconds", "process_cpu_seconds_total",
-		"disputes_component_state", "disputes_event_streams", "disputes_projection_lag_events"} {
+		"disputes_component_state", "disputes_event_streams", "disputes_projection_lag_events",
+		"disputes_follower_lag_events", "disputes_follower_state", "disputes_follower_position"} {
 		assert.Contains(t, before, name)
 	}
 
@@ -139,6 +140,11 @@ func TestServeMetricsListener(t *testing.T) {
 		return status == http.StatusOK && f != nil && f.State == follow.Live && f.Position == 1 && f.Lag == 0
 	}, 10*time.Second, 50*time.Millisecond, "the projector's follower, live at the one event recorded, is not in the operators' /readyz: %s", body)
 	assert.Equal(t, "projector", projector.Lease)
+	status, body = get(ops+"/metrics", "")
+	require.Equal(t, http.StatusOK, status)
+	assert.Contains(t, body, `disputes_follower_lag_events{component="projector"} 0`)
+	assert.Contains(t, body, `disputes_follower_position{component="projector"} 1`)
+	assert.Contains(t, body, `disputes_follower_state{component="projector",state="live"} 1`)
 	status, body = get(base+"/readyz", "")
 	assert.Equal(t, http.StatusOK, status)
 	for _, detailOnly := range []string{"follower", "restarts", "since", "lease", "token"} {

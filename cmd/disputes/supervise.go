@@ -291,7 +291,8 @@ func (b *background) followerStatuses() map[string]follow.Status {
 	return out
 }
 
-// registerMetrics exposes each component's state, restarts and lease token.
+// registerMetrics exposes each component's state, restarts and lease token,
+// and the state, position and lag of the log follower it runs.
 func (b *background) registerMetrics(m *httpapi.Metrics) {
 	m.Register(httpapi.Collector{Name: "disputes_component_state", Type: "gauge",
 		Help: "Background components by state (1 for the current one): ok, standby (another replica holds the lease), starting, retrying, broken.",
@@ -314,6 +315,39 @@ func (b *background) registerMetrics(m *httpapi.Metrics) {
 			var out []httpapi.Sample
 			for _, n := range b.reg.Snapshot() {
 				out = append(out, httpapi.Sample{Labels: []string{"component", n.Name}, Value: float64(n.Restarts)})
+			}
+			return out, nil
+		}})
+	m.Register(httpapi.Collector{Name: "disputes_follower_lag_events", Type: "gauge",
+		Help: "Events in the log a component's log follower knows of and its consumer has not handled yet (head - position); no series while the component runs no follower (standing by).",
+		Collect: func(context.Context) ([]httpapi.Sample, error) {
+			var out []httpapi.Sample
+			for name, st := range b.followerStatuses() {
+				out = append(out, httpapi.Sample{Labels: []string{"component", name}, Value: float64(st.Lag)})
+			}
+			return out, nil
+		}})
+	m.Register(httpapi.Collector{Name: "disputes_follower_position", Type: "gauge",
+		Help: "The last log position a component's log follower handed its consumer and the consumer handled.",
+		Collect: func(context.Context) ([]httpapi.Sample, error) {
+			var out []httpapi.Sample
+			for name, st := range b.followerStatuses() {
+				out = append(out, httpapi.Sample{Labels: []string{"component", name}, Value: float64(st.Position)})
+			}
+			return out, nil
+		}})
+	m.Register(httpapi.Collector{Name: "disputes_follower_state", Type: "gauge",
+		Help: "A component's log follower by state (1 for the current one): idle, catching_up, live, retrying (a failed read, retried by itself), stopped.",
+		Collect: func(context.Context) ([]httpapi.Sample, error) {
+			var out []httpapi.Sample
+			for name, st := range b.followerStatuses() {
+				for _, s := range follow.States {
+					v := 0.0
+					if st.State == s {
+						v = 1
+					}
+					out = append(out, httpapi.Sample{Labels: []string{"component", name, "state", string(s)}, Value: v})
+				}
 			}
 			return out, nil
 		}})

@@ -25,6 +25,9 @@ const (
 	Stopped State = "stopped"
 )
 
+// States lists every state, for metrics that export one series per state.
+var States = []State{Idle, CatchingUp, Live, Retrying, Stopped}
+
 // Status is a snapshot of a Follower, for readiness checks and metrics.
 type Status struct {
 	Name  string
