@@ -1,5 +1,5 @@
 # Shortcuts; the README's two commands work without make.
-.PHONY: demo test race bench bench-summary lint fuzz crash screenshots
+.PHONY: demo test race bench bench-summary lint fuzz crash sim screenshots
 
 demo:
 	go run ./cmd/disputes demo
@@ -35,6 +35,12 @@ fuzz:
 DISPUTES_CRASH_KILLS ?= 300
 crash:
 	DISPUTES_CRASH_KILLS=$(DISPUTES_CRASH_KILLS) go test -count=1 -timeout 60m -v -run TestServeSurvivesSIGKILLUnderLoad ./cmd/disputes/
+
+# The deterministic simulator over thousands of seeds (CI runs 50);
+# go test ./sim -run 'TestSimulation$$' -seed=N -v replays one.
+DISPUTES_SIM_SEEDS ?= 3000
+sim:
+	DISPUTES_SIM_SEEDS=$(DISPUTES_SIM_SEEDS) go test -count=1 -timeout 60m -run 'TestSimulation$$' ./sim/
 
 # The console's screenshots (docs/console/*.png), taken by its browser test
 # in headless Chromium.

@@ -1,0 +1,142 @@
+package sim
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+)
+
+var seedFlag = flag.Uint64("seed", 0, "replay one simulation seed (go test ./sim -run 'TestSimulation$' -seed=N)")
+
+// defaultSeeds is how many seeds `go test ./sim` runs; DISPUTES_SIM_SEEDS
+// (or `make sim`) runs more.
+const defaultSeeds = 50
+
+// seeds returns the seeds to run: the -seed flag's alone, else
+// DISPUTES_SIM_SEEDS of them (default defaultSeeds) from 1.
+func seeds(t *testing.T) []uint64 {
+	if *seedFlag != 0 {
+		return []uint64{*seedFlag}
+	}
+	n := defaultSeeds
+	if s := os.Getenv("DISPUTES_SIM_SEEDS"); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil || n < 1 {
+			t.Fatalf("DISPUTES_SIM_SEEDS=%q: want a positive number", s)
+		}
+	}
+	out := make([]uint64, n)
+	for i := range out {
+		out[i] = uint64(i + 1)
+	}
+	return out
+}
+
+// TestSimulation runs the ledger's real parts under a seeded schedule of
+// faults, one seed per subtest, and fails with the seed, the broken
+// invariants and the trimmed trace.
+func TestSimulation(t *testing.T) {
+	for _, seed := range seeds(t) {
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			t.Parallel()
+			res, err := Run(context.Background(), Config{Seed: seed, Dir: runDir(t)})
+			if err != nil {
+				t.Fatalf("seed %d: the run could not be carried out: %v\nreplay: go test ./sim -run 'TestSimulation$' -seed=%d -v", seed, err, seed)
+			}
+			if !res.OK() {
+				t.Fatal(res.Report())
+			}
+			if *seedFlag != 0 || testing.Verbose() {
+				t.Logf("seed %d: %+v", seed, res.Stats)
+			}
+		})
+	}
+}
+
+// runDir is a fresh directory for one run's files: in memory (/dev/shm)
+// where there is one, since a run's thousands of commits would otherwise
+// wait on the disk's fsyncs; DISPUTES_SIM_DIR chooses another parent.
+func runDir(t *testing.T) string {
+	parent := os.Getenv("DISPUTES_SIM_DIR")
+	if parent == "" {
+		if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() {
+			parent = "/dev/shm"
+		}
+	}
+	if parent == "" {
+		return t.TempDir()
+	}
+	dir, err := os.MkdirTemp(parent, "disputes-sim-")
+	if err != nil {
+		return t.TempDir()
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return dir
+}
+
+// TestSameSeedSameRun: a seed replays exactly — the same operations, faults,
+// steps and outcomes, line for line — which is what makes a failing seed
+// worth printing.
+func TestSameSeedSameRun(t *testing.T) {
+	var traces [2][]string
+	for i := range traces {
+		res, err := Run(context.Background(), Config{Seed: 7, Dir: runDir(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range res.Trace {
+			traces[i] = append(traces[i], fmt.Sprintf("%d %v %s", l.Op, l.Tickets, l.Text))
+		}
+	}
+	if len(traces[0]) < 50 {
+		t.Fatalf("seed 7 traced only %d lines: the workload is not running", len(traces[0]))
+	}
+	for i := range max(len(traces[0]), len(traces[1])) {
+		if i >= len(traces[0]) || i >= len(traces[1]) || traces[0][i] != traces[1][i] {
+			t.Fatalf("seed 7 ran differently the second time from line %d:\n first: %q\nsecond: %q", i, at(traces[0], i), at(traces[1], i))
+		}
+	}
+}
+
+func at(lines []string, i int) string {
+	if i < len(lines) {
+		return lines[i]
+	}
+	return "(end)"
+}
+
+// TestWorkloadExercisesTheLedger: the default run does what the invariants
+// are about — commands accepted and refused, replays, expiries fired by the
+// schedulers, crashes, faulted appends, seals — so that a green run means
+// something.
+func TestWorkloadExercisesTheLedger(t *testing.T) {
+	var total Stats
+	for seed := uint64(1); seed <= 6; seed++ {
+		res, err := Run(context.Background(), Config{Seed: seed, Dir: runDir(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := res.Stats
+		total.Accepted += s.Accepted
+		total.Refused += s.Refused
+		total.Duplicates += s.Duplicates
+		total.Fired += s.Fired
+		total.Crashes += s.Crashes
+		total.AppendFaults += s.AppendFaults
+		total.Unknown += s.Unknown
+		total.Seals += s.Seals
+		total.Reads += s.Reads
+		total.ReadFaults += s.ReadFaults
+	}
+	t.Logf("6 seeds: %+v", total)
+	for name, n := range map[string]int{"accepted": total.Accepted, "refused": total.Refused, "duplicates": total.Duplicates,
+		"expiries fired": total.Fired, "crashes": total.Crashes, "append faults": total.AppendFaults,
+		"unknown outcomes": total.Unknown, "seals": total.Seals, "reads": total.Reads, "read faults": total.ReadFaults} {
+		if n == 0 {
+			t.Errorf("no %s in 6 seeds", name)
+		}
+	}
+}
