@@ -79,9 +79,9 @@ type Result struct {
 
 // Stats count a run's operations and their outcomes.
 type Stats struct {
-	Ops, Accepted, Refused, Unknown, Duplicates, Reads int
+	Ops, Accepted, Refused, Unknown, Duplicates, Reads                  int
 	Fired, Crashes, ClockJumps, AppendFaults, ReadFaults, Seals, Checks int
-	Events uint64
+	Events                                                              uint64
 }
 
 // OK reports whether no invariant was broken.

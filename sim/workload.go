@@ -173,7 +173,9 @@ func workload(rng *rand.Rand, seed int64, tickets int, pol policy.Policy) ([]op,
 }
 
 // jitter is a random duration in [0, d).
-func jitter(rng *rand.Rand, d time.Duration) time.Duration { return time.Duration(rng.Int64N(int64(d))) }
+func jitter(rng *rand.Rand, d time.Duration) time.Duration {
+	return time.Duration(rng.Int64N(int64(d)))
+}
 
 // otherCommand returns another command o's actor may issue (by
 // domain.Registry): another honest step's of o's ticket, or a message. It
