@@ -1,5 +1,5 @@
 # Shortcuts; the README's two commands work without make.
-.PHONY: demo test race bench bench-summary lint fuzz crash sim screenshots
+.PHONY: demo test race bench bench-summary lint fuzz crash sim mutants screenshots
 
 demo:
 	go run ./cmd/disputes demo
@@ -41,6 +41,11 @@ crash:
 DISPUTES_SIM_SEEDS ?= 3000
 sim:
 	DISPUTES_SIM_SEEDS=$(DISPUTES_SIM_SEEDS) go test -count=1 -timeout 60m -run 'TestSimulation$$' ./sim/
+
+# The simulator's mutant suite: known bugs planted through its hooks; passes
+# only if every one is caught (CI runs it too).
+mutants:
+	go test -count=1 -tags simmutants -run TestMutants -v ./sim/
 
 # The console's screenshots (docs/console/*.png), taken by its browser test
 # in headless Chromium.

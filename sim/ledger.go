@@ -15,6 +15,7 @@ import (
 	"github.com/disputes-ledger/disputes/audit/sqliteaudit"
 	"github.com/disputes-ledger/disputes/commands"
 	"github.com/disputes-ledger/disputes/commands/scheduler"
+	"github.com/disputes-ledger/disputes/domain"
 	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/eventstore"
 	"github.com/disputes-ledger/disputes/eventstore/sqlite"
@@ -29,8 +30,11 @@ import (
 type ledger struct {
 	store  *sqlite.Store
 	faults *faultStore
-	seals  *sqliteaudit.Store
-	rm     *projections.DB
+	// wrapped is what the parts write and read through: faults, and a
+	// mutant's wrapper if one is planted.
+	wrapped eventstore.Store
+	seals   *sqliteaudit.Store
+	rm      *projections.DB
 
 	handler   *commands.Handler // the API's
 	scheds    [2]*scheduler.Scheduler
@@ -47,6 +51,9 @@ type hooks struct {
 	projections func(db *projections.DB, ps []projections.Projection) []projections.Projection
 	// crashed is told of every crash, before the new process opens.
 	crashed func()
+	// refused is told of every command the handler refused, with the
+	// store it wrote to.
+	refused func(ctx context.Context, store eventstore.Store, req commands.Request, cmd domain.Command)
 }
 
 func ledgerPaths(dir string) (events, readModels string) {
@@ -73,6 +80,7 @@ func openLedger(ctx context.Context, dir string, clk *clock.ManualClock, pol pol
 	if h.store != nil {
 		store = h.store(store)
 	}
+	l.wrapped = store
 	if l.seals, err = sqliteaudit.Open(ctx, evPath); err != nil {
 		return nil, fmt.Errorf("open the seals: %w", err)
 	}

@@ -93,6 +93,9 @@ func (r *run) command(ctx context.Context, o op) error {
 		if !wasAcked {
 			r.client.refused[k]++
 		}
+		if r.cfg.hooks.refused != nil {
+			r.cfg.hooks.refused(ctx, r.l.wrapped, req, o.cmd)
+		}
 		switch o.intent {
 		case replaySame:
 			if wasAcked {
