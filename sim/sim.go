@@ -23,7 +23,7 @@ type Config struct {
 	Seed uint64
 	// Dir holds the run's SQLite files.
 	Dir string
-	// Tickets is how many generated disputes the workload plays. Default 8.
+	// Tickets is how many generated disputes the workload plays. Default 6.
 	Tickets int
 	// Faults are the probabilities of the faults. Default DefaultFaults().
 	Faults *Faults
@@ -61,7 +61,7 @@ type Faults struct {
 
 // DefaultFaults are the probabilities the simulation runs with.
 func DefaultFaults() *Faults {
-	return &Faults{AppendBefore: 0.04, AppendAfter: 0.04, ReadDrop: 0.05, Lag: 0.2, Skip: 0.6,
+	return &Faults{AppendBefore: 0.04, AppendAfter: 0.04, ReadDrop: 0.05, Lag: 0.2, Skip: 0.7,
 		Crash: 0.01, CrashAfterFault: 0.3, ClockJump: 0.01}
 }
 
@@ -114,7 +114,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		return Result{}, errors.New("sim: Dir is required")
 	}
 	if cfg.Tickets <= 0 {
-		cfg.Tickets = 8
+		cfg.Tickets = 6
 	}
 	if cfg.Faults == nil {
 		cfg.Faults = DefaultFaults()
