@@ -34,6 +34,7 @@ var benchUnits = []struct{ name, unit string }{
 // a positive value and floor, the ratio the documented way round, a peak
 // memory, and the ledgers are left complete in the cache for the next run.
 func TestBenchMeasuresEveryFigure(t *testing.T) {
+	t.Parallel()
 	cache := t.TempDir()
 	code, out, errOut := runCLI(t, "", "bench", "--quick", "--events", "600", "--turn", "15ms", "--cache", cache, "--json")
 	require.Equal(t, 0, code, errOut)
@@ -63,6 +64,7 @@ func TestBenchMeasuresEveryFigure(t *testing.T) {
 }
 
 func TestBenchOnlyAndUsage(t *testing.T) {
+	t.Parallel()
 	cache := t.TempDir()
 	code, out, errOut := runCLI(t, "", "bench", "--only", "load_ticket_30,append_1_writer", "--turn", "10ms", "--cache", cache, "--json")
 	require.Equal(t, 0, code, errOut)
@@ -90,8 +92,9 @@ func TestBenchOnlyAndUsage(t *testing.T) {
 // TestBenchMarkdownFromSavedRuns renders saved --json outputs as
 // BENCHMARKS.md's tables, titled by their size.
 func TestBenchMarkdownFromSavedRuns(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
-	quick := []bench.Result{{Name: "rebuild_all", Value: 90000, Unit: "events/s", Floor: 180000, Ratio: 0.5, FloorIs: "scan", PeakMemBytes: 200 << 20, Rounds: 3, Events: bench.QuickEvents}}
+	quick := []bench.Result{{Name: "rebuild_all", Value: 90000, Unit: "events/s", Floor: 180000, Ratio: 0.5, FloorIs: "scan", PeakMemBytes: 200 << 20, Rounds: 3, Events: bench.QuickEvents, LoadAvg: 3.14}}
 	full := []bench.Result{{Name: "load_ticket_30", Value: 104.4, Unit: "µs", Floor: 52.2, Ratio: 0.5, FloorIs: "read", Rounds: 5, Events: bench.FullEvents}}
 	var files []string
 	for i, rs := range [][]bench.Result{quick, full} {
@@ -106,9 +109,9 @@ func TestBenchMarkdownFromSavedRuns(t *testing.T) {
 	assert.Contains(t, out, "Machine: ")
 	assert.Contains(t, out, "**Quick run** (generated ledger of 100,000 events)")
 	assert.Contains(t, out, "    disputes bench --quick\n")
-	assert.Contains(t, out, "| `rebuild_all` | 90,000 events/s | 180,000 | 0.50 | 200 MB | scan |")
+	assert.Contains(t, out, "| `rebuild_all` | 90,000 events/s | 180,000 | 0.50 | 200 MB | 3.1 | scan |")
 	assert.Contains(t, out, "**Full run** (generated ledger of 1,000,000 events)")
-	assert.Contains(t, out, "| `load_ticket_30` | 104 µs | 52.2 | 0.50 | — | read |")
+	assert.Contains(t, out, "| `load_ticket_30` | 104 µs | 52.2 | 0.50 | — | 0.0 | read |")
 
 	doc := filepath.Join(dir, "BENCHMARKS.md")
 	require.NoError(t, os.WriteFile(doc, []byte("# Benchmarks\n\n"+bench.SummaryBegin+"\nold figures\n"+bench.SummaryEnd+"\n\n## Older\n"), 0o644))

@@ -38,6 +38,9 @@ type Result struct {
 	// Events is the size of the generated ledger of the run (the read
 	// figures' log).
 	Events int `json:"events"`
+	// LoadAvg is the machine's one-minute load average when the figure
+	// ended (Linux; 0 elsewhere): how much else was running.
+	LoadAvg float64 `json:"load_avg,omitempty"`
 }
 
 // IsRate reports whether unit is a rate (higher is faster) rather than a
@@ -133,8 +136,9 @@ func Run(ctx context.Context, opts Options) ([]Result, error) {
 		if err != nil {
 			return out, fmt.Errorf("bench %s: %w", f.name, err)
 		}
+		load := loadAverage()
 		for i := range res {
-			res[i].Events = opts.Events
+			res[i].Events, res[i].LoadAvg = opts.Events, load
 		}
 		out = append(out, res...)
 	}

@@ -69,6 +69,28 @@ func (c *cache) ready(kind, ext string) (string, bool) {
 	return p, err == nil
 }
 
+// generate returns the path of kind, first generating it with gen unless it
+// is complete. Runs sharing the directory wait for each other's generation
+// (a lock file beside it) rather than write the same file at once.
+func (c *cache) generate(kind, ext string, gen func(path string) error) (string, error) {
+	if p, ok := c.ready(kind, ext); ok {
+		return p, nil
+	}
+	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+		return "", err
+	}
+	p := c.path(kind, ext)
+	unlock, err := lockFile(p + ".lock")
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	if _, ok := c.ready(kind, ext); ok { // another run generated it meanwhile
+		return p, nil
+	}
+	return p, gen(p)
+}
+
 func markComplete(path string, events int) error {
 	return os.WriteFile(path+".complete", []byte(strconv.Itoa(events)+"\n"), 0o644)
 }
@@ -87,28 +109,25 @@ func removeLedger(path string) error {
 // streamsWhole returns the cached ledger whose tickets are each appended
 // whole (one append per stream), sealed every sealEvery events.
 func (r *runner) streamsWhole(ctx context.Context) (string, error) {
-	path, ok := r.cache.ready("ledger-streams-whole", "db")
-	if ok {
-		return path, nil
-	}
-	if err := os.MkdirAll(r.cache.dir, 0o755); err != nil {
-		return "", err
-	}
+	return r.cache.generate("ledger-streams-whole", "db", func(path string) error { return r.generateStreamsWhole(ctx, path) })
+}
+
+func (r *runner) generateStreamsWhole(ctx context.Context, path string) error {
 	if err := removeLedger(path); err != nil {
-		return "", err
+		return err
 	}
 	began := time.Now()
 	store, err := sqlite.Open(ctx, path, sqlite.Config{MaxBatch: 1024, QueueSize: 4096})
 	if err != nil {
-		return "", err
+		return err
 	}
 	seals, err := sqliteaudit.Open(ctx, path)
 	if err != nil {
-		return "", errors.Join(err, store.Close())
+		return errors.Join(err, store.Close())
 	}
 	sealer, err := audit.NewSealer(store, seals, sealKey, time.Now)
 	if err != nil {
-		return "", errors.Join(err, seals.Close(), store.Close())
+		return errors.Join(err, seals.Close(), store.Close())
 	}
 	total, sealedAt := 0, 0
 	err = playBatches(ctx, r.cache.events, func(batch [][]eventstore.EventData) error {
@@ -129,30 +148,27 @@ func (r *runner) streamsWhole(ctx context.Context) (string, error) {
 	})
 	err = errors.Join(err, seals.Close(), store.Close())
 	if err != nil {
-		return "", err
+		return err
 	}
 	r.logf("bench: generated %s (%d events, sealed) in %s", path, total, time.Since(began).Round(time.Second))
-	return path, markComplete(path, total)
+	return markComplete(path, total)
 }
 
 // timeOrdered returns the cached ledger of the same tickets as
 // streamsWhole, appended one event at a time in the order of their
 // recording times, batch by batch, as a live ledger receives them.
 func (r *runner) timeOrdered(ctx context.Context) (string, error) {
-	path, ok := r.cache.ready("ledger-time-ordered", "db")
-	if ok {
-		return path, nil
-	}
-	if err := os.MkdirAll(r.cache.dir, 0o755); err != nil {
-		return "", err
-	}
+	return r.cache.generate("ledger-time-ordered", "db", func(path string) error { return r.generateTimeOrdered(ctx, path) })
+}
+
+func (r *runner) generateTimeOrdered(ctx context.Context, path string) error {
 	if err := removeLedger(path); err != nil {
-		return "", err
+		return err
 	}
 	began := time.Now()
 	store, err := sqlite.Open(ctx, path, sqlite.Config{MaxBatch: 1024, QueueSize: 4096})
 	if err != nil {
-		return "", err
+		return err
 	}
 	total := 0
 	err = playBatches(ctx, r.cache.events, func(batch [][]eventstore.EventData) error {
@@ -166,43 +182,43 @@ func (r *runner) timeOrdered(ctx context.Context) (string, error) {
 		return nil
 	})
 	if err = errors.Join(err, store.Close()); err != nil {
-		return "", err
+		return err
 	}
 	r.logf("bench: generated %s (%d events) in %s", path, total, time.Since(began).Round(time.Second))
-	return path, markComplete(path, total)
+	return markComplete(path, total)
 }
 
 // bundlePath returns the cached bundle of the whole streams-whole ledger.
 func (r *runner) bundlePath(ctx context.Context) (string, error) {
-	path, ok := r.cache.ready("bundle", "jsonl")
-	if ok {
-		return path, nil
-	}
 	ledger, err := r.streamsWhole(ctx)
 	if err != nil {
 		return "", err
 	}
+	return r.cache.generate("bundle", "jsonl", func(path string) error { return r.exportBundle(ctx, ledger, path) })
+}
+
+func (r *runner) exportBundle(ctx context.Context, ledger, path string) error {
 	r.status("exporting the bundle")
 	raw, err := sqliteaudit.OpenReadOnly(ctx, ledger)
 	if err != nil {
-		return "", err
+		return err
 	}
 	defer raw.Close()
 	tmp := path + ".tmp"
 	f, err := os.Create(tmp)
 	if err != nil {
-		return "", err
+		return err
 	}
 	defer os.Remove(tmp)
 	sum, err := bundle.Export(ctx, f, bundle.Source{Log: raw, Seals: raw, Policies: audit.NewPolicySet(policy.Default()), PublicKey: sealPublic()},
 		bundle.Scope{Kind: bundle.ScopeAll}, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
 	if err = errors.Join(err, f.Close()); err != nil {
-		return "", err
+		return err
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		return "", err
+		return err
 	}
-	return path, markComplete(path, sum.Events)
+	return markComplete(path, sum.Events)
 }
 
 // playBatches plays generated tickets, ticketsPerBatch at a time, until at

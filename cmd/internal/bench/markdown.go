@@ -53,8 +53,9 @@ type Section struct {
 }
 
 // WriteMarkdown writes the runs as tables (figure, value, floor, ratio,
-// peak memory, what the floor is), each under its title and the command
-// that reproduces it, after a line describing the machine.
+// peak memory, the load average when it ended, what the floor is), each
+// under its title and the command that reproduces it, after a line
+// describing the machine.
 func WriteMarkdown(w io.Writer, m Machine, runs []Section) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Machine: %s.\n", m)
@@ -64,9 +65,9 @@ func WriteMarkdown(w io.Writer, m Machine, runs []Section) error {
 			events = run.Results[0].Events
 		}
 		fmt.Fprintf(&b, "\n**%s** (generated ledger of %s events):\n\n    %s\n\n", run.Title, thousands(float64(events)), run.Command)
-		b.WriteString("| figure | value | floor (same run) | ratio | peak memory | the floor |\n|---|---|---|---|---|---|\n")
+		b.WriteString("| figure | value | floor (same run) | ratio | peak memory | load | the floor |\n|---|---|---|---|---|---|---|\n")
 		for _, r := range run.Results {
-			fmt.Fprintf(&b, "| `%s` | %s %s | %s | %.2f | %s | %s |\n", r.Name, figureValue(r.Value), r.Unit, figureValue(r.Floor), r.Ratio, megabytes(r.PeakMemBytes), r.FloorIs)
+			fmt.Fprintf(&b, "| `%s` | %s %s | %s | %.2f | %s | %.1f | %s |\n", r.Name, figureValue(r.Value), r.Unit, figureValue(r.Floor), r.Ratio, megabytes(r.PeakMemBytes), r.LoadAvg, r.FloorIs)
 		}
 	}
 	_, err := io.WriteString(w, b.String())
