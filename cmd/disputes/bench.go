@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,7 +22,7 @@ type benchCmd struct {
 	Only     []string      `name:"only" sep:"," placeholder:"NAME" help:"measure only these figures: ${bench_figures}"`
 	JSON     bool          `name:"json" help:"print the results as a JSON array of {name, value, unit, floor, ratio, …}"`
 	Markdown bool          `name:"markdown" help:"print the results as the summary tables of BENCHMARKS.md, with the machine described"`
-	From     []string      `name:"from" placeholder:"FILE" help:"with --markdown: render these saved --json outputs (a quick and a full run) instead of measuring"`
+	From     []string      `name:"from" placeholder:"FILE" help:"with --markdown: render these saved --json outputs instead of measuring, one table per ledger size (a run measured in parts with --only makes one)"`
 	Update   string        `name:"update" placeholder:"FILE" help:"with --markdown: write the summary into FILE (BENCHMARKS.md) between its markers instead of printing it"`
 	Cache    string        `name:"cache" env:"DISPUTES_BENCH_CACHE" placeholder:"DIR" help:"where the generated ledgers are kept between runs (default: disputes-bench in the user cache directory)"`
 	Events   int           `name:"events" hidden:"" help:"size of the generated ledger, overriding --quick's and the full run's (tests)"`
@@ -109,9 +111,12 @@ func (c *benchCmd) section(results []bench.Result) bench.Section {
 	return bench.Section{Title: "Run", Command: fmt.Sprintf("disputes bench --events %d", events), Results: results}
 }
 
-// renderSaved prints saved --json outputs as markdown, one section each.
+// renderSaved prints saved --json outputs as markdown: one section per
+// ledger size, so a run measured in parts (--only) is one table, each
+// figure in the bench's order (a figure saved twice: the later file's).
 func (c *benchCmd) renderSaved(e env) error {
-	var sections []bench.Section
+	bySize := map[int][]bench.Result{}
+	var sizes []int
 	for _, name := range c.From {
 		raw, err := os.ReadFile(name)
 		if err != nil {
@@ -121,9 +126,30 @@ func (c *benchCmd) renderSaved(e env) error {
 		if err := json.Unmarshal(raw, &results); err != nil {
 			return fmt.Errorf("%s: not the output of disputes bench --json: %w", name, err)
 		}
+		for _, r := range results {
+			if _, seen := bySize[r.Events]; !seen {
+				sizes = append(sizes, r.Events)
+			}
+			bySize[r.Events] = append(slices.DeleteFunc(bySize[r.Events], func(o bench.Result) bool { return o.Name == r.Name }), r)
+		}
+	}
+	order := map[string]int{}
+	for i, name := range bench.Names() {
+		order[name] = i
+	}
+	var sections []bench.Section
+	for _, size := range sizes {
+		results := bySize[size]
+		slices.SortStableFunc(results, func(a, b bench.Result) int { return cmp.Compare(order[figureOf(a.Name)], order[figureOf(b.Name)]) })
 		sections = append(sections, c.section(results))
 	}
 	return c.writeMarkdown(e, sections)
+}
+
+// figureOf is the figure a result belongs to: http_commands_64_p99 is
+// http_commands_64's.
+func figureOf(result string) string {
+	return strings.TrimSuffix(strings.TrimSuffix(result, "_p50"), "_p99")
 }
 
 // writeMarkdown prints the summary, or writes it into --update's file.

@@ -96,11 +96,17 @@ func TestBenchMarkdownFromSavedRuns(t *testing.T) {
 	dir := t.TempDir()
 	quick := []bench.Result{{Name: "rebuild_all", Value: 90000, Unit: "events/s", Floor: 180000, Ratio: 0.5, FloorIs: "scan", PeakMemBytes: 200 << 20, Rounds: 3, Events: bench.QuickEvents, LoadAvg: 3.14}}
 	full := []bench.Result{{Name: "load_ticket_30", Value: 104.4, Unit: "µs", Floor: 52.2, Ratio: 0.5, FloorIs: "read", Rounds: 5, Events: bench.FullEvents}}
+	// The full run measured in two parts (--only), the first holding a
+	// figure the second measured again.
+	fullFirstPart := []bench.Result{
+		{Name: "verify_ledger", Value: 1, Unit: "events/s", Floor: 2, Ratio: 0.5, FloorIs: "raw", Rounds: 3, Events: bench.FullEvents},
+		{Name: "load_ticket_30", Value: 999, Unit: "µs", Floor: 52.2, Ratio: 0.05, FloorIs: "read", Rounds: 5, Events: bench.FullEvents},
+	}
 	var files []string
-	for i, rs := range [][]bench.Result{quick, full} {
+	for i, rs := range [][]bench.Result{quick, fullFirstPart, full} {
 		raw, err := json.Marshal(rs)
 		require.NoError(t, err)
-		name := filepath.Join(dir, []string{"quick.json", "full.json"}[i])
+		name := filepath.Join(dir, []string{"quick.json", "full-1.json", "full-2.json"}[i])
 		require.NoError(t, os.WriteFile(name, raw, 0o644))
 		files = append(files, name)
 	}
@@ -111,7 +117,10 @@ func TestBenchMarkdownFromSavedRuns(t *testing.T) {
 	assert.Contains(t, out, "    disputes bench --quick\n")
 	assert.Contains(t, out, "| `rebuild_all` | 90,000 events/s | 180,000 | 0.50 | 200 MB | 3.1 | scan |")
 	assert.Contains(t, out, "**Full run** (generated ledger of 1,000,000 events)")
-	assert.Contains(t, out, "| `load_ticket_30` | 104 µs | 52.2 | 0.50 | — | 0.0 | read |")
+	assert.Contains(t, out, "| `load_ticket_30` | 104 µs | 52.2 | 0.50 | — | 0.0 | read |\n| `verify_ledger` | 1.00 events/s |",
+		"the parts of a run are one table, in the bench's order, a figure measured twice shown once (the later)")
+	assert.NotContains(t, out, "999")
+	assert.Equal(t, 1, strings.Count(out, "**Full run**"))
 
 	doc := filepath.Join(dir, "BENCHMARKS.md")
 	require.NoError(t, os.WriteFile(doc, []byte("# Benchmarks\n\n"+bench.SummaryBegin+"\nold figures\n"+bench.SummaryEnd+"\n\n## Older\n"), 0o644))
