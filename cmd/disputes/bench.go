@@ -58,9 +58,15 @@ func (c *benchCmd) Run(ctx context.Context, e env) error {
 	if errors.Is(err, bench.ErrUnknownFigure) {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	if err != nil {
+	if len(results) == 0 {
 		return err
 	}
+	// The figures measured before a failure or an interrupt are printed
+	// all the same: a full run takes long.
+	return errors.Join(c.print(e, results), err)
+}
+
+func (c *benchCmd) print(e env, results []bench.Result) error {
 	switch {
 	case c.JSON:
 		enc := json.NewEncoder(e.stdout)

@@ -75,6 +75,18 @@ func TestBenchOnlyAndUsage(t *testing.T) {
 	assert.Equal(t, "load_ticket_30", results[1].Name)
 	assert.Equal(t, 5, results[0].Rounds, "a full run takes five rounds")
 
+	// A figure that fails (here: no cache directory for its ledger) ends
+	// the run, after the figures measured before it are printed.
+	notADir := filepath.Join(cache, "file")
+	require.NoError(t, os.WriteFile(notADir, nil, 0o644))
+	code, out, errOut = runCLI(t, "", "bench", "--only", "load_ticket_30,log_decode", "--turn", "10ms", "--cache", notADir, "--json")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "bench log_decode")
+	require.NoError(t, json.Unmarshal([]byte(out), &results), out)
+	if assert.Len(t, results, 1) {
+		assert.Equal(t, "load_ticket_30", results[0].Name)
+	}
+
 	for _, args := range [][]string{
 		{"--only", "rebuild"},
 		{"--json", "--markdown"},

@@ -297,7 +297,21 @@ func appendWhole(ctx context.Context, store eventstore.Store, batch [][]eventsto
 	}
 	close(jobs)
 	wg.Wait()
-	return errors.Join(errs...)
+	return firstError(ctx, errs)
+}
+
+// firstError is ctx's error once it is done (every appender then fails
+// with it), else the first of errs.
+func firstError(ctx context.Context, errs []error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // appendInTimeOrder appends the batch's events one at a time, in the order
@@ -343,5 +357,5 @@ func appendInTimeOrder(ctx context.Context, store eventstore.Store, batch [][]ev
 		close(q)
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	return firstError(ctx, errs)
 }
