@@ -73,7 +73,9 @@ func appendManyWriters(ctx context.Context, r *runner) ([]Result, error) {
 		for w := range writers {
 			wg.Go(func() {
 				stream := fmt.Sprintf("bench-%d", w)
-				for time.Since(start) < d && ctx.Err() == nil {
+				// Every writer appends at least once, however late it
+				// started on a busy machine.
+				for first := true; first || time.Since(start) < d && ctx.Err() == nil; first = false {
 					if _, err := store.Append(ctx, stream, expectAfter(revs[w]), []eventstore.EventData{appendEvent(revs[w])}); err != nil {
 						errs[w] = err
 						return

@@ -181,7 +181,9 @@ func (lt *loadTurns) turn(d time.Duration, clients int, op func(ctx context.Cont
 		for c := range clients {
 			wg.Go(func() {
 				var mine []time.Duration
-				for time.Since(start) < d && ctx.Err() == nil {
+				// Every client makes at least one call, however late it
+				// started on a busy machine.
+				for first := true; first || time.Since(start) < d && ctx.Err() == nil; first = false {
 					t := time.Now()
 					if err := op(ctx, lt.next.Add(1)); err != nil {
 						errs[c] = err
