@@ -95,6 +95,12 @@ func (a *AuditTrail) Flush(ctx context.Context, tx *sql.Tx) error {
 // Committed implements Projection.
 func (a *AuditTrail) Committed() { a.pending = a.pending[:0] }
 
+// maxPendingAudit is the most audit rows held for one commit.
+const maxPendingAudit = 4096
+
+// Full implements Holder.
+func (a *AuditTrail) Full() bool { return len(a.pending) >= maxPendingAudit }
+
 // Reset implements Projection.
 func (a *AuditTrail) Reset() { a.pending = nil }
 

@@ -39,7 +39,8 @@ func TestCrashChild(t *testing.T) {
 	require.NoError(t, err)
 	defer db.Close()
 	page, _ := strconv.Atoi(os.Getenv(crashChildEnv + "_PAGE"))
-	_, err = projections.NewProjector(store, db, projections.Default(db, policy.Default()), projections.Options{PageSize: page}).Run(ctx)
+	hold, _ := time.ParseDuration(os.Getenv(crashChildEnv + "_HOLD"))
+	_, err = projections.NewProjector(store, db, projections.Default(db, policy.Default()), projections.Options{PageSize: page, Hold: hold}).Run(ctx)
 	require.NoError(t, err)
 }
 
@@ -73,7 +74,10 @@ func TestCrashAtRandomPointsEqualsCleanRebuild(t *testing.T) {
 			appendScenarios(t, l.store, l.pol, generate(seed+int64(round), 25, epoch.AddDate(0, 0, round), l.pol))
 		}
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), crashChildEnv+"="+l.path, crashChildEnv+"_PAGE="+strconv.Itoa(4+rng.IntN(60)))
+		// Half the runs commit every page, so that kills land between
+		// commits of a run this small; the others hold pages (Options.Hold).
+		hold := []string{"-1ns", "0s"}[rng.IntN(2)]
+		cmd.Env = append(os.Environ(), crashChildEnv+"="+l.path, crashChildEnv+"_PAGE="+strconv.Itoa(4+rng.IntN(60)), crashChildEnv+"_HOLD="+hold)
 		out := &testenv.LogBuffer{}
 		cmd.Stdout, cmd.Stderr = out, out
 		before := checkpoints(t, l)

@@ -43,8 +43,9 @@ type deadlineEntry struct {
 	t domain.Snapshot
 	// stored are the ticket's open deadlines as its rows stand, so that an
 	// event that leaves them as they were (a message) rewrites no row.
-	stored []events.ScheduledDeadline
-	dirty  bool
+	stored   []events.ScheduledDeadline
+	position uint64 // of the ticket's last event folded, for evictOldest
+	dirty    bool
 }
 
 // NewDeadlines returns the open-deadlines projection over db.
@@ -90,7 +91,7 @@ func (d *Deadlines) Apply(ctx context.Context, ev follow.Event) error {
 	if e.t.Events > 0 && env.Revision != e.t.Revision+1 {
 		return refuse("ticket %s: revision %d follows revision %d", id, env.Revision, e.t.Revision)
 	}
-	e.t = e.t.Apply(env)
+	e.t, e.position = e.t.Apply(env), ev.Record.Position
 	if !e.dirty {
 		e.dirty = true
 		d.dirty = append(d.dirty, e)
@@ -131,6 +132,7 @@ func (d *Deadlines) read(ctx context.Context, id string) (*deadlineEntry, error)
 // Flush implements Projection: a closed ticket's rows go; an open one's
 // state is written, and its deadline rows replaced when they changed.
 func (d *Deadlines) Flush(ctx context.Context, tx *sql.Tx) error {
+	slices.SortFunc(d.dirty, func(a, b *deadlineEntry) int { return strings.Compare(a.t.ID, b.t.ID) }) // key order, as TicketStatus.Flush
 	var (
 		gone, states, moved []*deadlineEntry
 		rows                []deadlineRow
@@ -197,10 +199,12 @@ func (d *Deadlines) Committed() {
 		}
 	}
 	d.dirty = d.dirty[:0]
-	if len(d.cache) > d.maxCache {
-		d.cache = make(map[string]*deadlineEntry, d.maxCache)
-	}
+	evictOldest(d.cache, d.maxCache, func(e *deadlineEntry) uint64 { return e.position })
 }
+
+// Full implements Holder: the cache, which holds every pending ticket, is
+// full.
+func (d *Deadlines) Full() bool { return len(d.cache) > d.maxCache }
 
 // Reset implements Projection.
 func (d *Deadlines) Reset() {

@@ -13,8 +13,9 @@
 //     pending changes in memory (Projection.Apply), side by side with the
 //     others, skipping any position at or below its own checkpoint.
 //  3. One transaction writes the changes and moves the checkpoint
-//     (rm_checkpoints) with a compare-and-set on the old value; once every
-//     projection has committed the page, the next one is handed over. A
+//     (rm_checkpoints) with a compare-and-set on the old value: after
+//     every page, or, for a Holder catching up, after several (until it
+//     is Full or Options.Hold has passed). A
 //     crash before the commit loses the transaction whole, so the events
 //     are applied again after a restart; a crash after it finds them below
 //     the checkpoint. No event
@@ -26,7 +27,8 @@
 //     skips: once the cause is fixed the next run resumes at that event and
 //     marks it resolved.
 //  5. A failure of the log or of the read-model database is retried with
-//     capped, jittered backoff from the checkpoints (Options.MaxRetries;
+//     capped, jittered backoff from the last positions the projections
+//     hold (committed or still pending in memory) (Options.MaxRetries;
 //     without limit while following); Projector.Status shows it.
 //
 // Writes are dialect-neutral SQL (see Dialect), so a PostgreSQL backend can

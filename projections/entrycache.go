@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 
 	"github.com/disputes-ledger/disputes/events"
 )
@@ -42,4 +43,30 @@ func cachedEntry[E any](ctx context.Context, cache map[string]*E, id string, env
 	}
 	cache[id] = e
 	return e, nil
+}
+
+// evictOldest keeps a per-ticket projection's cache within max entries
+// once it has grown past it: the half of max most recently touched (by the
+// log position last returns) stay, the others go, so the tickets still in
+// play are not read back. A negative max empties the cache. The entries
+// must all be clean (called after a commit).
+func evictOldest[E any](cache map[string]*E, max int, last func(*E) uint64) {
+	if len(cache) <= max {
+		return
+	}
+	if max < 2 {
+		clear(cache)
+		return
+	}
+	positions := make([]uint64, 0, len(cache))
+	for _, e := range cache {
+		positions = append(positions, last(e))
+	}
+	slices.Sort(positions)
+	cutoff := positions[len(positions)-max/2] // keep positions at or above it
+	for id, e := range cache {
+		if last(e) < cutoff {
+			delete(cache, id)
+		}
+	}
 }

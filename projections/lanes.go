@@ -98,9 +98,13 @@ func (p *Projector) follow(ctx context.Context, runners []*runner, until uint64)
 	}()
 	started := false
 	start := func(ctx context.Context) (uint64, error) {
-		// Every page handed over is handled before the checkpoints are read.
+		// Every page handed over is handled before the positions are read.
 		// A runner whose last commit failed reads its checkpoint again (the
-		// commit may have landed); the others go on from what they applied.
+		// commit may have landed) and dropped its memory. The others hold
+		// everything through their applied position in memory (committed,
+		// or held pages still to commit), so the log is read again from
+		// there, not from the checkpoints: a store failing every few pages
+		// must not send the runners back to pages they hold.
 		ls.idle()
 		if !started {
 			if err := p.raiseFence(ctx); err != nil {
@@ -125,8 +129,8 @@ func (p *Projector) follow(ctx context.Context, runners []*runner, until uint64)
 			l.mu.Lock()
 			l.err = nil
 			l.mu.Unlock()
-			if !l.r.isFinished() && (first || l.r.durable < from) {
-				from, first = l.r.durable, false
+			if !l.r.isFinished() && (first || l.r.applied < from) {
+				from, first = l.r.applied, false
 			}
 		}
 		return from, nil

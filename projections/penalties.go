@@ -345,8 +345,10 @@ func (mp *MerchantPenalties) read(ctx context.Context, id string) (*merchantTick
 }
 
 // Flush implements Projection: new facts, then reversals (which may reverse
-// a fact of the same page), then the tickets.
+// a fact of the same page), then the tickets, in key order (see
+// TicketStatus.Flush).
 func (mp *MerchantPenalties) Flush(ctx context.Context, tx *sql.Tx) error {
+	slices.SortFunc(mp.dirty, func(a, b *merchantTicket) int { return strings.Compare(a.ticket, b.ticket) })
 	err := insertChunked(ctx, tx, mp.db, `INSERT INTO rm_penalty_facts (position, merchant_id, ticket_id, occurred_at, reason, points, policy_version) VALUES `,
 		7, 128, len(mp.facts), func(i int, args []any) []any {
 			f := mp.facts[i]
@@ -397,9 +399,16 @@ func (mp *MerchantPenalties) Committed() {
 		mt.dirty = false
 	}
 	mp.dirty, mp.facts, mp.reversals = mp.dirty[:0], mp.facts[:0], mp.reversals[:0]
-	if len(mp.cache) > mp.maxCache {
-		mp.cache = make(map[string]*merchantTicket, mp.maxCache)
-	}
+	evictOldest(mp.cache, mp.maxCache, func(mt *merchantTicket) uint64 { return mt.position })
+}
+
+// maxPendingFacts bounds the penalty facts and reversals held for one commit.
+const maxPendingFacts = 8192
+
+// Full implements Holder: the cache, which holds every pending ticket row,
+// is full, or so many facts wait.
+func (mp *MerchantPenalties) Full() bool {
+	return len(mp.cache) > mp.maxCache || len(mp.facts)+len(mp.reversals) >= maxPendingFacts
 }
 
 // Reset implements Projection.

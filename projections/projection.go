@@ -47,6 +47,22 @@ type Projection interface {
 	Reset()
 }
 
+// Holder is implemented by a projection that can hold its pending changes
+// over several pages. While the log is caught up on (not at its head, not
+// at the run's end), a runner commits a Holder only once it is Full, or
+// Options.Hold after its last commit, instead of after every page: the pages'
+// events fold in memory, so a ticket's row is written once for all its
+// events in them, in whatever order the log interleaves tickets, and
+// pages can stay small (they bound the decoded events in flight) while
+// transactions stay large. What a Holder holds must stay bounded by Full,
+// not by the length of the log.
+type Holder interface {
+	Projection
+	// Full reports that the pending changes are as many as the projection
+	// will hold: the runner commits them with this page.
+	Full() bool
+}
+
 // Schema is a projection's SQL, in the dialect-neutral form Dialect.Table
 // rewrites.
 type Schema struct {

@@ -20,13 +20,20 @@ type Options struct {
 	// stops at the head of the log as it was when the run began.
 	Follow bool
 
-	// PageSize is the most events one page of the log, and so one
-	// transaction, carries. Default 1024 when following, 8192 otherwise (project to the
-	// head, rebuild): a follower shares the SQLite file's write lock with
-	// the ledger's appends and keeps its transactions short, while a run to
-	// the head goes faster with fewer, larger commits and pages
-	// (BENCHMARKS.md, Projections).
+	// PageSize is the most events one page of the log carries, and so one
+	// transaction of a projection that commits every page (see Holder).
+	// Default 1024 when following, 2048 otherwise (project to the head,
+	// rebuild): a follower shares the SQLite file's write lock with the
+	// ledger's appends and keeps its transactions short. Pages bound the
+	// decoded events in flight (about four pages); the read models that
+	// hold several pages per transaction make transactions large without
+	// large pages (BENCHMARKS.md, Projections).
 	PageSize int
+
+	// Hold is the longest a projection that can hold its changes over
+	// several pages (a Holder) keeps them uncommitted while catching up;
+	// default 10s. Negative: every page is committed as it is applied.
+	Hold time.Duration
 
 	// MaxRetries bounds the consecutive failed attempts (the log or the
 	// read-model database failing) before the projections stop. Default:
@@ -63,6 +70,9 @@ func (o *Options) setDefaults() {
 			o.PageSize = catchUpPageSize
 		}
 	}
+	if o.Hold == 0 {
+		o.Hold = defaultHold
+	}
 	if o.MaxRetries == 0 && !o.Follow {
 		o.MaxRetries = 5
 	}
@@ -80,19 +90,26 @@ func (o *Options) setDefaults() {
 	}
 }
 
+// defaultHold is Options.Hold's default: a crash loses at most that much
+// work, and a run's progress shows at least that often.
+const defaultHold = 10 * time.Second
+
 // Page sizes by default (Options.PageSize).
 const (
 	followPageSize  = 1024
-	catchUpPageSize = 8192
+	catchUpPageSize = 2048
 )
 
-// Progress is reported after each commit of a projection.
+// Progress is reported after each page a projection handled: committed,
+// or held in memory (see Holder).
 type Progress struct {
 	Projection string
 	// Position is the projection's checkpoint; Head is where the run stops
 	// (0 when following); Since is the checkpoint the run began at.
 	Position, Head, Since uint64
-	Elapsed               time.Duration
+	// Applied is the last position folded, committed or held (≥ Position).
+	Applied uint64
+	Elapsed time.Duration
 }
 
 // Report is the outcome of a run.

@@ -33,6 +33,7 @@ type runner struct {
 	// answer), so the stored checkpoint is read again before the next page.
 	unsure      bool
 	started     time.Time
+	committed   time.Time // when the last commit ended (or the run began)
 	checkpointQ string
 
 	mu       sync.Mutex
@@ -60,6 +61,7 @@ func (r *runner) checkpoint(ctx context.Context) (uint64, error) {
 	}
 	r.durable, r.applied, r.from, r.openParked = pos, pos, pos, open > 0
 	r.started = time.Now()
+	r.committed = r.started
 	return pos, nil
 }
 
@@ -115,7 +117,23 @@ func (r *runner) handle(ctx context.Context, page follow.Page) (err error) {
 		}
 		r.applied = pos
 	}
+	if r.holds(page) {
+		r.progress()
+		return nil
+	}
 	return r.commit(ctx, page.Tail)
+}
+
+// holds reports whether the runner keeps the page's changes in memory
+// rather than commit them now: only a Holder that is not Full, not at the
+// head of the log nor at the run's end, and within Options.Hold of its
+// last commit.
+func (r *runner) holds(page follow.Page) bool {
+	h, ok := r.proj.(Holder)
+	if !ok || page.Tail || (r.until > 0 && r.applied >= r.until) {
+		return false
+	}
+	return !h.Full() && time.Since(r.committed) < r.opts.Hold
 }
 
 // apply calls the projection, turning a panic into an error: a bug that
@@ -159,10 +177,9 @@ func (r *runner) commit(ctx context.Context, tail bool) error {
 		r.proj.Committed()
 		r.durable = r.applied
 		r.openParked = false
+		r.committed = time.Now()
 	}
-	if r.opts.Progress != nil {
-		r.opts.Progress(Progress{Projection: r.proj.Name(), Position: r.durable, Head: r.until, Since: r.from, Elapsed: time.Since(r.started)})
-	}
+	r.progress()
 	reached := r.until > 0 && r.durable >= r.until
 	if (tail || reached) && !r.indexed {
 		if err := r.ensureIndexes(ctx); err != nil {
@@ -173,6 +190,13 @@ func (r *runner) commit(ctx context.Context, tail bool) error {
 		r.finish(nil, nil)
 	}
 	return nil
+}
+
+func (r *runner) progress() {
+	if r.opts.Progress != nil {
+		r.opts.Progress(Progress{Projection: r.proj.Name(), Position: r.durable, Applied: r.applied, Head: r.until, Since: r.from,
+			Elapsed: time.Since(r.started)})
+	}
 }
 
 func (r *runner) write(ctx context.Context, tx *sql.Tx) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,9 +40,12 @@ type ticketEntry struct {
 	dirty         bool
 }
 
-// DefaultTicketCache is how many ticket rows TicketStatus keeps in memory
-// between pages, so that a busy ticket is not read back for every page.
-const DefaultTicketCache = 50_000
+// DefaultTicketCache is how many tickets a per-ticket read model keeps in
+// memory between commits, so that a busy ticket is not read back for every
+// page; past it, the least recently touched half are let go after the next
+// commit. It bounds what a projection holds whatever the log's length
+// (about a kilobyte a ticket across the read models).
+const DefaultTicketCache = 20_000
 
 // ticketColumns are rm_ticket_status's columns in insert order.
 var ticketColumns = []string{
@@ -160,8 +164,10 @@ func (ts *TicketStatus) entry(ctx context.Context, id string, env events.Envelop
 	})
 }
 
-// Flush implements Projection.
+// Flush implements Projection. Rows go in key order: each index page is
+// then visited once for all its rows of the commit, not once per row.
 func (ts *TicketStatus) Flush(ctx context.Context, tx *sql.Tx) error {
+	slices.SortFunc(ts.dirty, func(a, b *ticketEntry) int { return strings.Compare(a.t.ID, b.t.ID) })
 	return chunked(ctx, tx, ts.db, ts.upsert, ts.conflict, len(ticketColumns), 64, len(ts.dirty),
 		func(i int, args []any) []any { return ts.dirty[i].row(args) })
 }
@@ -172,10 +178,12 @@ func (ts *TicketStatus) Committed() {
 		e.dirty = false
 	}
 	ts.dirty = ts.dirty[:0]
-	if len(ts.cache) > ts.maxCache {
-		ts.cache = make(map[string]*ticketEntry, ts.maxCache)
-	}
+	evictOldest(ts.cache, ts.maxCache, func(e *ticketEntry) uint64 { return e.position })
 }
+
+// Full implements Holder: the cache, which holds every pending row, is
+// full.
+func (ts *TicketStatus) Full() bool { return len(ts.cache) > ts.maxCache }
 
 // Reset implements Projection.
 func (ts *TicketStatus) Reset() {

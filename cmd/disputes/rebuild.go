@@ -76,12 +76,12 @@ func (b *progressBar) update(p projections.Progress) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.pos[p.Projection] = p.Position
-	if time.Since(b.last) < 100*time.Millisecond && p.Position < p.Head {
+	b.pos[p.Projection] = p.Applied
+	if time.Since(b.last) < 100*time.Millisecond && p.Applied < p.Head {
 		return
 	}
 	b.last = time.Now()
-	slowest := p.Position
+	slowest := p.Applied
 	for _, pos := range b.pos {
 		slowest = min(slowest, pos)
 	}

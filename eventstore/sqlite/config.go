@@ -106,14 +106,15 @@ func DSN(path string) string {
 // from the log (the read models): synchronous NORMAL rather than FULL — in
 // WAL mode a commit is still atomic, and a power cut can only drop the last
 // commits whole, which are then derived again, so the fsync per commit is
-// not worth it; a 64 MiB page cache and in-memory sorts, which make
-// rebuilds and index builds cheaper; and a WAL checkpoint only once it holds
+// not worth it; a 16 MiB page cache (sorts for index builds spill to a
+// temporary file past it, so a rebuild's memory does not grow with the
+// log); and a WAL checkpoint only once it holds
 // 16384 pages (64 MiB) instead of SQLite's 1000: the checkpoint runs inside
 // the committing write, holding the write lock, and fewer, larger ones copy
 // a page rewritten several times once. The store's own connections keep
 // the defaults, so a shared file is checkpointed as often as before.
 func RebuildableDSN(path string) string {
-	return DSN(path) + "&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(16384)"
+	return DSN(path) + "&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16384)&_pragma=wal_autocheckpoint(16384)"
 }
 
 // dsn builds a modernc.org/sqlite DSN. The path must not contain '?', which
