@@ -193,6 +193,7 @@ type deadlineRow struct {
 func (d *Deadlines) Committed() {
 	for _, e := range d.dirty {
 		e.dirty = false
+		e.t = detached(e.t)
 		e.stored = e.t.Ticket().OpenDeadlines()
 		if e.t.Status == domain.StatusClosed {
 			delete(d.cache, e.t.ID)

@@ -20,3 +20,34 @@ func ForgetBetweenPages(projs []Projection) {
 
 // FormatTime is how the SQLite read models spell a time.
 func FormatTime(t time.Time) string { return formatTime(t) }
+
+// SetTicketCache sets how many tickets the per-ticket read models among
+// projs keep in memory (DefaultTicketCache by default).
+func SetTicketCache(projs []Projection, n int) {
+	for _, p := range projs {
+		switch p := p.(type) {
+		case *TicketStatus:
+			p.maxCache = n
+		case *MerchantPenalties:
+			p.maxCache = n
+		case *Deadlines:
+			p.maxCache = n
+		}
+	}
+}
+
+// Held returns how many tickets p keeps in memory, and how many events'
+// rows it holds uncommitted (the audit trail's).
+func Held(p Projection) (tickets, rows int) {
+	switch p := p.(type) {
+	case *TicketStatus:
+		return len(p.cache), 0
+	case *MerchantPenalties:
+		return len(p.cache), len(p.facts)
+	case *Deadlines:
+		return len(p.cache), 0
+	case *AuditTrail:
+		return 0, len(p.pending)
+	}
+	return 0, 0
+}

@@ -344,6 +344,13 @@ func (mp *MerchantPenalties) read(ctx context.Context, id string) (*merchantTick
 	return &mt, nil
 }
 
+// detach makes mt hold no string of a decoded event (see detached).
+func (mt *merchantTicket) detach() {
+	mt.ticket, mt.merchant, mt.policyVersion = strings.Clone(mt.ticket), strings.Clone(mt.merchant), interned(mt.policyVersion)
+	mt.finalOutcome, mt.finalLiability = interned(mt.finalOutcome), interned(mt.finalLiability)
+	mt.effect.CommandID = strings.Clone(mt.effect.CommandID)
+}
+
 // Flush implements Projection: new facts, then reversals (which may reverse
 // a fact of the same page), then the tickets, in key order (see
 // TicketStatus.Flush).
@@ -397,6 +404,7 @@ func (mp *MerchantPenalties) Flush(ctx context.Context, tx *sql.Tx) error {
 func (mp *MerchantPenalties) Committed() {
 	for _, mt := range mp.dirty {
 		mt.dirty = false
+		mt.detach()
 	}
 	mp.dirty, mp.facts, mp.reversals = mp.dirty[:0], mp.facts[:0], mp.reversals[:0]
 	evictOldest(mp.cache, mp.maxCache, func(mt *merchantTicket) uint64 { return mt.position })

@@ -124,16 +124,23 @@ func (r *runner) handle(ctx context.Context, page follow.Page) (err error) {
 	return r.commit(ctx, page.Tail)
 }
 
+// maxHeldEvents bounds the events a Holder folds between commits. The
+// decoded events' strings share each event's bytes (events.Decode), and a
+// pending ticket keeps some of them (its last event's hash, for one) until
+// the commit detaches them: the bound keeps that memory within a few tens
+// of megabytes whatever the cache holds.
+const maxHeldEvents = 32768
+
 // holds reports whether the runner keeps the page's changes in memory
 // rather than commit them now: only a Holder that is not Full, not at the
-// head of the log nor at the run's end, and within Options.Hold of its
-// last commit.
+// head of the log nor at the run's end, within maxHeldEvents of its last
+// commit and within Options.Hold of it.
 func (r *runner) holds(page follow.Page) bool {
 	h, ok := r.proj.(Holder)
 	if !ok || page.Tail || (r.until > 0 && r.applied >= r.until) {
 		return false
 	}
-	return !h.Full() && time.Since(r.committed) < r.opts.Hold
+	return !h.Full() && r.applied-r.durable < maxHeldEvents && time.Since(r.committed) < r.opts.Hold
 }
 
 // apply calls the projection, turning a panic into an error: a bug that

@@ -176,6 +176,8 @@ func (ts *TicketStatus) Flush(ctx context.Context, tx *sql.Tx) error {
 func (ts *TicketStatus) Committed() {
 	for _, e := range ts.dirty {
 		e.dirty = false
+		e.t = detachedTicket(e.t)
+		e.rulingOutcome = interned(e.rulingOutcome)
 	}
 	ts.dirty = ts.dirty[:0]
 	evictOldest(ts.cache, ts.maxCache, func(e *ticketEntry) uint64 { return e.position })

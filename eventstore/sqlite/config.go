@@ -108,13 +108,14 @@ func DSN(path string) string {
 // commits whole, which are then derived again, so the fsync per commit is
 // not worth it; a 16 MiB page cache (sorts for index builds spill to a
 // temporary file past it, so a rebuild's memory does not grow with the
-// log); and a WAL checkpoint only once it holds
+// log); no memory map of the file (DSN's), whose resident pages would
+// grow with the read models to its 256 MiB; and a WAL checkpoint only once it holds
 // 16384 pages (64 MiB) instead of SQLite's 1000: the checkpoint runs inside
 // the committing write, holding the write lock, and fewer, larger ones copy
 // a page rewritten several times once. The store's own connections keep
 // the defaults, so a shared file is checkpointed as often as before.
 func RebuildableDSN(path string) string {
-	return DSN(path) + "&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16384)&_pragma=wal_autocheckpoint(16384)"
+	return DSN(path) + "&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16384)&_pragma=wal_autocheckpoint(16384)&_pragma=mmap_size(0)"
 }
 
 // dsn builds a modernc.org/sqlite DSN. The path must not contain '?', which
