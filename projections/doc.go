@@ -14,8 +14,8 @@
 //     others, skipping any position at or below its own checkpoint.
 //  3. One transaction writes the changes and moves the checkpoint
 //     (rm_checkpoints) with a compare-and-set on the old value: after
-//     every page, or, for a Holder catching up, after several (until it
-//     is Full or Options.Hold has passed). A
+//     every page, or, for a Holder in a run to the head (not following),
+//     after several (until it is Full or Options.Hold has passed). A
 //     crash before the commit loses the transaction whole, so the events
 //     are applied again after a restart; a crash after it finds them below
 //     the checkpoint. No event

@@ -48,8 +48,9 @@ type Projection interface {
 }
 
 // Holder is implemented by a projection that can hold its pending changes
-// over several pages. While the log is caught up on (not at its head, not
-// at the run's end), a runner commits a Holder only once it is Full, or
+// over several pages. In a run to a known end (project, rebuild; never
+// while following), before the head and the run's end, a runner commits a
+// Holder only once it is Full, or
 // Options.Hold after its last commit, instead of after every page: the pages'
 // events fold in memory, so a ticket's row is written once for all its
 // events in them, in whatever order the log interleaves tickets, and

@@ -31,7 +31,8 @@ type Options struct {
 	PageSize int
 
 	// Hold is the longest a projection that can hold its changes over
-	// several pages (a Holder) keeps them uncommitted while catching up;
+	// several pages (a Holder) keeps them uncommitted in a run to the head
+	// (never while following);
 	// default 10s. Negative: every page is committed as it is applied.
 	Hold time.Duration
 

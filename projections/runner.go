@@ -132,12 +132,15 @@ func (r *runner) handle(ctx context.Context, page follow.Page) (err error) {
 const maxHeldEvents = 32768
 
 // holds reports whether the runner keeps the page's changes in memory
-// rather than commit them now: only a Holder that is not Full, not at the
-// head of the log nor at the run's end, within maxHeldEvents of its last
-// commit and within Options.Hold of it.
+// rather than commit them now: only in a run to a known end (project,
+// rebuild: until is set, and the page that reaches it always commits — a
+// follower may see no further page for as long as nothing is appended),
+// for a Holder that is not Full, not at the head of the log nor at the
+// run's end, within maxHeldEvents of its last commit and within
+// Options.Hold of it.
 func (r *runner) holds(page follow.Page) bool {
 	h, ok := r.proj.(Holder)
-	if !ok || page.Tail || (r.until > 0 && r.applied >= r.until) {
+	if !ok || page.Tail || r.until == 0 || r.applied >= r.until {
 		return false
 	}
 	return !h.Full() && r.applied-r.durable < maxHeldEvents && time.Since(r.committed) < r.opts.Hold
