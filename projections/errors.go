@@ -14,6 +14,12 @@ var ErrStopped = errors.New("projection stopped")
 // The projection stops without writing.
 var ErrCheckpointMoved = errors.New("checkpoint moved: another projector is writing this projection")
 
+// ErrFenced is what a Fence returns (wrapped) when it refuses the write:
+// another owner holds a newer token. The projection stops without writing.
+// Any other error from a Fence (a dropped connection, say) is retried like
+// any failure of the read-model database.
+var ErrFenced = errors.New("fenced: another owner writes these read models")
+
 // ErrUnknownProjection is returned for a projection name that is not registered.
 var ErrUnknownProjection = errors.New("unknown projection")
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -13,7 +14,7 @@ import (
 	"github.com/disputes-ledger/disputes/projections"
 )
 
-var errNotOwner = errors.New("fenced: another replica holds the lease")
+var errNotOwner = fmt.Errorf("another replica holds the lease: %w", projections.ErrFenced)
 
 // TestFenceRefusesTheWholePage: a projector whose fence fails writes
 // nothing — no rows, no checkpoint — and stops, naming the fence's error.
@@ -57,5 +58,29 @@ func TestFenceIsRaisedBeforeTheCheckpointsAreRead(t *testing.T) {
 	assert.ErrorContains(t, err, "raise the fence before reading the checkpoints")
 	for _, table := range readModelTables {
 		assert.Empty(t, rowsOf(t, l.db.SQL, `SELECT * FROM `+table), table)
+	}
+}
+
+// TestFenceThatCannotBeAskedIsRetried: a fence that fails without refusing
+// (its connection dropped, say) is a database failure like any other: the
+// page is not written, and it is written once the fence answers again —
+// the read model does not stop for good while the projector looks healthy.
+func TestFenceThatCannotBeAskedIsRetried(t *testing.T) {
+	l := newLedger(t)
+	appendScenarios(t, l.store, l.pol, scenarios.Seeds(epoch))
+	dropped := errors.New("connection reset by peer")
+	calls := 0
+	rep, err := l.projector(projections.Options{Fence: func(context.Context, *sql.Tx) error {
+		calls++
+		if calls == 2 || calls == 3 { // the first call raises the fence; the next ones guard pages
+			return dropped
+		}
+		return nil
+	}}).Run(context.Background())
+	require.NoError(t, err)
+	assert.Greater(t, calls, 3, "the fence was asked again after it failed")
+	for _, pr := range rep.Projections {
+		require.NoError(t, pr.Err, pr.Name)
+		assert.Positive(t, pr.To, "%s: written once the fence answered", pr.Name)
 	}
 }

@@ -56,8 +56,9 @@ type Options struct {
 	Now func() time.Time
 
 	// Fence, if set, runs first in every transaction that advances a
-	// checkpoint; when it fails nothing of the page is written and the
-	// projection stops (ErrStopped). It also runs alone before the
+	// checkpoint; when it fails nothing of the page is written. A refusal
+	// (an error wrapping ErrFenced) stops the projection (ErrStopped); any
+	// other error is retried from the checkpoint. It also runs alone before the
 	// checkpoints are read, so that no older owner moves one afterwards. With a lease's fencing token (package
 	// internal/coord's HighWater) a projector that lost its lease to another
 	// replica cannot write over the new owner's rows.

@@ -212,7 +212,11 @@ func (r *runner) progress() {
 func (r *runner) write(ctx context.Context, tx *sql.Tx) error {
 	if r.opts.Fence != nil {
 		if err := r.opts.Fence(ctx, tx); err != nil {
-			return &fatalError{fmt.Errorf("%s: write through position %d: %w", r.proj.Name(), r.applied, err)}
+			err = fmt.Errorf("%s: write through position %d: %w", r.proj.Name(), r.applied, err)
+			if errors.Is(err, ErrFenced) {
+				return &fatalError{err}
+			}
+			return err // the fence could not be asked (a dropped connection): retried
 		}
 	}
 	if err := r.proj.Flush(ctx, tx); err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -69,7 +70,8 @@ func startProjections(ctx context.Context, bg *background, store eventstore.Stor
 			return err
 		}
 		projector := projections.NewProjector(store, pdb, projections.Default(pdb, pol), projections.Options{Follow: true, Now: clock.Now,
-			Fence: coord.HighWater(pdb.Dialect.Q, "projector", token)})
+			Logger: bg.logger.With("component", "projector"),
+			Fence:  projectorFence(pdb, token)})
 		defer running.run(projector)()
 		rep, err := projector.Run(ctx)
 		for _, pr := range rep.Projections {
@@ -81,6 +83,21 @@ func startProjections(ctx context.Context, bg *background, store eventstore.Stor
 		return err
 	})
 	return projections.Reads{DB: rdb, Policy: pol}, closeAll, nil
+}
+
+// projectorFence fences the projector's writes with its lease's token. The
+// lease's refusal (coord.ErrFenced) becomes projections.ErrFenced, which
+// stops a read model; a fence that could not be asked (the connection
+// dropped) is an ordinary database failure, retried from the checkpoint.
+func projectorFence(db *projections.DB, token uint64) func(context.Context, *sql.Tx) error {
+	fence := coord.HighWater(db.Dialect.Q, "projector", token)
+	return func(ctx context.Context, tx *sql.Tx) error {
+		err := fence(ctx, tx)
+		if errors.Is(err, coord.ErrFenced) {
+			return fmt.Errorf("%w: %w", projections.ErrFenced, err)
+		}
+		return err
+	}
 }
 
 // prepareReadModels creates the bookkeeping and fence tables a projector
@@ -104,7 +121,8 @@ func startDeadlineProjection(ctx context.Context, bg *background, store eventsto
 			return err
 		}
 		p := projections.NewProjector(store, db, []projections.Projection{projections.NewDeadlines(db)},
-			projections.Options{Follow: true, Now: clock.Now, Fence: coord.HighWater(db.Dialect.Q, "projector", token)})
+			projections.Options{Follow: true, Now: clock.Now, Logger: bg.logger.With("component", "deadline projection"),
+				Fence: projectorFence(db, token)})
 		defer running.run(p)()
 		rep, err := p.Run(ctx)
 		for _, pr := range rep.Projections {
