@@ -38,23 +38,24 @@ import (
 // API queries. Read models on PostgreSQL are shared by the replicas, so one
 // of them projects (fenced by its token, HighWater); in an SQLite file each
 // replica keeps its own. A poison event breaks the projector for good.
+// The drain returned brings them to the head of the log at shutdown.
 func startProjections(ctx context.Context, bg *background, store eventstore.Store, sf storeFlags,
-	rf readModelFlags, pol policy.Policy, clock clock.Clock) (projections.Reads, func(), error) {
+	rf readModelFlags, pol policy.Policy, clock clock.Clock) (projections.Reads, readModelDrain, func(), error) {
 	w, err := rf.where(sf)
 	if err != nil {
-		return projections.Reads{}, nil, err
+		return projections.Reads{}, readModelDrain{}, nil, err
 	}
 	// Nothing here reaches the database: the projector's job creates its
 	// tables, so read models out of reach at start-up leave the API serving
 	// (lists 503) and the projector retrying until they answer.
 	pdb, err := readmodels.OpenLater(w)
 	if err != nil {
-		return projections.Reads{}, nil, err
+		return projections.Reads{}, readModelDrain{}, nil, err
 	}
 	// The projector's SQLite connection is single; queries read beside it through WAL.
 	rdb, err := readmodels.OpenQueries(w, pdb, 4)
 	if err != nil {
-		return projections.Reads{}, nil, errors.Join(err, pdb.Close())
+		return projections.Reads{}, readModelDrain{}, nil, errors.Join(err, pdb.Close())
 	}
 	bg.logger.Info("read models", "read_models", w.String())
 	closeAll := func() {
@@ -65,6 +66,8 @@ func startProjections(ctx context.Context, bg *background, store eventstore.Stor
 	}
 	lease := bg.lease("projector", pdb.Dialect == projections.Postgres)
 	running := bg.follower("projector")
+	drain := readModelDrain{store: store, db: rdb, names: projectionNames(projections.Default(pdb, pol)), running: running,
+		logger: bg.logger.With("component", "projector")}
 	bg.runLeased(ctx, "projector", false, running.check, lease, func(ctx context.Context, token uint64) error {
 		if err := prepareReadModels(ctx, pdb); err != nil {
 			return err
@@ -82,7 +85,7 @@ func startProjections(ctx context.Context, bg *background, store eventstore.Stor
 		}
 		return err
 	})
-	return projections.Reads{DB: rdb, Policy: pol}, closeAll, nil
+	return projections.Reads{DB: rdb, Policy: pol}, drain, closeAll, nil
 }
 
 // projectorFence fences the projector's writes with its lease's token. The
@@ -112,8 +115,9 @@ func prepareReadModels(ctx context.Context, db *projections.DB) error {
 
 // startDeadlineProjection keeps the open-deadlines read model in db, and
 // only it, under the "projector" lease: for a scheduler where no projector
-// keeps the read models (serve --no-projections).
-func startDeadlineProjection(ctx context.Context, bg *background, store eventstore.Store, db *projections.DB, clock clock.Clock) {
+// keeps the read models (serve --no-projections). The drain returned brings
+// it to the head of the log at shutdown.
+func startDeadlineProjection(ctx context.Context, bg *background, store eventstore.Store, db *projections.DB, clock clock.Clock) readModelDrain {
 	lease := bg.lease("projector", db.Dialect == projections.Postgres)
 	running := bg.follower("deadline projection")
 	bg.runLeased(ctx, "deadline projection", false, running.check, lease, func(ctx context.Context, token uint64) error {
@@ -133,6 +137,8 @@ func startDeadlineProjection(ctx context.Context, bg *background, store eventsto
 		}
 		return err
 	})
+	return readModelDrain{store: store, db: db, names: []string{projections.DeadlinesName}, running: running,
+		logger: bg.logger.With("component", "deadline projection")}
 }
 
 // startScheduler fires due deadlines under the "scheduler" lease: one
@@ -140,9 +146,12 @@ func startDeadlineProjection(ctx context.Context, bg *background, store eventsto
 // deadlines from the open-deadlines read model in db and holds no ticket,
 // so a replica taking over is ready at its first step. (A second scheduler
 // would not record an expiry twice — the ids are deterministic and appends
-// are conditional — it would only do the work twice.)
+// are conditional — it would only do the work twice.) The stop returned
+// ends it and waits until it has: at shutdown, before the read models are
+// drained, so that no expiry is recorded after the drain looked at the log.
 func startScheduler(ctx context.Context, bg *background, db *projections.DB, h *commands.Handler, clk clock.Clock,
-	metrics *httpapi.Metrics, logger *slog.Logger) {
+	metrics *httpapi.Metrics, logger *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
 	var current atomic.Pointer[scheduler.Scheduler]
 	var totals schedulerTotals
 	registerSchedulerMetrics(metrics, &current, &totals)
@@ -158,7 +167,7 @@ func startScheduler(ctx context.Context, bg *background, db *projections.DB, h *
 		}
 		return nil
 	}
-	bg.runLeased(ctx, "scheduler", false, check, bg.lease("scheduler", true), func(ctx context.Context, _ uint64) error {
+	done := bg.runLeased(ctx, "scheduler", false, check, bg.lease("scheduler", true), func(ctx context.Context, _ uint64) error {
 		sched, err := scheduler.New(scheduler.Config{Deadlines: projections.DeadlineSource(db), Handler: h, Clock: clk,
 			Logger: logger.With("component", "scheduler")})
 		if err != nil {
@@ -171,6 +180,10 @@ func startScheduler(ctx context.Context, bg *background, db *projections.DB, h *
 		}()
 		return sched.Run(ctx)
 	})
+	return func() {
+		cancel()
+		<-done
+	}
 }
 
 // schedulerTotals keeps the counts of schedulers that have stopped, so the

@@ -35,7 +35,7 @@ type serveFlags struct {
 	MetricsAddr            string        `name:"metrics-addr" env:"DISPUTES_METRICS_ADDR" placeholder:"HOST:PORT" help:"operators' listener serving GET /metrics and GET /readyz with every component's details, without a token (keep it off the public network). On --addr only auditors read /metrics, and /readyz gives each component's state only"`
 	MaxStreams             int           `name:"max-streams" default:"256" help:"most event streams (SSE) open at once; beyond it 503"`
 	MaxStreamsPerPrincipal int           `name:"max-streams-per-principal" default:"8" help:"most event streams one principal may hold open; beyond it 429"`
-	ShutdownTimeout        time.Duration `name:"shutdown-timeout" default:"15s" env:"DISPUTES_SHUTDOWN_TIMEOUT" help:"on SIGTERM or SIGINT: how long requests in flight may take to finish (event streams end at once); after it their connections are cut and serve exits 1"`
+	ShutdownTimeout        time.Duration `name:"shutdown-timeout" default:"15s" env:"DISPUTES_SHUTDOWN_TIMEOUT" help:"on SIGTERM or SIGINT: how long requests in flight may take to finish (event streams end at once) and the read models to reach the head of the log; after it the requests' connections are cut (or the read models left behind) and serve exits 1"`
 	Clock                  clockFlags    `embed:""`
 	Log                    logFlags      `embed:""`
 	Replicas               replicaFlags  `embed:""`
@@ -85,10 +85,16 @@ func (c *serveCmd) Run(ctx context.Context, e env) error {
 		bg.close()
 		return err
 	}
-	ctx, cancel := context.WithCancel(ctx)
+	// The background parts outlive the signal that ends ctx: at shutdown
+	// the requests in flight finish first, then the scheduler stops and the
+	// read models are drained to the head of the log, and only then are the
+	// others stopped.
+	bgctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var (
 		wg      sync.WaitGroup
 		closers []func()
+		drains  []readModelDrain
+		stops   []func()
 	)
 	// On the way out: stop the background parts, wait for them, then close
 	// what they used (the store itself closes last).
@@ -100,7 +106,7 @@ func (c *serveCmd) Run(ctx context.Context, e env) error {
 			c()
 		}
 	}()
-	startReloaders(ctx, &wg, reloaders, f.ReloadEvery)
+	startReloaders(bgctx, &wg, reloaders, f.ReloadEvery)
 	metrics := httpapi.NewMetrics()
 	bg.registerMetrics(metrics)
 	h := commands.NewHandler(httpapi.InstrumentStore(store, metrics), commands.WithClock(clock.Now), commands.WithPolicy(pol))
@@ -114,16 +120,16 @@ func (c *serveCmd) Run(ctx context.Context, e env) error {
 	cfg := httpapi.Config{Store: store, Handler: h, Auth: authn, Metrics: metrics, Logger: logger, Now: clock.Now, Components: bg.components,
 		Followers:  bg.followerStatuses,
 		MaxStreams: f.MaxStreams, MaxStreamsPerPrincipal: f.MaxStreamsPerPrincipal}
-	if err := bg.runStoreProbe(ctx, sf, store); err != nil {
+	if err := bg.runStoreProbe(bgctx, sf, store); err != nil {
 		return err
 	}
 	var deadlines *projections.DB // the open deadlines the scheduler reads
 	if !f.NoProjections {
-		reads, closeReads, err := startProjections(ctx, bg, store, sf, rf, pol, clock)
+		reads, drain, closeReads, err := startProjections(bgctx, bg, store, sf, rf, pol, clock)
 		if err != nil {
 			return err
 		}
-		closers = append(closers, closeReads)
+		closers, drains = append(closers, closeReads), append(drains, drain)
 		cfg.Reads, deadlines = reads, reads.DB
 	}
 	if !f.NoScheduler {
@@ -133,13 +139,13 @@ func (c *serveCmd) Run(ctx context.Context, e env) error {
 				return err
 			}
 			closers = append(closers, func() { _ = db.Close() })
-			startDeadlineProjection(ctx, bg, store, db, clock)
+			drains = append(drains, startDeadlineProjection(bgctx, bg, store, db, clock))
 			deadlines = db
 		}
-		startScheduler(ctx, bg, deadlines, h, clock, metrics, logger)
+		stops = append(stops, startScheduler(bgctx, bg, deadlines, h, clock, metrics, logger))
 	}
 	if kf.configured() {
-		cp, closeSealer, err := startSealer(ctx, bg, store, sf, kf, cf, audit.Cadence{Events: c.SealEvery, Interval: c.SealInterval}, clock, logger)
+		cp, closeSealer, err := startSealer(bgctx, bg, store, sf, kf, cf, audit.Cadence{Events: c.SealEvery, Interval: c.SealInterval}, clock, logger)
 		if err != nil {
 			return err
 		}
@@ -147,13 +153,13 @@ func (c *serveCmd) Run(ctx context.Context, e env) error {
 		cfg.Checkpoint = cp
 	}
 	if f.Forward.ForwardNATS != "" {
-		startForwarder(ctx, bg, store, sf, f.Forward, logger)
+		startForwarder(bgctx, bg, store, sf, f.Forward, logger)
 	}
 	api, err := httpapi.New(cfg)
 	if err != nil {
 		return err
 	}
-	site, closeConsole, err := mountConsole(ctx, api, cfg, sf, kf, pol, logger)
+	site, closeConsole, err := mountConsole(bgctx, api, cfg, sf, kf, pol, logger)
 	if err != nil {
 		return err
 	}
@@ -168,17 +174,34 @@ func (c *serveCmd) Run(ctx context.Context, e env) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			serveMetrics(ctx, ln, api.OperatorHandler(), logger)
+			serveMetrics(bgctx, ln, api.OperatorHandler(), logger)
 		}()
 	}
-	return listenAndServe(ctx, f.Addr, site, logger, sf.describe(), clock, f.ShutdownTimeout)
+	// What runs between the HTTP server's drain and the end: nothing of this
+	// process appends once the scheduler has stopped, so the read models can
+	// be brought to the head of the log.
+	drainBackground := func(ctx context.Context) error {
+		for _, stop := range stops {
+			stop()
+		}
+		for _, d := range drains {
+			if err := d.wait(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return listenAndServe(ctx, f.Addr, site, logger, sf.describe(), clock, f.ShutdownTimeout, drainBackground)
 }
 
 // listenAndServe serves until ctx ends, then shuts down gracefully: it
-// stops accepting, ends event streams and waits up to shutdownTimeout for
-// the requests in flight; commands among them run to their end (they are
-// not cancelled by the shutdown), so each is recorded and answered.
-func listenAndServe(ctx context.Context, addr string, api http.Handler, logger *slog.Logger, store string, clock clock.Clock, shutdownTimeout time.Duration) error {
+// stops accepting, ends event streams and waits for the requests in
+// flight; commands among them run to their end (they are not cancelled by
+// the shutdown), so each is recorded and answered. Then drain runs (serve
+// stops the scheduler and brings the read models to the head of the log).
+// Both share shutdownTimeout.
+func listenAndServe(ctx context.Context, addr string, api http.Handler, logger *slog.Logger, store string, clock clock.Clock,
+	shutdownTimeout time.Duration, drain func(context.Context) error) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -198,6 +221,9 @@ func listenAndServe(ctx context.Context, addr string, api http.Handler, logger *
 	if err := srv.Shutdown(shutdown); err != nil {
 		_ = srv.Close()
 		return fmt.Errorf("shut down: requests still in flight after --shutdown-timeout %s were cut off: %w", shutdownTimeout, err)
+	}
+	if err := drain(shutdown); err != nil {
+		return fmt.Errorf("shut down: not done within --shutdown-timeout %s: %w", shutdownTimeout, err)
 	}
 	logger.Info("stopped")
 	return nil

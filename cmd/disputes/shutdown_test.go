@@ -40,6 +40,25 @@ func startServeProcess(t *testing.T, dir string, args ...string) (addr string, l
 	return addr, logs, done, cmd
 }
 
+// inFlight reads serve's disputes_http_requests_in_flight from its
+// operators' metrics listener.
+func inFlight(t *testing.T, metricsAddr string) float64 {
+	t.Helper()
+	res, err := http.Get("http://" + metricsAddr + "/metrics")
+	require.NoError(t, err)
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	return metricValue(parseMetrics(t, string(body)), "disputes_http_requests_in_flight")
+}
+
+// awaitInFlight waits until serve has n requests in its handlers: the
+// requests sent have been read up to their bodies and wait there.
+func awaitInFlight(t *testing.T, metricsAddr string, n float64) {
+	t.Helper()
+	within(t, 10*time.Second, func() bool { return inFlight(t, metricsAddr) >= n }, fmt.Sprintf("%g requests in flight", n))
+}
+
 // sendHalfACommand opens a connection and sends an open_ticket command's
 // headers and the first part of its body: the request is in flight, its
 // handler waiting for the rest. send writes the rest and reads the answer.
@@ -71,7 +90,8 @@ func TestServeShutdownFinishesCommandsInFlight(t *testing.T) {
 	dir := t.TempDir()
 	buyer := addToken(t, filepath.Join(dir, "tokens.json"), "buyer", "b-1")
 	auditor := addToken(t, filepath.Join(dir, "tokens.json"), "auditor", "au-1")
-	addr, logs, exited, cmd := startServeProcess(t, dir, "--shutdown-timeout", "20s")
+	metricsAddr := freeAddr(t)
+	addr, logs, exited, cmd := startServeProcess(t, dir, "--shutdown-timeout", "20s", "--metrics-addr", metricsAddr)
 
 	// An event stream open before the signal.
 	req, err := http.NewRequest("GET", "http://"+addr+"/v1/events", nil)
@@ -88,7 +108,7 @@ func TestServeShutdownFinishesCommandsInFlight(t *testing.T) {
 	}()
 
 	send := sendHalfACommand(t, addr, buyer)
-	time.Sleep(200 * time.Millisecond) // the server has read the headers and waits in the handler
+	awaitInFlight(t, metricsAddr, 2) // the stream and the command, whose handler waits for the rest of its body
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	within(t, 5*time.Second, func() bool { return strings.Contains(logs.String(), `"msg":"shutting down"`) }, "serve starts shutting down")
 
@@ -101,7 +121,11 @@ func TestServeShutdownFinishesCommandsInFlight(t *testing.T) {
 	_, err = net.DialTimeout("tcp", addr, time.Second)
 	assert.Error(t, err, "no new connection is accepted while draining")
 
-	time.Sleep(300 * time.Millisecond) // the shutdown has been waiting for the command
+	select {
+	case err := <-exited:
+		t.Fatalf("serve exited (%v) with a command in flight: %s", err, logs)
+	case <-time.After(300 * time.Millisecond): // the shutdown waits for the command, however long it takes
+	}
 	res := send()
 	answer, _ := io.ReadAll(res.Body)
 	res.Body.Close()
@@ -127,9 +151,10 @@ func TestServeShutdownIsBounded(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	buyer := addToken(t, filepath.Join(dir, "tokens.json"), "buyer", "b-1")
-	addr, logs, exited, cmd := startServeProcess(t, dir, "--shutdown-timeout", "300ms")
+	metricsAddr := freeAddr(t)
+	addr, logs, exited, cmd := startServeProcess(t, dir, "--shutdown-timeout", "300ms", "--metrics-addr", metricsAddr)
 	_ = sendHalfACommand(t, addr, buyer) // its body never completes
-	time.Sleep(200 * time.Millisecond)
+	awaitInFlight(t, metricsAddr, 1)
 
 	start := time.Now()
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))

@@ -137,17 +137,20 @@ func (b *background) run(ctx context.Context, name string, optional bool, check 
 	}()
 }
 
-// runLeased starts a component that runs only while it holds lease.
-func (b *background) runLeased(ctx context.Context, name string, optional bool, check func() error, lease supervise.Lease, job supervise.LeasedJob) {
+// runLeased starts a component that runs only while it holds lease; the
+// channel returned is closed once it has stopped (after ctx ends).
+func (b *background) runLeased(ctx context.Context, name string, optional bool, check func() error, lease supervise.Lease, job supervise.LeasedJob) <-chan struct{} {
 	c := b.reg.Add(name, optional, check)
 	log := b.logger.With("component", name, "lease", lease.Name())
 	o := b.opts
 	o.OnRestart = func(err error, wait time.Duration) {
 		log.Error("restarting", "err", err, "in", wait.Round(time.Millisecond).String())
 	}
+	done := make(chan struct{})
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
+		defer close(done)
 		c.RunLeased(ctx, lease, func(ctx context.Context, token uint64) error {
 			log.Info("lease held: running", "token", token)
 			err := job(ctx, token)
@@ -157,6 +160,7 @@ func (b *background) runLeased(ctx context.Context, name string, optional bool, 
 			return err
 		}, o)
 	}()
+	return done
 }
 
 // runStoreProbe adds the "store" component: a write every second (the

@@ -26,6 +26,7 @@ import (
 //
 //	disputes_http_requests_total{route,code}          counter
 //	disputes_http_request_duration_seconds{route}     histogram
+//	disputes_http_requests_in_flight                  gauge (event streams included)
 //	disputes_commands_total{command,outcome}          counter (outcome: recorded, duplicate, or an error kind)
 //	disputes_append_duration_seconds                  histogram of event-store appends
 //	disputes_build_info{version,revision,go_version}  gauge, always 1
@@ -36,6 +37,7 @@ type Metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
 	reqDur   *prometheus.HistogramVec
+	inFlight prometheus.Gauge
 	commands *prometheus.CounterVec
 	appends  prometheus.Histogram
 
@@ -71,6 +73,8 @@ func NewMetrics() *Metrics {
 			Help: "HTTP requests by route pattern and status code."}, []string{"route", "code"}),
 		reqDur: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "disputes_http_request_duration_seconds",
 			Help: "HTTP request latency by route pattern.", Buckets: latencyBuckets}, []string{"route"}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{Name: "disputes_http_requests_in_flight",
+			Help: "HTTP requests whose handler is running (open event streams included): what a graceful shutdown waits for."}),
 		commands: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "disputes_commands_total",
 			Help: "Commands by type and outcome (recorded, duplicate, or the error kind)."}, []string{"command", "outcome"}),
 		appends: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "disputes_append_duration_seconds",
@@ -82,7 +86,7 @@ func NewMetrics() *Metrics {
 		Help:        "The running build: module version, VCS revision and Go version (always 1).",
 		ConstLabels: prometheus.Labels{"version": version, "revision": revision, "go_version": goVersion}})
 	build.Set(1)
-	m.reg.MustRegister(m.requests, m.reqDur, m.commands, m.appends, build, registered{m},
+	m.reg.MustRegister(m.requests, m.reqDur, m.inFlight, m.commands, m.appends, build, registered{m},
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewBuildInfoCollector())

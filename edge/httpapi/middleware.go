@@ -42,12 +42,14 @@ func principalOf(r *http.Request) auth.Principal {
 	return auth.Principal{}
 }
 
-// observe is the outermost layer: it gives the request an id, recovers
-// panics, and when the request is done writes one access-log line and
-// records the request metrics.
+// observe is the outermost layer: it counts the request in flight, gives
+// it an id, recovers panics, and when the request is done writes one
+// access-log line and records the request metrics.
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		s.metrics.inFlight.Inc()
+		defer s.metrics.inFlight.Dec()
 		info := &requestInfo{requestID: requestID(r.Header.Get("X-Request-ID"))}
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
 		w.Header().Set("X-Request-ID", info.requestID)
