@@ -1,5 +1,5 @@
 # Shortcuts; the README's two commands work without make.
-.PHONY: demo test race bench bench-summary lint fuzz crash sim mutants screenshots
+.PHONY: demo test race bench bench-summary lint fuzz crash soak sim mutants screenshots
 
 demo:
 	go run ./cmd/disputes demo
@@ -31,7 +31,8 @@ fuzz:
 	go test -run '^$$' -fuzz FuzzCommandBody -fuzztime 10m ./edge/httpapi/
 
 # The out-of-process crash test with hundreds of SIGKILLs of `serve` under
-# load (CI runs it with 20). DISPUTES_CRASH_SEED=N replays a run's kill schedule.
+# load (CI runs it with 20). DISPUTES_CRASH_SEED=N replays a run's kill
+# schedule and the parties' choices.
 DISPUTES_CRASH_KILLS ?= 300
 crash:
 	DISPUTES_CRASH_KILLS=$(DISPUTES_CRASH_KILLS) go test -count=1 -timeout 60m -v -run TestServeSurvivesSIGKILLUnderLoad ./cmd/disputes/
@@ -46,6 +47,14 @@ sim:
 # only if every one is caught (CI runs it too).
 mutants:
 	go test -count=1 -tags simmutants -run TestMutants -v ./sim/
+
+# The soak (not in CI): `serve` under steady load for DISPUTES_SOAK, its
+# memory, goroutines and latency recorded every 10 s into
+# $(DISPUTES_SOAK_OUT)/soak.csv and soak.json; fails if memory grows.
+DISPUTES_SOAK ?= 10m
+DISPUTES_SOAK_OUT ?= $(CURDIR)/soak-out
+soak:
+	DISPUTES_SOAK=$(DISPUTES_SOAK) DISPUTES_SOAK_OUT=$(DISPUTES_SOAK_OUT) go test -count=1 -timeout 2h -v -run TestServeSoak ./cmd/disputes/
 
 # The console's screenshots (docs/console/*.png), taken by its browser test
 # in headless Chromium.

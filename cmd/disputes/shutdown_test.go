@@ -21,14 +21,21 @@ import (
 	"github.com/disputes-ledger/disputes/internal/testenv"
 )
 
-// startServeProcess runs `disputes serve` as its own process (the test
-// binary running main) and returns its address, its log and a channel
-// that yields its exit.
+// startServeProcess runs `disputes serve --no-scheduler` as its own
+// process (the test binary running main) and returns its address, its log
+// and a channel that yields its exit.
 func startServeProcess(t *testing.T, dir string, args ...string) (addr string, logs *testenv.LogBuffer, exited <-chan error, cmd *exec.Cmd) {
+	t.Helper()
+	return startServeProcessWith(t, dir, append([]string{"--no-scheduler"}, args...)...)
+}
+
+// startServeProcessWith is startServeProcess with the scheduler unless
+// args turn it off.
+func startServeProcessWith(t *testing.T, dir string, args ...string) (addr string, logs *testenv.LogBuffer, exited <-chan error, cmd *exec.Cmd) {
 	t.Helper()
 	addr = freeAddr(t)
 	cmd = exec.Command(os.Args[0], append([]string{"serve", "--db", filepath.Join(dir, "ledger.db"), "--addr", addr,
-		"--tokens", filepath.Join(dir, "tokens.json"), "--no-scheduler"}, args...)...)
+		"--tokens", filepath.Join(dir, "tokens.json")}, args...)...)
 	cmd.Env = append(os.Environ(), runMainEnv+"=1")
 	logs = &testenv.LogBuffer{}
 	cmd.Stderr = logs
