@@ -40,6 +40,11 @@ import (
 // The walk is linear in the input: a deeply nested body costs no more than
 // a flat one. Malformed JSON is left to the strict decoder that follows,
 // which reports it.
+// maxNesting bounds how deep objects and lists may nest in a request. No
+// command needs more than a few levels; the bound keeps a hostile body's
+// cost (and the field path a refusal names) small.
+const maxNesting = 32
+
 func checkRawStrings(path string, raw []byte, target reflect.Type) error {
 	type frame struct {
 		object    bool
@@ -51,16 +56,22 @@ func checkRawStrings(path string, raw []byte, target reflect.Type) error {
 		value     reflect.Type   // the type of the current member or item
 	}
 	var stack []frame
+	// fieldPath is built once, when a problem is found, in one builder:
+	// joining step by step would copy the path once per level.
 	fieldPath := func() string {
-		p := path
+		var b strings.Builder
+		b.WriteString(path)
 		for _, f := range stack {
-			if f.object {
-				p = joinPath(p, f.key)
-			} else {
-				p = fmt.Sprintf("%s[%d]", p, f.index)
+			switch {
+			case !f.object:
+				b.WriteString("[" + strconv.Itoa(f.index) + "]")
+			case b.Len() == 0:
+				b.WriteString(f.key)
+			default:
+				b.WriteString("." + f.key)
 			}
 		}
-		return p
+		return b.String()
 	}
 	valueDone := func() {
 		if n := len(stack); n > 0 && stack[n-1].object {
@@ -127,6 +138,9 @@ func checkRawStrings(path string, raw []byte, target reflect.Type) error {
 				f.members = membersOf(want)
 			case !f.object && (want.Kind() == reflect.Slice || want.Kind() == reflect.Array):
 				f.value = want.Elem()
+			}
+			if len(stack) == maxNesting {
+				return invalidField(fieldPath(), fmt.Sprintf("nests objects and lists deeper than %d levels", maxNesting))
 			}
 			stack = append(stack, f)
 		case string:
