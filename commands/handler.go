@@ -69,6 +69,9 @@ type Result struct {
 	TicketID string
 	// Events are the command's own events.
 	Events []events.Envelope
+	// Wire holds each of Events' canonical bytes as they were appended, so
+	// that an answer need not encode them again; nil on a duplicate.
+	Wire [][]byte
 	// Fired are the events of the overdue deadlines' expiries that were
 	// recorded in the same append, just before Events (each under its
 	// system expiry id, as the scheduler would record it). Empty on a
@@ -181,7 +184,11 @@ func (h *Handler) handleAt(ctx context.Context, req Request, cmd domain.Command,
 			for _, env := range sealed {
 				ticket = ticket.Apply(env)
 			}
-			return Result{TicketID: req.TicketID, Events: sealed, Fired: fired, Revision: ticket.Revision, Ticket: ticket}, nil
+			wire := make([][]byte, len(data))
+			for i, d := range data {
+				wire[i] = d.Data
+			}
+			return Result{TicketID: req.TicketID, Events: sealed, Wire: wire, Fired: fired, Revision: ticket.Revision, Ticket: ticket}, nil
 		}
 		if !errors.Is(err, eventstore.ErrConcurrency) {
 			return Result{}, appendFailure(stream, err)

@@ -78,6 +78,15 @@ func TestHandleRecordsAndIsIdempotent(t *testing.T) {
 	assert.Equal(t, uint64(2), res.Revision)
 	assert.Equal(t, first.Events[0].Hash, res.Events[0].PrevHash, "hash chained across commands")
 
+	// Wire is each event's bytes exactly as stored; a duplicate has none.
+	recs, err = store.ReadStream(ctx, events.StreamFor("T-1"), 1, 0)
+	require.NoError(t, err)
+	require.Len(t, res.Wire, 2)
+	for i, rec := range recs {
+		assert.Equal(t, rec.Data, res.Wire[i], "event %d", i)
+	}
+	assert.Nil(t, again.Wire)
+
 	ticket, history, err := commands.LoadTicket(ctx, store, "T-1")
 	require.NoError(t, err)
 	assert.Len(t, history, 3)

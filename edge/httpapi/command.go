@@ -34,7 +34,7 @@ func (s *Server) command(name string) http.Handler {
 		res, err := s.runCommand(w, r, name, info)
 		if err == nil {
 			var wire []json.RawMessage
-			if wire, err = wireEvents(res.Events); err == nil {
+			if wire, err = wireOf(res); err == nil {
 				s.answerCommand(w, info, res, wire)
 				return
 			}
@@ -42,6 +42,19 @@ func (s *Server) command(name string) http.Handler {
 		info.outcome = problemFor(err).Code
 		writeProblem(w, r, err)
 	})
+}
+
+// wireOf returns the canonical bytes of a result's events: as the handler
+// appended them, or encoded again for a duplicate's, read from the store.
+func wireOf(res commands.Result) ([]json.RawMessage, error) {
+	if len(res.Wire) != len(res.Events) {
+		return wireEvents(res.Events)
+	}
+	out := make([]json.RawMessage, len(res.Wire))
+	for i, b := range res.Wire {
+		out[i] = b
+	}
+	return out, nil
 }
 
 func (s *Server) answerCommand(w http.ResponseWriter, info *requestInfo, res commands.Result, wire []json.RawMessage) {
