@@ -202,16 +202,7 @@ func (f *Follower) catchUp(ctx context.Context, pos uint64) (uint64, bool, error
 func (f *Follower) readAhead(ctx context.Context, after uint64, out chan<- read) {
 	defer close(out)
 	for {
-		limit := f.limit(after)
-		recs, err := f.cfg.Log.ReadAll(ctx, after, limit)
-		var r read
-		switch {
-		case err != nil:
-			r.err = fmt.Errorf("read the log after position %d: %w", after, err)
-		default:
-			r.err = checkNext(recs, after)
-			r.page = pageOf(recs, f.cfg.Raw, len(recs) < limit)
-		}
+		r := f.readPage(ctx, after, f.limit(after))
 		select {
 		case out <- r:
 		case <-ctx.Done():
