@@ -101,6 +101,8 @@ func TestServeSoak(t *testing.T) {
 	}
 	cancel()
 	wg.Wait()
+	// What serve holds at the end, for `go tool pprof` when memory grew.
+	saveHeapProfile(t, metricsAddr, filepath.Join(out, "heap.pprof"))
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	select {
 	case err := <-exited:
@@ -226,4 +228,18 @@ func f0(v float64) string   { return strconv.FormatFloat(v, 'f', 0, 64) }
 func mib(v float64) float64 { return v / (1 << 20) }
 func ms(d time.Duration) string {
 	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64)
+}
+
+// saveHeapProfile saves serve's heap profile (after a collection) from the
+// operators' listener.
+func saveHeapProfile(t *testing.T, metricsAddr, path string) {
+	t.Helper()
+	res, err := http.Get("http://" + metricsAddr + "/debug/pprof/heap?gc=1")
+	require.NoError(t, err)
+	defer res.Body.Close()
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	data, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(path, data, 0o644))
+	t.Logf("heap profile: %s (go tool pprof -sample_index=inuse_space %s)", path, path)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"runtime/debug"
 	"strconv"
 	"sync"
@@ -216,13 +217,22 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 // token: GET /metrics, and GET /readyz with every component's whole status
 // (ReadinessDetail: last errors, restarts, lease owners and tokens, log
 // followers' positions and lag), which the public /readyz leaves out. It
-// never serves ticket data: every other path is 404.
+// never serves ticket data: every other path is 404. It also serves the
+// Go runtime's profiles under /debug/pprof/ (heap, goroutines, CPU), which
+// is how an operator finds what a long-running replica holds in memory
+// (make soak saves a heap profile from here); they show code paths and
+// sizes, never a request's content.
 func (s *Server) OperatorHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /metrics", s.writeMetrics)
 	mux.HandleFunc("GET /readyz", s.readyzDetail)
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, r, notFound("no_route", "this listener serves GET /metrics and GET /readyz only"))
+		writeProblem(w, r, notFound("no_route", "this listener serves GET /metrics, GET /readyz and GET /debug/pprof/ only"))
 	}))
 	return mux
 }

@@ -53,4 +53,18 @@ func TestMetricsAreForOperators(t *testing.T) {
 		assert.Equal(t, http.StatusNotFound, status, "%s on the metrics listener", path)
 		assert.NotContains(t, body, "b-1", path)
 	}
+
+	// The runtime's profiles are the operators' too: on their listener,
+	// never on the API's, whatever the token.
+	status, body = get("/debug/pprof/heap?debug=1", "")
+	require.Equal(t, http.StatusOK, status)
+	assert.Contains(t, body, "heap profile:")
+	status, body = get("/debug/pprof/goroutine?debug=1", "")
+	require.Equal(t, http.StatusOK, status)
+	assert.Contains(t, body, "goroutine profile:")
+	for _, who := range []string{"auditor:au-1", "buyer:b-1"} {
+		res := l.as(who).get("/debug/pprof/heap?debug=1")
+		assert.NotEqual(t, http.StatusOK, res.status, "%s read a heap profile on the API's listener", who)
+		assert.NotContains(t, string(res.body), "heap profile:", who)
+	}
 }
