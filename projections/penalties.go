@@ -385,7 +385,7 @@ func (mp *MerchantPenalties) Flush(ctx context.Context, tx *sql.Tx) error {
 			mt := mp.dirty[i]
 			var responseMS, rulingFact any
 			if mt.firstResponseAt != nil {
-				responseMS = mt.firstResponseAt.Sub(mt.openedAt).Milliseconds()
+				responseMS = asStored(*mt.firstResponseAt).Sub(asStored(mt.openedAt)).Milliseconds()
 			}
 			if mt.rulingFact != 0 {
 				rulingFact = int64(mt.rulingFact)

@@ -272,3 +272,20 @@ func TestReviewFlagAtThreshold(t *testing.T) {
 		assert.Equal(t, c.flagged, s.Flagged)
 	}
 }
+
+// TestFirstResponseIsFromTheStoredTimes: first_response_ms is computed
+// from the times as the row keeps them (microseconds), so a projector that
+// read the row back (after a restart) and a rebuild that folded the events
+// (nanoseconds) agree. The crash test found them 1 ms apart: opened at
+// .516468 s and answered at .791468 s gave 275 from the row, 274 from the
+// events' nanoseconds.
+func TestFirstResponseIsFromTheStoredTimes(t *testing.T) {
+	t.Parallel()
+	l := newLedger(t)
+	opened := epoch.Add(516468*time.Microsecond + 900*time.Nanosecond)
+	k := l.ticket("T-NS", "m-ns")
+	k.open(t, opened, events.KindRefundOnly, events.ReasonQuality)
+	k.byMerchant(t, epoch.Add(791468*time.Microsecond+100*time.Nanosecond), domain.Reject{Reason: "no"})
+	l.runToHead(t)
+	assert.Equal(t, []string{"first_response_ms=275"}, rowsOf(t, l.db.SQL, `SELECT first_response_ms FROM rm_merchant_tickets WHERE ticket_id = 'T-NS'`))
+}

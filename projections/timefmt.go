@@ -47,6 +47,12 @@ func formatTime(t time.Time) string {
 	return string(b[:])
 }
 
+// asStored is t as the read models keep it (TimeLayout: to the
+// microsecond). A figure derived from two times is derived from these, so
+// it comes out the same whether the times were just folded from events
+// (nanoseconds) or read back from a row after a restart.
+func asStored(t time.Time) time.Time { return t.Truncate(time.Microsecond) }
+
 // nullTime returns t in TimeLayout, or NULL for nil.
 func nullTime(t *time.Time) any {
 	if t == nil {
