@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -153,5 +155,12 @@ func TestServeShutdownDrainIsBounded(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatalf("serve did not exit after its shutdown timeout: %s", logs)
 	}
-	assert.Contains(t, logs.String(), `"position":1,"head":6`)
+	// Where the read models stopped depends on how far the projector got
+	// before the lock held it (it may not have read every checkpoint yet):
+	// the log names a position behind the head of 6.
+	m := regexp.MustCompile(`"msg":"read models not drained[^\n]*"position":(\d+),"head":6`).FindStringSubmatch(logs.String())
+	require.NotNil(t, m, "the log says where the read models stopped: %s", logs)
+	position, err := strconv.Atoi(m[1])
+	require.NoError(t, err)
+	assert.Less(t, position, 6)
 }
