@@ -43,13 +43,10 @@ func (c *ticketChecks) legality(st *streamState, pos uint64, env events.Envelope
 	if n := len(st.decision); n > 0 && !sameDecision(st.decision[0].env, env) {
 		c.checkDecision(st, false)
 	}
-	if len(st.decision) == 0 {
-		st.before = st.replayed()
-	}
 	st.decision = append(st.decision, recordedEvent{env: env, pos: pos, line: line})
 	st.advance(env)
 	c.resolveCitations(st, pos, env)
-	if st.closed != nil && st.state == nil && len(st.decision) > 0 {
+	if st.closed != nil {
 		// A close ends its decision (anything after it, even with its
 		// command id, is refused as closed_ticket): check it now and keep
 		// nothing of a closed ticket but whose it was.
@@ -74,8 +71,13 @@ func sameDecision(lead, env events.Envelope) bool {
 func (c *ticketChecks) checkDecision(st *streamState, cutShort bool) {
 	rec := st.decision
 	st.decision = st.decision[:0]
-	before := st.before
-	st.before = domain.Ticket{}
+	c.judge(st, st.decisionBase(), rec, cutShort)
+	st.decided(rec)
+}
+
+// judge asks the domain whether the decision rec, made on the ticket in
+// state before, was allowed, and reports it if not.
+func (c *ticketChecks) judge(st *streamState, before domain.Ticket, rec []recordedEvent, cutShort bool) {
 	envs := c.scratch[:0]
 	for _, r := range rec {
 		envs = append(envs, r.env)

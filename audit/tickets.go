@@ -90,21 +90,30 @@ type streamState struct {
 	lastRev  uint64
 	lastHash string
 	lastPos  uint64
-	// state is the ticket replayed up to the last event, nil once it
-	// closed, when only closed is kept: what the domain needs to refuse
-	// anything that follows. damaged stops the legality checks after an
-	// event that could not be read.
-	state   *domain.Ticket
+	// open is the replay of a ticket not closed yet, nil before its first
+	// event and once the decision that closed it is checked. closed is what
+	// is kept of a closed ticket: what the domain needs to refuse anything
+	// that follows. damaged stops the legality checks after an event that
+	// could not be read.
+	open    *openTicket
 	closed  *closedTicket
 	damaged bool
 	// decision holds the events of the decision in progress (one command
-	// id), before the state they were decided on and policy the version of
-	// the policy the ticket's last decision was checked under.
+	// id), and policy the version of the policy the ticket's last decision
+	// was checked under.
 	decision []recordedEvent
-	before   domain.Ticket
 	policy   string
 	// citations are evidence ids a ruling cited that were not on record.
 	citations map[string]citation
+}
+
+// openTicket is the replay of an open ticket, folded in place (Ticket.Fold):
+// state up to the last event, before up to the last event before the
+// decision in progress, the state that decision was decided on. Folding
+// each event twice copies no map, where taking before as a copy of state at
+// every decision made Apply copy the maps they would share on every event.
+type openTicket struct {
+	state, before domain.Ticket
 }
 
 // closedTicket is what is kept of a closed ticket: whose it was.
@@ -113,11 +122,11 @@ type closedTicket struct {
 	resolution          domain.Resolution
 }
 
-// replayed returns the ticket as replayed so far.
-func (st *streamState) replayed() domain.Ticket {
+// decisionBase returns the ticket the decision in progress was decided on.
+func (st *streamState) decisionBase() domain.Ticket {
 	switch {
-	case st.state != nil:
-		return *st.state
+	case st.open != nil:
+		return st.open.before
 	case st.closed != nil:
 		c := st.closed
 		return domain.Ticket{ID: c.id, BuyerID: c.buyer, MerchantID: c.merchant, Status: domain.StatusClosed, Resolution: c.resolution}
@@ -130,15 +139,29 @@ func (st *streamState) advance(env events.Envelope) {
 	if st.closed != nil {
 		return // whatever follows a close is refused, and changes nothing
 	}
-	next := st.replayed().Apply(env)
-	if next.Closed() {
-		st.state, st.closed = nil, &closedTicket{id: next.ID, buyer: next.BuyerID, merchant: next.MerchantID, resolution: next.Resolution}
-		return
+	if st.open == nil {
+		st.open = new(openTicket)
 	}
-	if st.state == nil {
-		st.state = new(domain.Ticket)
+	t := &st.open.state
+	t.Fold(env)
+	if t.Closed() {
+		// open stays until the decision that closed it is checked.
+		st.closed = &closedTicket{id: t.ID, buyer: t.BuyerID, merchant: t.MerchantID, resolution: t.Resolution}
 	}
-	*st.state = next // reuses the ticket's slot: no allocation per event
+}
+
+// decided folds a checked decision's events into the state decisions are
+// decided on, which then is the state after the last event again; a closed
+// ticket's replay is let go.
+func (st *streamState) decided(rec []recordedEvent) {
+	switch {
+	case st.closed != nil:
+		st.open = nil
+	case st.open != nil:
+		for i := range rec {
+			st.open.before.Fold(rec[i].env)
+		}
+	}
 }
 
 type citation struct {
@@ -187,6 +210,7 @@ func (c *ticketChecks) chainLenient(st *streamState, pos uint64, ref eventRef) {
 	}
 	st.damaged = true
 	st.decision = nil // incomplete: its unreadable event may have been part of it
+	st.open = nil     // no decision of this ticket is checked any more
 	if ref.hasRevision {
 		st.seen, st.lastRev, st.lastHash, st.lastPos = true, ref.revision, ref.hash, pos
 	}

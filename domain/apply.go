@@ -21,10 +21,29 @@ func Replay(envs []events.Envelope) Ticket {
 // validated when decided, and an applier that second-guessed them would make
 // history unreadable.
 func (before Ticket) Apply(env events.Envelope) Ticket {
-	// t is a shallow copy: its maps, slices and pointers are shared with the
-	// state it came from, so every change below copies before it writes
-	// (see ownDeadlines, ownRuling) and earlier states stay as they were.
-	t := folding{Ticket: before}
+	// before is a shallow copy: its maps, slices and pointers are shared with
+	// the state it came from, so every change copies before it writes (see
+	// ownDeadlines, ownEvidence, ownRuling) and earlier states stay as they were.
+	t := folding{Ticket: &before}
+	t.apply(env)
+	return before
+}
+
+// Fold is Apply in place: it sets *t to t.Apply(env) without copying the
+// ticket, its deadline map or its evidence, which it writes into. So t must
+// be a ticket no other Ticket shares a map or slice with: one folded from
+// the zero Ticket by Fold alone, never a copy of another ticket (Apply's
+// results share with the states they came from). It is for a reader that
+// keeps one state per ticket and folds every event into it, such as the
+// auditor's replay, where copying on every event would cost more than the
+// rules do.
+func (t *Ticket) Fold(env events.Envelope) {
+	f := folding{Ticket: t, ownsDeadlines: true, ownsEvidence: true}
+	f.apply(env)
+}
+
+// apply changes t to the state after env.
+func (t *folding) apply(env events.Envelope) {
 	// An expiry, and what its command recorded after it, take effect at the
 	// deadline's due time, not when it was fired (events.ExpiryEffect).
 	at := t.Effect.At(env)
@@ -127,11 +146,7 @@ func (before Ticket) Apply(env events.Envelope) Ticket {
 		t.Status = StatusAwaitingEvidence
 		t.startDeadlines(e.Schedule)
 	case events.EvidenceSubmitted:
-		t.Evidence = maps.Clone(t.Evidence)
-		if t.Evidence == nil {
-			t.Evidence = map[string]Evidence{}
-		}
-		t.EvidenceOrder = slices.Clip(t.EvidenceOrder) // append must not write into a shared array
+		t.ownEvidence()
 		for _, item := range e.Items {
 			t.Evidence[item.ID] = Evidence{EvidenceItem: item, Party: e.Party, RecordedAt: at, Late: e.Late}
 			t.EvidenceOrder = append(t.EvidenceOrder, item.ID)
@@ -193,15 +208,15 @@ func (before Ticket) Apply(env events.Envelope) Ticket {
 	case events.RulingSLABreached:
 		t.SLABreached = true
 	}
-	return t.Ticket
 }
 
 // folding is a ticket being changed by one Apply, which knows whether the
-// deadline map is already its own copy: an event that clears one deadline
-// and starts another copies the map once, not twice.
+// deadline map and the evidence are already its own copies: an event that
+// clears one deadline and starts another copies the map once, not twice,
+// and Fold copies neither.
 type folding struct {
-	Ticket
-	ownsDeadlines bool
+	*Ticket
+	ownsDeadlines, ownsEvidence bool
 }
 
 func (t *folding) startDeadlines(s events.Schedule) {
@@ -226,11 +241,27 @@ func (t *folding) clearDeadlines(kinds ...events.DeadlineKind) {
 // ownDeadlines gives t a deadline map of its own before it is written.
 func (t *folding) ownDeadlines() {
 	if t.ownsDeadlines {
+		if t.Deadlines == nil {
+			t.Deadlines = map[events.DeadlineKind]time.Time{}
+		}
 		return
 	}
 	d := make(map[events.DeadlineKind]time.Time, len(t.Deadlines)+2)
 	maps.Copy(d, t.Deadlines)
 	t.Deadlines, t.ownsDeadlines = d, true
+}
+
+// ownEvidence gives t an evidence map and order of its own before they are
+// written: append must not write into an array an earlier state shares.
+func (t *folding) ownEvidence() {
+	if !t.ownsEvidence {
+		t.Evidence = maps.Clone(t.Evidence)
+		t.EvidenceOrder = slices.Clip(t.EvidenceOrder)
+		t.ownsEvidence = true
+	}
+	if t.Evidence == nil {
+		t.Evidence = map[string]Evidence{}
+	}
 }
 
 // ownRuling gives t a ruling (and appeal) of its own before it is written.
