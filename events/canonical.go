@@ -65,6 +65,9 @@ func decodeCanonical(data []byte) (Envelope, bool) {
 type canonicalDecoder struct {
 	s   string
 	pos int
+	// scratch backs the unescaping of one string at a time (copied out as
+	// its own string), so that an escape costs no buffer of its own.
+	scratch [128]byte
 }
 
 func (d *canonicalDecoder) lit(want string) bool {
@@ -206,12 +209,16 @@ func (d *canonicalDecoder) slice(vt *valueType, v reflect.Value) bool {
 		return true
 	}
 	// v is an addressable, nil slice: grow it in place, so that no slice
-	// header is boxed per element.
+	// header is boxed per element. Room for two at first: most slices of
+	// the catalogue hold one or two elements, which then cost one
+	// allocation.
 	for n := 0; ; n++ {
 		if n > 0 && !d.lit(",") {
 			return false
 		}
-		v.Grow(1)
+		if n == v.Cap() {
+			v.Grow(max(n, 2))
+		}
 		v.SetLen(n + 1)
 		if !d.value(vt.elem, v.Index(n)) {
 			return false

@@ -11,28 +11,20 @@ import (
 // Scalar readers of the canonical decoder: each accepts only the spelling
 // encoding/json (or time, for times) writes for the value it reads.
 
-// uuid reads the canonical (lower-case, hyphenated) form of a UUID.
+// uuid reads the canonical (lower-case, hyphenated) form of a UUID, the
+// only one the encoder writes.
 func (d *canonicalDecoder) uuid(id *uuid.UUID) bool {
 	const n = len(`"xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"`)
 	if len(d.s)-d.pos < n || d.s[d.pos] != '"' || d.s[d.pos+n-1] != '"' {
 		return false
 	}
-	text := d.s[d.pos+1 : d.pos+n-1]
-	for i := range len(text) {
-		switch c := text[i]; {
-		case i == 8 || i == 13 || i == 18 || i == 23:
-			if c != '-' {
-				return false
-			}
-		case !isLowerHex(c):
-			return false
-		}
-	}
-	parsed, err := uuid.Parse(text)
-	if err != nil {
+	t := d.s[d.pos+1 : d.pos+n-1]
+	if t[8] != '-' || t[13] != '-' || t[18] != '-' || t[23] != '-' ||
+		!lowerHexDecode(id[0:4], t[0:8]) || !lowerHexDecode(id[4:6], t[9:13]) ||
+		!lowerHexDecode(id[6:8], t[14:18]) || !lowerHexDecode(id[8:10], t[19:23]) ||
+		!lowerHexDecode(id[10:16], t[24:36]) {
 		return false
 	}
-	*id = parsed
 	d.pos += n
 	return true
 }
@@ -40,34 +32,53 @@ func (d *canonicalDecoder) uuid(id *uuid.UUID) bool {
 // str reads a JSON string spelled as encoding/json spells it (HTML-safe
 // escaping). Unescaped strings are substrings of the input, not copies.
 func (d *canonicalDecoder) str(out *string) bool {
-	if d.pos >= len(d.s) || d.s[d.pos] != '"' {
+	s := d.s
+	if d.pos >= len(s) || s[d.pos] != '"' {
 		return false
 	}
 	start := d.pos + 1
+	// Most strings are printable ASCII needing no escape: one table lookup
+	// per byte until the first byte that is anything else.
+	i := start
+	for i < len(s) && htmlSafe[s[i]] {
+		i++
+	}
+	if i < len(s) && s[i] == '"' {
+		*out = s[start:i]
+		d.pos = i + 1
+		return true
+	}
+	return d.strRest(out, start, i)
+}
+
+// strRest is str from i on, for a string holding escapes or non-ASCII
+// text.
+func (d *canonicalDecoder) strRest(out *string, start, i int) bool {
+	s := d.s
 	var buf []byte // nil until the first escape
-	for i := start; i < len(d.s); {
-		c := d.s[i]
+	for i < len(s) {
+		c := s[i]
 		if c < utf8.RuneSelf {
 			switch {
 			case htmlSafe[c]:
 				i++
 			case c == '"':
 				if buf == nil {
-					*out = d.s[start:i]
+					*out = s[start:i]
 				} else {
-					*out = string(append(buf, d.s[start:i]...))
+					*out = string(append(buf, s[start:i]...))
 				}
 				d.pos = i + 1
 				return true
 			case c == '\\':
-				r, n := canonicalEscape(d.s[i:])
+				r, n := canonicalEscape(s[i:])
 				if n == 0 {
 					return false
 				}
 				if buf == nil {
-					buf = make([]byte, 0, i-start+64)
+					buf = d.scratch[:0]
 				}
-				buf = utf8.AppendRune(append(buf, d.s[start:i]...), r)
+				buf = utf8.AppendRune(append(buf, s[start:i]...), r)
 				i += n
 				start = i
 			default: // control characters and <, >, & must be escaped
@@ -75,7 +86,7 @@ func (d *canonicalDecoder) str(out *string) bool {
 			}
 			continue
 		}
-		r, n := utf8.DecodeRuneInString(d.s[i:])
+		r, n := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && n == 1 || r == '\u2028' || r == '\u2029' {
 			return false // never in canonical text: replaced or escaped
 		}
@@ -208,12 +219,84 @@ func (d *canonicalDecoder) time(out *time.Time) bool {
 	if !ok {
 		return false
 	}
+	if t, ok := utcTimeOf(text); ok {
+		*out = t
+		return true
+	}
+	// Any other spelling (an offset, say) is read and checked the long way.
 	var t time.Time
 	if t.UnmarshalText([]byte(text)) != nil || !sameTimeText(t, text) {
 		return false
 	}
 	*out = t
 	return true
+}
+
+// utcTimeOf reads the one spelling time.Time.MarshalText writes for a UTC
+// time, "2006-01-02T15:04:05.999999999Z" (the fraction's trailing zeros
+// left out, and with them an all-zero fraction's dot), into the time
+// UnmarshalText reads from it. Any other text, even one UnmarshalText
+// reads, returns false.
+func utcTimeOf(text string) (time.Time, bool) {
+	const short = len("2006-01-02T15:04:05Z")
+	if len(text) < short || len(text) == short+1 || len(text) > short+10 ||
+		text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':' ||
+		text[len(text)-1] != 'Z' {
+		return time.Time{}, false
+	}
+	year, ok1 := decimal(text[0:4])
+	month, ok2 := decimal(text[5:7])
+	day, ok3 := decimal(text[8:10])
+	hour, ok4 := decimal(text[11:13])
+	minute, ok5 := decimal(text[14:16])
+	sec, ok6 := decimal(text[17:19])
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) ||
+		month < 1 || month > 12 || day < 1 || day > daysIn(month, year) ||
+		hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	nsec := 0
+	if frac := text[short-1 : len(text)-1]; frac != "" {
+		digits := frac[1:]
+		n, ok := decimal(digits)
+		if frac[0] != '.' || !ok || digits[len(digits)-1] == '0' {
+			return time.Time{}, false
+		}
+		for range 9 - len(digits) {
+			n *= 10
+		}
+		nsec = n
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC), true
+}
+
+// decimal reads a short run of decimal digits (at most 9), leading zeros
+// allowed.
+func decimal(s string) (int, bool) {
+	n := 0
+	for i := range len(s) {
+		c := s[i] - '0'
+		if c > 9 {
+			return 0, false
+		}
+		n = n*10 + int(c)
+	}
+	return n, true
+}
+
+// daysIn returns the number of days of a month of the proleptic Gregorian
+// calendar, as time does.
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 // utcTime is time for the envelope's occurred_at, which the encoder writes
@@ -233,8 +316,9 @@ func sameTimeText(t time.Time, text string) bool {
 
 // htmlSafe holds true for the ASCII bytes encoding/json writes unescaped in
 // a string with HTML escaping on (its default): printable characters except
-// ", \, <, > and &.
-var htmlSafe = func() (t [utf8.RuneSelf]bool) {
+// ", \, <, > and &. It covers every byte value (false from 0x80 on), so a
+// scan needs no separate ASCII test.
+var htmlSafe = func() (t [256]bool) {
 	for c := 0x20; c < utf8.RuneSelf; c++ {
 		t[c] = !strings.ContainsRune(`"\<>&`, rune(c))
 	}
