@@ -87,6 +87,17 @@ func BenchmarkDecode(b *testing.B) {
 		}
 		base.report(b)
 	})
+	// DecodeOwned is what the log follower runs: the envelope shares the
+	// bytes instead of copying them.
+	b.Run("DecodeOwned", func(b *testing.B) {
+		b.SetBytes(int64(len(wire)))
+		for b.Loop() {
+			if _, err := events.DecodeOwned(wire); err != nil {
+				b.Fatal(err)
+			}
+		}
+		base.report(b)
+	})
 }
 
 // BenchmarkDecodeParallel decodes on every core (GOMAXPROCS goroutines), as

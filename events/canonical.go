@@ -18,8 +18,11 @@ import (
 // caller runs the strict path, which decides and explains. The fast path may
 // therefore leave rare spellings to the strict path, but must never accept
 // bytes the strict path refuses (see the differential fuzz test).
-func decodeCanonical(data []byte) (Envelope, bool) {
-	d := canonicalDecoder{s: string(data)} // one copy; decoded strings share it
+//
+// text holds data's bytes (a copy, or data itself when the caller gave it
+// up); the decoded strings share it.
+func decodeCanonical(data []byte, text string) (Envelope, bool) {
+	d := canonicalDecoder{s: text}
 	var env Envelope
 	var e *entry
 	var version int64

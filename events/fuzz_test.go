@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -76,6 +77,9 @@ func checkDecode(t *testing.T, data []byte) {
 	}
 
 	env, err := events.Decode(data)
+	owned, ownedErr := events.DecodeOwned(bytes.Clone(data))
+	require.Equal(t, env, owned, "DecodeOwned reads what Decode reads")
+	require.Equal(t, fmt.Sprint(err), fmt.Sprint(ownedErr), "DecodeOwned refuses what Decode refuses, for the same reason")
 	if err != nil {
 		var unknown *events.UnknownTypeError
 		var version *events.VersionError

@@ -10,7 +10,10 @@ import (
 	"github.com/disputes-ledger/disputes/eventstore"
 )
 
-// Reader is the part of eventstore.Store that reads the global log.
+// Reader is the part of eventstore.Store that reads the global log. As an
+// eventstore.Store does, ReadAll hands over records whose bytes are the
+// caller's own, shared with no one: the Follower decodes them in place
+// (events.DecodeOwned), so nothing may change them afterwards.
 type Reader interface {
 	ReadAll(ctx context.Context, after uint64, limit int) ([]eventstore.RecordedEvent, error)
 }

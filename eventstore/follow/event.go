@@ -10,6 +10,9 @@ import (
 // zero value and Err says why; the consumer decides what that means for it
 // (a read model parks the event and stops). With Config.Raw, Env and Err are
 // always zero.
+//
+// Record.Data is read-only: Env's strings may share its bytes (a page read
+// from the stored log is decoded with events.DecodeOwned).
 type Event struct {
 	Record eventstore.RecordedEvent
 	Env    events.Envelope
@@ -41,13 +44,13 @@ func (p Page) Last() uint64 {
 	return p.Events[len(p.Events)-1].Record.Position
 }
 
-// pageOf wraps records as a page, decoding each unless raw.
-func pageOf(recs []eventstore.RecordedEvent, raw, tail bool) Page {
+// pageOf wraps records as a page, decoding each with decode unless raw.
+func pageOf(recs []eventstore.RecordedEvent, raw, tail bool, decode func([]byte) (events.Envelope, error)) Page {
 	evs := make([]Event, len(recs))
 	for i, rec := range recs {
 		evs[i].Record = rec
 		if !raw {
-			evs[i].Env, evs[i].Err = events.Decode(rec.Data)
+			evs[i].Env, evs[i].Err = decode(rec.Data)
 		}
 	}
 	return Page{Events: evs, Tail: tail}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore"
 )
 
@@ -253,7 +254,9 @@ func (f *Follower) live(ctx context.Context, pos uint64) error {
 		if err := checkNext(recs, pos); err != nil {
 			return err
 		}
-		done, err := f.deliver(ctx, pageOf(recs, f.cfg.Raw, len(recs) < limit))
+		// A subscription's records may be shared with other subscribers:
+		// decoded from a copy of their bytes.
+		done, err := f.deliver(ctx, pageOf(recs, f.cfg.Raw, len(recs) < limit, events.Decode))
 		if err != nil || done {
 			return err
 		}

@@ -29,7 +29,7 @@ func (f *Follower) readPage(ctx context.Context, after uint64, limit int) read {
 		return read{err: err}
 	}
 	if len(recs) < first || first == limit {
-		return read{page: pageOf(recs, f.cfg.Raw, len(recs) < limit)}
+		return read{page: pageOf(recs, f.cfg.Raw, len(recs) < limit, events.DecodeOwned)}
 	}
 	var (
 		wg     sync.WaitGroup
@@ -43,7 +43,9 @@ func (f *Follower) readPage(ctx context.Context, after uint64, limit int) read {
 		wg.Go(func() {
 			for i, rec := range recs {
 				evs[i].Record = rec
-				evs[i].Env, evs[i].Err = events.Decode(rec.Data)
+				// ReadAll's records are this page's own copies: the
+				// envelopes may share their bytes.
+				evs[i].Env, evs[i].Err = events.DecodeOwned(rec.Data)
 			}
 		})
 	}

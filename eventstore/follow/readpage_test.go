@@ -3,10 +3,12 @@ package follow_test
 import (
 	"context"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore/follow"
 )
 
@@ -55,4 +57,33 @@ func TestLargePagesAreDecodedWhole(t *testing.T) {
 		}
 		assert.Equal(t, i == len(sizes)-1, tails[i], "page %d", i)
 	}
+}
+
+// TestStoredPagesAreDecodedInPlace checks that an event read from the
+// stored log is decoded from its record's own bytes (events.DecodeOwned):
+// the envelope's strings lie inside Record.Data, no second copy of every
+// event is made, and they read what a copying decode reads.
+func TestStoredPagesAreDecodedInPlace(t *testing.T) {
+	t.Parallel()
+	store := openSQLite(t)
+	appendTickets(t, store, 1, 40)
+	var seen int
+	handle := func(_ context.Context, p follow.Page) error {
+		for _, ev := range p.Events {
+			require.NoError(t, ev.Err)
+			want, err := events.Decode(ev.Record.Data)
+			require.NoError(t, err)
+			assert.Equal(t, want, ev.Env)
+			data := uintptr(unsafe.Pointer(unsafe.SliceData(ev.Record.Data)))
+			hash := uintptr(unsafe.Pointer(unsafe.StringData(ev.Env.Hash)))
+			assert.True(t, data <= hash && hash < data+uintptr(len(ev.Record.Data)),
+				"position %d: the hash is read from the record's bytes, not from a copy", ev.Record.Position)
+			seen++
+		}
+		return nil
+	}
+	f := newFollower(t, follow.Config{Log: store, Start: func(context.Context) (uint64, error) { return 0, nil },
+		Handle: handle, PageSize: 16, StopAtHead: true})
+	require.NoError(t, f.Run(context.Background()))
+	assert.Positive(t, seen)
 }
