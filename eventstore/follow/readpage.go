@@ -9,12 +9,16 @@ import (
 	"github.com/disputes-ledger/disputes/eventstore"
 )
 
-// decodeChunk is how many events one read of a page asks for when the page
-// is decoded: each chunk is decoded on a goroutine of its own while the next
-// one is read, so that reading the log and decoding it overlap (on two cores
-// a scan with strict decoding then runs at about the raw scan's speed)
-// while nothing is read beyond the one page ahead.
-const decodeChunk = 1024
+// A long page is read in chunks of decodeChunk events, and each chunk is
+// decoded in pieces of decodePiece events, each on a goroutine of its own,
+// while the next chunk is read: reading the log and decoding it overlap, and
+// when the read waits (or is done) the pieces still to decode spread over
+// every core, so that on two cores a scan with strict decoding runs at about
+// the raw scan's speed. Nothing is read beyond the one page ahead.
+const (
+	decodeChunk = 1024
+	decodePiece = 256
+)
 
 // readPage reads and decodes (unless Raw) the page of up to limit events
 // after after. A page whose first chunk is short, the head of the log as a
@@ -31,23 +35,26 @@ func (f *Follower) readPage(ctx context.Context, after uint64, limit int) read {
 	if len(recs) < first || first == limit {
 		return read{page: pageOf(recs, f.cfg.Raw, len(recs) < limit, events.DecodeOwned)}
 	}
+	// The first chunk was full: the page most likely is too, so its events
+	// are decoded straight into their places.
+	evs := make([]Event, limit)
 	var (
-		wg     sync.WaitGroup
-		chunks [][]Event
-		n      int
+		wg sync.WaitGroup
+		n  int
 	)
 	decode := func(recs []eventstore.RecordedEvent) {
-		evs := make([]Event, len(recs))
-		chunks = append(chunks, evs)
-		n += len(recs)
-		wg.Go(func() {
-			for i, rec := range recs {
-				evs[i].Record = rec
-				// ReadAll's records are this page's own copies: the
-				// envelopes may share their bytes.
-				evs[i].Env, evs[i].Err = events.DecodeOwned(rec.Data)
-			}
-		})
+		for len(recs) > 0 {
+			piece, out := recs[:min(decodePiece, len(recs))], evs[n:]
+			recs, n = recs[len(piece):], n+len(piece)
+			wg.Go(func() {
+				for i, rec := range piece {
+					out[i].Record = rec
+					// ReadAll's records are this page's own copies: the
+					// envelopes may share their bytes.
+					out[i].Env, out[i].Err = events.DecodeOwned(rec.Data)
+				}
+			})
+		}
 	}
 	decode(recs)
 	tail := false
@@ -58,20 +65,14 @@ func (f *Follower) readPage(ctx context.Context, after uint64, limit int) read {
 			wg.Wait()
 			return read{err: err}
 		}
-		if len(recs) > 0 {
-			decode(recs)
-		}
+		decode(recs)
 		if len(recs) < ask {
 			tail = true
 			break
 		}
 	}
 	wg.Wait()
-	page := Page{Events: make([]Event, 0, n), Tail: tail}
-	for _, c := range chunks {
-		page.Events = append(page.Events, c...)
-	}
-	return read{page: page}
+	return read{page: Page{Events: evs[:n], Tail: tail}}
 }
 
 // readChunk reads up to limit events after after, which must continue the
