@@ -76,10 +76,19 @@ func (par *parallel) dispatch(v *Verifier) {
 	b := &shardBatch{events: par.pending, shard: make([]int, len(par.pending)),
 		out: make([][]action, n), done: make([]chan struct{}, n)}
 	par.pending = nil
+	// A ticket's events mostly come one after another: its stream is hashed
+	// once per run of them.
+	last, lastShard := "", -1
 	for i := range b.events {
-		b.shard[i] = -1
-		if stream := b.events[i].ref.stream; stream != "" {
-			b.shard[i] = par.shardOf(stream, n)
+		stream := b.events[i].ref.stream
+		switch {
+		case stream == "":
+			b.shard[i] = -1
+		case stream == last:
+			b.shard[i] = lastShard
+		default:
+			last, lastShard = stream, par.shardOf(stream, n)
+			b.shard[i] = lastShard
 		}
 	}
 	for s, c := range v.shards {

@@ -30,20 +30,12 @@ func (c *ticketChecks) checkPolicyHash(st *streamState, pos uint64, env *events.
 		c.unaddressed++
 		return
 	}
-	pol, known := c.policies[ver]
-	if !known {
+	held, known := c.heldAddress(ver)
+	if !known || sha == held {
 		return
 	}
-	if c.held == nil {
-		c.held, c.mismatched = map[string]string{}, map[string]int{}
-	}
-	held, done := c.held[ver]
-	if !done {
-		held = pol.SHA256()
-		c.held[ver] = held
-	}
-	if sha == held {
-		return
+	if c.mismatched == nil {
+		c.mismatched = map[string]int{}
 	}
 	if _, seen := c.mismatched[ver]; !seen {
 		rev := env.Revision
@@ -53,6 +45,38 @@ func (c *ticketChecks) checkPolicyHash(st *streamState, pos uint64, env *events.
 			Message: policyMismatchMessage(ver, m, 1)}})
 	}
 	c.mismatched[ver]++
+}
+
+// heldAddress returns the address of the policy document held for version
+// ver, false if none is. Nearly every event names the version the one
+// before it named, so the last answer is kept apart from the map.
+func (c *ticketChecks) heldAddress(ver string) (string, bool) {
+	if ver == c.lastHeld.version && c.lastHeld.address != "" {
+		return c.lastHeld.address, true
+	}
+	pol, known := c.policies[ver]
+	if !known {
+		return "", false
+	}
+	if c.held == nil {
+		c.held = map[string]string{}
+	}
+	held, done := c.held[ver]
+	if !done {
+		held = pol.SHA256()
+		c.held[ver] = held
+	}
+	c.lastHeld.version, c.lastHeld.address = ver, held
+	return held, true
+}
+
+// forgetHeld drops the address held for version ver, whose document
+// changed: it is computed afresh.
+func (c *ticketChecks) forgetHeld(ver string) {
+	delete(c.held, ver)
+	if c.lastHeld.version == ver {
+		c.lastHeld.version, c.lastHeld.address = "", ""
+	}
 }
 
 // policyMismatchFound reports a version's mismatching document, once.

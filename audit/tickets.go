@@ -21,8 +21,10 @@ type ticketChecks struct {
 	streams  map[string]*streamState
 	// scratch holds the envelopes of the decision being checked.
 	scratch []events.Envelope
-	// held is the address of each policy version held, computed once.
-	held map[string]string
+	// held is the address of each policy version held, computed once, and
+	// lastHeld the one asked for last (heldAddress).
+	held     map[string]string
+	lastHeld struct{ version, address string }
 	// unaddressed counts events that name a version but record no address.
 	unaddressed int
 	// mismatched and unknown count, per policy version, the events whose
@@ -35,6 +37,13 @@ type ticketChecks struct {
 
 	out []action // what the events checked so far found, in order
 	at  int      // the index the current event's actions are tagged with
+
+	// last is the ticket of the event checked last, under its stream: a
+	// ticket's events mostly come one after another (a bundle, a log whose
+	// streams were appended whole, a command's decision), and streams is
+	// then looked up once per run of them rather than hashed for every event.
+	lastStream string
+	last       *streamState
 }
 
 func newTicketChecks(policies PolicySet) *ticketChecks {
@@ -170,11 +179,15 @@ type citation struct {
 }
 
 func (c *ticketChecks) stream(ref eventRef) *streamState {
+	if c.last != nil && ref.stream == c.lastStream {
+		return c.last
+	}
 	st, ok := c.streams[ref.stream]
 	if !ok {
 		st = &streamState{ticket: ref.ticket}
 		c.streams[ref.stream] = st
 	}
+	c.lastStream, c.last = ref.stream, st
 	return st
 }
 

@@ -222,7 +222,7 @@ func (v *Verifier) AddPolicy(p policy.Policy) {
 	v.flush()
 	v.policies[p.Version] = p
 	for _, c := range v.shards {
-		delete(c.held, p.Version) // its address is computed afresh
+		c.forgetHeld(p.Version)
 	}
 }
 
@@ -385,8 +385,7 @@ func (v *Verifier) applyLog(p *Prepared) {
 		v.fail(Finding{Check: CheckEventHash, Position: pos, Ticket: ref.ticket, Revision: ref.revisionPtr(), Line: line,
 			Message: fmt.Sprintf("event does not verify: %v", p.err)})
 	}
-	var ce *eventstore.CorruptError
-	if errors.As(p.columnsErr, &ce) {
+	if ce := corruptColumns(p.columnsErr); ce != nil {
 		v.fail(Finding{Check: CheckColumnMismatch, Position: pos, Ticket: ref.ticket, Revision: ref.revisionPtr(), Line: line,
 			Message: fmt.Sprintf("the ledger stores this event under columns its signed bytes contradict (%s), so the application reads it as something it is not", ce.Reason)})
 	}
@@ -395,6 +394,19 @@ func (v *Verifier) applyLog(p *Prepared) {
 	} else {
 		v.provenEvent(p)
 	}
+}
+
+// corruptColumns returns the CorruptError in err, if any. Most events
+// have none: the target errors.As needs is then not allocated for them.
+func corruptColumns(err error) *eventstore.CorruptError {
+	if err == nil {
+		return nil
+	}
+	var ce *eventstore.CorruptError
+	if !errors.As(err, &ce) {
+		return nil
+	}
+	return ce
 }
 
 // act carries out what the ticket checks found, in order.
