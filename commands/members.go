@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // structMembers are the member names a struct decodes from, exactly as
@@ -22,6 +23,23 @@ type structMembers struct {
 func (m *structMembers) index(name string) int {
 	for i, n := range m.names {
 		if n == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// indexLiteral is index of the name a raw string literal spells; a plain
+// one (no escape, ASCII) is compared as it stands, without a copy.
+func (m *structMembers) indexLiteral(lit []byte) int {
+	body := lit[1 : len(lit)-1]
+	for _, c := range body {
+		if c == '\\' || c >= utf8.RuneSelf {
+			return m.index(unquoteName(lit))
+		}
+	}
+	for i, n := range m.names {
+		if n == string(body) {
 			return i
 		}
 	}

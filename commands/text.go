@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -49,7 +48,7 @@ func checkRawStrings(path string, raw []byte, target reflect.Type) error {
 	type frame struct {
 		object    bool
 		expectKey bool
-		key       string
+		key       []byte // the current member's name, its raw literal
 		index     int
 		members   *structMembers // nil: members unchecked
 		seen      uint64         // the members met, by field index
@@ -66,9 +65,9 @@ func checkRawStrings(path string, raw []byte, target reflect.Type) error {
 			case !f.object:
 				b.WriteString("[" + strconv.Itoa(f.index) + "]")
 			case b.Len() == 0:
-				b.WriteString(f.key)
+				b.WriteString(unquoteName(f.key))
 			default:
-				b.WriteString("." + f.key)
+				b.WriteString("." + unquoteName(f.key))
 			}
 		}
 		return b.String()
@@ -78,37 +77,28 @@ func checkRawStrings(path string, raw []byte, target reflect.Type) error {
 			stack[n-1].expectKey = true
 		}
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
+	toks := rawTokens{data: raw}
 	for {
-		before := dec.InputOffset()
-		tok, err := dec.Token()
-		if err != nil {
+		tok := toks.next()
+		if tok.kind == tokStop {
 			return nil // the end, or malformed: the strict decoder says which
 		}
-		// The raw literal of a string token: Token has skipped the
-		// whitespace and separator before it, none of which is a quote.
-		literal := func() []byte {
-			start := before + int64(bytes.IndexByte(raw[before:], '"'))
-			return raw[start:dec.InputOffset()]
-		}
 		top := len(stack) - 1
-		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+		if tok.kind == tokClose {
 			stack = stack[:top]
 			valueDone()
 			continue
 		}
 		if top >= 0 && stack[top].object && stack[top].expectKey {
 			f := &stack[top]
-			name, _ := tok.(string)
-			f.key, f.expectKey = name, false
-			if reason := rawStringProblem(literal()); reason != "" {
+			f.key, f.expectKey = tok.lit, false
+			if reason := rawStringProblem(tok.lit); reason != "" {
 				return invalidField(fieldPath(), "member name "+reason)
 			}
 			if f.members != nil {
-				i := f.members.index(name)
+				i := f.members.indexLiteral(tok.lit)
 				if i < 0 {
-					return invalidField(fieldPath(), f.members.unknown(name))
+					return invalidField(fieldPath(), f.members.unknown(unquoteName(tok.lit)))
 				}
 				if f.seen&(1<<i) != 0 {
 					return invalidField(fieldPath(), "appears twice in one object")
@@ -128,9 +118,9 @@ func checkRawStrings(path string, raw []byte, target reflect.Type) error {
 			stack[top].index++
 			want = stack[top].value
 		}
-		switch tok := tok.(type) {
-		case json.Delim: // '{' or '['
-			f := frame{object: tok == '{', expectKey: tok == '{', index: -1}
+		switch tok.kind {
+		case tokOpen:
+			f := frame{object: tok.object, expectKey: tok.object, index: -1}
 			want = transparent(want)
 			switch {
 			case want == nil:
@@ -143,15 +133,15 @@ func checkRawStrings(path string, raw []byte, target reflect.Type) error {
 				return invalidField(fieldPath(), fmt.Sprintf("nests objects and lists deeper than %d levels", maxNesting))
 			}
 			stack = append(stack, f)
-		case string:
-			if reason := rawStringProblem(literal()); reason != "" {
+		case tokString:
+			if reason := rawStringProblem(tok.lit); reason != "" {
 				return invalidField(fieldPath(), reason)
 			}
-			if tok == "" && isEnum(want) {
+			if len(tok.lit) == 2 && isEnum(want) { // "": no escape spells nothing
 				return invalidField(fieldPath(), "is empty, which is none of its values: give one, or leave the member out")
 			}
 			valueDone()
-		case nil:
+		case tokNull:
 			if top >= 0 {
 				return invalidField(fieldPath(), "is null: give a value, or leave the member out")
 			}
@@ -160,6 +150,25 @@ func checkRawStrings(path string, raw []byte, target reflect.Type) error {
 			valueDone()
 		}
 	}
+}
+
+// unquoteName returns the member name a raw literal spells, as
+// encoding/json decodes it (escapes resolved, invalid UTF-8 replaced by
+// U+FFFD, as a refusal names it).
+func unquoteName(lit []byte) string {
+	plain := true
+	for _, c := range lit {
+		if c == '\\' || c >= utf8.RuneSelf {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return string(lit[1 : len(lit)-1])
+	}
+	var name string
+	_ = json.Unmarshal(lit, &name) // a literal the walk read whole: it decodes
+	return name
 }
 
 // isEnum reports whether t is an enumeration: a named string type (an
