@@ -68,7 +68,7 @@ func (s *Server) answerCommand(w http.ResponseWriter, info *requestInfo, res com
 	}
 	w.Header().Set("ETag", etag(res.Revision))
 	w.Header().Set("Location", "/v1/tickets/"+res.TicketID)
-	writeJSON(w, status, CommandResponse{TicketID: res.TicketID, CommandID: info.commandID, Duplicate: res.Duplicate,
+	writeCommandResponse(w, status, CommandResponse{TicketID: res.TicketID, CommandID: info.commandID, Duplicate: res.Duplicate,
 		Revision: res.Revision, Events: wire, Ticket: views.Ticket(res.Ticket)})
 }
 
