@@ -1,6 +1,10 @@
 package domain
 
-import "github.com/disputes-ledger/disputes/events"
+import (
+	"slices"
+
+	"github.com/disputes-ledger/disputes/events"
+)
 
 // CommandSpec registers one command: its payload type (a zero value, whose
 // CommandName is its wire name), the roles that may issue it and the line
@@ -54,12 +58,24 @@ func Registry() []CommandSpec {
 }
 
 // LookupCommand returns the registration of the command named name, and
-// whether there is one.
+// whether there is one. Its Roles are the caller's own copy.
 func LookupCommand(name string) (CommandSpec, bool) {
-	for _, s := range Registry() {
-		if s.Name() == name {
-			return s, true
-		}
+	s, ok := registryByName[name]
+	if !ok {
+		return CommandSpec{}, false
 	}
-	return CommandSpec{}, false
+	s.Roles = slices.Clone(s.Roles)
+	return s, true
 }
+
+// registryByName is Registry by wire name, built once for LookupCommand:
+// the API and the console look up every command they decode, and building
+// the registry anew each time cost two dozen allocations. Only read.
+var registryByName = func() map[string]CommandSpec {
+	specs := Registry()
+	out := make(map[string]CommandSpec, len(specs))
+	for _, s := range specs {
+		out[s.Name()] = s
+	}
+	return out
+}()

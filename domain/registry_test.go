@@ -86,7 +86,10 @@ func TestRegistryEntriesAreComplete(t *testing.T) {
 		assert.Equal(t, name, spec.Zero.CommandName())
 		got, ok := domain.LookupCommand(name)
 		if assert.True(t, ok, "LookupCommand(%q)", name) {
-			assert.Equal(t, reflect.TypeOf(spec.Zero), reflect.TypeOf(got.Zero), "LookupCommand(%q)", name)
+			assert.Equal(t, spec, got, "LookupCommand(%q)", name)
+			got.Roles[0] = events.RoleSystem // the caller's copy: the next lookup is unchanged
+			again, _ := domain.LookupCommand(name)
+			assert.Equal(t, spec.Roles, again.Roles, "LookupCommand(%q) after its answer was changed", name)
 		}
 		require.NotEmpty(t, spec.Roles, "%s is open to no role", name)
 		for i, r := range spec.Roles {
