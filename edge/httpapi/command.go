@@ -122,7 +122,9 @@ func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) error
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "" {
+	// application/json itself, what every client sends, needs no parsing
+	// (ParseMediaType builds a map of parameters for each request).
+	if ct := r.Header.Get("Content-Type"); ct != "" && ct != "application/json" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
 			return &apiError{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type",
