@@ -339,12 +339,23 @@ func lowerHexDecode(dst []byte, src string) bool {
 	if len(src) != 2*len(dst) {
 		return false
 	}
+	var bad byte // any digit's bit 4: set only by a byte that is not one
 	for i := range dst {
-		hi, lo := src[2*i], src[2*i+1]
-		if !isLowerHex(hi) || !isLowerHex(lo) {
-			return false
-		}
-		dst[i] = hexValue(hi)<<4 | hexValue(lo)
+		hi, lo := lowerHexValue[src[2*i]], lowerHexValue[src[2*i+1]]
+		bad |= hi | lo
+		dst[i] = hi<<4 | lo&0xf
 	}
-	return true
+	return bad&0x10 == 0
 }
+
+// lowerHexValue maps a lower-case hex digit to its value and every other
+// byte to 0x10.
+var lowerHexValue = func() (t [256]byte) {
+	for c := range t {
+		t[c] = 0x10
+		if isLowerHex(byte(c)) {
+			t[c] = hexValue(byte(c))
+		}
+	}
+	return t
+}()
