@@ -56,6 +56,12 @@ func rewriteEvent(t *testing.T, m *fixture.Memory, pos uint64, mutate func(*even
 // appendEvent appends an event to a ticket's stream at the end of the log.
 func appendEvent(t *testing.T, m *fixture.Memory, stream string, at time.Time, actor events.Actor, p events.Payload) uint64 {
 	t.Helper()
+	return appendCommandEvent(t, m, stream, at, actor, "injected", p)
+}
+
+// appendCommandEvent is appendEvent under the command id commandID.
+func appendCommandEvent(t *testing.T, m *fixture.Memory, stream string, at time.Time, actor events.Actor, commandID string, p events.Payload) uint64 {
+	t.Helper()
 	var last *events.Envelope
 	for _, r := range m.Records {
 		if r.Stream == stream {
@@ -67,7 +73,7 @@ func appendEvent(t *testing.T, m *fixture.Memory, stream string, at time.Time, a
 	require.NotNil(t, last)
 	version, _ := events.SchemaVersionOf(p.EventType())
 	env := events.Envelope{ID: last.ID, Stream: stream, Type: p.EventType(), SchemaVersion: version,
-		OccurredAt: at, Actor: actor, CommandID: "injected", CorrelationID: "injected", Payload: p}
+		OccurredAt: at, Actor: actor, CommandID: commandID, CorrelationID: "injected", Payload: p}
 	env.ID[15]++ // any id: the verifier reads ids only from the hashed data
 	sealed, wire, err := events.Link(last, []events.Envelope{env})
 	require.NoError(t, err)
@@ -255,6 +261,14 @@ func TestLegalityChecks(t *testing.T) {
 			_, env := find(t, m, fixture.KindQuickRefund, events.TypeRefundIssued)
 			return appendEvent(t, m, env.Stream, env.OccurredAt.Add(time.Hour), fixture.Buyer(1),
 				events.MessagePosted{Party: events.RoleBuyer, Text: "thanks", PolicyVersion: pol.Version})
+		}, []audit.Check{audit.CheckClosedTicket}},
+		{"event after close under the closing command", func(t *testing.T, m *fixture.Memory) uint64 {
+			// A close ends its decision: what follows it, even under its
+			// command id and actor, is a decision on a closed ticket, not
+			// an event too many of the close's.
+			_, env := find(t, m, fixture.KindQuickRefund, events.TypeRefundIssued)
+			return appendCommandEvent(t, m, env.Stream, env.OccurredAt, env.Actor, env.CommandID,
+				events.MessagePosted{Party: events.RoleMerchant, Text: "done", PolicyVersion: pol.Version})
 		}, []audit.Check{audit.CheckClosedTicket}},
 		{"system posts a message", func(t *testing.T, m *fixture.Memory) uint64 {
 			pos, _ := find(t, m, fixture.KindRuledPending, events.TypeDeadlineExpired)
