@@ -46,6 +46,12 @@ func Verify(r io.Reader, name string, opts audit.Options) (*audit.Report, error)
 		for i, text := range b.lines {
 			line = b.first + i
 			switch {
+			case v != nil && b.fast[i]:
+				// First: a prepared event line is never blank, and looking
+				// at its text again would read it into this core's cache
+				// for nothing.
+				inEvent, events = true, events+1
+				v.Apply(b.prepared[i])
 			case len(bytes.TrimSpace(text)) == 0:
 			case v == nil:
 				var h Header
@@ -56,9 +62,6 @@ func Verify(r io.Reader, name string, opts audit.Options) (*audit.Report, error)
 				}
 				header = h
 				v = audit.NewVerifier(name, h.Scope.String(), h.Complete, opts)
-			case b.fast[i]:
-				inEvent, events = true, events+1
-				v.Apply(b.prepared[i])
 			case b.inline && isFastEvent(text):
 				pos, data, _ := fastEvent(text)
 				inEvent, events = true, events+1
