@@ -218,7 +218,7 @@ func checkValue(path string, v reflect.Value, limits Limits) error {
 		}
 		for i := 0; i < v.NumField(); i++ {
 			f := v.Type().Field(i)
-			name := strings.Split(f.Tag.Get("json"), ",")[0]
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 			sub := path
 			if !f.Anonymous {
 				sub = path + "." + name
