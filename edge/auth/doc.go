@@ -11,7 +11,9 @@
 //     pinned to its one algorithm and chosen by "kid" (keys from a JWKS
 //     file) or, for a key given alone, by the algorithm. The subject is the
 //     principal's id and the "role" claim its role; claim names are exact;
-//     "exp" is required and bounded (JWTVerifier).
+//     "exp" is required and bounded (JWTVerifier). A token that verified is
+//     remembered, by its hash, under the key set it verified with: a repeat
+//     has its claims checked again at the time now, not its signature.
 //
 // A Reloader keeps the token file and the key files current while the
 // server runs, so adding or revoking a token and rotating a key need no

@@ -7,6 +7,7 @@ import (
 	"crypto/rsa"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -49,14 +50,25 @@ type JWTVerifier struct {
 	MaxLifetime time.Duration
 	// Now is the verifier's clock. Default time.Now.
 	Now func() time.Time
+	// CacheSize bounds how many verified tokens Authenticate remembers, so
+	// that a client sending the same token with every request does not
+	// have its signature checked every time. Zero means
+	// DefaultJWTCacheSize; negative remembers none.
+	CacheSize int
+
+	cacheOnce sync.Once
+	cache     *verifiedTokens
 }
 
 // maxJWTBytes bounds the work done on a token before its signature is checked.
 const maxJWTBytes = 8 << 10
 
-// Authenticate implements Authenticator.
+// Authenticate implements Authenticator. A token that verified before,
+// under the key set in force now, is not parsed or verified again: its
+// remembered claims are checked again at the time now, as Verify checks
+// them (see verifiedTokens).
 func (v *JWTVerifier) Authenticate(_ context.Context, token string) (Principal, error) {
-	p, err := v.Verify(token)
+	p, err := v.verifyRemembered(token)
 	if err != nil {
 		return Principal{}, fmt.Errorf("%w: %w", ErrUnauthenticated, err)
 	}
@@ -65,20 +77,36 @@ func (v *JWTVerifier) Authenticate(_ context.Context, token string) (Principal, 
 
 // Verify checks the token's signature and claims and returns its principal.
 func (v *JWTVerifier) Verify(token string) (Principal, error) {
+	keys, now, err := v.prepare(token)
+	if err != nil {
+		return Principal{}, err
+	}
+	p, _, err := v.verify(token, keys, now)
+	return p, err
+}
+
+// prepare checks what Verify checks before it reads the token, and returns
+// the key set in force and the time now.
+func (v *JWTVerifier) prepare(token string) (*KeySet, time.Time, error) {
 	if len(token) > maxJWTBytes {
-		return Principal{}, fmt.Errorf("jwt is %d bytes, limit %d", len(token), maxJWTBytes)
+		return nil, time.Time{}, fmt.Errorf("jwt is %d bytes, limit %d", len(token), maxJWTBytes)
 	}
 	if v.Leeway < 0 || v.Leeway > MaxLeeway {
-		return Principal{}, fmt.Errorf("jwt leeway %s is outside 0 to %s", v.Leeway, MaxLeeway)
+		return nil, time.Time{}, fmt.Errorf("jwt leeway %s is outside 0 to %s", v.Leeway, MaxLeeway)
 	}
 	if v.Keys == nil {
-		return Principal{}, errors.New("no jwt keys are configured")
+		return nil, time.Time{}, errors.New("no jwt keys are configured")
 	}
-	keys := v.Keys.Current()
 	now := time.Now()
 	if v.Now != nil {
 		now = v.Now()
 	}
+	return v.Keys.Current(), now, nil
+}
+
+// options are the parser's: the accepted algorithms, and the claims'
+// checks at now.
+func (v *JWTVerifier) options(now time.Time) []jwt.ParserOption {
 	opts := []jwt.ParserOption{
 		jwt.WithValidMethods(AcceptedAlgs),
 		jwt.WithExpirationRequired(),
@@ -93,8 +121,14 @@ func (v *JWTVerifier) Verify(token string) (Principal, error) {
 	if v.Audience != "" {
 		opts = append(opts, jwt.WithAudience(v.Audience))
 	}
+	return opts
+}
+
+// verify parses the token, checks its signature with keys and its claims
+// at now, and returns its principal and claims.
+func (v *JWTVerifier) verify(token string, keys *KeySet, now time.Time) (Principal, Claims, error) {
 	var c Claims
-	_, err := jwt.NewParser(opts...).ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
+	_, err := jwt.NewParser(v.options(now)...).ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
 		if _, ok := t.Header["crit"]; ok {
 			// This verifier supports no extension, so a token that insists
 			// on one is unacceptable (RFC 7515 §4.1.11).
@@ -111,16 +145,28 @@ func (v *JWTVerifier) Verify(token string) (Principal, error) {
 		return keys.lookup(kid, t.Method.Alg())
 	})
 	if err != nil {
-		return Principal{}, fmt.Errorf("jwt: %w", err)
+		return Principal{}, Claims{}, fmt.Errorf("jwt: %w", err)
 	}
 	if err := v.checkLifetime(c, now); err != nil {
-		return Principal{}, err
+		return Principal{}, Claims{}, err
 	}
 	p := Principal{Role: c.Role, ID: c.Subject}
 	if err := checkPrincipal(p); err != nil {
-		return Principal{}, fmt.Errorf("jwt principal: %w", err)
+		return Principal{}, Claims{}, fmt.Errorf("jwt principal: %w", err)
 	}
-	return p, nil
+	return p, c, nil
+}
+
+// recheck is what of verify depends on the time: the claims' checks at now
+// (the parser's validator, with the same options) and the lifetime bound.
+// Everything else verify checks (signature, algorithm, key, the claims'
+// spelling, the principal) depends only on the token, the key set and the
+// settings.
+func (v *JWTVerifier) recheck(c Claims, now time.Time) error {
+	if err := jwt.NewValidator(v.options(now)...).Validate(&c); err != nil {
+		return fmt.Errorf("jwt: %w: %w", jwt.ErrTokenInvalidClaims, err)
+	}
+	return v.checkLifetime(c, now)
 }
 
 // checkLifetime refuses tokens valid for longer than MaxLifetime: a stolen
