@@ -29,7 +29,10 @@ import (
 // concurrent clients with keep-alive connections over loopback, against a
 // SQLite ledger with token authentication, the JSON access log (discarded)
 // and the metrics on; client and server share the machine. The floor is the
-// same command sent straight to commands.Handler on the same ledger. Beside
+// same command sent straight to commands.Handler on the same ledger. The
+// server is httpapi.NewHTTPServer's, as `disputes serve` runs it, with no
+// response checker (the package's BenchmarkHTTPCommands wraps its server
+// in the OpenAPI contract check, which production does not run). Beside
 // the rate it reports the median and 99th-percentile latencies, each beside
 // the direct calls' own.
 func httpCommands(clients int) func(ctx context.Context, r *runner) ([]Result, error) {
@@ -119,7 +122,9 @@ func startAPI(ctx context.Context, r *runner, clients int) (*api, error) {
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = clients
-	l := &api{store: store, handler: h, srv: &http.Server{Handler: srvAPI, ReadHeaderTimeout: 10 * time.Second},
+	// Served as `disputes serve` serves it: its timeouts, header bound and
+	// shutdown context (the console's mux in front of it is left out).
+	l := &api{store: store, handler: h, srv: httpapi.NewHTTPServer(ln.Addr().String(), srvAPI, httpapi.Timeouts{}),
 		url: "http://" + ln.Addr().String(), client: &http.Client{Transport: tr}, token: token, body: body, served: make(chan error, 1)}
 	go func() { l.served <- l.srv.Serve(ln) }()
 	return l, nil
