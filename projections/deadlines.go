@@ -38,9 +38,13 @@ type Deadlines struct {
 	maxCache int
 }
 
-// deadlineEntry is an open ticket as the projection holds it in memory.
+// deadlineEntry is an open ticket as the projection holds it in memory: the
+// folded ticket itself, as TicketStatus holds it, so that each event is one
+// Ticket.Apply — folding through its domain.Snapshot (Snapshot.Apply) would
+// copy the ticket's deadlines twice more per event; the snapshot is taken
+// once per commit, for the row.
 type deadlineEntry struct {
-	t domain.Snapshot
+	t domain.Ticket
 	// stored are the ticket's open deadlines as its rows stand, so that an
 	// event that leaves them as they were (a message) rewrites no row.
 	stored   []events.ScheduledDeadline
@@ -126,7 +130,8 @@ func (d *Deadlines) read(ctx context.Context, id string) (*deadlineEntry, error)
 	if t.Revision != uint64(revision) || t.ID != id {
 		return nil, fmt.Errorf("read deadline state of ticket %s: the state is of %s at revision %d, the row says revision %d", id, t.ID, t.Revision, revision)
 	}
-	return &deadlineEntry{t: t, stored: t.Ticket().OpenDeadlines()}, nil
+	tk := t.Ticket()
+	return &deadlineEntry{t: tk, stored: tk.OpenDeadlines()}, nil
 }
 
 // Flush implements Projection: a closed ticket's rows go; an open one's
@@ -143,7 +148,7 @@ func (d *Deadlines) Flush(ctx context.Context, tx *sql.Tx) error {
 			continue
 		}
 		states = append(states, e)
-		if open := e.t.Ticket().OpenDeadlines(); !slices.Equal(open, e.stored) {
+		if open := e.t.OpenDeadlines(); !slices.Equal(open, e.stored) {
 			moved = append(moved, e)
 			for _, dl := range open {
 				rows = append(rows, deadlineRow{ticket: e.t.ID, kind: dl.Kind, due: dl.DueAt})
@@ -168,7 +173,7 @@ func (d *Deadlines) Flush(ctx context.Context, tx *sql.Tx) error {
 	}
 	stateRows := make([][]any, len(states))
 	for i, e := range states {
-		text, err := encodeSnapshot(e.t)
+		text, err := encodeSnapshot(e.t.Snapshot())
 		if err != nil {
 			return fmt.Errorf("ticket %s: %w", e.t.ID, err)
 		}
@@ -193,8 +198,8 @@ type deadlineRow struct {
 func (d *Deadlines) Committed() {
 	for _, e := range d.dirty {
 		e.dirty = false
-		e.t = detached(e.t)
-		e.stored = e.t.Ticket().OpenDeadlines()
+		e.t = detachedTicket(e.t)
+		e.stored = e.t.OpenDeadlines()
 		if e.t.Status == domain.StatusClosed {
 			delete(d.cache, e.t.ID)
 		}
