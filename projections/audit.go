@@ -113,6 +113,12 @@ func insertChunked(ctx context.Context, tx *sql.Tx, db *DB, prefix string, cols,
 // chunked runs prefix + VALUES list + suffix for n rows, chunk rows at a
 // time, with statements prepared once per database.
 func chunked(ctx context.Context, tx *sql.Tx, db *DB, prefix, suffix string, cols, chunk, n int, row func(i int, args []any) []any) error {
+	if n == 0 {
+		return nil
+	}
+	if ok, err := db.driverRows(ctx, prefix, suffix, cols, chunk, n, row); ok {
+		return err
+	}
 	args := make([]any, 0, min(n, chunk)*cols)
 	for start := 0; start < n; start += chunk {
 		end := min(start+chunk, n)

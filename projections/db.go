@@ -3,6 +3,7 @@ package projections
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"sync"
@@ -21,6 +22,13 @@ type DB struct {
 	// queue for SQLite's single write lock here instead of sleeping in its
 	// busy handler, and a connection stays free for reads and prepares.
 	writing sync.Mutex
+	// conn is the connection of the SQLite write transaction in progress
+	// (nil outside one, and on PostgreSQL), which chunked writes its rows
+	// to through the driver; guarded by writing.
+	conn *sql.Conn
+	// driverStmts are the statements chunked prepared on each SQLite driver
+	// connection, by query; guarded by writing (see Close).
+	driverStmts map[any]map[string]driver.Stmt
 }
 
 // write runs fn in a write transaction and commits it.
@@ -37,7 +45,22 @@ func (db *DB) write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx
 	ctx = context.WithoutCancel(ctx)
 	db.writing.Lock()
 	defer db.writing.Unlock()
-	tx, err := db.SQL.BeginTx(ctx, nil)
+	begin := db.SQL.BeginTx
+	if db.Dialect == SQLite {
+		// The transaction runs on a connection taken from the pool for it,
+		// so that chunked can reach that connection's driver (sql.Conn.Raw)
+		// inside the transaction.
+		conn, cerr := db.SQL.Conn(ctx)
+		if cerr != nil {
+			return fmt.Errorf("begin: %w", cerr)
+		}
+		db.conn, begin = conn, conn.BeginTx
+		defer func() {
+			db.conn = nil
+			err = errors.Join(err, conn.Close())
+		}()
+	}
+	tx, err := begin(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -107,6 +130,16 @@ func (db *DB) Close() error {
 	}
 	db.stmts = nil
 	db.mu.Unlock()
+	db.writing.Lock()
+	// SQLite closes a connection (sqlite3_close_v2) only once its
+	// statements are finalized, so these may outlive their connection.
+	for _, stmts := range db.driverStmts {
+		for _, st := range stmts {
+			errs = append(errs, st.Close())
+		}
+	}
+	db.driverStmts = nil
+	db.writing.Unlock()
 	return errors.Join(append(errs, db.SQL.Close())...)
 }
 

@@ -1,0 +1,96 @@
+package projections
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+)
+
+// On SQLite the read models' rows go to the driver's connection directly
+// (sql.Conn.Raw), not through database/sql: a statement of 128 rows binds
+// about 1,700 values, and database/sql would allocate a converted copy of
+// them for every execution and check each one by reflection — about a
+// tenth of a rebuild's time under the write lock and an eighth of what it
+// allocates (BENCHMARKS.md, Projections). The values are converted as
+// database/sql converts them (driver.DefaultParameterConverter: the SQLite
+// driver declares no converter of its own), so the rows are the same.
+
+// driverRows runs prefix + VALUES list + suffix for n rows, chunk rows at a
+// time, on the driver connection of the SQLite write in progress. ok is
+// false when that connection cannot be reached that way (then nothing was
+// written, and the caller goes through its transaction).
+func (db *DB) driverRows(ctx context.Context, prefix, suffix string, cols, chunk, n int, row func(i int, args []any) []any) (ok bool, err error) {
+	if db.conn == nil {
+		return false, nil
+	}
+	err = db.conn.Raw(func(dc any) error {
+		prep, ok := dc.(driver.ConnPrepareContext)
+		if !ok {
+			return errNoDriverPath
+		}
+		stmts := db.driverStmts[dc]
+		if stmts == nil {
+			stmts = map[string]driver.Stmt{}
+			if db.driverStmts == nil {
+				db.driverStmts = map[any]map[string]driver.Stmt{}
+			}
+			db.driverStmts[dc] = stmts
+		}
+		args := make([]any, 0, min(n, chunk)*cols)
+		values := make([]driver.NamedValue, 0, cap(args))
+		for start := 0; start < n; start += chunk {
+			end := min(start+chunk, n)
+			query := prefix + placeholders(end-start, cols) + suffix
+			st, ok := stmts[query]
+			if !ok {
+				var err error
+				if st, err = prep.PrepareContext(ctx, db.Dialect.Q(query)); err != nil {
+					return fmt.Errorf("prepare: %w", err)
+				}
+				stmts[query] = st
+			}
+			exec, ok := st.(driver.StmtExecContext)
+			if !ok {
+				if start == 0 {
+					return errNoDriverPath
+				}
+				return fmt.Errorf("write rows %d-%d: the driver's statement cannot execute with a context", start, end)
+			}
+			args = args[:0]
+			for i := start; i < end; i++ {
+				args = row(i, args)
+			}
+			values = values[:0]
+			for i, a := range args {
+				v, err := driverValue(a)
+				if err != nil {
+					return fmt.Errorf("write rows %d-%d: argument %d: %w", start, end, i+1, err)
+				}
+				values = append(values, driver.NamedValue{Ordinal: i + 1, Value: v})
+			}
+			if _, err := exec.ExecContext(ctx, values); err != nil {
+				return fmt.Errorf("write rows %d-%d: %w", start, end, err)
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, errNoDriverPath) {
+		return false, nil
+	}
+	return true, err
+}
+
+// errNoDriverPath says the driver offers no way to run a prepared
+// statement with a context: the rows go through database/sql instead.
+var errNoDriverPath = errors.New("no driver path")
+
+// driverValue converts v as database/sql would for a driver without a
+// converter of its own; the common types skip the reflection.
+func driverValue(v any) (driver.Value, error) {
+	switch v.(type) {
+	case nil, string, int64, bool, float64, []byte:
+		return v, nil
+	}
+	return driver.DefaultParameterConverter.ConvertValue(v)
+}
