@@ -57,13 +57,26 @@ func (w *writeStmts) close() error {
 // each request's checks see the batch's earlier inserts as well as the
 // committed log.
 type batchTx struct {
-	ctx context.Context
-	tx  *sql.Tx
-	w   *writeStmts
+	ctx   context.Context
+	tx    *sql.Tx
+	w     *writeStmts
+	rows  *rowInserts
+	known *knownHeads
+	batch []*groupcommit.Request
+	resps []groupcommit.Response
 	// bound statements
 	head, byID, insert, insertIfHead, savepoint, release, rollbackTo *sql.Stmt
 	// last is the highest position in the log including this batch so far.
 	last int64
+	// heads holds the last revision this batch wrote (or holds pending) to
+	// each stream it wrote to.
+	heads map[string]uint64
+	// pending are the requests (indices into batch) whose rows wait for
+	// one multi-row INSERT, holding pendingRows rows.
+	pending     []int
+	pendingRows int
+	// written counts the requests that wrote events.
+	written int
 }
 
 func (b *batchTx) bind() error {
@@ -82,13 +95,126 @@ func (b *batchTx) bind() error {
 	return nil
 }
 
+// add writes request i of the batch, or holds it for the next multi-row
+// INSERT, and sets its answer once it is written or refused. An error
+// means the transaction is no longer usable.
+//
+// A request that continues a stream at the revision known to be its head
+// (written earlier in the batch, or seen committed: knownHeads), or that
+// starts a stream the writer knows nothing of, needs no read to check its
+// revision: its rows can only collide with a row already at its first
+// revision (UNIQUE (stream, revision)) or an ID already stored (UNIQUE id).
+// Such requests wait in pending and go in one INSERT; every other request
+// first flushes them, then is checked and written alone (apply), so the
+// rows keep the order of the requests.
+func (b *batchTx) add(i int) error {
+	r := b.batch[i]
+	// Flushing first when r does not fit: a flush that falls back to
+	// checking each request can change the heads r would be judged by.
+	if b.pendingRows+len(r.Events) > maxRowsPerInsert {
+		if err := b.flush(); err != nil {
+			return err
+		}
+	}
+	if !b.continuesHead(r) {
+		if err := b.flush(); err != nil {
+			return err
+		}
+		return b.applyOne(i)
+	}
+	b.pending = append(b.pending, i)
+	b.pendingRows += len(r.Events)
+	b.heads[r.Stream] = r.Events[len(r.Events)-1].Revision
+	return nil
+}
+
+// continuesHead reports whether r's first revision follows the head its
+// stream is known to have (none, for a stream the writer knows nothing of).
+func (b *batchTx) continuesHead(r *groupcommit.Request) bool {
+	first := r.Events[0].Revision
+	if len(r.Events) > maxRowsPerInsert || !appendcheck.RevisionsFrom(r.Events, first) || !appendcheck.Consistent(r.Expected, first) {
+		return false
+	}
+	if last, ok := b.heads[r.Stream]; ok {
+		return first == last+1
+	}
+	if last, ok := b.known.get(r.Stream); ok {
+		return first == last+1
+	}
+	return first == 0
+}
+
+// flush writes the pending requests' rows in one INSERT. If any of them
+// collides, SQLite undoes the whole statement, and each pending request is
+// then checked and written alone, in order, which finds the one at fault
+// and gives it its answer (perhaps an idempotent retry).
+func (b *batchTx) flush() error {
+	if len(b.pending) == 0 {
+		return nil
+	}
+	pending := b.pending
+	defer func() { b.pending, b.pendingRows = pending[:0], 0 }()
+	pos := b.last
+	for _, i := range pending {
+		r := b.batch[i]
+		for k := range r.Events {
+			e := &r.Events[k]
+			pos++
+			b.rows.add(pos, e.ID[:], r.Stream, int64(e.Revision), e.Type, e.Data)
+		}
+	}
+	err := b.rows.exec(b.ctx)
+	switch {
+	case err == nil:
+		pos := b.last
+		for _, i := range pending {
+			r := b.batch[i]
+			pos += int64(len(r.Events))
+			b.resps[i] = groupcommit.Response{Res: eventstore.AppendResult{
+				NextExpected: r.Events[len(r.Events)-1].Revision, LastPosition: uint64(pos)}}
+			b.written++
+		}
+		b.last = pos
+		return nil
+	case isConstraint(err):
+		// The heads the pending requests promised were not written.
+		for _, i := range pending {
+			delete(b.heads, b.batch[i].Stream)
+		}
+		for _, i := range pending {
+			if err := b.applyOne(i); err != nil {
+				return err
+			}
+		}
+		return nil
+	default:
+		return fmt.Errorf("insert %d rows: %w", pos-b.last, err)
+	}
+}
+
+// applyOne checks and writes request i alone and sets its answer.
+func (b *batchTx) applyOne(i int) error {
+	r := b.batch[i]
+	res, reqErr, fatal := b.apply(r)
+	if fatal != nil {
+		return fatal
+	}
+	b.resps[i] = groupcommit.Response{Res: res, Err: reqErr}
+	if reqErr == nil && !res.Duplicate {
+		b.written++
+		b.heads[r.Stream] = res.NextExpected
+	}
+	return nil
+}
+
 // apply checks and writes one request. reqErr is the request's own failure
 // (the transaction is unchanged by it); fatal means the transaction is no
 // longer usable and the whole batch must fail.
 //
-// The common case costs one statement per event: the first event's INSERT
-// carries the revision check in its WHERE clause, and only an append that
-// inserts nothing pays for reading the stream head and explaining why.
+// It costs one statement per event: the first event's INSERT carries the
+// revision check, and only an append that inserts nothing pays for reading
+// the stream head and explaining why. It writes the requests add cannot
+// judge without a read, and those whose multi-row INSERT collided.
 func (b *batchTx) apply(r *groupcommit.Request) (res eventstore.AppendResult, reqErr, fatal error) {
 	first := r.Events[0].Revision
 	if !appendcheck.RevisionsFrom(r.Events, first) || !appendcheck.Consistent(r.Expected, first) {

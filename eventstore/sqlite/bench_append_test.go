@@ -26,6 +26,10 @@ import (
 //     64 goroutines share one connection, each INSERT its own transaction:
 //     what raw SQLite gives concurrent writers without group commit;
 //   - floor_events/s: that floor's rate;
+//   - cpu_µs/event: the process's CPU time (user and system) during the
+//     store's phases per event, where the platform reports it: what the
+//     appends cost the machine, which the load of other processes shifts
+//     less than it shifts rates;
 //   - x_batched (64 writers only): events/s divided by the rate of one
 //     goroutine inserting the same rows 64 per transaction, the best a group
 //     commit could do with no queueing, checks or answers. It shows what the
@@ -68,14 +72,16 @@ func benchAppend(b *testing.B, writers int, cfg sqlite.Config) {
 		batched = newRawInserter(b, 1, writers, writers)
 	}
 
-	var storeTime time.Duration
+	var storeTime, storeCPU time.Duration
 	b.ResetTimer()
 	b.StopTimer()
 	for done := 0; done < b.N; {
 		n := min(phase, b.N-done)
 		b.StartTimer()
 		start := time.Now()
+		cpu := processCPU()
 		store.run(b, n)
+		storeCPU += processCPU() - cpu
 		elapsed := time.Since(start)
 		b.StopTimer()
 		storeTime += elapsed
@@ -87,6 +93,9 @@ func benchAppend(b *testing.B, writers int, cfg sqlite.Config) {
 	}
 	rate := float64(b.N) / storeTime.Seconds()
 	b.ReportMetric(rate, "events/s")
+	if storeCPU > 0 {
+		b.ReportMetric(float64(storeCPU.Microseconds())/float64(b.N), "cpu_µs/event")
+	}
 	b.ReportMetric(floor.rate(), "floor_events/s")
 	b.ReportMetric(rate/floor.rate(), "x_floor")
 	if batched != nil {

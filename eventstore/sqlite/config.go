@@ -118,6 +118,16 @@ func RebuildableDSN(path string) string {
 	return DSN(path) + "&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16384)&_pragma=wal_autocheckpoint(16384)&_pragma=mmap_size(0)"
 }
 
+// writerDSN is the DSN of the store's own writer connection: DSN's, with
+// temporary storage in memory. The writer's multi-row INSERT (rows.go)
+// keeps the pages it changes in a statement journal, so that a collision
+// undoes that statement alone; a batch changes about a page per stream it
+// touches, and on disk the journal spilled to a temporary file past 64 KiB,
+// which cost more than the single statement saved.
+func writerDSN(path string, busy time.Duration) string {
+	return dsn(path, busy, false) + "&_pragma=temp_store(MEMORY)"
+}
+
 // dsn builds a modernc.org/sqlite DSN. The path must not contain '?', which
 // the driver takes as the start of the parameters.
 func dsn(path string, busy time.Duration, readOnly bool) string {

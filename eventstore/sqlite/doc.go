@@ -12,19 +12,28 @@
 //     answered and those that queued during the last commit), it lingers up
 //     to Config.MaxBatchWait for them, so concurrent writers share one
 //     commit instead of alternating between two.
-//  3. In one BEGIN IMMEDIATE transaction (writer.go) it inserts each
-//     request in turn (batch.go). The first event's INSERT carries the
-//     expected-revision check (its stream is NULL, which NOT NULL refuses,
-//     unless the stream's head is where the append expects it); because it
-//     runs inside the transaction it sees the batch's earlier inserts, so
-//     two appends to one stream in one batch are ordered as two
-//     transactions would be.
+//  3. In one BEGIN IMMEDIATE transaction (writer.go) it writes the
+//     requests in order (batch.go). A request that continues its stream
+//     at the head the writer knows it has (written earlier in the batch, or
+//     seen committed by this writer: heads.go), or starts a stream the
+//     writer knows nothing of, needs no read to check its revision: its
+//     rows can only collide with the row already at its first revision or
+//     an ID already stored, which the table's UNIQUE constraints refuse.
+//     Runs of such requests go into the log in one multi-row INSERT
+//     (rows.go). Any other request is written alone, its first event's
+//     INSERT carrying the expected-revision check (its stream is NULL,
+//     which NOT NULL refuses, unless the stream's head is where the append
+//     expects it). Every statement runs inside the transaction and sees the
+//     batch's earlier inserts, so two appends to one stream in one batch
+//     are ordered as two transactions would be.
 //  4. A request that fails (wrong expected revision, ID used elsewhere) is
 //     undone alone, through a savepoint when it holds several events, and
-//     is answered with its error; the rest of the batch goes on. A request
-//     that inserts nothing is checked for being an idempotent retry (the
-//     decision is package eventstore/internal/appendcheck's, shared with the
-//     other backends).
+//     is answered with its error; the rest of the batch goes on. A
+//     multi-row INSERT that collides is undone whole by SQLite, and its
+//     requests are then written alone, which finds the one at fault. A
+//     request that inserts nothing is checked for being an idempotent retry
+//     (the decision is package eventstore/internal/appendcheck's, shared
+//     with the other backends).
 //  5. One COMMIT, with one fsync of the WAL (synchronous=FULL), makes the
 //     batch durable. Only then is each caller answered and are subscribers
 //     woken.

@@ -269,6 +269,43 @@ func TestTwoStoresOneFile(t *testing.T) {
 	}
 }
 
+// TestHeadMovedByAnotherStore: store a's writer remembers the head it
+// wrote; store b (another process) moves it on. a must not take its memory
+// for the stream's head: a stale expectation is refused, the right one
+// accepted, and a retry of b's append recognised.
+func TestHeadMovedByAnotherStore(t *testing.T) {
+	ctx := context.Background()
+	a, path := openStore(t, sqlite.Config{})
+	b, err := sqlite.Open(ctx, path, sqlite.Config{})
+	require.NoError(t, err)
+	defer b.Close()
+
+	_, err = a.Append(ctx, "s", eventstore.NoStream(), backendtest.Events(0, 1))
+	require.NoError(t, err)
+	byB := backendtest.Events(1, 1)
+	_, err = b.Append(ctx, "s", eventstore.Exact(0), byB)
+	require.NoError(t, err)
+
+	_, err = a.Append(ctx, "s", eventstore.Exact(0), backendtest.Events(1, 1))
+	var ce *eventstore.ConcurrencyError
+	require.ErrorAs(t, err, &ce, "a's memory of revision 0 is not the head")
+	assert.Equal(t, uint64(1), ce.Actual)
+
+	res, err := a.Append(ctx, "s", eventstore.Exact(0), byB)
+	require.NoError(t, err)
+	assert.Equal(t, eventstore.AppendResult{NextExpected: 1, LastPosition: 2, Duplicate: true}, res, "b's append, retried through a")
+
+	res, err = a.Append(ctx, "s", eventstore.Exact(1), backendtest.Events(2, 2))
+	require.NoError(t, err)
+	assert.Equal(t, eventstore.AppendResult{NextExpected: 3, LastPosition: 4}, res)
+	evs, err := b.ReadStream(ctx, "s", 0, 0)
+	require.NoError(t, err)
+	for i, e := range evs {
+		assert.Equal(t, uint64(i), e.Revision)
+		assert.Equal(t, uint64(i+1), e.Position)
+	}
+}
+
 // openRaw opens a plain connection pool on the store's file.
 func openRaw(tb testing.TB, path string) *sql.DB {
 	tb.Helper()

@@ -25,9 +25,16 @@ type Store struct {
 	cfg Config
 
 	// wdb holds exactly one connection, used only by the writer goroutine
-	// (and by migrate before it starts).
-	wdb *sql.DB
-	w   writeStmts
+	// (and by migrate before it starts), which holds it as wconn for the
+	// store's lifetime.
+	wdb   *sql.DB
+	wconn *sql.Conn
+	w     writeStmts
+	rows  rowInserts
+	// known, batchHeads and pending are the writer's (batch.go).
+	known      *knownHeads
+	batchHeads map[string]uint64
+	pending    []int
 
 	// rdb is the read pool.
 	rdb *sql.DB
@@ -91,7 +98,7 @@ func open(ctx context.Context, path string, cfg Config, initEmpty bool) (_ *Stor
 			return nil, err
 		}
 	}
-	if s.wdb, err = sql.Open("sqlite", dsn(path, cfg.BusyTimeout, false)); err != nil {
+	if s.wdb, err = sql.Open("sqlite", writerDSN(path, cfg.BusyTimeout)); err != nil {
 		return nil, err
 	}
 	// One connection that lives as long as the store: its prepared
@@ -107,6 +114,10 @@ func open(ctx context.Context, path string, cfg Config, initEmpty bool) (_ *Stor
 	if err := s.w.prepare(ctx, s.wdb); err != nil {
 		return nil, err
 	}
+	if s.wconn, err = s.wdb.Conn(ctx); err != nil {
+		return nil, err
+	}
+	s.rows.conn = s.wconn
 
 	if s.rdb, err = sql.Open("sqlite", dsn(path, cfg.BusyTimeout, true)); err != nil {
 		return nil, err
@@ -124,9 +135,11 @@ func open(ctx context.Context, path string, cfg Config, initEmpty bool) (_ *Stor
 // newStore returns a store with its queue and feed, and no connections yet.
 func newStore(cfg Config) *Store {
 	s := &Store{
-		cfg:     cfg,
-		done:    make(chan struct{}),
-		commits: subscription.NewNotifier(),
+		cfg:        cfg,
+		done:       make(chan struct{}),
+		commits:    subscription.NewNotifier(),
+		known:      newKnownHeads(maxKnownHeads),
+		batchHeads: make(map[string]uint64),
 	}
 	s.queue = groupcommit.New(groupcommit.Config{
 		MaxBatch: cfg.MaxBatch, QueueSize: cfg.QueueSize, Linger: cfg.MaxBatchWait, ErrClosed: ErrClosed,
@@ -154,7 +167,11 @@ func (s *Store) Close() error {
 
 func (s *Store) closeDBs() error {
 	var errs []error
-	errs = append(errs, s.w.close(), s.r.close())
+	// The writer's statements before its connection goes back to the pool.
+	errs = append(errs, s.rows.close(), s.w.close(), s.r.close())
+	if s.wconn != nil {
+		errs = append(errs, s.wconn.Close())
+	}
 	if s.rdb != nil {
 		errs = append(errs, s.rdb.Close())
 	}

@@ -18,40 +18,47 @@ func (s *Store) commitBatch(batch []*groupcommit.Request) []groupcommit.Response
 	ctx := context.Background()
 	resps := make([]groupcommit.Response, len(batch))
 
-	tx, err := s.wdb.BeginTx(ctx, nil)
+	tx, err := s.wconn.BeginTx(ctx, nil)
 	if err != nil {
 		failAll(batch, resps, fmt.Errorf("begin: %w", err))
 		return resps
 	}
-	b := &batchTx{ctx: ctx, tx: tx, w: &s.w}
+	b := &batchTx{ctx: ctx, tx: tx, w: &s.w, rows: &s.rows, known: s.known,
+		batch: batch, resps: resps, heads: s.batchHeads, pending: s.pending[:0]}
+	defer clear(s.batchHeads)
 	if err := b.bind(); err != nil {
 		failAll(batch, resps, errors.Join(err, tx.Rollback()))
 		return resps
 	}
 
-	written := 0
 	for i, r := range batch {
 		if err := r.Ctx.Err(); err != nil {
 			resps[i].Err = fmt.Errorf("append %s: %w", r.Stream, err)
 			continue
 		}
-		res, reqErr, fatal := b.apply(r)
-		if fatal != nil {
-			failAll(batch, resps, errors.Join(fatal, tx.Rollback()))
+		if err := b.add(i); err != nil {
+			failAll(batch, resps, errors.Join(err, tx.Rollback()))
 			return resps
 		}
-		resps[i] = groupcommit.Response{Res: res, Err: reqErr}
-		if reqErr == nil && !res.Duplicate {
-			written++
-		}
 	}
+	if err := b.flush(); err != nil {
+		failAll(batch, resps, errors.Join(err, tx.Rollback()))
+		return resps
+	}
+	s.pending = b.pending
 
 	if err := tx.Commit(); err != nil {
 		failAll(batch, resps, fmt.Errorf("commit: %w", err))
 		return resps
 	}
+	// Only now are the heads the batch wrote (or found, for a retry) facts.
+	for i, r := range batch {
+		if resps[i].Err == nil {
+			s.known.committed(r.Stream, resps[i].Res.NextExpected)
+		}
+	}
 	s.stats.Committed(len(batch))
-	if written > 0 {
+	if b.written > 0 {
 		s.commits.Broadcast()
 	}
 	return resps
