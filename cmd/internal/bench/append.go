@@ -24,6 +24,29 @@ var appendData = func() []byte {
 	return b
 }()
 
+// appendRounds and appendTurn are the append figures' own rounds and turn
+// length, longer than the other figures': a turn is a few hundred to a few
+// thousand fsyncs, whose time swings with every other process's use of
+// the disk, and with --quick's 3 turns of 400 ms the ratios ranged from
+// 0.29 to 8.2 under load. Together the two figures take about 20 s of
+// --quick (5 rounds of 1 s turns on each side) and a minute of a full run.
+func appendRounds(o Options) int {
+	if o.Quick {
+		return 5
+	}
+	return 7
+}
+
+func appendTurn(o Options) time.Duration {
+	if o.Turn > 0 {
+		return o.Turn
+	}
+	if o.Quick {
+		return time.Second
+	}
+	return 2 * time.Second
+}
+
 // appendOneWriter: durable appends (WAL, synchronous=FULL, group commit), one
 // event per call to one stream with its exact revision, from one writer;
 // the floor is a raw INSERT of the same row, one transaction each, through
@@ -36,7 +59,7 @@ func appendOneWriter(ctx context.Context, r *runner) ([]Result, error) {
 	defer closeAll()
 	var rev uint64
 	fig := func(ctx context.Context) (float64, time.Duration, error) {
-		return timed(ctx, r.opts.turn(), func() error {
+		return timed(ctx, appendTurn(r.opts), func() error {
 			if _, err := store.Append(ctx, "bench-0", expectAfter(rev), []eventstore.EventData{appendEvent(rev)}); err != nil {
 				return err
 			}
@@ -44,7 +67,7 @@ func appendOneWriter(ctx context.Context, r *runner) ([]Result, error) {
 			return nil
 		})
 	}
-	m, err := r.alternate(ctx, r.opts.rounds(), floor.turn(r.opts.turn(), 1), fig)
+	m, err := r.alternate(ctx, appendRounds(r.opts), floor.turn(appendTurn(r.opts), 1), fig)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +91,7 @@ func appendManyWriters(ctx context.Context, r *runner) ([]Result, error) {
 			wg   sync.WaitGroup
 			errs = make([]error, writers)
 		)
-		d := r.opts.turn()
+		d := appendTurn(r.opts)
 		start := time.Now()
 		for w := range writers {
 			wg.Go(func() {
@@ -94,7 +117,7 @@ func appendManyWriters(ctx context.Context, r *runner) ([]Result, error) {
 		}
 		return float64(n.Load()), took, nil
 	}
-	m, err := r.alternate(ctx, r.opts.rounds(), floor.turn(r.opts.turn(), writers), fig)
+	m, err := r.alternate(ctx, appendRounds(r.opts), floor.turn(appendTurn(r.opts), writers), fig)
 	if err != nil {
 		return nil, err
 	}
