@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/disputes-ledger/disputes/events"
@@ -57,6 +59,9 @@ func FuzzDecode(f *testing.F) {
 	}
 	for _, s := range []string{"", "null", "{}", "[]", `"x"`, "0", `{"id":null}`} {
 		f.Add([]byte(s))
+	}
+	for _, seed := range edgeSeeds(readGolden(f, "refund.requested")) {
+		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkDecode(t, data)
@@ -143,4 +148,99 @@ func FuzzSeal(f *testing.F) {
 		require.NoError(t, err)
 		require.Equal(t, string(wire), string(out))
 	})
+}
+
+// edgeSeeds are hand-made variants of golden (refund.requested) at the
+// edges of the canonical reader's fast paths (times, UUIDs, strings and
+// the hash), each of which only the strict path may decide: spellings
+// time, uuid or encoding/json read but never write, values out of range,
+// escapes and invalid text. The fuzz function also reseals each one, so
+// that the hash does not refuse it before the edge is reached.
+func edgeSeeds(golden []byte) [][]byte {
+	const (
+		delivered = `"delivered_at":"2026-03-10T15:04:05Z"`
+		occurred  = `"occurred_at":"2026-03-14T09:26:53.589793238Z"`
+		orderID   = `"order_id":"ORD-2026-0314-88812"`
+		eventID   = `"id":"019cebab-8995-78b2-90a0-56e52471d3c1"`
+	)
+	var seeds [][]byte
+	with := func(old, new string) {
+		if !bytes.Contains(golden, []byte(old)) {
+			panic("edge seed: the golden event lacks " + old)
+		}
+		seeds = append(seeds, bytes.Replace(golden, []byte(old), []byte(new), 1))
+	}
+	for _, t := range []string{
+		"0000-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999Z", "2024-02-29T00:00:00Z",
+		"2100-02-29T00:00:00Z", "2026-02-29T00:00:00Z", "2000-02-29T12:00:00Z", "2026-04-31T00:00:00Z",
+		"2026-13-10T15:04:05Z", "2026-00-10T15:04:05Z", "2026-03-00T15:04:05Z", "2026-03-32T15:04:05Z",
+		"2016-12-31T23:59:60Z", "2026-03-10T24:00:00Z", "2026-03-10T15:60:05Z",
+		"2026-03-10T15:04:05.Z", "2026-03-10T15:04:05.10Z", "2026-03-10T15:04:05.000000000Z",
+		"2026-03-10T15:04:05.1234567891Z", "2026-03-10T15:04:05,5Z", "2026-03-10T15:04:05.5Z",
+		"2026-03-10t15:04:05z", "2026-03-10T15:04:05z", "2026-03-10 15:04:05Z", "2026-3-10T15:04:05Z",
+		"+2026-03-10T15:04:05Z", "-0001-03-10T15:04:05Z", "10000-03-10T15:04:05Z", "2026-03-1aT15:04:05Z",
+		"2026-03-10T15:04:05+00:00", "2026-03-10T15:04:05-00:00", "2026-03-10T16:04:05+01:00",
+		"2026-03-10T15:04:05.5+01:00", "2026-03-10T15:04:05+24:00", "2026-03-10T15:04:05 Z",
+		`2026-03-10T15:04:05\u005a`, `2026\u002d03-10T15:04:05Z`, `\u0032026-03-10T15:04:05Z`,
+		"２０２６-03-10T15:04:05Z", `2026-03-10T15:04:05Z\n`,
+	} {
+		with(delivered, `"delivered_at":"`+t+`"`)
+		with(occurred, `"occurred_at":"`+t+`"`)
+	}
+	for _, id := range []string{
+		"019CEBAB-8995-78B2-90A0-56E52471D3C1", "019cebab-8995-78b2-90a0-56e52471d3C1",
+		"019cebab899578b290a056e52471d3c1", "{019cebab-8995-78b2-90a0-56e52471d3c1}",
+		"urn:uuid:019cebab-8995-78b2-90a0-56e52471d3c1", "019cebab-899578b2-90a0-56e52471d3c1-",
+		"019cebab-8995-78b2-90a0-56e52471d3cg", "019cebab-8995-78b2-90a0_56e52471d3c1",
+		`019cebab\u002d8995-78b2-90a0-56e52471d3c1`, "019cebab-8995-78b2-90a0-56e52471d3c",
+		"00000000-0000-0000-0000-000000000000",
+	} {
+		with(eventID, `"id":"`+id+`"`)
+	}
+	for _, s := range []string{
+		`ORD\u0041`, `ORD\u0041\u0042`, `ORD\/1`, `ORD\u003c`, `ORD\u003C`, `<ORD>`, `ORD&1`,
+		`ORD\u00e9`, "ORDé", `ORD\ud83d\ude00`, "ORD🙂", `ORD\ud800`, `ORD\udc00\ud800`,
+		`ORD\u2028`, `ORD\u2029`, "ORD\u2028", "ORD\xff", "ORD\xc0\xaf", "ORD\xed\xa0\x80",
+		`ORD\u0000`, `ORD\u001f`, `ORD\t`, `ORD\u0009`, `ORD\b\f\n\r`, `ORD\u007f`, "ORD\x7f",
+		`ORD\'`, `ORD\x41`, `ORD\`, "ORD\t", "ORD\x00",
+		strings.Repeat("x", 127) + `\n`, strings.Repeat("x", 128) + `\n` + strings.Repeat("y", 200),
+		strings.Repeat(`\u003c`, 40), strings.Repeat(`é\n`, 100),
+	} {
+		with(orderID, `"order_id":"`+s+`"`)
+	}
+	// A hash in upper-case hex (or with one upper-case digit) spells the
+	// right sum the wrong way; the fuzz function decodes it as it stands.
+	hashAt := len(golden) - len(`"}`) - 64
+	upper := bytes.Clone(golden)
+	copy(upper[hashAt:], bytes.ToUpper(upper[hashAt:hashAt+64]))
+	seeds = append(seeds, upper)
+	for i := hashAt; i < hashAt+64; i++ {
+		if c := golden[i]; c >= 'a' && c <= 'f' {
+			one := bytes.Clone(golden)
+			one[i] = c - 'a' + 'A'
+			seeds = append(seeds, one)
+			break
+		}
+	}
+	return seeds
+}
+
+// TestEdgeSeedsReachBothVerdicts keeps the edge seeds useful: resealed,
+// some must decode (the fast paths' accepting side, such as year 0000 or
+// 29 February 2024) and most must not.
+func TestEdgeSeedsReachBothVerdicts(t *testing.T) {
+	t.Parallel()
+	accepted, refused := 0, 0
+	for _, seed := range edgeSeeds(readGolden(t, "refund.requested")) {
+		resealed, ok := resealRaw(seed)
+		require.True(t, ok)
+		checkDecode(t, resealed)
+		if _, err := events.Decode(resealed); err == nil {
+			accepted++
+		} else {
+			refused++
+		}
+	}
+	assert.GreaterOrEqual(t, accepted, 10, "seeds the fast paths accept")
+	assert.Greater(t, refused, accepted, "seeds only the strict path may refuse")
 }
