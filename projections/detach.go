@@ -9,10 +9,13 @@ import (
 	"github.com/disputes-ledger/disputes/events"
 )
 
-// A decoded event's strings share one copy of its bytes (events.Decode), so
-// a cached ticket that keeps any of them keeps that whole event in memory —
-// its opening event, its last (for the hash), every event that set a
-// status, role or deadline — for as long as it is cached. After a commit the
+// A decoded event's strings share its bytes — one copy of them
+// (events.Decode), or the log read's own buffer, whose chunks hold many
+// events (events.DecodeOwned, as the follower decodes a stored page) — so
+// a cached ticket that keeps any of them keeps that event, or that whole
+// chunk, in memory — its opening event, its last (for the hash), every
+// event that set a status, role or deadline — for as long as it is cached.
+// The caches' keys are copies too (cachedEntry). After a commit the
 // per-ticket read models detach what they keep: identifiers are copied,
 // values of small sets (kinds, statuses, roles) interned, and a ticket is
 // cut down to its domain.Snapshot (what a restart would read back), so a

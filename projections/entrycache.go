@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"slices"
+	"strings"
 
 	"github.com/disputes-ledger/disputes/events"
 )
@@ -15,6 +16,10 @@ import (
 // with no stored row it returns absent's error; a nil absent means "nothing
 // to keep" and returns a nil entry. (absent is a func so the hot path
 // formats no error.)
+//
+// A key is a copy of id, which is a window on the decoded event's bytes
+// (and those on the log read's buffer, events.DecodeOwned): a cached ticket
+// must not keep them alive (see detached).
 func cachedEntry[E any](ctx context.Context, cache map[string]*E, id string, env events.Envelope,
 	read func(context.Context, string) (*E, error), absent func() error) (*E, error) {
 	if e, ok := cache[id]; ok {
@@ -28,7 +33,7 @@ func cachedEntry[E any](ctx context.Context, cache map[string]*E, id string, env
 			return nil, refuse("ticket %s opened at revision %d", id, env.Revision)
 		}
 		e := new(E)
-		cache[id] = e
+		cache[strings.Clone(id)] = e
 		return e, nil
 	}
 	e, err := read(ctx, id)
@@ -41,7 +46,7 @@ func cachedEntry[E any](ctx context.Context, cache map[string]*E, id string, env
 	if err != nil {
 		return nil, err
 	}
-	cache[id] = e
+	cache[strings.Clone(id)] = e
 	return e, nil
 }
 

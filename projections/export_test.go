@@ -51,3 +51,17 @@ func Held(p Projection) (tickets, rows int) {
 	}
 	return 0, 0
 }
+
+// Cache returns the map of tickets p keeps in memory (nil for a read model
+// that keeps none), for tests that look at what it holds.
+func Cache(p Projection) any {
+	switch p := p.(type) {
+	case *TicketStatus:
+		return p.cache
+	case *MerchantPenalties:
+		return p.cache
+	case *Deadlines:
+		return p.cache
+	}
+	return nil
+}

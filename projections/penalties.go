@@ -302,7 +302,7 @@ func (mp *MerchantPenalties) entry(ctx context.Context, id string, env events.En
 	}
 	if env.Type == events.TypeRefundRequested {
 		mt := &merchantTicket{}
-		mp.cache[id] = mt
+		mp.cache[strings.Clone(id)] = mt // not the event's bytes (cachedEntry)
 		return mt, nil
 	}
 	mt, err := mp.read(ctx, id)
@@ -312,7 +312,7 @@ func (mp *MerchantPenalties) entry(ctx context.Context, id string, env events.En
 	if err != nil {
 		return nil, err
 	}
-	mp.cache[id] = mt
+	mp.cache[strings.Clone(id)] = mt
 	return mt, nil
 }
 
