@@ -40,6 +40,10 @@ func (c *ticketChecks) legality(st *streamState, pos uint64, env events.Envelope
 	case events.AppealFiled:
 		c.appeals++
 	}
+	if st.open == nil && st.closed == nil {
+		c.replayFor(st) // the ticket's first event
+		st.decision = st.open.decision
+	}
 	if n := len(st.decision); n > 0 && !sameDecision(st.decision[0].env, env) {
 		c.checkDecision(st, false)
 	}
@@ -72,7 +76,7 @@ func (c *ticketChecks) checkDecision(st *streamState, cutShort bool) {
 	rec := st.decision
 	st.decision = st.decision[:0]
 	c.judge(st, st.decisionBase(), rec, cutShort)
-	st.decided(rec)
+	c.decided(st, rec)
 }
 
 // judge asks the domain whether the decision rec, made on the ticket in

@@ -44,6 +44,13 @@ type ticketChecks struct {
 	// then looked up once per run of them rather than hashed for every event.
 	lastStream string
 	last       *streamState
+
+	// spare holds the replays of tickets closed since, with their maps
+	// and decision buffers, for the next tickets to open (replayFor):
+	// the allocations a ticket's replay needs are then made once per
+	// ticket open at a time, not once per ticket. It holds no more than
+	// the most tickets open at once, which the replay held anyway.
+	spare []*openTicket
 }
 
 func newTicketChecks(policies PolicySet) *ticketChecks {
@@ -123,6 +130,9 @@ type streamState struct {
 // every decision made Apply copy the maps they would share on every event.
 type openTicket struct {
 	state, before domain.Ticket
+	// decision is the buffer the stream's decisions in progress are kept
+	// in, handed on with the replay when it is reused.
+	decision []recordedEvent
 }
 
 // closedTicket is what is kept of a closed ticket: whose it was.
@@ -143,13 +153,42 @@ func (st *streamState) decisionBase() domain.Ticket {
 	return domain.Ticket{}
 }
 
+// replayFor gives st a replay to fold its first event into: a spare one,
+// emptied, or a new one.
+func (c *ticketChecks) replayFor(st *streamState) {
+	n := len(c.spare)
+	if n == 0 {
+		st.open = new(openTicket)
+		return
+	}
+	o := c.spare[n-1]
+	c.spare[n-1] = nil
+	c.spare = c.spare[:n-1]
+	o.state.Reuse()
+	o.before.Reuse()
+	clear(o.decision) // let go of the last ticket's events
+	o.decision = o.decision[:0]
+	st.open = o
+}
+
+// release keeps the replay of a ticket whose last decision is checked for
+// another ticket. Nothing else holds it: the decision's events were copied
+// out of its buffer (judge), and Decide keeps nothing of a ticket.
+func (c *ticketChecks) release(st *streamState) {
+	o := st.open
+	st.open = nil
+	if o == nil {
+		return
+	}
+	o.decision = st.decision[:0]
+	st.decision = nil
+	c.spare = append(c.spare, o)
+}
+
 // advance folds env into the replayed ticket.
 func (st *streamState) advance(env events.Envelope) {
 	if st.closed != nil {
 		return // whatever follows a close is refused, and changes nothing
-	}
-	if st.open == nil {
-		st.open = new(openTicket)
 	}
 	t := &st.open.state
 	t.Fold(env)
@@ -161,11 +200,11 @@ func (st *streamState) advance(env events.Envelope) {
 
 // decided folds a checked decision's events into the state decisions are
 // decided on, which then is the state after the last event again; a closed
-// ticket's replay is let go.
-func (st *streamState) decided(rec []recordedEvent) {
+// ticket's replay is released for another ticket.
+func (c *ticketChecks) decided(st *streamState, rec []recordedEvent) {
 	switch {
 	case st.closed != nil:
-		st.open = nil
+		c.release(st)
 	case st.open != nil:
 		for i := range rec {
 			st.open.before.Fold(rec[i].env)

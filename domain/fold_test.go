@@ -50,3 +50,50 @@ func TestFoldIsApplyInPlace(t *testing.T) {
 	}
 	assert.Greater(t, checked, 1000)
 }
+
+// TestReuseFoldsAsTheZeroTicket folds every seed and generated dispute, one
+// after another, into one ticket emptied by Reuse between them, and checks
+// it at every event against the same dispute folded from the zero Ticket:
+// nothing of an earlier ticket survives Reuse but empty maps.
+func TestReuseFoldsAsTheZeroTicket(t *testing.T) {
+	t.Parallel()
+	pol := policy.Default()
+	start := time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)
+	scs := append(scenarios.Seeds(start), scenarios.Generate(17, 300, start, pol)...)
+	var reused domain.Ticket
+	checked, withEvidence := 0, 0
+	for _, sc := range scs {
+		envs, err := scenarios.Play(sc, pol, func() uuid.UUID { return uuid.Must(uuid.NewV7()) })
+		require.NoError(t, err, sc.Name)
+		reused.Reuse()
+		var fresh domain.Ticket
+		for i, env := range envs {
+			fresh.Fold(env)
+			reused.Fold(env)
+			if !assert.Equal(t, withNilWhenEmpty(fresh), withNilWhenEmpty(reused), "%s: event %d (%s) folded into a reused ticket", sc.Name, i, env.Type) {
+				return
+			}
+			checked++
+		}
+		if len(fresh.Evidence) > 0 {
+			withEvidence++
+		}
+	}
+	assert.Greater(t, checked, 1000)
+	assert.Greater(t, withEvidence, 10, "disputes with evidence, whose maps Reuse must empty")
+}
+
+// withNilWhenEmpty returns t with its empty maps and slices nil, the one
+// way a reused ticket may differ from one folded from the zero Ticket.
+func withNilWhenEmpty(t domain.Ticket) domain.Ticket {
+	if len(t.Deadlines) == 0 {
+		t.Deadlines = nil
+	}
+	if len(t.Evidence) == 0 {
+		t.Evidence = nil
+	}
+	if len(t.EvidenceOrder) == 0 {
+		t.EvidenceOrder = nil
+	}
+	return t
+}
