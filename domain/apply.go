@@ -152,7 +152,7 @@ func (t *folding) apply(env events.Envelope) {
 		t.Refunded += e.Amount
 		t.close(at, ResolutionRefunded)
 	case events.InterventionRequested:
-		t.Deadlines, t.ownsDeadlines = map[events.DeadlineKind]time.Time{}, true
+		t.endDeadlines()
 		t.Status, t.Locked, t.Offer = StatusNegotiation, true, nil
 		t.BuyerMayEscalate, t.MerchantMayEscalate = false, false
 		t.InterventionBy, t.InterventionAt = e.By, timePtr(at)
@@ -254,6 +254,17 @@ func (t *folding) clearDeadlines(kinds ...events.DeadlineKind) {
 	}
 }
 
+// endDeadlines leaves t no open deadline, in an empty map of its own: the
+// map emptied in place when t owns it (Fold's ticket keeps its map from
+// ticket to ticket, see Reuse), a new one when an earlier state shares it.
+func (t *folding) endDeadlines() {
+	if t.ownsDeadlines && t.Deadlines != nil {
+		clear(t.Deadlines)
+		return
+	}
+	t.Deadlines, t.ownsDeadlines = map[events.DeadlineKind]time.Time{}, true
+}
+
 // ownDeadlines gives t a deadline map of its own before it is written.
 func (t *folding) ownDeadlines() {
 	if t.ownsDeadlines {
@@ -290,10 +301,10 @@ func (t *Ticket) ownRuling() {
 	t.Ruling = &r
 }
 
-func (t *Ticket) close(at time.Time, r Resolution) {
+func (t *folding) close(at time.Time, r Resolution) {
 	t.Status, t.Resolution, t.ClosedAt, t.Locked = StatusClosed, r, &at, false
 	t.Offer = nil
-	t.Deadlines = map[events.DeadlineKind]time.Time{}
+	t.endDeadlines()
 }
 
 // timePtr returns a pointer to a copy of at. Taking at's own address would
