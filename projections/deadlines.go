@@ -95,7 +95,8 @@ func (d *Deadlines) Apply(ctx context.Context, ev follow.Event) error {
 	if e.t.Events > 0 && env.Revision != e.t.Revision+1 {
 		return refuse("ticket %s: revision %d follows revision %d", id, env.Revision, e.t.Revision)
 	}
-	e.t, e.position = e.t.Apply(env), ev.Record.Position
+	e.t.Fold(env) // in place, as TicketStatus folds (see there)
+	e.position = ev.Record.Position
 	if !e.dirty {
 		e.dirty = true
 		d.dirty = append(d.dirty, e)

@@ -139,7 +139,11 @@ func (ts *TicketStatus) Apply(ctx context.Context, ev follow.Event) error {
 	if e.t.Events > 0 && env.Revision != e.t.Revision+1 {
 		return refuse("ticket %s: revision %d follows revision %d", id, env.Revision, e.t.Revision)
 	}
-	next := e.t.Apply(env)
+	// Folded in place (domain.Ticket.Fold): an entry's ticket shares no map
+	// or slice with another ticket — it starts from the zero ticket, a row
+	// read back or a detached snapshot — so copying it on every event, as
+	// Apply does, would only feed the garbage collector.
+	e.t.Fold(env)
 	switch p := env.Payload.(type) {
 	case events.EvidenceSubmitted:
 		e.evidence += len(p.Items)
@@ -148,7 +152,7 @@ func (ts *TicketStatus) Apply(ctx context.Context, ev follow.Event) error {
 	case events.RulingFinalized:
 		e.rulingOutcome = p.Outcome
 	}
-	e.t, e.position = next, ev.Record.Position
+	e.position = ev.Record.Position
 	if !e.dirty {
 		e.dirty = true
 		ts.dirty = append(ts.dirty, e)
