@@ -26,9 +26,11 @@ type DB struct {
 	// (nil outside one, and on PostgreSQL), which chunked writes its rows
 	// to through the driver; guarded by writing.
 	conn *sql.Conn
-	// driverStmts are the statements chunked prepared on each SQLite driver
-	// connection, by query; guarded by writing (see Close).
-	driverStmts map[any]map[string]driver.Stmt
+	// driverStmts are the statements chunked prepared on conn, by query,
+	// closed when the write ends: the pool may close a connection once it
+	// is back (past its idle connections), and the driver's statements
+	// cannot be closed after their connection.
+	driverStmts map[string]driver.Stmt
 }
 
 // write runs fn in a write transaction and commits it.
@@ -56,8 +58,8 @@ func (db *DB) write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx
 		}
 		db.conn, begin = conn, conn.BeginTx
 		defer func() {
+			err = errors.Join(err, db.closeDriverStmts(), conn.Close())
 			db.conn = nil
-			err = errors.Join(err, conn.Close())
 		}()
 	}
 	tx, err := begin(ctx, nil)
@@ -130,17 +132,30 @@ func (db *DB) Close() error {
 	}
 	db.stmts = nil
 	db.mu.Unlock()
-	db.writing.Lock()
-	// SQLite closes a connection (sqlite3_close_v2) only once its
-	// statements are finalized, so these may outlive their connection.
-	for _, stmts := range db.driverStmts {
+	return errors.Join(append(errs, db.SQL.Close())...)
+}
+
+// closeDriverStmts closes the statements chunked prepared on the
+// connection of the write that ends. A connection the driver reported bad
+// is closed already, and so are its statements' resources with it: Raw
+// refuses (sql.ErrConnDone) and they are only forgotten.
+func (db *DB) closeDriverStmts() error {
+	if len(db.driverStmts) == 0 {
+		return nil
+	}
+	stmts := db.driverStmts
+	db.driverStmts = nil
+	err := db.conn.Raw(func(any) error {
+		var errs []error
 		for _, st := range stmts {
 			errs = append(errs, st.Close())
 		}
+		return errors.Join(errs...)
+	})
+	if errors.Is(err, sql.ErrConnDone) {
+		return nil
 	}
-	db.driverStmts = nil
-	db.writing.Unlock()
-	return errors.Join(append(errs, db.SQL.Close())...)
+	return err
 }
 
 // The bookkeeping tables every projection shares.

@@ -17,7 +17,8 @@ import (
 // driver declares no converter of its own), so the rows are the same.
 
 // driverRows runs prefix + VALUES list + suffix for n rows, chunk rows at a
-// time, on the driver connection of the SQLite write in progress. ok is
+// time, on the driver connection of the SQLite write in progress, with
+// statements prepared once per write (closed with it, see DB.write). ok is
 // false when that connection cannot be reached that way (then nothing was
 // written, and the caller goes through its transaction).
 func (db *DB) driverRows(ctx context.Context, prefix, suffix string, cols, chunk, n int, row func(i int, args []any) []any) (ok bool, err error) {
@@ -29,14 +30,10 @@ func (db *DB) driverRows(ctx context.Context, prefix, suffix string, cols, chunk
 		if !ok {
 			return errNoDriverPath
 		}
-		stmts := db.driverStmts[dc]
-		if stmts == nil {
-			stmts = map[string]driver.Stmt{}
-			if db.driverStmts == nil {
-				db.driverStmts = map[any]map[string]driver.Stmt{}
-			}
-			db.driverStmts[dc] = stmts
+		if db.driverStmts == nil {
+			db.driverStmts = map[string]driver.Stmt{}
 		}
+		stmts := db.driverStmts
 		args := make([]any, 0, min(n, chunk)*cols)
 		values := make([]driver.NamedValue, 0, cap(args))
 		for start := 0; start < n; start += chunk {
