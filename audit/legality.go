@@ -3,6 +3,7 @@ package audit
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/disputes-ledger/disputes/domain"
 	"github.com/disputes-ledger/disputes/domain/policy"
@@ -120,8 +121,8 @@ func (c *ticketChecks) judge(st *streamState, before domain.Ticket, rec []record
 func (c *ticketChecks) decisionPolicy(st *streamState, before domain.Ticket, envs []events.Envelope, lead recordedEvent) (policy.Policy, bool) {
 	if ver, named := domain.DecisionPolicy(before, envs); named {
 		pol, known := c.policyFor(ver, st, lead, len(envs))
-		if known {
-			st.policy = ver
+		if known && st.policy != ver {
+			st.policy = strings.Clone(ver) // not a window on the event's bytes, kept to the end
 		}
 		return pol, known
 	}

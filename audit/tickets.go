@@ -3,6 +3,7 @@ package audit
 import (
 	"bytes"
 	"fmt"
+	"strings"
 
 	"github.com/disputes-ledger/disputes/domain"
 	"github.com/disputes-ledger/disputes/events"
@@ -104,7 +105,7 @@ type streamState struct {
 	ticket   string
 	seen     bool
 	lastRev  uint64
-	lastHash string
+	lastHash linkHash
 	lastPos  uint64
 	// open is the replay of a ticket not closed yet, nil before its first
 	// event and once the decision that closed it is checked. closed is what
@@ -194,7 +195,10 @@ func (st *streamState) advance(env events.Envelope) {
 	t.Fold(env)
 	if t.Closed() {
 		// open stays until the decision that closed it is checked.
-		st.closed = &closedTicket{id: t.ID, buyer: t.BuyerID, merchant: t.MerchantID, resolution: t.Resolution}
+		// Copies: the strings are windows on the event's decoded bytes,
+		// which a closed ticket, remembered to the end, would keep alive.
+		st.closed = &closedTicket{id: strings.Clone(t.ID), buyer: strings.Clone(t.BuyerID),
+			merchant: strings.Clone(t.MerchantID), resolution: t.Resolution}
 	}
 }
 
@@ -223,8 +227,12 @@ func (c *ticketChecks) stream(ref eventRef) *streamState {
 	}
 	st, ok := c.streams[ref.stream]
 	if !ok {
-		st = &streamState{ticket: ref.ticket}
-		c.streams[ref.stream] = st
+		// The stream's name and ticket id are copied out of the event's
+		// decoded bytes, which every ticket's entry would otherwise keep
+		// alive to the end of the verification.
+		stream := strings.Clone(ref.stream)
+		st = &streamState{ticket: stream[len(stream)-len(ref.ticket):]}
+		c.streams[stream] = st
 	}
 	c.lastStream, c.last = ref.stream, st
 	return st
@@ -242,15 +250,16 @@ func (c *ticketChecks) chain(st *streamState, pos uint64, env *events.Envelope, 
 		if env.Revision != st.lastRev+1 {
 			problems = append(problems, fmt.Sprintf("revision %d follows revision %d (position %d)", env.Revision, st.lastRev, st.lastPos))
 		}
-		if env.PrevHash != st.lastHash {
-			problems = append(problems, fmt.Sprintf("prev_hash %s is not the hash %s of the previous event (position %d)", short(env.PrevHash), short(st.lastHash), st.lastPos))
+		if !st.lastHash.is(env.PrevHash) {
+			problems = append(problems, fmt.Sprintf("prev_hash %s is not the hash %s of the previous event (position %d)", short(env.PrevHash), short(st.lastHash.String()), st.lastPos))
 		}
 	}
 	if len(problems) > 0 {
 		rev := env.Revision
 		c.fail(Finding{Check: CheckChain, Position: pos, Ticket: st.ticket, Revision: &rev, Line: line, Message: joinProblems(problems)})
 	}
-	st.seen, st.lastRev, st.lastHash, st.lastPos = true, env.Revision, env.Hash, pos
+	st.seen, st.lastRev, st.lastPos = true, env.Revision, pos
+	st.lastHash.set(env.Hash)
 }
 
 // chainLenient keeps the chain going past an event that does not verify, so
@@ -264,8 +273,44 @@ func (c *ticketChecks) chainLenient(st *streamState, pos uint64, ref eventRef) {
 	st.decision = nil // incomplete: its unreadable event may have been part of it
 	st.open = nil     // no decision of this ticket is checked any more
 	if ref.hasRevision {
-		st.seen, st.lastRev, st.lastHash, st.lastPos = true, ref.revision, ref.hash, pos
+		st.seen, st.lastRev, st.lastPos = true, ref.revision, pos
+		st.lastHash.set(ref.hash)
 	}
+}
+
+// linkHash is the hash of a stream's last event, which its next event must
+// link to, held by value: the event's Hash is a window on its decoded
+// bytes, and a string kept for every ticket to the end of the verification
+// would keep every ticket's last event alive with it.
+type linkHash struct {
+	hex [64]byte // a hex SHA-256, or any hash no longer than one
+	n   uint8
+	// long is a longer hash, read leniently from an event that did not
+	// decode, as a copy of its own.
+	long string
+}
+
+func (h *linkHash) set(s string) {
+	if len(s) <= len(h.hex) {
+		h.n, h.long = uint8(copy(h.hex[:], s)), ""
+		return
+	}
+	h.n, h.long = 0, strings.Clone(s)
+}
+
+// is reports whether the hash is s, without allocating.
+func (h *linkHash) is(s string) bool {
+	if h.long != "" {
+		return s == h.long
+	}
+	return s == string(h.hex[:h.n])
+}
+
+func (h *linkHash) String() string {
+	if h.long != "" {
+		return h.long
+	}
+	return string(h.hex[:h.n])
 }
 
 func short(h string) string {
