@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -70,6 +71,13 @@ func TestBadRequestsRecordNothing(t *testing.T) {
 		{"bad command id", buyer, "POST", path, `{"data":{"text":"hi"}}`, map[string]string{"Idempotency-Key": "has space"}, 400, "validation", "command_id"},
 		{"bad If-Match", buyer, "POST", path, `{"data":{"text":"hi"}}`, with(key, "If-Match", "yesterday"), 400, "validation", "If-Match"},
 		{"not json", buyer, "POST", path, `text=hi`, with(key, "Content-Type", "application/x-www-form-urlencoded"), 415, "unsupported_media_type", ""},
+		// Only application/json itself skips the media type's parsing: a
+		// type that merely starts like it is still refused.
+		{"json text sequence", buyer, "POST", path, `{"data":{"text":"hi"}}`, with(key, "Content-Type", "application/json-seq"), 415, "unsupported_media_type", ""},
+		{"json with a suffix", buyer, "POST", path, `{"data":{"text":"hi"}}`, with(key, "Content-Type", "application/jsonx"), 415, "unsupported_media_type", ""},
+		{"text/json", buyer, "POST", path, `{"data":{"text":"hi"}}`, with(key, "Content-Type", "text/json"), 415, "unsupported_media_type", ""},
+		{"two media types", buyer, "POST", path, `{"data":{"text":"hi"}}`, with(key, "Content-Type", "application/json, text/plain"), 415, "unsupported_media_type", ""},
+		{"json, then junk", buyer, "POST", path, `{"data":{"text":"hi"}}`, with(key, "Content-Type", "application/json garbage"), 415, "unsupported_media_type", ""},
 		{"oversize", buyer, "POST", path, huge, key, 413, "request_too_large", ""},
 		{"invalid by the domain", buyer, "POST", "/v1/tickets/T-2/commands/open_ticket", `{"data":{"order_id":"O-2","merchant_id":"m-1","kind":"teleport","currency":"CNY","amount_paid":1,"requested":1}}`, key, 400, "invalid_command", ""},
 		{"refused by the domain", buyer, "POST", "/v1/tickets/T-1/commands/accept_offer", ``, key, 422, "wrong_state", ""},
@@ -165,4 +173,25 @@ func TestSlowClientsAreTimedOut(t *testing.T) {
 		conn.Close()
 	}
 	assert.Zero(t, l.head(), "the stalled command recorded nothing")
+}
+
+// TestJSONMediaTypesAreAccepted: a command body is read whatever spelling
+// of JSON's media type it comes with: application/json, which the
+// shortcut leaves unparsed, and the spellings still parsed (another case, a
+// charset, spaces).
+func TestJSONMediaTypesAreAccepted(t *testing.T) {
+	t.Parallel()
+	l := newLedger(t, options{})
+	buyer := l.as("buyer:b-1")
+	buyer.ok("T-1", "open_ticket", "c-open", openData("m-1"))
+	for i, ct := range []string{"application/json", "Application/JSON", "application/json; charset=utf-8",
+		"application/json; charset=utf-16", "APPLICATION/JSON ; charset=UTF-8"} {
+		t.Run(ct, func(t *testing.T) {
+			head := l.head()
+			res := buyer.do("POST", "/v1/tickets/T-1/commands/post_message", []byte(`{"data":{"text":"hi"}}`),
+				map[string]string{"Idempotency-Key": "m-" + strconv.Itoa(i), "Content-Type": ct})
+			require.Equal(t, http.StatusCreated, res.status, string(res.body))
+			assert.Greater(t, l.head(), head, "recorded")
+		})
+	}
 }
