@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/disputes-ledger/disputes/domain"
 	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/domain/scenarios"
+	"github.com/disputes-ledger/disputes/events"
 )
 
 // TestFoldIsApplyInPlace checks Fold against Apply at every event of the
@@ -96,4 +98,58 @@ func withNilWhenEmpty(t domain.Ticket) domain.Ticket {
 		t.EvidenceOrder = nil
 	}
 	return t
+}
+
+// TestFoldIsApplyInPlaceOnAnyOrder holds Fold to Apply on sequences no
+// command would record — what a tampered log gives the auditor's replay:
+// events of many tickets shuffled, repeated and dropped, events after a
+// close, evidence and deadlines out of order. Two tickets are folded in
+// place side by side, one lagging behind the other as the auditor's state
+// and decision base do, and a third into a ticket emptied by Reuse after
+// the round before; each must equal Apply's state at its point, and the
+// states Apply returned must stay as they were.
+func TestFoldIsApplyInPlaceOnAnyOrder(t *testing.T) {
+	t.Parallel()
+	pol := policy.Default()
+	start := time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)
+	var pool []events.Envelope
+	for _, sc := range append(scenarios.Seeds(start), scenarios.Generate(29, 60, start, pol)...) {
+		envs, err := scenarios.Play(sc, pol, func() uuid.UUID { return uuid.Must(uuid.NewV7()) })
+		require.NoError(t, err, sc.Name)
+		pool = append(pool, envs...)
+	}
+	rng := rand.New(rand.NewPCG(7, 11))
+	var reused domain.Ticket // handed from round to round, as the auditor hands a closed ticket's replay on
+	for round := range 200 {
+		reused.Reuse()
+		seq := make([]events.Envelope, 5+rng.IntN(60))
+		for i := range seq {
+			seq[i] = pool[rng.IntN(len(pool))]
+		}
+		var (
+			ahead, behind domain.Ticket
+			applied       []domain.Ticket
+			copies        []domain.Snapshot
+		)
+		lag := 1 + rng.IntN(4)
+		for i, env := range seq {
+			var prev domain.Ticket
+			if i > 0 {
+				prev = applied[i-1]
+			}
+			next := prev.Apply(env)
+			applied, copies = append(applied, next), append(copies, next.Snapshot())
+			ahead.Fold(env)
+			require.Equal(t, next, ahead, "round %d, event %d (%s)", round, i, env.Type)
+			reused.Fold(env)
+			require.Equal(t, withNilWhenEmpty(next), withNilWhenEmpty(reused), "round %d, event %d (%s), folded into a reused ticket", round, i, env.Type)
+			if j := i - lag; j >= 0 {
+				behind.Fold(seq[j])
+				require.Equal(t, applied[j], behind, "round %d, event %d folded %d behind", round, j, lag)
+			}
+		}
+		for i, st := range applied {
+			require.Equal(t, copies[i], st.Snapshot(), "round %d: the state after event %d changed after it was returned", round, i)
+		}
+	}
 }
