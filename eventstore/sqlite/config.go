@@ -99,7 +99,7 @@ const DefaultBusyTimeout = 5 * time.Second
 // reads, and BEGIN IMMEDIATE for transactions, so that a transaction that will write takes the
 // write lock up front and waits for it rather than failing half-way.
 func DSN(path string) string {
-	return dsn(path, DefaultBusyTimeout, false)
+	return dsn(path, DefaultBusyTimeout, false, mmapSize)
 }
 
 // RebuildableDSN is DSN for tables beside the store's that can be rebuilt
@@ -109,13 +109,15 @@ func DSN(path string) string {
 // not worth it; a 16 MiB page cache (sorts for index builds spill to a
 // temporary file past it, so a rebuild's memory does not grow with the
 // log); no memory map of the file (DSN's), whose resident pages would
-// grow with the read models to its 256 MiB; and a WAL checkpoint only once it holds
+// grow with the read models to its 256 MiB — left out of the DSN, not
+// turned off after it: a mmap_size(0) after DSN's mmap_size left the
+// connection mapping 256 MiB (TestRebuildableDSNMapsNothing); and a WAL checkpoint only once it holds
 // 16384 pages (64 MiB) instead of SQLite's 1000: the checkpoint runs inside
 // the committing write, holding the write lock, and fewer, larger ones copy
 // a page rewritten several times once. The store's own connections keep
 // the defaults, so a shared file is checkpointed as often as before.
 func RebuildableDSN(path string) string {
-	return DSN(path) + "&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16384)&_pragma=wal_autocheckpoint(16384)&_pragma=mmap_size(0)"
+	return dsn(path, DefaultBusyTimeout, false, 0) + "&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16384)&_pragma=wal_autocheckpoint(16384)"
 }
 
 // writerDSN is the DSN of the store's own writer connection: DSN's, with
@@ -125,19 +127,22 @@ func RebuildableDSN(path string) string {
 // touches, and on disk the journal spilled to a temporary file past 64 KiB,
 // which cost more than the single statement saved.
 func writerDSN(path string, busy time.Duration) string {
-	return dsn(path, busy, false) + "&_pragma=temp_store(MEMORY)"
+	return dsn(path, busy, false, mmapSize) + "&_pragma=temp_store(MEMORY)"
 }
 
-// dsn builds a modernc.org/sqlite DSN. The path must not contain '?', which
-// the driver takes as the start of the parameters.
-func dsn(path string, busy time.Duration, readOnly bool) string {
+// dsn builds a modernc.org/sqlite DSN that maps up to mmap bytes of the
+// file (0: none). The path must not contain '?', which the driver takes as
+// the start of the parameters.
+func dsn(path string, busy time.Duration, readOnly bool, mmap int64) string {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
 	q.Add("_pragma", "foreign_keys(1)")
 	// Reading pages through a memory map instead of a read() per page
 	// speeds up log scans by a quarter (BenchmarkReadAll). The map covers
 	// the main file only; WAL frames are still read with pread.
-	q.Add("_pragma", fmt.Sprintf("mmap_size(%d)", mmapSize))
+	if mmap > 0 {
+		q.Add("_pragma", fmt.Sprintf("mmap_size(%d)", mmap))
+	}
 	if readOnly {
 		// query_only makes a read connection unable to write by accident.
 		// The journal mode is a property of the file, already set to WAL by

@@ -119,7 +119,7 @@ func open(ctx context.Context, path string, cfg Config, initEmpty bool) (_ *Stor
 	}
 	s.rows.conn = s.wconn
 
-	if s.rdb, err = sql.Open("sqlite", dsn(path, cfg.BusyTimeout, true)); err != nil {
+	if s.rdb, err = sql.Open("sqlite", dsn(path, cfg.BusyTimeout, true, mmapSize)); err != nil {
 		return nil, err
 	}
 	s.rdb.SetMaxOpenConns(cfg.ReadConns)
