@@ -45,6 +45,7 @@ func (c *verifyCmd) Run(ctx context.Context, e env) error {
 	if c.ReadModels && !ledgerSet {
 		return fmt.Errorf("%w: --read-models verifies a ledger's read models: give --db PATH or --store URL", errUsage)
 	}
+	defer batchGC()()
 	pub, err := pf.load()
 	if err != nil {
 		return err
