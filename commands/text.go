@@ -20,6 +20,11 @@ import (
 // (CVE-2021-42574), which can make a message or a ruling's rationale read
 // differently in the operators' tools than what is recorded.
 
+// maxNesting bounds how deep objects and lists may nest in a request. No
+// command needs more than a few levels; the bound keeps a hostile body's
+// cost (and the field path a refusal names) small.
+const maxNesting = 32
+
 // checkRawStrings reads the JSON value raw once, token by token, and
 // refuses a string — a value or a member name — that is not valid UTF-8
 // or escapes half of a UTF-16 surrogate pair, naming the field (path, then
@@ -39,11 +44,6 @@ import (
 // The walk is linear in the input: a deeply nested body costs no more than
 // a flat one. Malformed JSON is left to the strict decoder that follows,
 // which reports it.
-// maxNesting bounds how deep objects and lists may nest in a request. No
-// command needs more than a few levels; the bound keeps a hostile body's
-// cost (and the field path a refusal names) small.
-const maxNesting = 32
-
 func checkRawStrings(path string, raw []byte, target reflect.Type) error {
 	type frame struct {
 		object    bool
