@@ -224,13 +224,6 @@ func hex4(b []byte) (rune, bool) {
 	return rune(n), err == nil
 }
 
-func joinPath(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
 // checkText refuses characters that are not text: NUL and the other C0
 // controls (in free text, newline and tab are allowed; in ids nothing),
 // DEL and the C1 controls, and the bidirectional formatting characters —
