@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 
@@ -256,7 +255,7 @@ func (c *ticketChecks) chain(st *streamState, pos uint64, env *events.Envelope, 
 	}
 	if len(problems) > 0 {
 		rev := env.Revision
-		c.fail(Finding{Check: CheckChain, Position: pos, Ticket: st.ticket, Revision: &rev, Line: line, Message: joinProblems(problems)})
+		c.fail(Finding{Check: CheckChain, Position: pos, Ticket: st.ticket, Revision: &rev, Line: line, Message: strings.Join(problems, "; ")})
 	}
 	st.seen, st.lastRev, st.lastPos = true, env.Revision, pos
 	st.lastHash.set(env.Hash)
@@ -321,15 +320,4 @@ func short(h string) string {
 		return `""`
 	}
 	return h
-}
-
-func joinProblems(ps []string) string {
-	var b bytes.Buffer
-	for i, p := range ps {
-		if i > 0 {
-			b.WriteString("; ")
-		}
-		b.WriteString(p)
-	}
-	return b.String()
 }
