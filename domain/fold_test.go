@@ -3,15 +3,11 @@ package domain_test
 import (
 	"math/rand/v2"
 	"testing"
-	"time"
 
-	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/disputes-ledger/disputes/domain"
-	"github.com/disputes-ledger/disputes/domain/policy"
-	"github.com/disputes-ledger/disputes/domain/scenarios"
 	"github.com/disputes-ledger/disputes/events"
 )
 
@@ -21,19 +17,14 @@ import (
 // ticket shares nothing with, stay as they were.
 func TestFoldIsApplyInPlace(t *testing.T) {
 	t.Parallel()
-	pol := policy.Default()
-	start := time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)
-	scs := append(scenarios.Seeds(start), scenarios.Generate(13, 300, start, pol)...)
 	checked := 0
-	for _, sc := range scs {
-		envs, err := scenarios.Play(sc, pol, func() uuid.UUID { return uuid.Must(uuid.NewV7()) })
-		require.NoError(t, err, sc.Name)
+	for _, sc := range playSeedsAndGenerated(t, 13, 300) {
 		var (
 			folded  domain.Ticket
 			applied []domain.Ticket // Apply's state after each event
 			copies  []domain.Snapshot
 		)
-		for i, env := range envs {
+		for i, env := range sc.envs {
 			var prev domain.Ticket
 			if i > 0 {
 				prev = applied[i-1]
@@ -59,17 +50,12 @@ func TestFoldIsApplyInPlace(t *testing.T) {
 // nothing of an earlier ticket survives Reuse but empty maps.
 func TestReuseFoldsAsTheZeroTicket(t *testing.T) {
 	t.Parallel()
-	pol := policy.Default()
-	start := time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)
-	scs := append(scenarios.Seeds(start), scenarios.Generate(17, 300, start, pol)...)
 	var reused domain.Ticket
 	checked, withEvidence := 0, 0
-	for _, sc := range scs {
-		envs, err := scenarios.Play(sc, pol, func() uuid.UUID { return uuid.Must(uuid.NewV7()) })
-		require.NoError(t, err, sc.Name)
+	for _, sc := range playSeedsAndGenerated(t, 17, 300) {
 		reused.Reuse()
 		var fresh domain.Ticket
-		for i, env := range envs {
+		for i, env := range sc.envs {
 			fresh.Fold(env)
 			reused.Fold(env)
 			if !assert.Equal(t, withNilWhenEmpty(fresh), withNilWhenEmpty(reused), "%s: event %d (%s) folded into a reused ticket", sc.Name, i, env.Type) {
@@ -110,13 +96,9 @@ func withNilWhenEmpty(t domain.Ticket) domain.Ticket {
 // states Apply returned must stay as they were.
 func TestFoldIsApplyInPlaceOnAnyOrder(t *testing.T) {
 	t.Parallel()
-	pol := policy.Default()
-	start := time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)
 	var pool []events.Envelope
-	for _, sc := range append(scenarios.Seeds(start), scenarios.Generate(29, 60, start, pol)...) {
-		envs, err := scenarios.Play(sc, pol, func() uuid.UUID { return uuid.Must(uuid.NewV7()) })
-		require.NoError(t, err, sc.Name)
-		pool = append(pool, envs...)
+	for _, sc := range playSeedsAndGenerated(t, 29, 60) {
+		pool = append(pool, sc.envs...)
 	}
 	rng := rand.New(rand.NewPCG(7, 11))
 	var reused domain.Ticket // handed from round to round, as the auditor hands a closed ticket's replay on

@@ -20,15 +20,10 @@ import (
 // two events) never drifts from the aggregate.
 func TestSnapshotCarriesTheFold(t *testing.T) {
 	t.Parallel()
-	pol := policy.Default()
-	start := time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)
-	scs := append(scenarios.Seeds(start), scenarios.Generate(11, 300, start, pol)...)
 	checked := 0
-	for _, sc := range scs {
-		envs, err := scenarios.Play(sc, pol, func() uuid.UUID { return uuid.Must(uuid.NewV7()) })
-		require.NoError(t, err, sc.Name)
+	for _, sc := range playSeedsAndGenerated(t, 11, 300) {
 		var whole domain.Ticket
-		for i, env := range envs {
+		for i, env := range sc.envs {
 			before := whole
 			whole = whole.Apply(env)
 			restored := before.Snapshot().Apply(env)
