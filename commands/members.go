@@ -7,7 +7,6 @@ import (
 	"reflect"
 	"strings"
 	"sync"
-	"unicode/utf8"
 )
 
 // structMembers are the member names a struct decodes from, exactly as
@@ -32,12 +31,10 @@ func (m *structMembers) index(name string) int {
 // indexLiteral is index of the name a raw string literal spells; a plain
 // one (no escape, ASCII) is compared as it stands, without a copy.
 func (m *structMembers) indexLiteral(lit []byte) int {
-	body := lit[1 : len(lit)-1]
-	for _, c := range body {
-		if c == '\\' || c >= utf8.RuneSelf {
-			return m.index(unquoteName(lit))
-		}
+	if !plainLiteral(lit) {
+		return m.index(unquoteName(lit))
 	}
+	body := lit[1 : len(lit)-1]
 	for i, n := range m.names {
 		if n == string(body) {
 			return i

@@ -156,19 +156,23 @@ func checkRawStrings(path string, raw []byte, target reflect.Type) error {
 // encoding/json decodes it (escapes resolved, invalid UTF-8 replaced by
 // U+FFFD, as a refusal names it).
 func unquoteName(lit []byte) string {
-	plain := true
-	for _, c := range lit {
-		if c == '\\' || c >= utf8.RuneSelf {
-			plain = false
-			break
-		}
-	}
-	if plain {
+	if plainLiteral(lit) {
 		return string(lit[1 : len(lit)-1])
 	}
 	var name string
 	_ = json.Unmarshal(lit, &name) // a literal the walk read whole: it decodes
 	return name
+}
+
+// plainLiteral reports whether a raw string literal spells its text as
+// it stands between its quotes: no escape, nothing but ASCII.
+func plainLiteral(lit []byte) bool {
+	for _, c := range lit {
+		if c == '\\' || c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // isEnum reports whether t is an enumeration: a named string type (an
