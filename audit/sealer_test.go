@@ -52,7 +52,7 @@ func (g *growingLog) ReadAll(_ context.Context, after uint64, limit int) ([]even
 	if limit > 0 && len(recs) > limit {
 		recs = recs[:limit]
 	}
-	return recs, nil
+	return fixture.CopyRecords(recs), nil
 }
 
 // rootOf recomputes the root of the first n events from scratch.
