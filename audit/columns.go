@@ -28,10 +28,11 @@ func (p *Prepared) CheckColumns(data []byte, c Columns) {
 	p.columnsErr = eventstore.CheckColumns(&rec)
 }
 
-// PrepareRecord is Prepare for an event read from a ledger, with the
-// columns it was stored under checked.
+// PrepareRecord is PrepareOwned for an event read from a ledger, with the
+// columns it was stored under checked. A Log's ReadAll hands over records
+// whose bytes nobody changes afterwards, as an eventstore.Store's does.
 func PrepareRecord(rec eventstore.RecordedEvent) Prepared {
-	p := Prepare(rec.Position, rec.Data, nil, 0)
+	p := PrepareOwned(rec.Position, rec.Data, nil, 0)
 	p.CheckColumns(rec.Data, ColumnsOf(rec))
 	return p
 }

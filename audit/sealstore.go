@@ -34,7 +34,9 @@ type SealStore interface {
 }
 
 // Log is the part of eventstore.Store that sealing, exporting and proving
-// read: the global log in position order.
+// read: the global log in position order. As an eventstore.Store's, the
+// records ReadAll returns are handed over: nobody modifies their bytes
+// afterwards, so the verifier decodes them in place (PrepareRecord).
 type Log interface {
 	ReadAll(ctx context.Context, after uint64, limit int) ([]eventstore.RecordedEvent, error)
 }

@@ -451,3 +451,24 @@ func TestVerifyPipelineOrder(t *testing.T) {
 		assert.Equal(t, reports[0], rep)
 	}
 }
+
+// Lines are read into arenas and decoded in place: a bundle read through
+// arenas of a few lines each, or smaller than one line, is verified exactly
+// as through the default ones, tampering included.
+func TestVerifyAcrossArenas(t *testing.T) {
+	l := newLedger(t, 60, policy.Default(), false)
+	buf, _ := l.export(t, bundle.Scope{Kind: bundle.ScopeAll})
+	broken := edit(buf.Bytes(), func(ls [][]byte) [][]byte {
+		i := eventLine(t, ls, 40)
+		ls[i] = bytes.Replace(ls[i], []byte(`"command_id":"`), []byte(`"command_id":"x`), 1)
+		return ls
+	})
+	want := verify(t, broken, pub())
+	require.Contains(t, checks(want), audit.CheckEventHash)
+	for _, size := range []int{100, 4 << 10, 64 << 10} {
+		old := bundle.SetArenaSize(size)
+		got := verify(t, broken, pub())
+		bundle.SetArenaSize(old)
+		assert.Equal(t, want, got, "arenas of %d bytes", size)
+	}
+}

@@ -7,3 +7,11 @@ func SetPrepareWorkers(n int) int {
 	prepareWorkers = n
 	return old
 }
+
+// SetArenaSize sets the size of the arenas lines are read into and returns
+// the previous one, for tests of lines across arenas.
+func SetArenaSize(n int) int {
+	old := arenaSize
+	arenaSize = n
+	return old
+}

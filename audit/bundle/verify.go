@@ -65,7 +65,7 @@ func Verify(r io.Reader, name string, opts audit.Options) (*audit.Report, error)
 			case b.inline && isFastEvent(text):
 				pos, data, _ := fastEvent(text)
 				inEvent, events = true, events+1
-				v.Apply(audit.Prepare(pos, data, nil, line))
+				v.Apply(audit.PrepareOwned(pos, data, nil, line))
 			default:
 				if record(v, text, line, inEvent, fail) {
 					inEvent, events = true, events+1
@@ -88,8 +88,7 @@ func Verify(r io.Reader, name string, opts audit.Options) (*audit.Report, error)
 // batch is a run of consecutive lines, prepared in parallel and checked in order.
 type batch struct {
 	first    int      // line number of lines[0]
-	arena    []byte   // holds the lines
-	lines    [][]byte // owned copies, without the line end
+	lines    [][]byte // windows on an arena, without the line end
 	fast     []bool   // lines[i] is an event line in the fast form, prepared
 	prepared []audit.Prepared
 	inline   bool          // not prepared: the consumer prepares each line
@@ -108,23 +107,41 @@ var prepareWorkers = 0
 // lines are prepared by a pool of workers.
 type batchReader struct {
 	ordered <-chan *batch
-	free    chan spare // memory handed back by the consumer
+	free    chan []audit.Prepared // memory handed back by the consumer
 }
 
-// spare is a checked batch's memory: its arena and its prepared events.
-type spare struct {
-	arena    []byte
-	prepared []audit.Prepared
-}
-
-// recycle returns a checked batch's memory for reuse: neither the Verifier
-// nor the records keep references into it.
+// recycle returns a checked batch's prepared events for reuse. Its lines
+// are not reused: the events were decoded in place (audit.PrepareOwned),
+// and the Verifier may keep strings of theirs.
 func (br batchReader) recycle(b *batch) {
 	clear(b.prepared) // keeps no envelope alive
 	select {
-	case br.free <- spare{arena: b.arena[:0], prepared: b.prepared[:0]}:
+	case br.free <- b.prepared[:0]:
 	default:
 	}
+}
+
+// arenaSize is the size of the arenas lines are read into: large enough
+// that allocating them costs little per line, small enough that an arena a
+// ticket still open keeps alive (its replay's strings are windows on its
+// events' bytes) holds little else. Tests make it small.
+var arenaSize = 1 << 20
+
+// arena hands out lines' bytes from large blocks, each written once and
+// never modified afterwards: the lines are decoded in place, so each
+// block stays alive exactly as long as something refers into it.
+type arena struct{ block []byte }
+
+// copyLine returns a copy of text without its line end, in the arena.
+func (a *arena) copyLine(text []byte) []byte {
+	text = bytes.TrimRight(text, "\r\n")
+	if len(text) > cap(a.block)-len(a.block) {
+		// A line too long for an arena gets a block of its own.
+		a.block = make([]byte, 0, max(arenaSize, len(text)))
+	}
+	start := len(a.block)
+	a.block = append(a.block, text...)
+	return a.block[start:len(a.block):len(a.block)]
 }
 
 // readBatches reads r on its own goroutine. Closing stop ends the reading early.
@@ -140,13 +157,13 @@ func readBatches(r io.Reader, stop <-chan struct{}) batchReader {
 	// up from stalling the others: with 2 it ran 30% slower.
 	ordered := make(chan *batch, 16)
 	work := make(chan *batch, 16)
-	free := make(chan spare, 32)
+	free := make(chan []audit.Prepared, 32)
 	for range workers {
 		go func() {
 			for b := range work {
 				for i, text := range b.lines {
 					if pos, data, ok := fastEvent(text); ok {
-						b.fast[i], b.prepared[i] = true, audit.Prepare(pos, data, nil, b.first+i)
+						b.fast[i], b.prepared[i] = true, audit.PrepareOwned(pos, data, nil, b.first+i)
 					}
 				}
 				close(b.done)
@@ -157,23 +174,18 @@ func readBatches(r io.Reader, stop <-chan struct{}) batchReader {
 		defer close(ordered)
 		defer close(work)
 		br := bufio.NewReaderSize(r, 1<<20)
+		var lines arena
 		next := 1
 		for {
 			b := &batch{first: next, done: make(chan struct{}), lines: make([][]byte, 0, batchLines)}
 			select {
-			case sp := <-free:
-				b.arena, b.prepared = sp.arena, sp.prepared
+			case b.prepared = <-free:
 			default:
-				b.arena = make([]byte, 0, 1<<20)
 			}
-			// Lines are sliced out of the arena once it is full, so that
-			// growing it never leaves a line behind in an old array.
-			var ends []int
-			for len(ends) < batchLines && b.err == nil {
+			for len(b.lines) < batchLines && b.err == nil {
 				text, err := readLine(br)
 				if len(text) > 0 || err == nil {
-					b.arena = append(b.arena, bytes.TrimRight(text, "\r\n")...)
-					ends = append(ends, len(b.arena))
+					b.lines = append(b.lines, lines.copyLine(text))
 				}
 				if err != nil && !errors.Is(err, io.EOF) {
 					b.err = err
@@ -181,11 +193,6 @@ func readBatches(r io.Reader, stop <-chan struct{}) batchReader {
 				if err != nil {
 					break
 				}
-			}
-			start := 0
-			for _, end := range ends {
-				b.lines = append(b.lines, b.arena[start:end:end])
-				start = end
 			}
 			b.fast = make([]bool, len(b.lines))
 			if cap(b.prepared) < len(b.lines) {
