@@ -1,0 +1,66 @@
+package sqlite_test
+
+import (
+	"context"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/disputes-ledger/disputes/eventstore"
+	"github.com/disputes-ledger/disputes/eventstore/sqlite"
+)
+
+// TestStreamReadsStartNoWatcherForTheirContext holds a stream read to the
+// same allocations whether its context can end or not: given one that can,
+// database/sql and the driver would each start a goroutine per statement
+// (and database/sql one per read transaction) to cut it short, which costs
+// more than the short read it could interrupt (a command's load always has
+// a deadline). A cancelled context is still refused before the read: the
+// conformance suite's cancelled-context test.
+func TestStreamReadsStartNoWatcherForTheirContext(t *testing.T) {
+	s, _ := openStore(t, sqlite.Config{})
+	ctx := context.Background()
+	evs := make([]eventstore.EventData, 3)
+	for i := range evs {
+		evs[i] = eventstore.EventData{ID: uuid.New(), Type: "t", Revision: uint64(i), Data: []byte(`{"i":1}`)}
+	}
+	_, err := s.Append(ctx, "held", eventstore.NoStream(), evs)
+	require.NoError(t, err)
+	deadline, cancel := context.WithTimeout(ctx, time.Hour)
+	defer cancel()
+	for _, tc := range []struct {
+		name string
+		read func(ctx context.Context) error
+	}{
+		{"missing stream", func(ctx context.Context) error {
+			_, err := s.ReadStream(ctx, "missing", 0, 0)
+			assert.ErrorIs(t, err, eventstore.ErrStreamNotFound)
+			return nil
+		}},
+		{"whole stream", func(ctx context.Context) error { _, err := s.ReadStream(ctx, "held", 0, 0); return err }},
+		{"backward", func(ctx context.Context) error {
+			_, err := s.ReadStreamBackward(ctx, "held", math.MaxUint64, 2)
+			return err
+		}},
+		{"past the end (a read transaction)", func(ctx context.Context) error { _, err := s.ReadStream(ctx, "held", 9, 0); return err }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.NoError(t, tc.read(deadline)) // prepare on the pooled connection first
+			// The least of a few tries each: AllocsPerRun counts the whole
+			// process, and a goroutine database/sql starts per read
+			// transaction (whatever the context) allocates only when no
+			// exited one is there to reuse, which on a busy machine varies.
+			with, without := math.Inf(1), math.Inf(1)
+			for range 3 {
+				without = min(without, testing.AllocsPerRun(100, func() { require.NoError(t, tc.read(ctx)) }))
+				with = min(with, testing.AllocsPerRun(100, func() { require.NoError(t, tc.read(deadline)) }))
+			}
+			// The watchers cost at least 5 allocations per statement.
+			assert.Less(t, with, without+3, "a read under a deadline allocates more: a watcher per statement is back")
+		})
+	}
+}
