@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -32,9 +31,11 @@ import (
 // same command sent straight to commands.Handler on the same ledger. The
 // server is httpapi.NewHTTPServer's, as `disputes serve` runs it, with no
 // response checker (the package's BenchmarkHTTPCommands wraps its server
-// in the OpenAPI contract check, which production does not run). Beside
-// the rate it reports the median and 99th-percentile latencies, each beside
-// the direct calls' own.
+// in the OpenAPI contract check, which production does not run). The
+// client is wireClient, a minimal HTTP/1.1 client that checks every
+// answer's status and shape, so that the cores the two share go mostly
+// to the server. Beside the rate it reports the median and 99th-percentile
+// latencies, each beside the direct calls' own.
 func httpCommands(clients int) func(ctx context.Context, r *runner) ([]Result, error) {
 	return func(ctx context.Context, r *runner) ([]Result, error) {
 		l, err := startAPI(ctx, r, clients)
@@ -68,10 +69,7 @@ type api struct {
 	store   *sqlite.Store
 	handler *commands.Handler
 	srv     *http.Server
-	url     string
-	client  *http.Client
-	token   string
-	body    []byte
+	client  *wireClient
 	served  chan error
 }
 
@@ -120,43 +118,23 @@ func startAPI(ctx context.Context, r *runner, clients int) (*api, error) {
 	if err != nil {
 		return nil, errors.Join(err, ln.Close(), store.Close())
 	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = clients
 	// Served as `disputes serve` serves it: its timeouts, header bound and
 	// shutdown context (the console's mux in front of it is left out).
 	l := &api{store: store, handler: h, srv: httpapi.NewHTTPServer(ln.Addr().String(), srvAPI, httpapi.Timeouts{}),
-		url: "http://" + ln.Addr().String(), client: &http.Client{Transport: tr}, token: token, body: body, served: make(chan error, 1)}
+		client: newWireClient(ln.Addr().String(), token, body, clients), served: make(chan error, 1)}
 	go func() { l.served <- l.srv.Serve(ln) }()
 	return l, nil
 }
 
 func (l *api) close() {
-	l.client.CloseIdleConnections()
+	l.client.close()
 	_ = l.srv.Close()
 	<-l.served
 	_ = l.store.Close()
 }
 
 // viaHTTP opens ticket H-i through the API.
-func (l *api) viaHTTP(ctx context.Context, i int64) error {
-	req, err := http.NewRequestWithContext(ctx, "POST", fmt.Sprintf("%s/v1/tickets/H-%d/commands/open_ticket", l.url, i), bytes.NewReader(l.body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+l.token)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Idempotency-Key", fmt.Sprintf("c-%d", i))
-	res, err := l.client.Do(req)
-	if err != nil {
-		return err
-	}
-	_, _ = io.Copy(io.Discard, res.Body)
-	_ = res.Body.Close()
-	if res.StatusCode != http.StatusCreated {
-		return fmt.Errorf("open H-%d over HTTP: status %d", i, res.StatusCode)
-	}
-	return nil
-}
+func (l *api) viaHTTP(ctx context.Context, i int64) error { return l.client.open(ctx, i) }
 
 // direct opens ticket D-i through the handler.
 func (l *api) direct(ctx context.Context, i int64) error {
