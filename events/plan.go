@@ -25,7 +25,10 @@ type plan struct {
 type member struct {
 	key   string // `"name":`, exactly as encoding/json writes it
 	index []int  // reflect field index path, through embedded structs
-	vt    *valueType
+	// offset is the member's offset in the struct, through embedded
+	// structs (which are embedded by value): SameWire reads it there.
+	offset uintptr
+	vt     *valueType
 	// omitEmpty: a string member encoding/json leaves out when empty (the
 	// omitempty option), so that members added later stay out of older
 	// events' bytes.
@@ -124,7 +127,7 @@ func valueTypeOf(t reflect.Type, inProgress map[reflect.Type]bool) (*valueType, 
 		inProgress[t] = true
 		defer delete(inProgress, t)
 		p := &plan{}
-		if err := addMembers(p, t, nil, inProgress); err != nil {
+		if err := addMembers(p, t, nil, 0, inProgress); err != nil {
 			return nil, err
 		}
 		seen := make(map[string]bool, len(p.members))
@@ -142,7 +145,7 @@ func valueTypeOf(t reflect.Type, inProgress map[reflect.Type]bool) (*valueType, 
 
 // addMembers appends t's members to p in encoding/json's order: declaration
 // order, with an untagged embedded struct's members in its place.
-func addMembers(p *plan, t reflect.Type, prefix []int, inProgress map[reflect.Type]bool) error {
+func addMembers(p *plan, t reflect.Type, prefix []int, base uintptr, inProgress map[reflect.Type]bool) error {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		index := append(append([]int(nil), prefix...), i)
@@ -161,7 +164,7 @@ func addMembers(p *plan, t reflect.Type, prefix []int, inProgress map[reflect.Ty
 			if f.Type.Kind() != reflect.Struct || f.Type == timeType {
 				return fmt.Errorf("%s.%s: embedded %s", t, f.Name, f.Type)
 			}
-			if err := addMembers(p, f.Type, index, inProgress); err != nil {
+			if err := addMembers(p, f.Type, index, base+f.Offset, inProgress); err != nil {
 				return err
 			}
 			continue
@@ -180,7 +183,7 @@ func addMembers(p *plan, t reflect.Type, prefix []int, inProgress map[reflect.Ty
 		if err != nil {
 			return fmt.Errorf("%s.%s: %w", t, f.Name, err)
 		}
-		p.members = append(p.members, member{key: `"` + name + `":`, index: index, vt: vt, omitEmpty: omitEmpty})
+		p.members = append(p.members, member{key: `"` + name + `":`, index: index, offset: base + f.Offset, vt: vt, omitEmpty: omitEmpty})
 	}
 	return nil
 }

@@ -63,11 +63,14 @@ func catalogue() []Payload {
 
 // entry is what the codec knows about one payload type.
 type entry struct {
-	name    string         // wire name, the interned constant
-	typ     reflect.Type   // the payload struct
-	plan    *plan          // how the canonical decoder reads it; nil if it cannot
-	version int            // the current schema version
-	changes []schemaChange // schemaChanges[name], looked up once
+	name string       // wire name, the interned constant
+	typ  reflect.Type // the payload struct
+	plan *plan        // how the canonical decoder reads it; nil if it cannot
+	// indirect says an interface holds a pointer to a copy of the payload
+	// (SameWire reads the payload there).
+	indirect bool
+	version  int            // the current schema version
+	changes  []schemaChange // schemaChanges[name], looked up once
 }
 
 // readable reports whether a payload of e at schema version v can be read
@@ -93,6 +96,7 @@ func newRegistry() map[string]*entry {
 	m := make(map[string]*entry)
 	for _, p := range catalogue() {
 		e := &entry{name: p.EventType(), typ: reflect.TypeOf(p), version: CurrentSchemaVersion}
+		e.indirect = indirectInInterface(e.typ)
 		if e.changes = schemaChanges[e.name]; len(e.changes) > 0 {
 			e.version = e.changes[len(e.changes)-1].from
 		}
