@@ -11,6 +11,7 @@ import (
 
 	"github.com/disputes-ledger/disputes/audit"
 	"github.com/disputes-ledger/disputes/audit/bundle"
+	"github.com/disputes-ledger/disputes/cmd/internal/batchgc"
 	"github.com/disputes-ledger/disputes/cmd/internal/readmodels"
 	"github.com/disputes-ledger/disputes/projections"
 )
@@ -45,7 +46,7 @@ func (c *verifyCmd) Run(ctx context.Context, e env) error {
 	if c.ReadModels && !ledgerSet {
 		return fmt.Errorf("%w: --read-models verifies a ledger's read models: give --db PATH or --store URL", errUsage)
 	}
-	defer batchGC()()
+	defer batchgc.Set()()
 	pub, err := pf.load()
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"github.com/disputes-ledger/disputes/audit"
 	"github.com/disputes-ledger/disputes/audit/bundle"
 	"github.com/disputes-ledger/disputes/audit/sqliteaudit"
+	"github.com/disputes-ledger/disputes/cmd/internal/batchgc"
 	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore"
@@ -19,9 +20,10 @@ import (
 
 // verifyBundle: `disputes verify BUNDLE` on a complete bundle of the
 // generated ledger (every hash, chain, seal and signature, every ticket's
-// decisions decided again); the floor is reading the bundle's event lines
-// and decoding each event strictly on one goroutine, which any verifier of
-// these bundles pays: every event's hash must be recomputed.
+// decisions decided again), under the command's GC target (batchgc); the
+// floor is reading the bundle's event lines and decoding each event
+// strictly on one goroutine, which any verifier of these bundles pays:
+// every event's hash must be recomputed.
 func verifyBundle(ctx context.Context, r *runner) ([]Result, error) {
 	path, err := r.bundlePath(ctx)
 	if err != nil {
@@ -41,6 +43,7 @@ func verifyBundle(ctx context.Context, r *runner) ([]Result, error) {
 		})
 	}
 	fig := func(ctx context.Context) (float64, time.Duration, error) {
+		defer batchgc.Set()() // as `disputes verify` runs
 		return timedPass(uint64(n), func() error {
 			f, err := os.Open(path)
 			if err != nil {
@@ -61,8 +64,8 @@ func verifyBundle(ctx context.Context, r *runner) ([]Result, error) {
 	return []Result{rateResult("verify_bundle", "events/s", "reading the bundle and strictly decoding every event on one goroutine", m)}, nil
 }
 
-// verifyLedger: `disputes verify --db` on the generated, sealed ledger;
-// the floor is the raw read of its events table (audit.ScanLog).
+// verifyLedger: `disputes verify --db` on the generated, sealed ledger,
+// under the command's GC target (batchgc); the floor is the raw read of its events table (audit.ScanLog).
 func verifyLedger(ctx context.Context, r *runner) ([]Result, error) {
 	path, err := r.streamsWhole(ctx)
 	if err != nil {
@@ -88,6 +91,7 @@ func verifyLedger(ctx context.Context, r *runner) ([]Result, error) {
 		})
 	}
 	fig := func(ctx context.Context) (float64, time.Duration, error) {
+		defer batchgc.Set()() // as `disputes verify --db` runs
 		return timedPass(head, func() error {
 			rep, err := audit.VerifyLog(ctx, path, raw, raw, audit.Options{PublicKey: sealPublic(), Policies: audit.NewPolicySet(policy.Default())})
 			if err != nil {
