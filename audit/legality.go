@@ -76,13 +76,13 @@ func sameDecision(lead, env events.Envelope) bool {
 func (c *ticketChecks) checkDecision(st *streamState, cutShort bool) {
 	rec := st.decision
 	st.decision = st.decision[:0]
-	c.judge(st, st.decisionBase(), rec, cutShort)
+	c.judge(st, c.decisionBase(st), rec, cutShort)
 	c.decided(st, rec)
 }
 
 // judge asks the domain whether the decision rec, made on the ticket in
-// state before, was allowed, and reports it if not.
-func (c *ticketChecks) judge(st *streamState, before domain.Ticket, rec []recordedEvent, cutShort bool) {
+// state before, was allowed, and reports it if not. before is read only.
+func (c *ticketChecks) judge(st *streamState, before *domain.Ticket, rec []recordedEvent, cutShort bool) {
 	envs := c.scratch[:0]
 	for _, r := range rec {
 		envs = append(envs, r.env)
@@ -92,7 +92,7 @@ func (c *ticketChecks) judge(st *streamState, before domain.Ticket, rec []record
 	if !ok {
 		return
 	}
-	err := domain.CheckDecision(before, envs, pol)
+	err := domain.CheckDecision(*before, envs, pol)
 	if err == nil {
 		return
 	}
@@ -118,8 +118,8 @@ func (c *ticketChecks) judge(st *streamState, before domain.Ticket, rec []record
 // decisionPolicy returns the policy a decision is checked under: the
 // version it records (domain.DecisionPolicy), or, for a decision that names
 // none, the one the ticket's last decision was checked under.
-func (c *ticketChecks) decisionPolicy(st *streamState, before domain.Ticket, envs []events.Envelope, lead recordedEvent) (policy.Policy, bool) {
-	if ver, named := domain.DecisionPolicy(before, envs); named {
+func (c *ticketChecks) decisionPolicy(st *streamState, before *domain.Ticket, envs []events.Envelope, lead recordedEvent) (policy.Policy, bool) {
+	if ver, named := domain.DecisionPolicy(*before, envs); named {
 		pol, known := c.policyFor(ver, st, lead, len(envs))
 		if known && st.policy != ver {
 			st.policy = strings.Clone(ver) // not a window on the event's bytes, kept to the end
@@ -217,7 +217,7 @@ func checkFor(ill *domain.IllegalEventError, lead string) Check {
 // citations, reported when evidence with that id is recorded later (naming
 // where) or at the end (never recorded). It returns false when every cited
 // id was on record: the ruling was refused for evidence recorded after it.
-func (c *ticketChecks) deferCitations(st *streamState, before domain.Ticket, at recordedEvent) bool {
+func (c *ticketChecks) deferCitations(st *streamState, before *domain.Ticket, at recordedEvent) bool {
 	r, ok := at.env.Payload.(events.RulingRecorded)
 	if !ok {
 		return false

@@ -19,8 +19,10 @@ import (
 type ticketChecks struct {
 	policies PolicySet
 	streams  map[string]*streamState
-	// scratch holds the envelopes of the decision being checked.
+	// scratch holds the envelopes of the decision being checked, and base
+	// the state of a closed ticket it is checked on (decisionBase).
 	scratch []events.Envelope
+	base    domain.Ticket
 	// held is the address of each policy version held, computed once, and
 	// lastHeld the one asked for last (heldAddress).
 	held     map[string]string
@@ -141,16 +143,21 @@ type closedTicket struct {
 	resolution          domain.Resolution
 }
 
-// decisionBase returns the ticket the decision in progress was decided on.
-func (st *streamState) decisionBase() domain.Ticket {
+// decisionBase returns the ticket the decision in progress was decided on,
+// for reading only: the replay's own (not a copy of its 500 bytes for every
+// decision), or a closed ticket's in c's scratch space, valid until the next
+// call.
+func (c *ticketChecks) decisionBase(st *streamState) *domain.Ticket {
 	switch {
 	case st.open != nil:
-		return st.open.before
+		return &st.open.before
 	case st.closed != nil:
-		c := st.closed
-		return domain.Ticket{ID: c.id, BuyerID: c.buyer, MerchantID: c.merchant, Status: domain.StatusClosed, Resolution: c.resolution}
+		t := st.closed
+		c.base = domain.Ticket{ID: t.id, BuyerID: t.buyer, MerchantID: t.merchant, Status: domain.StatusClosed, Resolution: t.resolution}
+	default:
+		c.base = domain.Ticket{}
 	}
-	return domain.Ticket{}
+	return &c.base
 }
 
 // replayFor gives st a replay to fold its first event into: a spare one,

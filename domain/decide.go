@@ -90,11 +90,11 @@ type decision struct {
 	pol   policy.Policy
 }
 
-func (d decision) schedule(kinds ...events.DeadlineKind) events.Schedule {
+func (d *decision) schedule(kinds ...events.DeadlineKind) events.Schedule {
 	return d.pol.Schedule(d.now, kinds...)
 }
 
-func (d decision) requireStatus(cmd string, allowed ...Status) error {
+func (d *decision) requireStatus(cmd string, allowed ...Status) error {
 	if slices.Contains(allowed, d.t.Status) {
 		return nil
 	}

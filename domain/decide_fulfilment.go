@@ -17,7 +17,7 @@ func validShipment(s events.Shipment) error {
 	return nil
 }
 
-func (d decision) shipReturn(c ShipReturn) ([]events.Payload, error) {
+func (d *decision) shipReturn(c ShipReturn) ([]events.Payload, error) {
 	if err := d.requireStatus("ship the return", StatusAwaitingReturn); err != nil {
 		return nil, err
 	}
@@ -38,7 +38,7 @@ func (d decision) shipReturn(c ShipReturn) ([]events.Payload, error) {
 // and the receipt is on record for the arbitrator). Once the buyer revised
 // the request the report no longer stands alone, and the late receipt is
 // refused.
-func (d decision) confirmReceipt(c ConfirmReceipt) ([]events.Payload, error) {
+func (d *decision) confirmReceipt(c ConfirmReceipt) ([]events.Payload, error) {
 	switch d.t.ReturnStatus {
 	case ReturnShipped:
 	case ReturnNotReceived:
@@ -64,7 +64,7 @@ func (d decision) confirmReceipt(c ConfirmReceipt) ([]events.Payload, error) {
 }
 
 // afterReceipt is the merchant's next deadline once the return is in hand.
-func (d decision) afterReceipt() events.DeadlineKind {
+func (d *decision) afterReceipt() events.DeadlineKind {
 	if d.t.Kind == events.KindExchange {
 		return events.DeadlineMerchantReship
 	}
@@ -73,14 +73,14 @@ func (d decision) afterReceipt() events.DeadlineKind {
 
 // receiptSchedule starts kind unless the ticket is locked, when the platform
 // owns the timetable and no party deadline starts.
-func (d decision) receiptSchedule(kind events.DeadlineKind) events.Schedule {
+func (d *decision) receiptSchedule(kind events.DeadlineKind) events.Schedule {
 	if d.t.Locked {
 		return d.schedule()
 	}
 	return d.schedule(kind)
 }
 
-func (d decision) issueRefund(c IssueRefund) ([]events.Payload, error) {
+func (d *decision) issueRefund(c IssueRefund) ([]events.Payload, error) {
 	if err := d.requireStatus("issue a refund", StatusAwaitingRefund, StatusAwaitingMerchant, StatusRejected); err != nil {
 		return nil, err
 	}
@@ -104,7 +104,7 @@ func (d decision) issueRefund(c IssueRefund) ([]events.Payload, error) {
 	return one(events.RefundIssued{Amount: amount, Origin: events.RefundByMerchant})
 }
 
-func (d decision) shipReplacement(c ShipReplacement) ([]events.Payload, error) {
+func (d *decision) shipReplacement(c ShipReplacement) ([]events.Payload, error) {
 	if err := d.requireStatus("ship a replacement", StatusAwaitingReship); err != nil {
 		return nil, err
 	}
@@ -114,7 +114,7 @@ func (d decision) shipReplacement(c ShipReplacement) ([]events.Payload, error) {
 	return one(events.ReplacementShipped{Shipment: c.Shipment, Schedule: d.schedule(events.DeadlineBuyerConfirmation)})
 }
 
-func (d decision) confirmReplacement() ([]events.Payload, error) {
+func (d *decision) confirmReplacement() ([]events.Payload, error) {
 	if err := d.requireStatus("confirm the replacement", StatusReplacementInTransit); err != nil {
 		return nil, err
 	}

@@ -7,7 +7,7 @@ import (
 	"github.com/disputes-ledger/disputes/events"
 )
 
-func (d decision) requestIntervention(c RequestIntervention) ([]events.Payload, error) {
+func (d *decision) requestIntervention(c RequestIntervention) ([]events.Payload, error) {
 	if d.t.Locked {
 		return nil, refuse(ErrWrongState, "the platform is already intervening")
 	}
@@ -25,14 +25,14 @@ func (d decision) requestIntervention(c RequestIntervention) ([]events.Payload, 
 		Schedule: d.schedule(events.DeadlineNegotiation, events.DeadlineRulingSLA)})
 }
 
-func (d decision) requestEvidence(c RequestEvidence) ([]events.Payload, error) {
+func (d *decision) requestEvidence(c RequestEvidence) ([]events.Payload, error) {
 	if err := d.requireStatus("request evidence", StatusNegotiation); err != nil {
 		return nil, err
 	}
 	return one(events.EvidenceRequested{Note: c.Note, Schedule: d.schedule(events.DeadlineEvidence)})
 }
 
-func (d decision) submitEvidence(c SubmitEvidence) ([]events.Payload, error) {
+func (d *decision) submitEvidence(c SubmitEvidence) ([]events.Payload, error) {
 	if err := d.requireStatus("submit evidence", StatusNegotiation, StatusAwaitingEvidence, StatusUnderReview); err != nil {
 		return nil, err
 	}
@@ -72,14 +72,14 @@ func validEvidence(item events.EvidenceItem) error {
 	return nil
 }
 
-func (d decision) markResolved(c MarkResolved) ([]events.Payload, error) {
+func (d *decision) markResolved(c MarkResolved) ([]events.Payload, error) {
 	if err := d.requireStatus("mark resolved", StatusNegotiation); err != nil {
 		return nil, err
 	}
 	return one(events.MarkedResolved{Note: c.Note})
 }
 
-func (d decision) rule(c Rule) ([]events.Payload, error) {
+func (d *decision) rule(c Rule) ([]events.Payload, error) {
 	if err := d.requireStatus("rule", StatusUnderReview); err != nil {
 		return nil, err
 	}
@@ -108,7 +108,7 @@ func (d decision) rule(c Rule) ([]events.Payload, error) {
 
 // checkTerms enforces the money rules of a ruling: refunds within what was
 // paid, compensation only for counterfeits and then exactly the multiple.
-func (d decision) checkTerms(terms events.Terms) error {
+func (d *decision) checkTerms(terms events.Terms) error {
 	return CheckTerms(d.t, terms, d.pol.CompensationMultiple)
 }
 
@@ -156,7 +156,7 @@ func CheckTerms(t Ticket, terms events.Terms, multiple int64) error {
 	return nil
 }
 
-func (d decision) fileAppeal(c FileAppeal) ([]events.Payload, error) {
+func (d *decision) fileAppeal(c FileAppeal) ([]events.Payload, error) {
 	if d.t.Ruling != nil && d.t.Ruling.Appeal != nil {
 		return nil, refuse(ErrAlreadyAppealed, "appealed by %s on %s", d.t.Ruling.Appeal.Party, d.t.Ruling.Appeal.FiledAt.Format("2006-01-02"))
 	}
@@ -172,7 +172,7 @@ func (d decision) fileAppeal(c FileAppeal) ([]events.Payload, error) {
 	return one(events.AppealFiled{Party: d.actor.Role, Grounds: c.Grounds})
 }
 
-func (d decision) decideAppeal(c DecideAppeal) ([]events.Payload, error) {
+func (d *decision) decideAppeal(c DecideAppeal) ([]events.Payload, error) {
 	if err := d.requireStatus("decide an appeal", StatusUnderAppeal); err != nil {
 		return nil, err
 	}

@@ -7,7 +7,7 @@ import (
 	"github.com/disputes-ledger/disputes/events"
 )
 
-func (d decision) postMessage(c PostMessage) ([]events.Payload, error) {
+func (d *decision) postMessage(c PostMessage) ([]events.Payload, error) {
 	if strings.TrimSpace(c.Text) == "" {
 		return nil, invalid("text", "is required")
 	}
@@ -21,7 +21,7 @@ func (d decision) postMessage(c PostMessage) ([]events.Payload, error) {
 
 // expire fires a due deadline and records what its expiry causes, in the
 // same decision, so that the cause and its consequences commit together.
-func (d decision) expire(c ExpireDeadline) ([]events.Payload, error) {
+func (d *decision) expire(c ExpireDeadline) ([]events.Payload, error) {
 	if !c.Deadline.Valid() {
 		return nil, invalid("deadline", "is not a known deadline kind")
 	}

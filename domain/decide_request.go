@@ -8,7 +8,7 @@ import (
 	"github.com/disputes-ledger/disputes/events"
 )
 
-func (d decision) open(c OpenTicket) ([]events.Payload, error) {
+func (d *decision) open(c OpenTicket) ([]events.Payload, error) {
 	if d.t.Exists() {
 		return nil, taken(d.t)
 	}
@@ -121,7 +121,7 @@ func validCurrency(s string) bool {
 	return true
 }
 
-func (d decision) revise(c ReviseRequest) ([]events.Payload, error) {
+func (d *decision) revise(c ReviseRequest) ([]events.Payload, error) {
 	if err := d.requireStatus("revise", StatusAwaitingMerchant, StatusRejected); err != nil {
 		return nil, err
 	}
@@ -138,7 +138,7 @@ func (d decision) revise(c ReviseRequest) ([]events.Payload, error) {
 		Schedule: d.schedule(events.DeadlineMerchantResponse)})
 }
 
-func (d decision) withdraw(c Withdraw) ([]events.Payload, error) {
+func (d *decision) withdraw(c Withdraw) ([]events.Payload, error) {
 	if err := d.requireStatus("withdraw", beforeRuling()...); err != nil {
 		return nil, err
 	}
@@ -152,7 +152,7 @@ func beforeRuling() []Status {
 		StatusNegotiation, StatusAwaitingEvidence, StatusUnderReview}
 }
 
-func (d decision) agree(c Agree) ([]events.Payload, error) {
+func (d *decision) agree(c Agree) ([]events.Payload, error) {
 	if err := d.requireStatus("agree", StatusAwaitingMerchant); err != nil {
 		return nil, err
 	}
@@ -162,7 +162,7 @@ func (d decision) agree(c Agree) ([]events.Payload, error) {
 // approve is the merchant's agreement, or the system's on its behalf when the
 // merchant stayed silent: a refund-only request is refunded at once, a return
 // or exchange waits for the buyer's parcel.
-func (d decision) approve(auto bool, returnAddress string) ([]events.Payload, error) {
+func (d *decision) approve(auto bool, returnAddress string) ([]events.Payload, error) {
 	if d.t.Kind == events.KindRefundOnly {
 		return []events.Payload{
 			events.MerchantAgreed{Auto: auto, Schedule: d.schedule()},
@@ -186,7 +186,7 @@ func refundOrigin(bySystem bool) events.RefundOrigin {
 	return events.RefundByMerchant
 }
 
-func (d decision) reject(c Reject) ([]events.Payload, error) {
+func (d *decision) reject(c Reject) ([]events.Payload, error) {
 	if err := d.requireStatus("reject", StatusAwaitingMerchant); err != nil {
 		return nil, err
 	}
@@ -196,7 +196,7 @@ func (d decision) reject(c Reject) ([]events.Payload, error) {
 	return one(events.MerchantRejected{Reason: c.Reason, Schedule: d.schedule(events.DeadlineBuyerEscalation)})
 }
 
-func (d decision) makeOffer(c MakeOffer) ([]events.Payload, error) {
+func (d *decision) makeOffer(c MakeOffer) ([]events.Payload, error) {
 	if err := d.requireStatus("make an offer", StatusAwaitingMerchant); err != nil {
 		return nil, err
 	}
@@ -219,14 +219,14 @@ func (d decision) makeOffer(c MakeOffer) ([]events.Payload, error) {
 		Schedule: d.schedule(events.DeadlineBuyerEscalation)})
 }
 
-func (d decision) acceptOffer() ([]events.Payload, error) {
+func (d *decision) acceptOffer() ([]events.Payload, error) {
 	if err := d.requireStatus("accept an offer", StatusOfferPending); err != nil {
 		return nil, err
 	}
 	return one(events.OfferAccepted{Kind: d.t.Offer.Kind, Amount: d.t.Offer.Amount})
 }
 
-func (d decision) declineOffer(c DeclineOffer) ([]events.Payload, error) {
+func (d *decision) declineOffer(c DeclineOffer) ([]events.Payload, error) {
 	if err := d.requireStatus("decline an offer", StatusOfferPending); err != nil {
 		return nil, err
 	}
