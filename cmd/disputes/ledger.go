@@ -22,7 +22,11 @@ type storeFlags struct {
 // open opens the ledger to write to it, creating it where there is no file
 // (exec, serve, demo); an existing file that is not a ledger is refused.
 func (s *storeFlags) open(ctx context.Context) (eventstore.Store, error) {
-	store, err := storeurl.Open(ctx, s.url())
+	return s.openWith(ctx, storeurl.Options{})
+}
+
+func (s *storeFlags) openWith(ctx context.Context, opts storeurl.Options) (eventstore.Store, error) {
+	store, err := storeurl.OpenWith(ctx, s.url(), opts)
 	if err != nil {
 		return nil, fmt.Errorf("open ledger %s: %w", s.describe(), err)
 	}
@@ -74,12 +78,16 @@ const createHint = "create one with 'disputes init', 'disputes demo' or 'dispute
 // openExisting opens the existing ledger to write to it (seal, project,
 // rebuild, forward): a SQLite file must exist and be a ledger.
 func (s *storeFlags) openExisting(ctx context.Context) (eventstore.Store, error) {
+	return s.openExistingWith(ctx, storeurl.Options{})
+}
+
+func (s *storeFlags) openExistingWith(ctx context.Context, opts storeurl.Options) (eventstore.Store, error) {
 	if t, err := storeurl.Parse(s.url()); err == nil && t.Backend == storeurl.SQLite {
 		if _, err := os.Stat(t.Path); err != nil {
 			return nil, fmt.Errorf("ledger %s: %w (%s)", t.Path, err, createHint)
 		}
 	}
-	return s.open(ctx)
+	return s.openWith(ctx, opts)
 }
 
 // openReadOnly opens the existing ledger for a command that only reads

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/disputes-ledger/disputes/cmd/internal/readmodels"
+	"github.com/disputes-ledger/disputes/cmd/internal/storeurl"
 	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/eventstore"
 	"github.com/disputes-ledger/disputes/projections"
@@ -68,7 +69,9 @@ func readModels(ctx context.Context, sf storeFlags, rf readModelFlags) (eventsto
 	if err != nil {
 		return nil, nil, policy.Policy{}, err
 	}
-	store, err := sf.openExisting(ctx)
+	// They read the log from their checkpoints on: mapped, every page
+	// read would stay resident (storeurl.Options.Scan).
+	store, err := sf.openExistingWith(ctx, storeurl.Options{Scan: true})
 	if err != nil {
 		return nil, nil, policy.Policy{}, err
 	}

@@ -43,6 +43,24 @@ type Config struct {
 	// SubscriptionBatch is the number of events a subscription reads per
 	// query while catching up. Default 512.
 	SubscriptionBatch int
+
+	// Unmapped has the store's connections read the file with read calls
+	// instead of through a memory map, for a process that reads the log
+	// once from start to end (a rebuild): every page read through the map
+	// stays resident in the process until the store closes, up to the
+	// map's 256 MiB on each connection, however long ago it was read; read
+	// calls keep a page in SQLite's page cache (2 MiB a connection) and
+	// the kernel's. A rebuild costs no measurable CPU more without the
+	// map; a bare scan of the log about a tenth more (BENCHMARKS.md).
+	Unmapped bool
+}
+
+// mapSize is the most of the file each connection maps.
+func (c Config) mapSize() int64 {
+	if c.Unmapped {
+		return 0
+	}
+	return mmapSize
 }
 
 func (c *Config) setDefaults() {
@@ -126,8 +144,8 @@ func RebuildableDSN(path string) string {
 // undoes that statement alone; a batch changes about a page per stream it
 // touches, and on disk the journal spilled to a temporary file past 64 KiB,
 // which cost more than the single statement saved.
-func writerDSN(path string, busy time.Duration) string {
-	return dsn(path, busy, false, mmapSize) + "&_pragma=temp_store(MEMORY)"
+func writerDSN(path string, busy time.Duration, mmap int64) string {
+	return dsn(path, busy, false, mmap) + "&_pragma=temp_store(MEMORY)"
 }
 
 // dsn builds a modernc.org/sqlite DSN that maps up to mmap bytes of the

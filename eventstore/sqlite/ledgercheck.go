@@ -172,12 +172,17 @@ func isNotADatabase(err error) bool {
 // read the file at path: SQLite's mode=ro (a missing file is an error, not
 // created; every write fails), query_only as a second guard, and the busy
 // timeout and memory map of DSN. No journal mode is set: that would write.
-func ReadOnlyDSN(path string) string {
+func ReadOnlyDSN(path string) string { return readOnlyDSN(path, mmapSize) }
+
+// readOnlyDSN is ReadOnlyDSN mapping up to mmap bytes of the file (0: none).
+func readOnlyDSN(path string, mmap int64) string {
 	q := url.Values{}
 	q.Set("mode", "ro")
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", DefaultBusyTimeout.Milliseconds()))
 	q.Add("_pragma", "query_only(1)")
-	q.Add("_pragma", fmt.Sprintf("mmap_size(%d)", mmapSize))
+	if mmap > 0 {
+		q.Add("_pragma", fmt.Sprintf("mmap_size(%d)", mmap))
+	}
 	return "file:" + uriPath(path) + "?" + q.Encode()
 }
 
@@ -185,8 +190,8 @@ func ReadOnlyDSN(path string) string {
 // where SQLite cannot create the shared-memory file a reader needs: it
 // reads the file as it is, without locks. Only valid when nothing can
 // write the file, which read-only media guarantees.
-func immutableDSN(path string) string {
-	return strings.Replace(ReadOnlyDSN(path), "mode=ro", "immutable=1&mode=ro", 1)
+func immutableDSN(path string, mmap int64) string {
+	return strings.Replace(readOnlyDSN(path, mmap), "mode=ro", "immutable=1&mode=ro", 1)
 }
 
 // uriPath escapes path for a "file:" URI: '%' and '#' would otherwise be

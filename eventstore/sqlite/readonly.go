@@ -39,7 +39,7 @@ func OpenReadOnly(ctx context.Context, path string, cfg Config) (_ *Store, err e
 			err = errors.Join(fmt.Errorf("open event store %s: %w", path, err), s.closeDBs())
 		}
 	}()
-	if s.rdb, err = OpenReadOnlyDB(ctx, path); err != nil {
+	if s.rdb, err = openReadOnlyDB(ctx, path, cfg.mapSize()); err != nil {
 		return nil, err
 	}
 	s.rdb.SetMaxOpenConns(cfg.ReadConns)
@@ -60,6 +60,12 @@ func OpenReadOnly(ctx context.Context, path string, cfg Config) (_ *Store, err e
 // get the shared-memory file readers need; the pool then reads it as
 // immutable, which is safe there because nothing can write it.
 func OpenReadOnlyDB(ctx context.Context, path string) (*sql.DB, error) {
+	return openReadOnlyDB(ctx, path, mmapSize)
+}
+
+// openReadOnlyDB is OpenReadOnlyDB mapping up to mmap bytes of the file
+// (0: none; see Config.Unmapped).
+func openReadOnlyDB(ctx context.Context, path string, mmap int64) (*sql.DB, error) {
 	if err := checkPath(path); err != nil {
 		return nil, err
 	}
@@ -69,9 +75,9 @@ func OpenReadOnlyDB(ctx context.Context, path string) (*sql.DB, error) {
 		// reading the file as immutable creates nothing and writes nothing.
 		// A writer that starts and checkpoints during a long read can make
 		// that read fail; run it again.
-		return sql.Open("sqlite", immutableDSN(path))
+		return sql.Open("sqlite", immutableDSN(path, mmap))
 	}
-	db, err := sql.Open("sqlite", ReadOnlyDSN(path))
+	db, err := sql.Open("sqlite", readOnlyDSN(path, mmap))
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +95,7 @@ func OpenReadOnlyDB(ctx context.Context, path string) (*sql.DB, error) {
 	if cerr := db.Close(); cerr != nil {
 		return nil, cerr
 	}
-	return sql.Open("sqlite", immutableDSN(path))
+	return sql.Open("sqlite", immutableDSN(path, mmap))
 }
 
 // cannotShareMemory reports the errors of a read-only WAL reader that

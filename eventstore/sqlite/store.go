@@ -98,7 +98,7 @@ func open(ctx context.Context, path string, cfg Config, initEmpty bool) (_ *Stor
 			return nil, err
 		}
 	}
-	if s.wdb, err = sql.Open("sqlite", writerDSN(path, cfg.BusyTimeout)); err != nil {
+	if s.wdb, err = sql.Open("sqlite", writerDSN(path, cfg.BusyTimeout, cfg.mapSize())); err != nil {
 		return nil, err
 	}
 	// One connection that lives as long as the store: its prepared
@@ -119,7 +119,7 @@ func open(ctx context.Context, path string, cfg Config, initEmpty bool) (_ *Stor
 	}
 	s.rows.conn = s.wconn
 
-	if s.rdb, err = sql.Open("sqlite", dsn(path, cfg.BusyTimeout, true, mmapSize)); err != nil {
+	if s.rdb, err = sql.Open("sqlite", dsn(path, cfg.BusyTimeout, true, cfg.mapSize())); err != nil {
 		return nil, err
 	}
 	s.rdb.SetMaxOpenConns(cfg.ReadConns)

@@ -80,13 +80,27 @@ func Parse(raw string) (Target, error) {
 // none (a SQLite file, or the store's tables in a PostgreSQL schema). The
 // caller closes it.
 func Open(ctx context.Context, raw string) (eventstore.Store, error) {
+	return OpenWith(ctx, raw, Options{})
+}
+
+// Options tune how Open opens a store.
+type Options struct {
+	// Scan is for a process that reads the log once from start to end
+	// (rebuild, project): a SQLite file is read without a memory map,
+	// whose pages would stay resident as the scan goes
+	// (sqlite.Config.Unmapped). The other backends ignore it.
+	Scan bool
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, raw string, opts Options) (eventstore.Store, error) {
 	t, err := Parse(raw)
 	if err != nil {
 		return nil, err
 	}
 	switch t.Backend {
 	case SQLite:
-		s, err := sqlite.Open(ctx, t.Path, sqlite.Config{})
+		s, err := sqlite.Open(ctx, t.Path, sqlite.Config{Unmapped: opts.Scan})
 		if err != nil {
 			return nil, err
 		}
