@@ -126,3 +126,73 @@ func TestKnownHeads(t *testing.T) {
 	assert.True(t, ok, "the newest entry is kept")
 	assert.Equal(t, uint64(5), rev)
 }
+
+// arrivals is a batchSource that hands its requests over in the given
+// groups, one per Take, as if each group joined the batch while the writer
+// waited.
+type arrivals struct {
+	groups [][]*groupcommit.Request
+	taken  int // groups handed over
+	joined int // groups joined (Wait lets the next one join)
+	all    []*groupcommit.Request
+}
+
+func newArrivals(groups ...[]*groupcommit.Request) *arrivals {
+	a := &arrivals{groups: groups, joined: 1}
+	a.all = append(a.all, groups[0]...)
+	return a
+}
+
+func (a *arrivals) Take() ([]*groupcommit.Request, bool) {
+	if a.taken == a.joined {
+		return nil, a.joined < len(a.groups)
+	}
+	g := a.groups[a.taken]
+	a.taken++
+	return g, a.joined < len(a.groups)
+}
+
+func (a *arrivals) Wait() {
+	if a.joined < len(a.groups) && a.taken == a.joined {
+		a.all = append(a.all, a.groups[a.joined]...)
+		a.joined++
+	}
+}
+
+func (a *arrivals) Requests() []*groupcommit.Request { return a.all }
+
+// TestRequestsJoiningAfterAFlush: the writer inserts the rows it holds
+// while it waits for the rest of a batch (flushWhileWaiting); the requests
+// that join after that are judged against those rows, as if the batch had
+// been complete from the start: a retry of one of them is a duplicate, an
+// ID reused or a stale expected revision is refused alone, a continuation
+// follows, and the log stays gap-free.
+func TestRequestsJoiningAfterAFlush(t *testing.T) {
+	s := openTestStore(t)
+	early := fillers(flushWhileWaiting + 2) // enough to be flushed before the Wait
+	retry := request(early[1].Stream, eventstore.NoStream(), early[1].Events...)
+	reused := backendtest.Event(0)
+	reused.ID = early[2].Events[0].ID
+	next := backendtest.Event(1)
+	late := []*groupcommit.Request{
+		retry,
+		request("reuser", eventstore.NoStream(), reused),
+		request(early[3].Stream, eventstore.NoStream(), backendtest.Event(0)), // stale: the stream exists
+		request(early[4].Stream, eventstore.Exact(0), next),
+	}
+	resps := s.commitFrom(newArrivals(early, late))
+	require.Len(t, resps, len(early)+len(late))
+	want := make([]eventstore.EventData, 0, len(early)+1)
+	for i, r := range early {
+		require.NoError(t, resps[i].Err, "early %d", i)
+		want = append(want, r.Events[0])
+	}
+	lateResps := resps[len(early):]
+	require.NoError(t, lateResps[0].Err)
+	assert.Equal(t, eventstore.AppendResult{NextExpected: 0, LastPosition: 2, Duplicate: true}, lateResps[0].Res, "the retry")
+	assert.ErrorIs(t, lateResps[1].Err, eventstore.ErrDuplicateID)
+	assert.ErrorIs(t, lateResps[2].Err, eventstore.ErrConcurrency)
+	require.NoError(t, lateResps[3].Err)
+	assert.Equal(t, eventstore.AppendResult{NextExpected: 1, LastPosition: uint64(len(early) + 1)}, lateResps[3].Res)
+	assertLog(t, s, append(want, next))
+}

@@ -13,10 +13,13 @@
 //     to Config.MaxBatchWait for them, so concurrent writers share one
 //     commit instead of alternating between two.
 //  3. In one BEGIN IMMEDIATE transaction (writer.go) it writes the
-//     requests in order (batch.go). A request that continues its stream
-//     at the head the writer knows it has (written earlier in the batch, or
-//     seen committed by this writer: heads.go), or starts a stream the
-//     writer knows nothing of, needs no read to check its revision: its
+//     requests in order (batch.go), as they join the batch: while it
+//     waits for the rest of its callers it inserts the rows it holds
+//     (from 16 on), so the inserts overlap the callers' way back. A
+//     request that continues its stream at the head the writer knows it
+//     has (written earlier in the batch, or seen committed by this writer:
+//     heads.go), or starts a stream the writer knows nothing of, needs no
+//     read to check its revision: its
 //     rows can only collide with the row already at its first revision or
 //     an ID already stored, which the table's UNIQUE constraints refuse.
 //     Runs of such requests go into the log in one multi-row INSERT

@@ -50,7 +50,7 @@ func OpenReadOnly(ctx context.Context, path string, cfg Config) (_ *Store, err e
 	if err := s.r.prepare(ctx, s.rdb); err != nil {
 		return nil, err
 	}
-	go s.queue.Run(s.commitBatch) // never given work: Append refuses first
+	go s.queue.RunBatches(s.commit) // never given work: Append refuses first
 	return s, nil
 }
 

@@ -128,7 +128,7 @@ func open(ctx context.Context, path string, cfg Config, initEmpty bool) (_ *Stor
 		return nil, err
 	}
 
-	go s.queue.Run(s.commitBatch)
+	go s.queue.RunBatches(s.commit)
 	return s, nil
 }
 

@@ -6,9 +6,15 @@ import (
 	"testing"
 
 	"github.com/disputes-ledger/disputes/eventstore/internal/backendtest"
+	"github.com/disputes-ledger/disputes/eventstore/internal/groupcommit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+// commitBatch commits batch as one complete group-commit batch.
+func (s *Store) commitBatch(batch []*groupcommit.Request) []groupcommit.Response {
+	return s.commit(groupcommit.Complete(batch))
+}
 
 func openTestStore(t *testing.T) *Store {
 	t.Helper()

@@ -33,6 +33,11 @@ type Response struct {
 // request, in order. It is called by the writer goroutine only.
 type Commit func(batch []*Request) []Response
 
+// BatchCommit writes a batch in one transaction, taking its requests as
+// they join (Batch.Take, Batch.Wait), and returns one Response per request
+// of b.Requests(), in order. It is called by the writer goroutine only.
+type BatchCommit func(b *Batch) []Response
+
 // Config tunes a Queue. MaxBatch and QueueSize must be positive.
 type Config struct {
 	MaxBatch  int           // requests per batch at most
@@ -127,12 +132,20 @@ func copyEvents(events []eventstore.EventData) []eventstore.EventData {
 
 // Run is the writer: the only goroutine that commits. It serves batches
 // until done is closed, then commits whatever is still queued, closes
-// Stopped and returns.
+// Stopped and returns. Each batch is complete before commit sees it.
 func (q *Queue) Run(commit Commit) {
+	q.RunBatches(func(b *Batch) []Response {
+		b.Gather()
+		return commit(b.Requests())
+	})
+}
+
+// RunBatches is Run for a backend that writes a batch's requests as they
+// join it (see Batch): commit returns one Response per request of
+// b.Requests() once it has taken the last (or given up on the batch).
+func (q *Queue) RunBatches(commit BatchCommit) {
 	defer close(q.stopped)
-	batch := make([]*Request, 0, q.cfg.MaxBatch)
-	linger := time.NewTimer(0)
-	<-linger.C
+	b := newBatch(q)
 	callers := 0 // writers expected back for the next batch
 	for {
 		select {
@@ -140,63 +153,37 @@ func (q *Queue) Run(commit Commit) {
 			if q.cfg.Yield {
 				runtime.Gosched()
 			}
-			batch = q.gather(append(batch[:0], r), callers, linger)
-			resps := commit(batch)
+			b.start(r, callers)
+			resps := commit(b)
 			// Requests that queued while the batch committed came from
 			// writers other than its callers, who cannot append again
 			// before their answer: the next batch waits for both.
-			callers = len(batch) + len(q.reqs)
-			answer(batch, resps)
+			callers = len(b.reqs) + len(q.reqs)
+			answer(b.reqs, resps)
 		case <-q.done:
 			for {
-				batch = q.fill(batch[:0])
-				if len(batch) == 0 {
+				b.startClosing()
+				if len(b.reqs) == 0 {
 					return
 				}
-				answer(batch, commit(batch))
+				answer(b.reqs, commit(b))
 			}
 		}
-		clear(batch) // drop references to answered requests
 	}
 }
 
 func answer(batch []*Request, resps []Response) {
+	if len(resps) != len(batch) {
+		// A backend bug; failing the callers beats leaving them waiting.
+		err := fmt.Errorf("group commit: %d answers for %d requests", len(resps), len(batch))
+		for _, r := range batch {
+			r.resp <- Response{Err: err}
+		}
+		return
+	}
 	for i, r := range batch {
 		r.resp <- resps[i]
 	}
-}
-
-// gather completes a batch: whatever queued up during the previous commit
-// is taken at once, then, with Linger set and fewer requests than callers
-// (the previous batch's callers and the requests that queued while it
-// committed), it waits up to Linger for more. A lone writer never waits
-// (its batch of one is all the callers there are).
-func (q *Queue) gather(batch []*Request, callers int, linger *time.Timer) []*Request {
-	batch = q.fill(batch)
-	target := min(callers, q.cfg.MaxBatch)
-	if len(batch) >= target || q.cfg.Linger <= 0 {
-		return batch
-	}
-	linger.Reset(q.cfg.Linger)
-	defer func() {
-		if !linger.Stop() {
-			select {
-			case <-linger.C:
-			default:
-			}
-		}
-	}()
-	for len(batch) < target {
-		select {
-		case r := <-q.reqs:
-			batch = q.fill(append(batch, r))
-		case <-linger.C:
-			return batch
-		case <-q.done:
-			return batch
-		}
-	}
-	return batch
 }
 
 // fill adds the requests already queued, without waiting for more: the
