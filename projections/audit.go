@@ -18,6 +18,9 @@ const AuditTrailName = "audit_trail"
 type AuditTrail struct {
 	db      *DB
 	pending []auditRow
+	// maxPending is the most rows held for one commit (maxPendingAudit;
+	// tests lower it).
+	maxPending int
 }
 
 type auditRow struct {
@@ -30,7 +33,7 @@ type auditRow struct {
 }
 
 // NewAuditTrail returns the audit-trail projection writing to db.
-func NewAuditTrail(db *DB) *AuditTrail { return &AuditTrail{db: db} }
+func NewAuditTrail(db *DB) *AuditTrail { return &AuditTrail{db: db, maxPending: maxPendingAudit} }
 
 // Name implements Projection.
 func (*AuditTrail) Name() string { return AuditTrailName }
@@ -99,7 +102,7 @@ func (a *AuditTrail) Committed() { a.pending = a.pending[:0] }
 const maxPendingAudit = 4096
 
 // Full implements Holder.
-func (a *AuditTrail) Full() bool { return len(a.pending) >= maxPendingAudit }
+func (a *AuditTrail) Full() bool { return len(a.pending) >= a.maxPending }
 
 // Reset implements Projection.
 func (a *AuditTrail) Reset() { a.pending = nil }

@@ -36,6 +36,16 @@ func SetTicketCache(projs []Projection, n int) {
 	}
 }
 
+// SetAuditHold sets how many rows the audit trail among projs holds for
+// one commit (maxPendingAudit by default).
+func SetAuditHold(projs []Projection, n int) {
+	for _, p := range projs {
+		if a, ok := p.(*AuditTrail); ok {
+			a.maxPending = n
+		}
+	}
+}
+
 // Held returns how many tickets p keeps in memory, and how many events'
 // rows it holds uncommitted (the audit trail's).
 func Held(p Projection) (tickets, rows int) {
