@@ -1,11 +1,9 @@
 package bundle
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/ed25519"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -121,29 +119,6 @@ func (br batchReader) recycle(b *batch) {
 	}
 }
 
-// arenaSize is the size of the arenas lines are read into: large enough
-// that allocating them costs little per line, small enough that an arena a
-// ticket still open keeps alive (its replay's strings are windows on its
-// events' bytes) holds little else. Tests make it small.
-var arenaSize = 1 << 20
-
-// arena hands out lines' bytes from large blocks, each written once and
-// never modified afterwards: the lines are decoded in place, so each
-// block stays alive exactly as long as something refers into it.
-type arena struct{ block []byte }
-
-// copyLine returns a copy of text without its line end, in the arena.
-func (a *arena) copyLine(text []byte) []byte {
-	text = bytes.TrimRight(text, "\r\n")
-	if len(text) > cap(a.block)-len(a.block) {
-		// A line too long for an arena gets a block of its own.
-		a.block = make([]byte, 0, max(arenaSize, len(text)))
-	}
-	start := len(a.block)
-	a.block = append(a.block, text...)
-	return a.block[start:len(a.block):len(a.block)]
-}
-
 // readBatches reads r on its own goroutine. Closing stop ends the reading early.
 func readBatches(r io.Reader, stop <-chan struct{}) batchReader {
 	workers := prepareWorkers
@@ -173,8 +148,7 @@ func readBatches(r io.Reader, stop <-chan struct{}) batchReader {
 	go func() {
 		defer close(ordered)
 		defer close(work)
-		br := bufio.NewReaderSize(r, 1<<20)
-		var lines arena
+		lines := lineReader{r: r}
 		next := 1
 		for {
 			b := &batch{first: next, done: make(chan struct{}), lines: make([][]byte, 0, batchLines)}
@@ -182,17 +156,13 @@ func readBatches(r io.Reader, stop <-chan struct{}) batchReader {
 			case b.prepared = <-free:
 			default:
 			}
-			for len(b.lines) < batchLines && b.err == nil {
-				text, err := readLine(br)
-				if len(text) > 0 || err == nil {
-					b.lines = append(b.lines, lines.copyLine(text))
-				}
-				if err != nil && !errors.Is(err, io.EOF) {
+			for len(b.lines) < batchLines {
+				line, ok, err := lines.next()
+				if !ok {
 					b.err = err
-				}
-				if err != nil {
 					break
 				}
+				b.lines = append(b.lines, line)
 			}
 			b.fast = make([]bool, len(b.lines))
 			if cap(b.prepared) < len(b.lines) {
@@ -226,20 +196,6 @@ func readBatches(r io.Reader, stop <-chan struct{}) batchReader {
 		}
 	}()
 	return batchReader{ordered: ordered, free: free}
-}
-
-// readLine returns the next line, whatever its length, including its end.
-func readLine(br *bufio.Reader) ([]byte, error) {
-	text, err := br.ReadSlice('\n')
-	if !errors.Is(err, bufio.ErrBufferFull) {
-		return text, err
-	}
-	long := append([]byte(nil), text...)
-	for errors.Is(err, bufio.ErrBufferFull) {
-		text, err = br.ReadSlice('\n')
-		long = append(long, text...)
-	}
-	return long, err
 }
 
 // fastEvent reads an event line in the form Writer writes without a proof,
