@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/disputes-ledger/disputes/domain"
 	"github.com/disputes-ledger/disputes/events"
@@ -36,6 +35,13 @@ type Deadlines struct {
 	cache    map[string]*deadlineEntry
 	dirty    []*deadlineEntry
 	maxCache int
+
+	// What the next Flush writes, once prepared (see preparer): the
+	// closed tickets, those whose deadline rows are replaced, the new
+	// deadline rows and the open tickets' state rows.
+	gone, closedOrMoved  []*deadlineEntry
+	deadlineRows, states rows
+	prepared             bool
 }
 
 // deadlineEntry is an open ticket as the projection holds it in memory: the
@@ -54,7 +60,9 @@ type deadlineEntry struct {
 
 // NewDeadlines returns the open-deadlines projection over db.
 func NewDeadlines(db *DB) *Deadlines {
-	return &Deadlines{db: db, cache: map[string]*deadlineEntry{}, maxCache: DefaultTicketCache}
+	d := &Deadlines{db: db, maxCache: DefaultTicketCache}
+	d.Reset()
+	return d
 }
 
 // Name implements Projection.
@@ -97,6 +105,7 @@ func (d *Deadlines) Apply(ctx context.Context, ev follow.Event) error {
 	}
 	e.t.Fold(env) // in place, as TicketStatus folds (see there)
 	e.position = ev.Record.Position
+	d.prepared = false
 	if !e.dirty {
 		e.dirty = true
 		d.dirty = append(d.dirty, e)
@@ -135,63 +144,62 @@ func (d *Deadlines) read(ctx context.Context, id string) (*deadlineEntry, error)
 	return &deadlineEntry{t: tk, stored: tk.OpenDeadlines()}, nil
 }
 
-// Flush implements Projection: a closed ticket's rows go; an open one's
+// prepare sorts the dirty tickets into key order (as TicketStatus.prepare)
+// and builds what Flush writes: a closed ticket's rows go; an open one's
 // state is written, and its deadline rows replaced when they changed.
-func (d *Deadlines) Flush(ctx context.Context, tx *sql.Tx) error {
-	slices.SortFunc(d.dirty, func(a, b *deadlineEntry) int { return strings.Compare(a.t.ID, b.t.ID) }) // key order, as TicketStatus.Flush
-	var (
-		gone, states, moved []*deadlineEntry
-		rows                []deadlineRow
-	)
+func (d *Deadlines) prepare() error {
+	if d.prepared {
+		return nil
+	}
+	slices.SortFunc(d.dirty, func(a, b *deadlineEntry) int { return strings.Compare(a.t.ID, b.t.ID) })
+	d.gone, d.closedOrMoved = d.gone[:0], d.closedOrMoved[:0]
+	d.deadlineRows.reset()
+	d.states.reset()
+	var moved []*deadlineEntry
 	for _, e := range d.dirty {
 		if e.t.Status == domain.StatusClosed {
-			gone = append(gone, e)
+			d.gone = append(d.gone, e)
 			continue
 		}
-		states = append(states, e)
-		if open := e.t.OpenDeadlines(); !slices.Equal(open, e.stored) {
-			moved = append(moved, e)
-			for _, dl := range open {
-				rows = append(rows, deadlineRow{ticket: e.t.ID, kind: dl.Kind, due: dl.DueAt})
-			}
-		}
-	}
-	ids := func(es []*deadlineEntry) func(i int, args []any) []any {
-		return func(i int, args []any) []any { return append(args, es[i].t.ID) }
-	}
-	if err := deleteIn(ctx, tx, d.db, `DELETE FROM rm_deadline_tickets WHERE ticket_id IN `, len(gone), ids(gone)); err != nil {
-		return fmt.Errorf("drop closed tickets: %w", err)
-	}
-	closedOrMoved := append(slices.Clip(gone), moved...)
-	if err := deleteIn(ctx, tx, d.db, `DELETE FROM rm_deadlines WHERE ticket_id IN `, len(closedOrMoved), ids(closedOrMoved)); err != nil {
-		return fmt.Errorf("drop deadlines: %w", err)
-	}
-	if err := chunked(ctx, tx, d.db, `INSERT INTO rm_deadlines (ticket_id, kind, due_at) VALUES `, ``, 3, 128, len(rows),
-		func(i int, args []any) []any {
-			return append(args, rows[i].ticket, string(rows[i].kind), formatTime(rows[i].due))
-		}); err != nil {
-		return fmt.Errorf("write deadlines: %w", err)
-	}
-	stateRows := make([][]any, len(states))
-	for i, e := range states {
 		text, err := encodeSnapshot(e.t.Snapshot())
 		if err != nil {
 			return fmt.Errorf("ticket %s: %w", e.t.ID, err)
 		}
-		stateRows[i] = []any{e.t.ID, int64(e.t.Revision), text}
+		d.states.add(func(args []any) []any { return append(args, e.t.ID, int64(e.t.Revision), text) })
+		if open := e.t.OpenDeadlines(); !slices.Equal(open, e.stored) {
+			moved = append(moved, e)
+			for _, dl := range open {
+				d.deadlineRows.add(func(args []any) []any { return append(args, e.t.ID, string(dl.Kind), formatTime(dl.DueAt)) })
+			}
+		}
 	}
-	if err := chunked(ctx, tx, d.db, `INSERT INTO rm_deadline_tickets (ticket_id, revision, snapshot) VALUES `,
-		` ON CONFLICT (ticket_id) DO UPDATE SET revision = excluded.revision, snapshot = excluded.snapshot`,
-		3, 64, len(stateRows), func(i int, args []any) []any { return append(args, stateRows[i]...) }); err != nil {
-		return fmt.Errorf("write ticket states: %w", err)
-	}
+	d.closedOrMoved = append(append(d.closedOrMoved, d.gone...), moved...)
+	d.prepared = true
 	return nil
 }
 
-type deadlineRow struct {
-	ticket string
-	kind   events.DeadlineKind
-	due    time.Time
+// Flush implements Projection.
+func (d *Deadlines) Flush(ctx context.Context, tx *sql.Tx) error {
+	if err := d.prepare(); err != nil {
+		return err
+	}
+	ids := func(es []*deadlineEntry) func(i int, args []any) []any {
+		return func(i int, args []any) []any { return append(args, es[i].t.ID) }
+	}
+	if err := deleteIn(ctx, tx, d.db, `DELETE FROM rm_deadline_tickets WHERE ticket_id IN `, len(d.gone), ids(d.gone)); err != nil {
+		return fmt.Errorf("drop closed tickets: %w", err)
+	}
+	if err := deleteIn(ctx, tx, d.db, `DELETE FROM rm_deadlines WHERE ticket_id IN `, len(d.closedOrMoved), ids(d.closedOrMoved)); err != nil {
+		return fmt.Errorf("drop deadlines: %w", err)
+	}
+	if err := chunked(ctx, tx, d.db, `INSERT INTO rm_deadlines (ticket_id, kind, due_at) VALUES `, ``, 128, &d.deadlineRows); err != nil {
+		return fmt.Errorf("write deadlines: %w", err)
+	}
+	if err := chunked(ctx, tx, d.db, `INSERT INTO rm_deadline_tickets (ticket_id, revision, snapshot) VALUES `,
+		` ON CONFLICT (ticket_id) DO UPDATE SET revision = excluded.revision, snapshot = excluded.snapshot`, 64, &d.states); err != nil {
+		return fmt.Errorf("write ticket states: %w", err)
+	}
+	return nil
 }
 
 // Committed implements Projection. Closed tickets leave the cache: nothing
@@ -206,6 +214,7 @@ func (d *Deadlines) Committed() {
 		}
 	}
 	d.dirty = d.dirty[:0]
+	d.clearPrepared()
 	evictOldest(d.cache, d.maxCache, func(e *deadlineEntry) uint64 { return e.position })
 }
 
@@ -217,6 +226,19 @@ func (d *Deadlines) Full() bool { return len(d.cache) > d.maxCache }
 func (d *Deadlines) Reset() {
 	d.cache = map[string]*deadlineEntry{}
 	d.dirty = nil
+	d.gone, d.closedOrMoved = nil, nil
+	d.deadlineRows, d.states = rows{cols: 3}, rows{cols: 3}
+	d.prepared = false
+}
+
+// clearPrepared lets go of what prepare built, once written.
+func (d *Deadlines) clearPrepared() {
+	clear(d.gone)
+	clear(d.closedOrMoved)
+	d.gone, d.closedOrMoved = d.gone[:0], d.closedOrMoved[:0]
+	d.deadlineRows.reset()
+	d.states.reset()
+	d.prepared = false
 }
 
 // deleteIn runs prefix followed by "(?, ?, …)" for n keys, in chunks.

@@ -16,12 +16,13 @@ import (
 // database/sql converts them (driver.DefaultParameterConverter: the SQLite
 // driver declares no converter of its own), so the rows are the same.
 
-// driverRows runs prefix + VALUES list + suffix for n rows, chunk rows at a
-// time, on the driver connection of the SQLite write in progress, with
-// statements prepared once per write (closed with it, see DB.write). ok is
-// false when that connection cannot be reached that way (then nothing was
-// written, and the caller goes through its transaction).
-func (db *DB) driverRows(ctx context.Context, prefix, suffix string, cols, chunk, n int, row func(i int, args []any) []any) (ok bool, err error) {
+// driverRows runs prefix + VALUES list + suffix for the rows of cols
+// values in vals, chunk rows at a time, on the driver connection of the
+// SQLite write in progress, with statements prepared once per write
+// (closed with it, see DB.write). ok is false when that connection cannot
+// be reached that way (then nothing was written, and the caller goes
+// through its transaction).
+func (db *DB) driverRows(ctx context.Context, prefix, suffix string, cols, chunk int, vals []any) (ok bool, err error) {
 	if db.conn == nil {
 		return false, nil
 	}
@@ -34,8 +35,8 @@ func (db *DB) driverRows(ctx context.Context, prefix, suffix string, cols, chunk
 			db.driverStmts = map[string]driver.Stmt{}
 		}
 		stmts := db.driverStmts
-		args := make([]any, 0, min(n, chunk)*cols)
-		values := make([]driver.NamedValue, 0, cap(args))
+		n := len(vals) / cols
+		values := make([]driver.NamedValue, 0, min(n, chunk)*cols)
 		for start := 0; start < n; start += chunk {
 			end := min(start+chunk, n)
 			query := prefix + placeholders(end-start, cols) + suffix
@@ -54,12 +55,8 @@ func (db *DB) driverRows(ctx context.Context, prefix, suffix string, cols, chunk
 				}
 				return fmt.Errorf("write rows %d-%d: the driver's statement cannot execute with a context", start, end)
 			}
-			args = args[:0]
-			for i := start; i < end; i++ {
-				args = row(i, args)
-			}
 			values = values[:0]
-			for i, a := range args {
+			for i, a := range vals[start*cols : end*cols] {
 				v, err := driverValue(a)
 				if err != nil {
 					return fmt.Errorf("write rows %d-%d: argument %d: %w", start, end, i+1, err)

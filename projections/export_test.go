@@ -57,7 +57,7 @@ func Held(p Projection) (tickets, rows int) {
 	case *Deadlines:
 		return len(p.cache), 0
 	case *AuditTrail:
-		return 0, len(p.pending)
+		return 0, p.pending.len()
 	}
 	return 0, 0
 }

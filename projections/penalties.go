@@ -67,6 +67,11 @@ type MerchantPenalties struct {
 	reversals []reversal
 	maxCache  int
 
+	// factRows and ticketRows are the facts' and the dirty tickets' rows,
+	// once prepared (see preparer).
+	factRows, ticketRows rows
+	prepared             bool
+
 	ticketInsert, ticketConflict, load, reverse string
 }
 
@@ -125,6 +130,7 @@ func NewMerchantPenalties(db *DB, pol policy.Policy, others ...policy.Policy) *M
 	}
 	return &MerchantPenalties{
 		db: db, def: pol, pols: pols, cache: map[string]*merchantTicket{}, maxCache: DefaultTicketCache,
+		factRows: rows{cols: factCols}, ticketRows: rows{cols: len(merchantTicketColumns)},
 		ticketInsert:   `INSERT INTO rm_merchant_tickets (` + strings.Join(merchantTicketColumns, ", ") + `) VALUES `,
 		ticketConflict: ` ON CONFLICT (ticket_id) DO UPDATE SET ` + strings.Join(set, ", "),
 		load:           `SELECT ` + strings.Join(merchantTicketColumns, ", ") + ` FROM rm_merchant_tickets WHERE ticket_id = ?`,
@@ -254,6 +260,7 @@ func (mp *MerchantPenalties) Apply(ctx context.Context, ev follow.Event) error {
 	// Commit the decision.
 	next.position = pos
 	*mt = next
+	mp.prepared = false
 	if fact != nil {
 		mp.facts = append(mp.facts, *fact)
 	}
@@ -351,16 +358,54 @@ func (mt *merchantTicket) detach() {
 	mt.effect.CommandID = strings.Clone(mt.effect.CommandID)
 }
 
-// Flush implements Projection: new facts, then reversals (which may reverse
-// a fact of the same page), then the tickets, in key order (see
-// TicketStatus.Flush).
-func (mp *MerchantPenalties) Flush(ctx context.Context, tx *sql.Tx) error {
+// factCols are rm_penalty_facts' columns written by an insert.
+const factCols = 7
+
+// prepare builds the rows of the facts and of the dirty tickets, these in
+// key order (as TicketStatus.prepare).
+func (mp *MerchantPenalties) prepare() error {
+	if mp.prepared {
+		return nil
+	}
 	slices.SortFunc(mp.dirty, func(a, b *merchantTicket) int { return strings.Compare(a.ticket, b.ticket) })
-	err := insertChunked(ctx, tx, mp.db, `INSERT INTO rm_penalty_facts (position, merchant_id, ticket_id, occurred_at, reason, points, policy_version) VALUES `,
-		7, 128, len(mp.facts), func(i int, args []any) []any {
-			f := mp.facts[i]
+	mp.factRows.reset()
+	for i := range mp.facts {
+		f := &mp.facts[i]
+		mp.factRows.add(func(args []any) []any {
 			return append(args, int64(f.position), f.merchant, f.ticket, formatTime(f.occurredAt), string(f.reason), int64(f.points), f.policyVersion)
 		})
+	}
+	mp.ticketRows.reset()
+	for _, mt := range mp.dirty {
+		mp.ticketRows.add(mt.row)
+	}
+	mp.prepared = true
+	return nil
+}
+
+// row appends the ticket's rm_merchant_tickets values, in
+// merchantTicketColumns order.
+func (mt *merchantTicket) row(args []any) []any {
+	var responseMS, rulingFact any
+	if mt.firstResponseAt != nil {
+		responseMS = asStored(*mt.firstResponseAt).Sub(asStored(mt.openedAt)).Milliseconds()
+	}
+	if mt.rulingFact != 0 {
+		rulingFact = int64(mt.rulingFact)
+	}
+	return append(args, mt.ticket, mt.merchant, formatTime(mt.openedAt), nullTime(mt.intervenedAt), nullTime(mt.firstResponseAt),
+		responseMS, rulingFact, nullString(string(mt.finalOutcome)), nullString(string(mt.finalLiability)), nullTime(mt.finalizedAt),
+		int64(mt.position), encodeEffect(mt.effect), nullString(mt.policyVersion))
+}
+
+// Flush implements Projection: new facts, then reversals (which may reverse
+// a fact of the same page), then the tickets, in key order.
+func (mp *MerchantPenalties) Flush(ctx context.Context, tx *sql.Tx) error {
+	if err := mp.prepare(); err != nil {
+		return err
+	}
+	err := chunked(ctx, tx, mp.db, `INSERT INTO rm_penalty_facts (position, merchant_id, ticket_id, occurred_at, reason, points, policy_version) VALUES `,
+		``, 128, &mp.factRows)
 	if err != nil {
 		return fmt.Errorf("penalty facts: %w", err)
 	}
@@ -380,21 +425,7 @@ func (mp *MerchantPenalties) Flush(ctx context.Context, tx *sql.Tx) error {
 			}
 		}
 	}
-	err = chunked(ctx, tx, mp.db, mp.ticketInsert, mp.ticketConflict, len(merchantTicketColumns), 128, len(mp.dirty),
-		func(i int, args []any) []any {
-			mt := mp.dirty[i]
-			var responseMS, rulingFact any
-			if mt.firstResponseAt != nil {
-				responseMS = asStored(*mt.firstResponseAt).Sub(asStored(mt.openedAt)).Milliseconds()
-			}
-			if mt.rulingFact != 0 {
-				rulingFact = int64(mt.rulingFact)
-			}
-			return append(args, mt.ticket, mt.merchant, formatTime(mt.openedAt), nullTime(mt.intervenedAt), nullTime(mt.firstResponseAt),
-				responseMS, rulingFact, nullString(string(mt.finalOutcome)), nullString(string(mt.finalLiability)), nullTime(mt.finalizedAt),
-				int64(mt.position), encodeEffect(mt.effect), nullString(mt.policyVersion))
-		})
-	if err != nil {
+	if err := chunked(ctx, tx, mp.db, mp.ticketInsert, mp.ticketConflict, 128, &mp.ticketRows); err != nil {
 		return fmt.Errorf("merchant tickets: %w", err)
 	}
 	return nil
@@ -407,6 +438,9 @@ func (mp *MerchantPenalties) Committed() {
 		mt.detach()
 	}
 	mp.dirty, mp.facts, mp.reversals = mp.dirty[:0], mp.facts[:0], mp.reversals[:0]
+	mp.factRows.reset()
+	mp.ticketRows.reset()
+	mp.prepared = false
 	evictOldest(mp.cache, mp.maxCache, func(mt *merchantTicket) uint64 { return mt.position })
 }
 
@@ -423,4 +457,6 @@ func (mp *MerchantPenalties) Full() bool {
 func (mp *MerchantPenalties) Reset() {
 	mp.cache = map[string]*merchantTicket{}
 	mp.dirty, mp.facts, mp.reversals = nil, nil, nil
+	mp.factRows, mp.ticketRows = rows{cols: factCols}, rows{cols: len(merchantTicketColumns)}
+	mp.prepared = false
 }

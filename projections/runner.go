@@ -177,6 +177,9 @@ func (r *runner) poison(ctx context.Context, ev follow.Event, cause error, panic
 // commit writes the pending changes and the checkpoint in one transaction.
 func (r *runner) commit(ctx context.Context, tail bool) error {
 	if r.applied > r.durable {
+		if err := r.prepare(); err != nil {
+			return err
+		}
 		if err := r.db.write(ctx, r.write); err != nil {
 			// Whether the page committed is unknown: writing it again
 			// could meet its own rows, or a checkpoint it moved itself.
@@ -207,6 +210,23 @@ func (r *runner) progress() {
 		r.opts.Progress(Progress{Projection: r.proj.Name(), Position: r.durable, Applied: r.applied, Head: r.until, Since: r.from,
 			Elapsed: time.Since(r.started)})
 	}
+}
+
+// prepare has a preparer build its rows before the write transaction
+// begins. Its failure is the write's: the projection is dropped to its
+// checkpoint and the page retried.
+func (r *runner) prepare() error {
+	p, ok := r.proj.(preparer)
+	if !ok {
+		return nil
+	}
+	if err := p.prepare(); err != nil {
+		err = fmt.Errorf("%s: prepare the write through position %d: %w", r.proj.Name(), r.applied, err)
+		r.proj.Reset()
+		r.applied = r.durable
+		return err
+	}
+	return nil
 }
 
 func (r *runner) write(ctx context.Context, tx *sql.Tx) error {

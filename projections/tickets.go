@@ -25,6 +25,8 @@ type TicketStatus struct {
 	db       *DB
 	cache    map[string]*ticketEntry
 	dirty    []*ticketEntry
+	rows     rows // the dirty tickets' rows, once prepared
+	prepared bool
 	maxCache int
 	upsert   string // multi-row insert prefix
 	conflict string // its ON CONFLICT clause
@@ -65,7 +67,7 @@ func NewTicketStatus(db *DB) *TicketStatus {
 		set = append(set, c+" = excluded."+c)
 	}
 	return &TicketStatus{
-		db: db, cache: map[string]*ticketEntry{}, maxCache: DefaultTicketCache,
+		db: db, cache: map[string]*ticketEntry{}, maxCache: DefaultTicketCache, rows: rows{cols: len(ticketColumns)},
 		upsert:   `INSERT INTO rm_ticket_status (` + strings.Join(ticketColumns, ", ") + `) VALUES `,
 		conflict: ` ON CONFLICT (ticket_id) DO UPDATE SET ` + strings.Join(set, ", "),
 		load:     `SELECT ` + strings.Join(ticketColumns, ", ") + ` FROM rm_ticket_status WHERE ticket_id = ?`,
@@ -153,6 +155,7 @@ func (ts *TicketStatus) Apply(ctx context.Context, ev follow.Event) error {
 		e.rulingOutcome = p.Outcome
 	}
 	e.position = ev.Record.Position
+	ts.prepared = false
 	if !e.dirty {
 		e.dirty = true
 		ts.dirty = append(ts.dirty, e)
@@ -168,12 +171,28 @@ func (ts *TicketStatus) entry(ctx context.Context, id string, env events.Envelop
 	})
 }
 
-// Flush implements Projection. Rows go in key order: each index page is
-// then visited once for all its rows of the commit, not once per row.
-func (ts *TicketStatus) Flush(ctx context.Context, tx *sql.Tx) error {
+// prepare builds the dirty tickets' rows (see preparer), in key order:
+// each index page is then visited once for all its rows of the commit,
+// not once per row.
+func (ts *TicketStatus) prepare() error {
+	if ts.prepared {
+		return nil
+	}
 	slices.SortFunc(ts.dirty, func(a, b *ticketEntry) int { return strings.Compare(a.t.ID, b.t.ID) })
-	return chunked(ctx, tx, ts.db, ts.upsert, ts.conflict, len(ticketColumns), 64, len(ts.dirty),
-		func(i int, args []any) []any { return ts.dirty[i].row(args) })
+	ts.rows.reset()
+	for _, e := range ts.dirty {
+		ts.rows.add(e.row)
+	}
+	ts.prepared = true
+	return nil
+}
+
+// Flush implements Projection.
+func (ts *TicketStatus) Flush(ctx context.Context, tx *sql.Tx) error {
+	if err := ts.prepare(); err != nil {
+		return err
+	}
+	return chunked(ctx, tx, ts.db, ts.upsert, ts.conflict, 64, &ts.rows)
 }
 
 // Committed implements Projection.
@@ -184,6 +203,8 @@ func (ts *TicketStatus) Committed() {
 		e.rulingOutcome = interned(e.rulingOutcome)
 	}
 	ts.dirty = ts.dirty[:0]
+	ts.rows.reset()
+	ts.prepared = false
 	evictOldest(ts.cache, ts.maxCache, func(e *ticketEntry) uint64 { return e.position })
 }
 
@@ -195,6 +216,7 @@ func (ts *TicketStatus) Full() bool { return len(ts.cache) > ts.maxCache }
 func (ts *TicketStatus) Reset() {
 	ts.cache = map[string]*ticketEntry{}
 	ts.dirty = nil
+	ts.rows, ts.prepared = rows{cols: len(ticketColumns)}, false
 }
 
 // row appends the entry's column values in ticketColumns order: the
