@@ -91,7 +91,7 @@ func (rb *responseBuffer) commandResponse(r CommandResponse) error {
 		b.WriteByte(']')
 	}
 	b.WriteString(`,"ticket":`)
-	if err := rb.value(r.Ticket); err != nil {
+	if err := rb.ticketView(r.Ticket); err != nil {
 		return err
 	}
 	b.WriteString("}\n")
