@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -177,7 +178,8 @@ func Validate(req Request, cmd domain.Command, limits Limits) error {
 	if open, ok := cmd.(domain.OpenTicket); ok && open.TicketID != "" && open.TicketID != req.TicketID {
 		return invalidField("data.ticket_id", "differs from the request's ticket_id")
 	}
-	return checkValue("data", reflect.ValueOf(cmd), limits)
+	var path [96]byte
+	return checkValue(append(path[:0], "data"...), reflect.ValueOf(cmd), limits)
 }
 
 // IDPunctuation is what an envelope id (command, ticket, correlation and
@@ -204,8 +206,11 @@ func checkID(field, v string, limits Limits, required bool) error {
 
 // checkValue walks a command's fields: ids are short, text is bounded,
 // valid UTF-8 and free of controls and bidirectional formatting
-// characters (checkText), lists are bounded.
-func checkValue(path string, v reflect.Value, limits Limits) error {
+// characters (checkText), lists are bounded. path is the field's path
+// (data.items[2].kind), appended to in place as the walk goes down and
+// made a string only for a refusal: every command is walked, and joining
+// the path at every field allocated for each.
+func checkValue(path []byte, v reflect.Value, limits Limits) error {
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if v.IsNil() {
@@ -218,10 +223,10 @@ func checkValue(path string, v reflect.Value, limits Limits) error {
 		}
 		for i := 0; i < v.NumField(); i++ {
 			f := v.Type().Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 			sub := path
 			if !f.Anonymous {
-				sub = path + "." + name
+				name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+				sub = append(append(path, '.'), name...)
 			}
 			if err := checkValue(sub, v.Field(i), limits); err != nil {
 				return err
@@ -229,24 +234,25 @@ func checkValue(path string, v reflect.Value, limits Limits) error {
 		}
 	case reflect.Slice:
 		if v.Len() > limits.MaxListItems {
-			return invalidField(path, fmt.Sprintf("has %d items, limit %d", v.Len(), limits.MaxListItems))
+			return invalidField(string(path), fmt.Sprintf("has %d items, limit %d", v.Len(), limits.MaxListItems))
 		}
 		for i := 0; i < v.Len(); i++ {
-			if err := checkValue(fmt.Sprintf("%s[%d]", path, i), v.Index(i), limits); err != nil {
+			sub := append(strconv.AppendInt(append(path, '['), int64(i), 10), ']')
+			if err := checkValue(sub, v.Index(i), limits); err != nil {
 				return err
 			}
 		}
 	case reflect.String:
 		s := v.String()
 		if !utf8.ValidString(s) {
-			return invalidField(path, "is not valid UTF-8")
+			return invalidField(string(path), "is not valid UTF-8")
 		}
-		max, id := limits.MaxTextBytes, strings.HasSuffix(path, "_id") || strings.HasSuffix(path, ".id")
+		max, id := limits.MaxTextBytes, bytes.HasSuffix(path, []byte("_id")) || bytes.HasSuffix(path, []byte(".id"))
 		if id {
 			max = limits.MaxIDBytes
 		}
 		if len(s) > max {
-			return invalidField(path, fmt.Sprintf("is %d bytes, limit %d", len(s), max))
+			return invalidField(string(path), fmt.Sprintf("is %d bytes, limit %d", len(s), max))
 		}
 		if err := checkText(path, s, id); err != nil {
 			return err
@@ -254,10 +260,10 @@ func checkValue(path string, v reflect.Value, limits Limits) error {
 	case reflect.Int64, reflect.Int:
 		// Every integer a command carries is an amount in minor units.
 		if v.Int() < 0 {
-			return invalidField(path, "must not be negative")
+			return invalidField(string(path), "must not be negative")
 		}
 		if max := limits.AmountLimit(); v.Int() > max {
-			return invalidField(path, fmt.Sprintf("is %d, more than the most an amount may be (%d minor units)", v.Int(), max))
+			return invalidField(string(path), fmt.Sprintf("is %d, more than the most an amount may be (%d minor units)", v.Int(), max))
 		}
 	}
 	return nil

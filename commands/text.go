@@ -235,7 +235,7 @@ func hex4(b []byte) (rune, bool) {
 // marks U+200E, U+200F and U+061C, which a text here never needs (Chinese
 // and Latin text run left to right; right-to-left scripts show correctly
 // without them).
-func checkText(path, s string, id bool) error {
+func checkText(path []byte, s string, id bool) error {
 	for i, r := range s {
 		if !refused(r, id) {
 			continue
@@ -247,7 +247,7 @@ func checkText(path, s string, id bool) error {
 		case r > 0x9f:
 			what = "a bidirectional formatting character"
 		}
-		return invalidField(path, fmt.Sprintf("holds %s (%U) at byte %d", what, r, i))
+		return invalidField(string(path), fmt.Sprintf("holds %s (%U) at byte %d", what, r, i))
 	}
 	return nil
 }
