@@ -66,7 +66,7 @@ func (s *Server) answerCommand(w http.ResponseWriter, info *requestInfo, res com
 		info.outcome = "duplicate"
 		w.Header().Set("Idempotent-Replayed", "true")
 	}
-	w.Header().Set("ETag", etag(res.Revision))
+	w.Header().Set("Etag", etag(res.Revision)) // ETag, as net/http spells it on the wire
 	w.Header().Set("Location", "/v1/tickets/"+res.TicketID)
 	writeCommandResponse(w, status, CommandResponse{TicketID: res.TicketID, CommandID: info.commandID, Duplicate: res.Duplicate,
 		Revision: res.Revision, Events: wire, Ticket: views.Ticket(res.Ticket)})

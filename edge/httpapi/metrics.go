@@ -172,8 +172,23 @@ func collectSamples(ctx context.Context, c Collector, ch chan<- prometheus.Metri
 	}
 }
 
+// statusLabels are the status codes as label values, made once: Itoa
+// allocates for every number past 99.
+var statusLabels = func() (l [600]string) {
+	for i := range l {
+		l[i] = strconv.Itoa(i)
+	}
+	return l
+}()
+
 func (m *Metrics) observeRequest(route string, status int, d time.Duration) {
-	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
+	var code string
+	if status >= 0 && status < len(statusLabels) {
+		code = statusLabels[status]
+	} else {
+		code = strconv.Itoa(status)
+	}
+	m.requests.WithLabelValues(route, code).Inc()
 	m.reqDur.WithLabelValues(route).Observe(d.Seconds())
 }
 

@@ -28,6 +28,12 @@ type requestInfo struct {
 
 type infoKey struct{}
 
+// observed is what observe keeps for one request.
+type observed struct {
+	info requestInfo
+	sw   StatusWriter
+}
+
 func infoOf(ctx context.Context) *requestInfo {
 	info, _ := ctx.Value(infoKey{}).(*requestInfo)
 	return info
@@ -50,10 +56,13 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		start := time.Now()
 		s.metrics.inFlight.Inc()
 		defer s.metrics.inFlight.Dec()
-		info := &requestInfo{requestID: requestID(r.Header.Get("X-Request-ID"))}
+		// The request's record and its writer in one allocation.
+		o := &observed{info: requestInfo{requestID: requestID(r.Header.Get("X-Request-ID"))}, sw: StatusWriter{ResponseWriter: w}}
+		info, sw := &o.info, &o.sw
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
-		w.Header().Set("X-Request-ID", info.requestID)
-		sw := NewStatusWriter(w)
+		// Header names as net/http canonicalizes them ("X-Request-Id",
+		// "Etag"): spelled otherwise, each Set allocates the canonical form.
+		w.Header().Set("X-Request-Id", info.requestID)
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
@@ -117,7 +126,9 @@ func requestID(given string) string {
 	}
 	var b [12]byte
 	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	var id [24]byte
+	hex.Encode(id[:], b[:])
+	return string(id[:])
 }
 
 // authenticate requires a valid bearer token and records the principal.
