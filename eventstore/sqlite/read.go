@@ -107,13 +107,18 @@ func scanStream(ctx context.Context, stmt *sql.Stmt, stream string, from uint64,
 	if err != nil {
 		return nil, err
 	}
-	evs := make([]eventstore.RecordedEvent, 0, sqlread.InitialCap(limit))
+	// Made at the first row: the write path's load of a ticket about to
+	// be opened finds none, and would allocate the list for nothing.
+	var evs []eventstore.RecordedEvent
 	var (
 		rawID, data sql.RawBytes
 		pos, rev    int64
 		buf         slab
 	)
 	for rows.Next() {
+		if evs == nil {
+			evs = make([]eventstore.RecordedEvent, 0, sqlread.InitialCap(limit))
+		}
 		e := eventstore.RecordedEvent{Stream: stream}
 		if err := rows.Scan(&pos, &rawID, &rev, &e.Type, &data); err != nil {
 			return nil, errors.Join(err, rows.Close())
@@ -133,6 +138,9 @@ func scanStream(ctx context.Context, stmt *sql.Stmt, stream string, from uint64,
 	}
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return nil, err
+	}
+	if evs == nil {
+		evs = []eventstore.RecordedEvent{} // empty, as before; allocates nothing
 	}
 	return evs, nil
 }
@@ -185,6 +193,9 @@ func (s *Store) readAll(ctx context.Context, after uint64, limit int) ([]eventst
 	}
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return nil, err
+	}
+	if evs == nil {
+		evs = []eventstore.RecordedEvent{} // empty, as before; allocates nothing
 	}
 	return evs, nil
 }

@@ -64,3 +64,21 @@ func TestStreamReadsStartNoWatcherForTheirContext(t *testing.T) {
 		})
 	}
 }
+
+// TestAReadThatFindsNoRowsAllocatesNoList: the write path's load of a
+// ticket about to be opened finds no rows, and allocates no list for them
+// (a list of 16 events was made and dropped); a read past a stream's end,
+// which finds no rows either, still answers an empty list, not nil.
+func TestAReadThatFindsNoRowsAllocatesNoList(t *testing.T) {
+	s, _ := openStore(t, sqlite.Config{})
+	ctx := context.Background()
+	_, err := s.Append(ctx, "held", eventstore.NoStream(), []eventstore.EventData{{ID: uuid.New(), Type: "t", Data: []byte(`{"i":1}`)}})
+	require.NoError(t, err)
+	evs, err := s.ReadStream(ctx, "held", 5, 0)
+	require.NoError(t, err)
+	assert.NotNil(t, evs)
+	assert.Empty(t, evs)
+	assert.Zero(t, cap(evs), "a list was made for rows that never came")
+	_, err = s.ReadStream(ctx, "missing", 0, 0)
+	assert.ErrorIs(t, err, eventstore.ErrStreamNotFound)
+}
