@@ -26,7 +26,7 @@ type recordedEvent struct {
 
 // legality adds the event to its ticket's decision in progress, checking
 // the previous decision once this event shows it is complete.
-func (c *ticketChecks) legality(st *streamState, pos uint64, env events.Envelope, line int) {
+func (c *ticketChecks) legality(st *streamState, pos uint64, env *events.Envelope, line int) {
 	if st.damaged {
 		return
 	}
@@ -45,10 +45,10 @@ func (c *ticketChecks) legality(st *streamState, pos uint64, env events.Envelope
 		c.replayFor(st) // the ticket's first event
 		st.decision = st.open.decision
 	}
-	if n := len(st.decision); n > 0 && !sameDecision(st.decision[0].env, env) {
+	if n := len(st.decision); n > 0 && !sameDecision(&st.decision[0].env, env) {
 		c.checkDecision(st, false)
 	}
-	st.decision = append(st.decision, recordedEvent{env: env, pos: pos, line: line})
+	st.decision = append(st.decision, recordedEvent{env: *env, pos: pos, line: line})
 	st.advance(env)
 	c.resolveCitations(st, pos, env)
 	if st.closed != nil {
@@ -65,7 +65,7 @@ func (c *ticketChecks) legality(st *streamState, pos uint64, env events.Envelope
 // scoped to their principal (docs/security.md, "Idempotency"), so two
 // principals may each send "k-1" and be recorded one after the other: those
 // are two decisions, never one.
-func sameDecision(lead, env events.Envelope) bool {
+func sameDecision(lead, env *events.Envelope) bool {
 	return lead.CommandID == env.CommandID && lead.Actor == env.Actor
 }
 
@@ -238,7 +238,7 @@ func (c *ticketChecks) deferCitations(st *streamState, before *domain.Ticket, at
 
 // resolveCitations turns evidence that arrives after a ruling cited it into
 // a finding at the ruling, naming where the evidence was recorded.
-func (c *ticketChecks) resolveCitations(st *streamState, pos uint64, env events.Envelope) {
+func (c *ticketChecks) resolveCitations(st *streamState, pos uint64, env *events.Envelope) {
 	e, ok := env.Payload.(events.EvidenceSubmitted)
 	if !ok || len(st.citations) == 0 {
 		return

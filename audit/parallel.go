@@ -1,9 +1,5 @@
 package audit
 
-import (
-	"hash/maphash"
-)
-
 // parallelBatch is how many events are handed to the shards at a time, and
 // parallelDepth how many such batches may be in flight before Apply waits
 // for the oldest: enough slack that a shard held up by a GC pause or the
@@ -20,7 +16,6 @@ const (
 // actions event by event, in log order, exactly as one goroutine would
 // have (flush). Every other call on the Verifier flushes first.
 type parallel struct {
-	seed     maphash.Seed
 	pending  []Prepared
 	inflight []*shardBatch // oldest first
 	// last is, per shard, the done channel of its newest run: a shard's
@@ -40,12 +35,7 @@ type shardBatch struct {
 }
 
 func newParallel(shards int) *parallel {
-	return &parallel{seed: maphash.MakeSeed(), last: make([]chan struct{}, shards)}
-}
-
-// shardOf returns the shard that checks stream's tickets.
-func (par *parallel) shardOf(stream string, shards int) int {
-	return int(maphash.String(par.seed, stream) % uint64(shards))
+	return &parallel{last: make([]chan struct{}, shards)}
 }
 
 // add queues p, handing a full batch to the shards.
@@ -76,20 +66,16 @@ func (par *parallel) dispatch(v *Verifier) {
 	b := &shardBatch{events: par.pending, shard: make([]int, len(par.pending)),
 		out: make([][]action, n), done: make([]chan struct{}, n)}
 	par.pending = nil
-	// A ticket's events mostly come one after another: its stream is hashed
-	// once per run of them.
-	last, lastShard := "", -1
+	// Each ticket's events go to the shard its stream's key picks; the key
+	// was computed where the event was prepared, so this goroutine does not
+	// read the event's bytes.
 	for i := range b.events {
-		stream := b.events[i].ref.stream
-		switch {
-		case stream == "":
+		ref := &b.events[i].ref
+		if ref.stream == "" {
 			b.shard[i] = -1
-		case stream == last:
-			b.shard[i] = lastShard
-		default:
-			last, lastShard = stream, par.shardOf(stream, n)
-			b.shard[i] = lastShard
+			continue
 		}
+		b.shard[i] = int(ref.key % uint64(n))
 	}
 	for s, c := range v.shards {
 		prev, done := par.last[s], make(chan struct{})

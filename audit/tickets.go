@@ -98,7 +98,7 @@ func (c *ticketChecks) event(p *Prepared) {
 	}
 	c.chain(st, p.pos, &p.env, p.line)
 	c.checkPolicyHash(st, p.pos, &p.env, p.line)
-	c.legality(st, p.pos, p.env, p.line)
+	c.legality(st, p.pos, &p.env, p.line)
 }
 
 // streamState is what the verifier remembers of one ticket.
@@ -193,12 +193,12 @@ func (c *ticketChecks) release(st *streamState) {
 }
 
 // advance folds env into the replayed ticket.
-func (st *streamState) advance(env events.Envelope) {
+func (st *streamState) advance(env *events.Envelope) {
 	if st.closed != nil {
 		return // whatever follows a close is refused, and changes nothing
 	}
 	t := &st.open.state
-	t.Fold(env)
+	t.Fold(*env)
 	if t.Closed() {
 		// open stays until the decision that closed it is checked.
 		// Copies: the strings are windows on the event's decoded bytes,

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"runtime"
 	"slices"
 
@@ -359,12 +360,14 @@ func prepare(pos uint64, data []byte, proof *InclusionProof, line int, decode fu
 	p.env, p.err = decode(data)
 	if p.err != nil {
 		p.ref = lenientRef(data)
+		p.ref.key = streamKey(p.ref.stream)
 		if p.leaf, p.leafErr = LeafOf(data); p.leafErr != nil {
 			p.leaf = merkle.LeafHash(data)
 		}
 		return p
 	}
-	p.ref = eventRef{stream: p.env.Stream, ticket: events.TicketOf(p.env.Stream), revision: p.env.Revision, hasRevision: true, hash: p.env.Hash}
+	p.ref = eventRef{stream: p.env.Stream, ticket: events.TicketOf(p.env.Stream), revision: p.env.Revision, hasRevision: true, hash: p.env.Hash,
+		key: streamKey(p.env.Stream)}
 	p.leaf, p.leafErr = LeafHash(p.env.Hash)
 	return p
 }
@@ -558,7 +561,17 @@ type eventRef struct {
 	revision       uint64
 	hasRevision    bool
 	hash           string
+	// key is the stream's hash (streamKey), computed where the event is
+	// prepared, whose core has just read its bytes: the verifier picks
+	// the event's shard by it without reading them again.
+	key uint64
 }
+
+// streamSeed seeds streamKey for the process.
+var streamSeed = maphash.MakeSeed()
+
+// streamKey hashes a stream name, for picking its shard.
+func streamKey(stream string) uint64 { return maphash.String(streamSeed, stream) }
 
 func (r eventRef) revisionPtr() *uint64 {
 	if !r.hasRevision {

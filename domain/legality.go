@@ -65,8 +65,8 @@ func (e *IllegalEventError) Unwrap() error { return e.Err }
 // if the decision did depend on one, CheckDecision reports the stamp it
 // lacks.
 func DecisionPolicy(before Ticket, recorded []events.Envelope) (version string, ok bool) {
-	for _, env := range recorded {
-		if stamp, stamped := events.PolicyStampOf(env.Payload); stamped {
+	for i := range recorded {
+		if stamp, stamped := events.PolicyStampOf(recorded[i].Payload); stamped {
 			return stamp.Version, true
 		}
 	}
@@ -106,7 +106,7 @@ func CheckDecision(before Ticket, recorded []events.Envelope, pol policy.Policy)
 	if len(recorded) == 0 {
 		return &IllegalEventError{Field: "events", Err: fmt.Errorf("%w: a decision records at least one event", ErrNotAsDecided)}
 	}
-	lead := recorded[0]
+	lead := &recorded[0]
 	cmd, ok := CommandOf(lead.Payload)
 	if !ok {
 		return &IllegalEventError{Type: lead.Type, Field: "type", Recorded: lead.Type,
@@ -117,7 +117,8 @@ func CheckDecision(before Ticket, recorded []events.Envelope, pol policy.Policy)
 	if err != nil {
 		return &IllegalEventError{Type: lead.Type, Command: name, Err: err}
 	}
-	for i, env := range recorded {
+	for i := range recorded {
+		env := &recorded[i] // not a copy of every envelope
 		fail := func(field, got, want string) error {
 			return &IllegalEventError{Index: i, Type: env.Type, Command: name, Field: field, Recorded: got, Decided: want, Err: ErrNotAsDecided}
 		}
