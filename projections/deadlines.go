@@ -203,15 +203,17 @@ func (d *Deadlines) Flush(ctx context.Context, tx *sql.Tx) error {
 }
 
 // Committed implements Projection. Closed tickets leave the cache: nothing
-// of them is kept.
+// of them is kept, so they are not detached first (most tickets of a
+// rebuild open and close between two commits).
 func (d *Deadlines) Committed() {
 	for _, e := range d.dirty {
 		e.dirty = false
-		e.t = detachedTicket(e.t)
-		e.stored = e.t.OpenDeadlines()
 		if e.t.Status == domain.StatusClosed {
 			delete(d.cache, e.t.ID)
+			continue
 		}
+		e.t = detachedTicket(e.t)
+		e.stored = e.t.OpenDeadlines()
 	}
 	d.dirty = d.dirty[:0]
 	d.clearPrepared()
