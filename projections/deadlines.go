@@ -215,6 +215,7 @@ func (d *Deadlines) Committed() {
 		e.t = detachedTicket(e.t)
 		e.stored = e.t.OpenDeadlines()
 	}
+	clear(d.dirty) // the closed tickets' entries hold their events' bytes
 	d.dirty = d.dirty[:0]
 	d.clearPrepared()
 	evictOldest(d.cache, d.maxCache, func(e *deadlineEntry) uint64 { return e.position })

@@ -199,9 +199,19 @@ func (ts *TicketStatus) Flush(ctx context.Context, tx *sql.Tx) error {
 func (ts *TicketStatus) Committed() {
 	for _, e := range ts.dirty {
 		e.dirty = false
+		if e.t.Closed() {
+			// A closed ticket takes no further event (domain.Decide refuses
+			// every command to it): it leaves the cache at once, without
+			// being detached first — most tickets of a rebuild open and
+			// close between two commits. One that did take an event would
+			// be read back from its row, as after an eviction.
+			delete(ts.cache, e.t.ID)
+			continue
+		}
 		e.t = detachedTicket(e.t)
 		e.rulingOutcome = interned(e.rulingOutcome)
 	}
+	clear(ts.dirty) // the closed tickets' entries hold their events' bytes
 	ts.dirty = ts.dirty[:0]
 	ts.rows.reset()
 	ts.prepared = false

@@ -3,6 +3,7 @@ package projections_test
 import (
 	"context"
 	"database/sql"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -253,4 +254,31 @@ func TestTicketStatusAfterALateReturnReceipt(t *testing.T) {
 		want = append(want, string(d.Kind)+"@"+projections.FormatTime(d.DueAt))
 	}
 	assert.Equal(t, strings.Join(want, ";"), deadlines, "the escalation window the report opened closed with the late receipt")
+}
+
+// TestClosedTicketsLeaveTheCaches rebuilds closed and open tickets: after
+// the commit, the per-ticket read models that fold the domain's ticket keep
+// only the open ones in memory (a closed ticket takes no further event),
+// and their rows are those of a projector that ran beside the appends.
+func TestClosedTicketsLeaveTheCaches(t *testing.T) {
+	t.Parallel()
+	l := newLedger(t)
+	appendScenarios(t, l.store, l.pol, generate(21, 30, epoch, l.pol))
+	appendOpenings(t, l.store, l.pol, generate(22, 10, epoch, l.pol))
+	l.runToHead(t)
+	live := dump(t, l.db)
+
+	projs := projections.Default(l.db, l.pol)
+	_, err := projections.NewProjector(l.store, l.db, projs, projections.Options{PageSize: 64}).Rebuild(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, live, dump(t, l.db))
+	var open int
+	require.NoError(t, l.db.SQL.QueryRow(`SELECT count(*) FROM rm_ticket_status WHERE status <> 'closed'`).Scan(&open))
+	require.Equal(t, 10, open)
+	for _, p := range projs {
+		switch p.Name() {
+		case projections.TicketStatusName, projections.DeadlinesName:
+			assert.Equal(t, open, reflect.ValueOf(projections.Cache(p)).Len(), "%s caches the open tickets only", p.Name())
+		}
+	}
 }
