@@ -111,13 +111,18 @@ func ParseRequest(data []byte, limits Limits) (Request, domain.Command, error) {
 // names that are not the exact-case names of v's fields, duplicate member
 // names, unknown fields, trailing data, null (whole, as a member or as an
 // item) and "" as an enumeration's value. Errors are *ValidationError
-// naming the member path; what cannot be parsed is named whole.
+// naming the member path; what cannot be parsed is named whole. An object
+// of plain members (strings, integers, booleans, a raw object) is decoded
+// without encoding/json, to the value it would give (decodeFlat).
 func DecodeStrict(whole string, data []byte, v any) error {
 	if err := checkRawStrings("", data, reflect.TypeOf(v)); err != nil {
 		return err
 	}
 	if bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
 		return invalidField(whole, "is null, not a JSON object")
+	}
+	if decodeFlat(data, v) {
+		return nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -140,7 +145,7 @@ func DecodeCommand(name string, data json.RawMessage) (domain.Command, error) {
 			return nil, err
 		}
 		ptr := reflect.New(reflect.TypeOf(zero))
-		if len(bytes.TrimSpace(data)) > 0 && !bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
+		if len(bytes.TrimSpace(data)) > 0 && !bytes.Equal(bytes.TrimSpace(data), []byte("null")) && !decodeFlat(data, ptr.Interface()) {
 			dec := json.NewDecoder(bytes.NewReader(data))
 			dec.DisallowUnknownFields()
 			if err := dec.Decode(ptr.Interface()); err != nil {
