@@ -110,7 +110,7 @@ func (s *Server) runCommand(w http.ResponseWriter, r *http.Request, name string,
 // decodeBody reads a bounded JSON body strictly into v. An empty body
 // leaves v as it is.
 func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	data, err := readBody(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes), r.ContentLength, s.cfg.MaxBodyBytes)
 	if err != nil {
 		if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
 			return err
@@ -133,6 +133,37 @@ func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) error
 	}
 	return commands.DecodeStrict("body", data, v)
 }
+
+// readBody reads body whole, into a buffer the size the request said
+// (Content-Length, when within max), where io.ReadAll starts at 512 bytes
+// and grows; body bounds what it may say. A length past preallocBody is
+// left to io.ReadAll, which grows with what arrives: a client declaring a
+// large body and sending nothing must not make the server hold it.
+func readBody(body io.Reader, length, max int64) ([]byte, error) {
+	if length <= 0 || length > max || length > preallocBody {
+		return io.ReadAll(body)
+	}
+	// One byte more than said, so that the end is read in the buffer too.
+	data := make([]byte, 0, length+1)
+	for {
+		n, err := body.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			return data, nil
+		}
+		if err != nil {
+			return data, err
+		}
+		if len(data) == cap(data) {
+			rest, err := io.ReadAll(body)
+			return append(data, rest...), err
+		}
+	}
+}
+
+// preallocBody is the largest declared body read into a buffer of its
+// length at once.
+const preallocBody = 16 << 10
 
 // ifMatch reads an If-Match header holding one revision: "3", W/"3" or 3.
 func ifMatch(h string) (*uint64, error) {

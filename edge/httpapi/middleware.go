@@ -90,7 +90,8 @@ func (s *Server) done(r *http.Request, sw *StatusWriter, info *requestInfo, elap
 	if info.command != "" {
 		s.metrics.observeCommand(info.command, info.outcome)
 	}
-	attrs := []slog.Attr{
+	// Room for every attribute below, so that the list is not grown twice.
+	attrs := append(make([]slog.Attr, 0, 12),
 		slog.String("request_id", info.requestID),
 		slog.String("method", r.Method),
 		slog.String("route", route),
@@ -98,7 +99,7 @@ func (s *Server) done(r *http.Request, sw *StatusWriter, info *requestInfo, elap
 		slog.Int("status", status),
 		slog.Int64("bytes", sw.Bytes()),
 		slog.Float64("latency_ms", float64(elapsed.Microseconds())/1000),
-	}
+	)
 	if info.principal != nil {
 		attrs = append(attrs, slog.String("actor", info.principal.String()))
 	}
