@@ -88,11 +88,11 @@ func (c *ticketChecks) judge(st *streamState, before *domain.Ticket, rec []recor
 		envs = append(envs, r.env)
 	}
 	c.scratch = envs
-	pol, ok := c.decisionPolicy(st, before, envs, rec[0])
+	pol, ok := c.decisionPolicy(st, before, envs, &rec[0])
 	if !ok {
 		return
 	}
-	err := domain.CheckDecision(*before, envs, pol)
+	err := domain.CheckDecision(*before, envs, *pol)
 	if err == nil {
 		return
 	}
@@ -115,31 +115,54 @@ func (c *ticketChecks) judge(st *streamState, before *domain.Ticket, rec []recor
 	c.fail(Finding{Check: check, Position: at.pos, Ticket: st.ticket, Revision: &rev, Line: at.line, Message: msg})
 }
 
+// noPolicy is the policy a decision that depends on none is checked
+// under; it is only read.
+var noPolicy = &policy.Policy{}
+
 // decisionPolicy returns the policy a decision is checked under: the
 // version it records (domain.DecisionPolicy), or, for a decision that names
-// none, the one the ticket's last decision was checked under.
-func (c *ticketChecks) decisionPolicy(st *streamState, before *domain.Ticket, envs []events.Envelope, lead recordedEvent) (policy.Policy, bool) {
-	if ver, named := domain.DecisionPolicy(*before, envs); named {
+// none, the one the ticket's last decision was checked under. It is only
+// read.
+func (c *ticketChecks) decisionPolicy(st *streamState, before *domain.Ticket, envs []events.Envelope, lead *recordedEvent) (*policy.Policy, bool) {
+	if ver, named := domain.DecisionPolicy(before, envs); named {
 		pol, known := c.policyFor(ver, st, lead, len(envs))
 		if known && st.policy != ver {
 			st.policy = strings.Clone(ver) // not a window on the event's bytes, kept to the end
 		}
 		return pol, known
 	}
-	if pol, ok := c.policies[st.policy]; ok && st.policy != "" {
+	if pol, ok := c.lookup(st.policy); ok && st.policy != "" {
 		return pol, true
 	}
 	if !before.Exists() {
 		// Nothing but opening the ticket is allowed, and that names a version.
-		return policy.Policy{}, true
+		return noPolicy, true
 	}
-	return policy.Policy{}, false // the ticket's policy is unknown, and reported
+	return noPolicy, false // the ticket's policy is unknown, and reported
+}
+
+// lookup returns the policy of version ver the verifier holds, for reading
+// only: a copy of it made once per shard, rather than one (of some 350
+// bytes) for every decision.
+func (c *ticketChecks) lookup(ver string) (*policy.Policy, bool) {
+	if p, ok := c.looked[ver]; ok {
+		return p, true
+	}
+	pol, ok := c.policies[ver]
+	if !ok {
+		return nil, false
+	}
+	if c.looked == nil {
+		c.looked = map[string]*policy.Policy{}
+	}
+	c.looked[strings.Clone(ver)] = &pol
+	return &pol, true
 }
 
 // policyFor returns the policy of version ver, counting the events an
 // unknown version leaves unchecked (one finding per version).
-func (c *ticketChecks) policyFor(ver string, st *streamState, at recordedEvent, n int) (policy.Policy, bool) {
-	if p, ok := c.policies[ver]; ok {
+func (c *ticketChecks) policyFor(ver string, st *streamState, at *recordedEvent, n int) (*policy.Policy, bool) {
+	if p, ok := c.lookup(ver); ok {
 		return p, true
 	}
 	if c.unknown == nil {
@@ -152,7 +175,7 @@ func (c *ticketChecks) policyFor(ver string, st *streamState, at recordedEvent, 
 			Message: fmt.Sprintf("policy version %q is not known to the verifier", ver)}})
 	}
 	c.unknown[ver] += n
-	return policy.Policy{}, false
+	return noPolicy, false
 }
 
 // checkFor names the finding for a decision the domain did not allow, from

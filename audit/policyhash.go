@@ -74,6 +74,7 @@ func (c *ticketChecks) heldAddress(ver string) (string, bool) {
 // changed: it is computed afresh.
 func (c *ticketChecks) forgetHeld(ver string) {
 	delete(c.held, ver)
+	delete(c.looked, ver)
 	if c.lastHeld.version == ver {
 		c.lastHeld.version, c.lastHeld.address = "", ""
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/disputes-ledger/disputes/domain"
+	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/events"
 )
 
@@ -23,6 +24,9 @@ type ticketChecks struct {
 	// the state of a closed ticket it is checked on (decisionBase).
 	scratch []events.Envelope
 	base    domain.Ticket
+	// looked holds a copy of each policy version a decision was checked
+	// under (lookup).
+	looked map[string]*policy.Policy
 	// held is the address of each policy version held, computed once, and
 	// lastHeld the one asked for last (heldAddress).
 	held     map[string]string

@@ -39,7 +39,7 @@ func TestAppealDecisionRecordsItsPolicy(t *testing.T) {
 	assert.Equal(t, later.SHA256(), decided.PolicySHA256)
 	assert.Equal(t, 2, decision[0].SchemaVersion)
 
-	version, named := domain.DecisionPolicy(before, decision)
+	version, named := domain.DecisionPolicy(&before, decision)
 	require.True(t, named)
 	assert.Equal(t, later.Version, version, "checked under its own version, not the ruling's %s", ruling.Version)
 	require.NoError(t, domain.CheckDecision(before, decision, later))

@@ -64,7 +64,7 @@ func (e *IllegalEventError) Unwrap() error { return e.Err }
 // then ok is false when the ticket has no ruling, and any policy will do:
 // if the decision did depend on one, CheckDecision reports the stamp it
 // lacks.
-func DecisionPolicy(before Ticket, recorded []events.Envelope) (version string, ok bool) {
+func DecisionPolicy(before *Ticket, recorded []events.Envelope) (version string, ok bool) {
 	for i := range recorded {
 		if stamp, stamped := events.PolicyStampOf(recorded[i].Payload); stamped {
 			return stamp.Version, true

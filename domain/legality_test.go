@@ -35,7 +35,7 @@ func requireLegalStream(t *testing.T, stream []events.Envelope, pol policy.Polic
 	t.Helper()
 	var tk domain.Ticket
 	for _, d := range decisions(stream) {
-		version, named := domain.DecisionPolicy(tk, d)
+		version, named := domain.DecisionPolicy(&tk, d)
 		if named {
 			require.Equal(t, pol.Version, version, "%s names its policy", d[0].Type)
 		}
@@ -280,7 +280,7 @@ var mutations = []mutation{
 // applies; tried counts the mutations tried, by name.
 func checkLegality(t *testing.T, before domain.Ticket, d []events.Envelope, pol policy.Policy, tried map[string]int) {
 	t.Helper()
-	if v, named := domain.DecisionPolicy(before, d); named {
+	if v, named := domain.DecisionPolicy(&before, d); named {
 		require.Equal(t, pol.Version, v)
 	}
 	require.NoError(t, domain.CheckDecision(before, d, pol), "the check refuses what Decide recorded")
