@@ -28,6 +28,7 @@ bench-summary:
 # FuzzCommandBody drives the HTTP API over a real ledger: give it minutes.
 fuzz:
 	go test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./events/
+	go test -run '^$$' -fuzz FuzzDecodeFlatAgreesWithTheDecoder -fuzztime 2m ./commands/
 	go test -run '^$$' -fuzz FuzzCommandBody -fuzztime 10m ./edge/httpapi/
 
 # The out-of-process crash test with hundreds of SIGKILLs of `serve` under
