@@ -97,7 +97,9 @@ func decodeFlat(data []byte, v any) bool {
 				case tokStop:
 					return false
 				case tokOpen:
-					depth++
+					if depth++; depth > maxFlatDepth {
+						return false // encoding/json's scanner refuses past 10000 levels
+					}
 				case tokClose:
 					depth--
 				}
@@ -146,6 +148,10 @@ func decodeFlat(data []byte, v any) bool {
 	return true
 }
 
+// maxFlatDepth is the deepest a raw member decodeFlat reads may nest:
+// far below encoding/json's limit, far above the strict walk's (32).
+const maxFlatDepth = 1000
+
 // flatKind is how decodeFlat reads a field.
 type flatKind uint8
 
@@ -183,6 +189,7 @@ var flatPlans sync.Map
 
 var (
 	rawMessageType      = reflect.TypeFor[json.RawMessage]()
+	numberType          = reflect.TypeFor[json.Number]()
 	jsonUnmarshalerType = reflect.TypeFor[json.Unmarshaler]()
 	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
 )
@@ -198,8 +205,9 @@ func decodesItself(t reflect.Type) bool {
 // field decodeFlat does not place as encoding/json would: embedded, with
 // the ",string" option, with a tag name of more than lower-case letters,
 // digits and underscores, or named like another. A field of any other
-// kind, or decoding itself, is in the plan as flatOther: absent, it is
-// left as it is, as encoding/json leaves it; given, decodeFlat gives up.
+// kind, decoding itself, or a json.Number (a string encoding/json checks
+// is a number) is in the plan as flatOther: absent, it is left as it is,
+// as encoding/json leaves it; given, decodeFlat gives up.
 func flatPlanOf(t reflect.Type) *flatPlan {
 	if p, ok := flatPlans.Load(t); ok {
 		return p.(*flatPlan)
@@ -237,7 +245,7 @@ func buildFlatPlan(t reflect.Type) *flatPlan {
 		switch ft := f.Type; {
 		case ft == rawMessageType:
 			kind = flatRaw
-		case decodesItself(ft):
+		case decodesItself(ft), ft == numberType:
 			kind = flatOther
 		case ft.Kind() == reflect.String:
 			kind = flatString

@@ -126,6 +126,52 @@ var flatCases = []struct {
 	{`{"description":{"x":1}}`, ""},
 	{`{"order_id":"O-1","order_id":"O-2"}`, ""},
 	{`{"Order_ID":"O-1"}`, ""},
+	// Adversarial: what a client might send hoping the two decoders part.
+	{`{"amount_paid":-9223372036854775808}`, "open"},
+	{`{"amount_paid":9223372036854775807}`, "open"},
+	{`{"amount_paid":9223372036854775808}`, ""},
+	{`{"amount_paid":-9223372036854775809}`, ""},
+	{`{"amount_paid":00}`, ""},
+	{`{"amount_paid":01}`, ""},
+	{`{"amount_paid":+1}`, ""},
+	{`{"amount_paid":-}`, ""},
+	{`{"amount_paid":-0.0}`, ""},
+	{`{"amount_paid":1E2}`, ""},
+	{`{"amount_paid":0x10}`, ""},
+	{`{"amount_paid":1_000}`, ""},
+	{`{"order_shipped":True}`, ""},
+	{`{"order_shipped":truee}`, ""},
+	{`{"order_shipped":null}`, ""},
+	{`{"order_id":null}`, ""},
+	{"\t\r\n{\t\"order_id\"\r:\n\"O-1\"\t,\"amount_paid\"\n:\r5000\t}\r\n", "open"},
+	{"\f{\"order_id\":\"O-1\"}", ""},
+	{"\v{\"order_id\":\"O-1\"}", ""},
+	{"\u00a0{\"order_id\":\"O-1\"}", ""},
+	{"\ufeff{\"order_id\":\"O-1\"}", ""},
+	{`{"order_id":"O-1"}` + "\x00", ""},
+	{`{"order_id":"O` + "\x00" + `1"}`, ""},
+	{`{"order_id":"O\u00001"}`, ""},
+	{`{"order_id":"O` + "\x1f" + `1"}`, ""},
+	{`{"order_id":"O` + "\x7f" + `1"}`, "open"},
+	{`{"description":"` + "\u2028\u2029\ufffe" + `"}`, "open"},
+	{`{"order_id":"` + "\xed\xa0\x80" + `"}`, ""},     // a surrogate half, UTF-8 encoded
+	{`{"order_id":"` + "\xc0\xaf" + `"}`, ""},         // an overlong encoding
+	{`{"order_id":"` + "\xf4\x90\x80\x80" + `"}`, ""}, // past U+10FFFF
+	{`{"order_id":"a","ORDER_ID":"b"}`, ""},
+	{`{"ORDER_ID":"b","order_id":"a"}`, ""},
+	{`{"order_id":"a","order_Id":"b"}`, ""},
+	{`{"order_` + "\u017f" + `d":"a"}`, ""}, // ſ folds to s in encoding/json's matching
+	{`{"order_id":"a","order_id ":"b"}`, ""},
+	{`{"command_id":"c-1","Command_ID":"c-2","data":{}}`, ""},
+	{`{"data":{"a":[}]}}`, ""},
+	{`{"data":[{]}]}`, ""},
+	{`{"data":{"a":1,}}`, ""},
+	{`{"data":[1,]}`, ""},
+	{`{"data":{"a" 1}}`, ""},
+	{`{"data":{"a":"` + "\xff" + `"}}`, "body"},
+	{`{"data":{"a":{"b":{"c":[[[]]]}}},"command_id":"c"}`, "body"},
+	{`{"data":{"data":{}}}`, "body"},
+	{`{"data":{"order_id":"a","ORDER_ID":"b"}}`, "body"},
 }
 
 // TestDecodeFlatTakesWhatItIsSureOf: decodeFlat decodes the common shapes
@@ -137,13 +183,14 @@ func TestDecodeFlatTakesWhatItIsSureOf(t *testing.T) {
 	for _, tc := range flatCases {
 		for which, typ := range map[string]reflect.Type{"body": reflect.TypeFor[flatBody](), "open": reflect.TypeFor[domain.OpenTicket]()} {
 			fp := reflect.New(typ)
-			assert.Equal(t, tc.which == which || tc.which == "both", decodeFlat([]byte(tc.data), fp.Interface()), "%s into %s", tc.data, which)
+			took := decodeFlat([]byte(tc.data), fp.Interface())
+			assert.Equal(t, tc.which == which || tc.which == "both", took, "%s into %s", tc.data, which)
 			ran, flat, flatV, jsonV, jsonErr := decodeBoth([]byte(tc.data), typ)
 			if ran && flat {
 				require.NoError(t, jsonErr, tc.data)
 				assert.Equal(t, jsonV, flatV, tc.data)
 			}
-			if !flat {
+			if !took {
 				assert.True(t, fp.Elem().IsZero(), "%s into %s: a value given up on is left as it was", tc.data, which)
 			}
 		}
@@ -205,4 +252,31 @@ func (s *textStruct) UnmarshalText(b []byte) error { s.A = strings.ToUpper(strin
 func (n *textName) UnmarshalText(b []byte) error {
 	*n = textName(strings.ToUpper(string(b)))
 	return nil
+}
+
+// TestDecodeFlatAloneNeverAcceptsWhatTheDecoderRefuses: decodeFlat does
+// not lean on the strict walk before it (which refuses both of these on
+// its own grounds): a json.Number member given a string that is not a
+// number, and a raw member nested deeper than encoding/json's scanner
+// goes (10000 levels), are left to encoding/json, which refuses them.
+func TestDecodeFlatAloneNeverAcceptsWhatTheDecoderRefuses(t *testing.T) {
+	type number struct {
+		N json.Number `json:"n"`
+	}
+	deep := `{"data":` + strings.Repeat("[", 10001) + strings.Repeat("]", 10001) + `}`
+	for name, tc := range map[string]struct {
+		data string
+		v    func() any
+	}{
+		"a json.Number given a word":   {`{"n":"abc"}`, func() any { return new(number) }},
+		"a json.Number given a number": {`{"n":"12"}`, func() any { return new(number) }},
+		"a raw member 10001 deep":      {deep, func() any { return new(flatBody) }},
+	} {
+		jsonErr := json.Unmarshal([]byte(tc.data), tc.v())
+		if decodeFlat([]byte(tc.data), tc.v()) {
+			assert.NoError(t, jsonErr, "%s: decodeFlat accepted what encoding/json refuses", name)
+		}
+	}
+	assert.True(t, decodeFlat([]byte(`{"data":`+strings.Repeat("[", 30)+strings.Repeat("]", 30)+`}`), new(flatBody)),
+		"a raw member as deep as the strict walk allows is still read")
 }
