@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/disputes-ledger/disputes/domain"
+	"github.com/disputes-ledger/disputes/events"
 )
 
 // flatBody has the HTTP API's command body's shape (edge/httpapi's
@@ -45,11 +46,8 @@ func decodeBoth(data []byte, t reflect.Type) (ran, flat bool, flatV, jsonV any, 
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	jsonErr = dec.Decode(jp.Interface())
-	if jsonErr == nil && dec.More() {
-		jsonErr = dec.Decode(new(any)) // trailing data: refused either way
-		if jsonErr == nil {
-			jsonErr = assert.AnError
-		}
+	if jsonErr == nil && !events.NothingAfter(dec, data) {
+		jsonErr = assert.AnError // trailing data: refused either way
 	}
 	return true, flat, fp.Elem().Interface(), jp.Elem().Interface(), jsonErr
 }

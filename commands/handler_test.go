@@ -193,6 +193,11 @@ func TestParseRequestRejectsBadInput(t *testing.T) {
 		{"negative amount", `{"command_id":"c","ticket_id":"T","actor":{"role":"merchant","id":"m"},"command":"issue_refund","data":{"amount":-5}}`, "data.amount"},
 		{"float amount", `{"command_id":"c","ticket_id":"T","actor":{"role":"merchant","id":"m"},"command":"issue_refund","data":{"amount":12.5}}`, "data"},
 		{"trailing data", `{"command_id":"c","ticket_id":"T","actor":{"role":"buyer","id":"b"},"command":"withdraw"} {}`, "request"},
+		// encoding/json's Decoder.More sees no further value before a
+		// stray closing bracket, so these passed until session 6.
+		{"trailing bracket", `{"command_id":"c","ticket_id":"T","actor":{"role":"buyer","id":"b"},"command":"withdraw"}]`, "request"},
+		{"trailing brace", `{"command_id":"c","ticket_id":"T","actor":{"role":"buyer","id":"b"},"command":"withdraw"} }`, "request"},
+		{"trailing word", `{"command_id":"c","ticket_id":"T","actor":{"role":"buyer","id":"b"},"command":"withdraw"}x`, "request"},
 		{"ticket ids disagree", `{"command_id":"c","ticket_id":"T","actor":{"role":"buyer","id":"b"},"command":"open_ticket","data":{"ticket_id":"U"}}`, "data.ticket_id"},
 	}
 	for _, tc := range tests {

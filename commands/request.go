@@ -129,7 +129,7 @@ func DecodeStrict(whole string, data []byte, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return invalidField(whole, "malformed JSON: "+err.Error())
 	}
-	if dec.More() {
+	if !events.NothingAfter(dec, data) {
 		return invalidField(whole, "trailing data after the JSON object")
 	}
 	return nil

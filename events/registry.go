@@ -177,10 +177,7 @@ func strictUnmarshal(raw []byte, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return err
 	}
-	if dec.More() {
-		return fmt.Errorf("trailing data after JSON value")
-	}
-	if _, err := dec.Token(); err == nil {
+	if !NothingAfter(dec, raw) {
 		return fmt.Errorf("trailing data after JSON value")
 	}
 	return nil

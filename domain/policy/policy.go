@@ -131,7 +131,7 @@ func Parse(data []byte) (Policy, error) {
 	if err := dec.Decode(&p); err != nil {
 		return Policy{}, fmt.Errorf("parse policy: %w: %v", ErrInvalidPolicy, err)
 	}
-	if dec.More() {
+	if !events.NothingAfter(dec, data) {
 		return Policy{}, fmt.Errorf("parse policy: %w: trailing data after the JSON object", ErrInvalidPolicy)
 	}
 	if p.VagueWords == nil {

@@ -121,6 +121,7 @@ func TestParseRefuses(t *testing.T) {
 		{"not JSON", `version: x`},
 		{"wrong type", `{"no_reason_days": "seven"}`},
 		{"trailing data", `{"version": "a"} garbage`},
+		{"trailing bracket", `{"version": "a"}]`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

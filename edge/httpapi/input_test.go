@@ -66,6 +66,8 @@ func TestBadRequestsRecordNothing(t *testing.T) {
 		{"system correlation id", buyer, "POST", path, `{"data":{"text":"x"},"correlation_id":"expire:T-1:x:1"}`, key, 400, "validation", "correlation_id"},
 		{"wrong data type", buyer, "POST", path, `{"data":{"text":42}}`, key, 400, "validation", "data"},
 		{"trailing data", buyer, "POST", path, `{"data":{"text":"hi"}} {}`, key, 400, "validation", "body"},
+		{"trailing bracket", buyer, "POST", path, `{"data":{"text":"hi"}}]`, key, 400, "validation", "body"},
+		{"trailing brace", buyer, "POST", path, "{\"data\":{\"text\":\"hi\"}}\n}", key, 400, "validation", "body"},
 		{"no command id", buyer, "POST", path, `{"data":{"text":"hi"}}`, nil, 400, "validation", "Idempotency-Key"},
 		{"ids disagree", buyer, "POST", path, `{"command_id":"k-2","data":{"text":"hi"}}`, key, 400, "validation", "command_id"},
 		{"bad command id", buyer, "POST", path, `{"data":{"text":"hi"}}`, map[string]string{"Idempotency-Key": "has space"}, 400, "validation", "command_id"},
