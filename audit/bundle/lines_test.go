@@ -79,3 +79,38 @@ func TestLinesReadError(t *testing.T) {
 	}
 	assert.Equal(t, []string{"one", "two", "thr"}, got)
 }
+
+// A line is every byte between two line feeds but the carriage returns
+// that end it: a NUL, a carriage return inside it, bytes that are not
+// UTF-8 and an empty line are handed out as they are, so that a hostile
+// bundle's odd bytes reach the decoder, which refuses them, rather than
+// being split or dropped on the way.
+func TestLinesKeepTheirOddBytes(t *testing.T) {
+	old := arenaSize
+	arenaSize = 8
+	defer func() { arenaSize = old }()
+	for _, tc := range []struct {
+		input string
+		want  []string
+	}{
+		{"a\x00b\nc\n", []string{"a\x00b", "c"}},
+		{"a\rb\r\n\r\n", []string{"a\rb", ""}},
+		{"\n\n\nx", []string{"", "", "", "x"}},
+		{"\xff\xfe\n\x00", []string{"\xff\xfe", "\x00"}},
+		{"{\"kind\":\"event\"}\x00\n", []string{"{\"kind\":\"event\"}\x00"}},
+		{"ends in a bare CR\r", []string{"ends in a bare CR"}},
+		{"", nil},
+	} {
+		lr := lineReader{r: iotest.HalfReader(strings.NewReader(tc.input))}
+		var got []string
+		for {
+			line, ok, err := lr.next()
+			require.NoError(t, err)
+			if !ok {
+				break
+			}
+			got = append(got, string(line))
+		}
+		assert.Equal(t, tc.want, got, "%q", tc.input)
+	}
+}
