@@ -68,9 +68,11 @@ func (s *Store) readStream(ctx context.Context, stmt *sql.Stmt, stream string, f
 	// one per read transaction) to close it when the context ends, and the
 	// driver another per statement to interrupt SQLite: about 10 µs of a
 	// command's load, whose context always has a deadline (the HTTP API's
-	// CommandTimeout). ctx is still checked above, before any work.
-	ctx = context.WithoutCancel(ctx)
-	evs, err := scanStream(ctx, stmt, stream, from, limit)
+	// CommandTimeout). ctx is still checked above, before any work, and by
+	// scanStream every streamCheckEvery rows, so a ticket grown long is no
+	// read a hung-up caller cannot stop.
+	ctx, caller := context.WithoutCancel(ctx), ctx
+	evs, err := scanStream(ctx, caller, stmt, stream, from, limit)
 	if err != nil || len(evs) > 0 {
 		return evs, err
 	}
@@ -88,7 +90,7 @@ func (s *Store) readStream(ctx context.Context, stmt *sql.Stmt, stream string, f
 		return nil, err
 	}
 	defer tx.Rollback() // read-only: there is nothing to undo, and no error to act on
-	if evs, err = scanStream(ctx, tx.StmtContext(ctx, stmt), stream, from, limit); err != nil || len(evs) > 0 {
+	if evs, err = scanStream(ctx, caller, tx.StmtContext(ctx, stmt), stream, from, limit); err != nil || len(evs) > 0 {
 		return evs, err
 	}
 	var exists bool
@@ -101,8 +103,14 @@ func (s *Store) readStream(ctx context.Context, stmt *sql.Stmt, stream string, f
 	return evs, nil
 }
 
-// scanStream runs one of the stream range queries.
-func scanStream(ctx context.Context, stmt *sql.Stmt, stream string, from uint64, limit int) ([]eventstore.RecordedEvent, error) {
+// streamCheckEvery is how many rows a stream read scans between looks at
+// its caller's context.
+const streamCheckEvery = 256
+
+// scanStream runs one of the stream range queries under ctx, and gives up
+// with caller's error once caller has ended, checked every
+// streamCheckEvery rows.
+func scanStream(ctx, caller context.Context, stmt *sql.Stmt, stream string, from uint64, limit int) ([]eventstore.RecordedEvent, error) {
 	rows, err := stmt.QueryContext(ctx, stream, sqlread.ClampInt64(from), sqlLimit(limit))
 	if err != nil {
 		return nil, err
@@ -118,6 +126,10 @@ func scanStream(ctx context.Context, stmt *sql.Stmt, stream string, from uint64,
 	for rows.Next() {
 		if evs == nil {
 			evs = make([]eventstore.RecordedEvent, 0, sqlread.InitialCap(limit))
+		} else if len(evs)%streamCheckEvery == 0 {
+			if err := caller.Err(); err != nil {
+				return nil, errors.Join(err, rows.Close())
+			}
 		}
 		e := eventstore.RecordedEvent{Stream: stream}
 		if err := rows.Scan(&pos, &rawID, &rev, &e.Type, &data); err != nil {

@@ -82,3 +82,47 @@ func TestAReadThatFindsNoRowsAllocatesNoList(t *testing.T) {
 	_, err = s.ReadStream(ctx, "missing", 0, 0)
 	assert.ErrorIs(t, err, eventstore.ErrStreamNotFound)
 }
+
+// endsAfter is a context that never reports Done (so no watcher is started
+// for it) and reports itself cancelled from its nth look at Err on: a
+// caller that hangs up partway through a read.
+type endsAfter struct {
+	context.Context
+	looks, n int
+}
+
+func (c *endsAfter) Err() error {
+	if c.looks++; c.looks >= c.n {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestALongStreamReadStopsWhenItsCallerEnds: a stream read runs without
+// handing its context to the driver, but it still looks at it as it scans,
+// so a ticket grown long (a party posting message after message) makes no
+// read that a hung-up caller cannot stop; a short stream is read whole.
+func TestALongStreamReadStopsWhenItsCallerEnds(t *testing.T) {
+	s, _ := openStore(t, sqlite.Config{})
+	ctx := context.Background()
+	const n = 1000
+	evs := make([]eventstore.EventData, n)
+	for i := range evs {
+		evs[i] = eventstore.EventData{ID: uuid.New(), Type: "t", Revision: uint64(i), Data: []byte(`{"i":1}`)}
+	}
+	_, err := s.Append(ctx, "long", eventstore.NoStream(), evs)
+	require.NoError(t, err)
+
+	// The first look is before the read; the second comes within the scan.
+	_, err = s.ReadStream(&endsAfter{Context: ctx, n: 2}, "long", 0, 0)
+	require.ErrorIs(t, err, context.Canceled)
+	_, err = s.ReadStreamBackward(&endsAfter{Context: ctx, n: 2}, "long", math.MaxUint64, 0)
+	require.ErrorIs(t, err, context.Canceled)
+
+	got, err := s.ReadStream(&endsAfter{Context: ctx, n: 2}, "long", 0, 100)
+	require.NoError(t, err, "a read shorter than one check's rows finishes")
+	assert.Len(t, got, 100)
+	got, err = s.ReadStream(&endsAfter{Context: ctx, n: n}, "long", 0, 0)
+	require.NoError(t, err)
+	assert.Len(t, got, n)
+}
