@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/disputes-ledger/disputes/domain/calendar"
 	"github.com/disputes-ledger/disputes/events"
@@ -278,14 +280,55 @@ func (p Policy) NoReasonDeadline(delivered time.Time) time.Time {
 }
 
 // VagueWordsIn returns the vague-deadline words that text contains,
-// case-insensitively, in policy order.
+// case-insensitively, in policy order: a word is found when
+// strings.ToLower(text) contains strings.ToLower(word).
+//
+// Verify re-decides every message, so the lower-cased copies are built in
+// stack buffers (appendLower) rather than by strings.ToLower, which
+// allocated a copy of every message with an upper-case letter in it.
 func (p Policy) VagueWordsIn(text string) []string {
-	lower := strings.ToLower(text)
+	var textBuf [256]byte
+	lower := appendLower(textBuf[:0], text)
 	var found []string
 	for _, w := range p.VagueWords {
-		if strings.Contains(lower, strings.ToLower(w)) {
+		var wordBuf [64]byte
+		if bytes.Contains(lower, appendLower(wordBuf[:0], w)) {
 			found = append(found, w)
 		}
 	}
 	return found
+}
+
+// appendLower appends strings.ToLower(s) to b: every rune mapped by
+// unicode.ToLower, every byte that is not UTF-8 written as U+FFFD, as
+// strings.Map does (TestVagueWordsInMatchesLowerContains).
+func appendLower(b []byte, s string) []byte {
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b = append(b, c)
+			i++
+			continue
+		}
+		if isCaselessCJK(s[i:]) {
+			b = append(b, s[i:i+3]...)
+			i += 3
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		b = utf8.AppendRune(b, unicode.ToLower(r))
+		i += size
+	}
+	return b
+}
+
+// isCaselessCJK reports whether s starts with a rune in U+3000–U+9FFF (CJK
+// punctuation, kana, ideographs): lead byte E3–E9 and two continuation
+// bytes, always a valid encoding. No rune there has a lower case
+// (TestCJKIsCaseless), so appendLower copies it without the case-table
+// search that unicode.ToLower makes for every other non-ASCII rune.
+func isCaselessCJK(s string) bool {
+	return len(s) >= 3 && s[0] >= 0xE3 && s[0] <= 0xE9 && s[1]&0xC0 == 0x80 && s[2]&0xC0 == 0x80
 }
