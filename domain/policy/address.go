@@ -26,8 +26,8 @@ func newAddress(p Policy) *address {
 }
 
 // lookup returns the address if p still states the rules it was computed from.
-func (a *address) lookup(p Policy) (string, bool) {
-	if a == nil || !sameRules(a.of, p) {
+func (a *address) lookup(p *Policy) (string, bool) {
+	if a == nil || !sameRules(&a.of, p) {
 		return "", false
 	}
 	return a.sha, true
@@ -37,7 +37,7 @@ func (a *address) lookup(p Policy) (string, bool) {
 // Every exported field of Policy is compared (TestAddressNoticesEveryField
 // changes each in turn); lists compare as Canonical writes them, nil and
 // empty alike.
-func sameRules(a, b Policy) bool {
+func sameRules(a, b *Policy) bool {
 	ca, cb := a.Calendar, b.Calendar
 	return a.Version == b.Version && a.Windows == b.Windows && a.Penalties == b.Penalties &&
 		a.NoReasonDays == b.NoReasonDays && a.CompensationMultiple == b.CompensationMultiple &&
@@ -52,8 +52,11 @@ func sameRules(a, b Policy) bool {
 // content address, which every event decided under the policy records
 // (events.Schedule.PolicySHA256) so that an auditor can tell a document
 // handed to them from the one the decision was made under.
+//
+// It keeps a value receiver so that policy.Default().SHA256() reads as it
+// always did; the rules are compared through a pointer.
 func (p Policy) SHA256() string {
-	if sha, ok := p.addr.lookup(p); ok {
+	if sha, ok := p.addr.lookup(&p); ok {
 		return sha
 	}
 	return hashCanonical(p)
