@@ -80,6 +80,10 @@ func TestBadRequestsRecordNothing(t *testing.T) {
 		{"text/json", buyer, "POST", path, `{"data":{"text":"hi"}}`, with(key, "Content-Type", "text/json"), 415, "unsupported_media_type", ""},
 		{"two media types", buyer, "POST", path, `{"data":{"text":"hi"}}`, with(key, "Content-Type", "application/json, text/plain"), 415, "unsupported_media_type", ""},
 		{"json, then junk", buyer, "POST", path, `{"data":{"text":"hi"}}`, with(key, "Content-Type", "application/json garbage"), 415, "unsupported_media_type", ""},
+		// openapi.json lists application/json alone; +json types were
+		// accepted until session 6.
+		{"a vendor's +json type", buyer, "POST", path, `{"data":{"text":"hi"}}`, with(key, "Content-Type", "application/vnd.api+json"), 415, "unsupported_media_type", ""},
+		{"merge patch", buyer, "POST", path, `{"data":{"text":"hi"}}`, with(key, "Content-Type", "application/merge-patch+json"), 415, "unsupported_media_type", ""},
 		{"oversize", buyer, "POST", path, huge, key, 413, "request_too_large", ""},
 		{"invalid by the domain", buyer, "POST", "/v1/tickets/T-2/commands/open_ticket", `{"data":{"order_id":"O-2","merchant_id":"m-1","kind":"teleport","currency":"CNY","amount_paid":1,"requested":1}}`, key, 400, "invalid_command", ""},
 		{"refused by the domain", buyer, "POST", "/v1/tickets/T-1/commands/accept_offer", ``, key, 422, "wrong_state", ""},
