@@ -49,10 +49,12 @@ func (lr *lineReader) next() (line []byte, ok bool, err error) {
 	}
 }
 
-// window returns line without the carriage returns before its end, with
-// no room to append into: appending to a line never writes into the next.
+// window returns line without the one carriage return of a "\r\n" end
+// (as bufio.ScanLines drops it; any other CR stays, for the decoder to
+// refuse), with no room to append into: appending to a line never writes
+// into the next.
 func window(line []byte) []byte {
-	line = bytes.TrimRight(line, "\r\n")
+	line = bytes.TrimSuffix(line, []byte("\r"))
 	return line[:len(line):len(line)]
 }
 

@@ -99,6 +99,7 @@ func TestLinesKeepTheirOddBytes(t *testing.T) {
 		{"\xff\xfe\n\x00", []string{"\xff\xfe", "\x00"}},
 		{"{\"kind\":\"event\"}\x00\n", []string{"{\"kind\":\"event\"}\x00"}},
 		{"ends in a bare CR\r", []string{"ends in a bare CR"}},
+		{"two CRs\r\r\nnext", []string{"two CRs\r", "next"}}, // only one belongs to the line end
 		{"", nil},
 	} {
 		lr := lineReader{r: iotest.HalfReader(strings.NewReader(tc.input))}

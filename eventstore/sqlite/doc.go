@@ -7,12 +7,14 @@
 //  1. Append validates its arguments, copies the event bytes and queues a
 //     request for the writer goroutine (the queue and the writer's loop are
 //     package eventstore/internal/groupcommit, shared with PostgreSQL).
-//  2. The writer takes every request queued so far, up to Config.MaxBatch.
-//     If that is fewer than the writers it knows of (the callers it just
+//  2. The writer takes every request queued so far, up to Config.MaxBatch,
+//     and begins one BEGIN IMMEDIATE transaction (writer.go) with them. If
+//     that is fewer than the writers it knows of (the callers it just
 //     answered and those that queued during the last commit), it lingers up
-//     to Config.MaxBatchWait for them, so concurrent writers share one
-//     commit instead of alternating between two.
-//  3. In one BEGIN IMMEDIATE transaction (writer.go) it writes the
+//     to Config.MaxBatchWait for them inside that transaction, holding the
+//     write lock, so concurrent writers share one commit instead of
+//     alternating between two.
+//  3. In that transaction it writes the
 //     requests in order (batch.go), as they join the batch: while it
 //     waits for the rest of its callers it inserts the rows it holds
 //     (from 16 on), so the inserts overlap the callers' way back. A
