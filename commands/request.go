@@ -145,7 +145,7 @@ func DecodeCommand(name string, data json.RawMessage) (domain.Command, error) {
 			return nil, err
 		}
 		ptr := reflect.New(reflect.TypeOf(zero))
-		if len(bytes.TrimSpace(data)) > 0 && !bytes.Equal(bytes.TrimSpace(data), []byte("null")) && !decodeFlat(data, ptr.Interface()) {
+		if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 && !bytes.Equal(trimmed, []byte("null")) && !decodeFlat(data, ptr.Interface()) {
 			dec := json.NewDecoder(bytes.NewReader(data))
 			dec.DisallowUnknownFields()
 			if err := dec.Decode(ptr.Interface()); err != nil {
