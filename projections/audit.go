@@ -81,7 +81,7 @@ const auditChunk = 128
 // Flush implements Projection.
 func (a *AuditTrail) Flush(ctx context.Context, tx *sql.Tx) error {
 	return chunked(ctx, tx, a.db, `INSERT INTO rm_audit_trail (position, event_id, ticket_id, stream, revision, occurred_at,
-		actor_role, actor_id, event_type, summary, command_id, correlation_id, hash) VALUES `, ``, auditChunk, &a.pending)
+		actor_role, actor_id, event_type, summary, command_id, correlation_id, hash)`, ``, auditChunk, &a.pending)
 }
 
 // Committed implements Projection.

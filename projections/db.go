@@ -31,6 +31,14 @@ type DB struct {
 	// is back (past its idle connections), and the driver's statements
 	// cannot be closed after their connection.
 	driverStmts map[string]driver.Stmt
+	// feedReady says conn has its row feed table (feed.go), noFeed that
+	// it cannot have one; both for the write in progress.
+	feedReady, noFeed bool
+	// bindRows has every write bind its rows (driverRows) rather than feed
+	// them, as on a connection without the feed: tests compare the two.
+	bindRows bool
+	// fed counts the statements whose rows went through the feed.
+	fed int
 }
 
 // write runs fn in a write transaction and commits it.
@@ -59,7 +67,7 @@ func (db *DB) write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx
 		db.conn, begin = conn, conn.BeginTx
 		defer func() {
 			err = errors.Join(err, db.closeDriverStmts(), conn.Close())
-			db.conn = nil
+			db.conn, db.feedReady, db.noFeed = nil, false, false
 		}()
 	}
 	tx, err := begin(ctx, nil)
@@ -91,7 +99,7 @@ func (db *DB) exec(ctx context.Context, query string, args ...any) error {
 // and creates the bookkeeping tables. Opening the database is the caller's
 // (cmd/internal/readmodels wires SQLite files and PostgreSQL databases).
 func NewDB(ctx context.Context, db *sql.DB, d Dialect) (*DB, error) {
-	out := &DB{SQL: db, Dialect: d}
+	out := Existing(db, d)
 	if err := out.ensureBookkeeping(ctx); err != nil {
 		return nil, err
 	}

@@ -192,10 +192,10 @@ func (d *Deadlines) Flush(ctx context.Context, tx *sql.Tx) error {
 	if err := deleteIn(ctx, tx, d.db, `DELETE FROM rm_deadlines WHERE ticket_id IN `, len(d.closedOrMoved), ids(d.closedOrMoved)); err != nil {
 		return fmt.Errorf("drop deadlines: %w", err)
 	}
-	if err := chunked(ctx, tx, d.db, `INSERT INTO rm_deadlines (ticket_id, kind, due_at) VALUES `, ``, 128, &d.deadlineRows); err != nil {
+	if err := chunked(ctx, tx, d.db, `INSERT INTO rm_deadlines (ticket_id, kind, due_at)`, ``, 128, &d.deadlineRows); err != nil {
 		return fmt.Errorf("write deadlines: %w", err)
 	}
-	if err := chunked(ctx, tx, d.db, `INSERT INTO rm_deadline_tickets (ticket_id, revision, snapshot) VALUES `,
+	if err := chunked(ctx, tx, d.db, `INSERT INTO rm_deadline_tickets (ticket_id, revision, snapshot)`,
 		` ON CONFLICT (ticket_id) DO UPDATE SET revision = excluded.revision, snapshot = excluded.snapshot`, 64, &d.states); err != nil {
 		return fmt.Errorf("write ticket states: %w", err)
 	}

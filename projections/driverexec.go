@@ -16,13 +16,13 @@ import (
 // database/sql converts them (driver.DefaultParameterConverter: the SQLite
 // driver declares no converter of its own), so the rows are the same.
 
-// driverRows runs prefix + VALUES list + suffix for the rows of cols
+// driverRows runs insert + VALUES list + suffix for the rows of cols
 // values in vals, chunk rows at a time, on the driver connection of the
 // SQLite write in progress, with statements prepared once per write
 // (closed with it, see DB.write). ok is false when that connection cannot
 // be reached that way (then nothing was written, and the caller goes
 // through its transaction).
-func (db *DB) driverRows(ctx context.Context, prefix, suffix string, cols, chunk int, vals []any) (ok bool, err error) {
+func (db *DB) driverRows(ctx context.Context, insert, suffix string, cols, chunk int, vals []any) (ok bool, err error) {
 	if db.conn == nil {
 		return false, nil
 	}
@@ -31,22 +31,13 @@ func (db *DB) driverRows(ctx context.Context, prefix, suffix string, cols, chunk
 		if !ok {
 			return errNoDriverPath
 		}
-		if db.driverStmts == nil {
-			db.driverStmts = map[string]driver.Stmt{}
-		}
-		stmts := db.driverStmts
 		n := len(vals) / cols
 		values := make([]driver.NamedValue, 0, min(n, chunk)*cols)
 		for start := 0; start < n; start += chunk {
 			end := min(start+chunk, n)
-			query := prefix + placeholders(end-start, cols) + suffix
-			st, ok := stmts[query]
-			if !ok {
-				var err error
-				if st, err = prep.PrepareContext(ctx, db.Dialect.Q(query)); err != nil {
-					return fmt.Errorf("prepare: %w", err)
-				}
-				stmts[query] = st
+			st, err := db.driverStmt(ctx, prep, insert+" VALUES "+placeholders(end-start, cols)+suffix)
+			if err != nil {
+				return err
 			}
 			exec, ok := st.(driver.StmtExecContext)
 			if !ok {
@@ -73,6 +64,23 @@ func (db *DB) driverRows(ctx context.Context, prefix, suffix string, cols, chunk
 		return false, nil
 	}
 	return true, err
+}
+
+// driverStmt returns query prepared on the write's driver connection,
+// once per write.
+func (db *DB) driverStmt(ctx context.Context, prep driver.ConnPrepareContext, query string) (driver.Stmt, error) {
+	if st, ok := db.driverStmts[query]; ok {
+		return st, nil
+	}
+	st, err := prep.PrepareContext(ctx, db.Dialect.Q(query))
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	if db.driverStmts == nil {
+		db.driverStmts = map[string]driver.Stmt{}
+	}
+	db.driverStmts[query] = st
+	return st, nil
 }
 
 // errNoDriverPath says the driver offers no way to run a prepared

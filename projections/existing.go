@@ -14,7 +14,15 @@ var ErrNoReadModels = errors.New("no read models here yet")
 // Existing wraps an open database that already holds read models, for
 // queries: unlike NewDB it creates nothing, so it serves read-only
 // connections. CheckReadModels says whether the read models are there.
-func Existing(db *sql.DB, d Dialect) *DB { return &DB{SQL: db, Dialect: d} }
+//
+// On SQLite it registers the row feed's module (feed.go) on db's driver,
+// for the connections the pool opens from then on.
+func Existing(db *sql.DB, d Dialect) *DB {
+	if d == SQLite {
+		registerFeed(db)
+	}
+	return &DB{SQL: db, Dialect: d}
+}
 
 // CheckReadModels reports ErrNoReadModels when the bookkeeping table the
 // projector creates first is missing.

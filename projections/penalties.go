@@ -131,7 +131,7 @@ func NewMerchantPenalties(db *DB, pol policy.Policy, others ...policy.Policy) *M
 	return &MerchantPenalties{
 		db: db, def: pol, pols: pols, cache: map[string]*merchantTicket{}, maxCache: DefaultTicketCache,
 		factRows: rows{cols: factCols}, ticketRows: rows{cols: len(merchantTicketColumns)},
-		ticketInsert:   `INSERT INTO rm_merchant_tickets (` + strings.Join(merchantTicketColumns, ", ") + `) VALUES `,
+		ticketInsert:   `INSERT INTO rm_merchant_tickets (` + strings.Join(merchantTicketColumns, ", ") + `)`,
 		ticketConflict: ` ON CONFLICT (ticket_id) DO UPDATE SET ` + strings.Join(set, ", "),
 		load:           `SELECT ` + strings.Join(merchantTicketColumns, ", ") + ` FROM rm_merchant_tickets WHERE ticket_id = ?`,
 		reverse:        `UPDATE rm_penalty_facts SET reversed_by_position = ?, reversed_at = ? WHERE position = ?`,
@@ -404,7 +404,7 @@ func (mp *MerchantPenalties) Flush(ctx context.Context, tx *sql.Tx) error {
 	if err := mp.prepare(); err != nil {
 		return err
 	}
-	err := chunked(ctx, tx, mp.db, `INSERT INTO rm_penalty_facts (position, merchant_id, ticket_id, occurred_at, reason, points, policy_version) VALUES `,
+	err := chunked(ctx, tx, mp.db, `INSERT INTO rm_penalty_facts (position, merchant_id, ticket_id, occurred_at, reason, points, policy_version)`,
 		``, 128, &mp.factRows)
 	if err != nil {
 		return fmt.Errorf("penalty facts: %w", err)

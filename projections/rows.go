@@ -44,20 +44,24 @@ type preparer interface {
 	prepare() error
 }
 
-// chunked runs prefix + VALUES list + suffix for the rows, chunk rows at a
+// chunked runs insert + VALUES list + suffix for the rows, chunk rows at a
 // time, with statements prepared once per database (on SQLite, once per
-// write: see driverRows).
-func chunked(ctx context.Context, tx *sql.Tx, db *DB, prefix, suffix string, chunk int, rs *rows) error {
+// write: see driverRows) — or, on SQLite, insert + SELECT from the row feed
+// + suffix once for them all (feedRows).
+func chunked(ctx context.Context, tx *sql.Tx, db *DB, insert, suffix string, chunk int, rs *rows) error {
 	n := rs.len()
 	if n == 0 {
 		return nil
 	}
-	if ok, err := db.driverRows(ctx, prefix, suffix, rs.cols, chunk, rs.vals); ok {
+	if ok, err := db.feedRows(ctx, insert, suffix, rs.cols, rs.vals); ok {
+		return err
+	}
+	if ok, err := db.driverRows(ctx, insert, suffix, rs.cols, chunk, rs.vals); ok {
 		return err
 	}
 	for start := 0; start < n; start += chunk {
 		end := min(start+chunk, n)
-		st, err := db.stmt(ctx, prefix+placeholders(end-start, rs.cols)+suffix)
+		st, err := db.stmt(ctx, insert+" VALUES "+placeholders(end-start, rs.cols)+suffix)
 		if err != nil {
 			return err
 		}

@@ -26,23 +26,7 @@ import (
 func TestPreparedRowsFollowLaterEvents(t *testing.T) {
 	t.Parallel()
 	pol := policy.Default()
-	start := time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)
-	var evs []follow.Event
-	for i, sc := range append(scenarios.Seeds(start), scenarios.Generate(7, 40, start, pol)...) {
-		envs, err := scenarios.Play(sc, pol, func() uuid.UUID { return uuid.Must(uuid.NewV7()) })
-		require.NoError(t, err)
-		if i%3 == 0 {
-			envs = envs[:len(envs)/2+1] // left open, with deadlines
-		}
-		for _, env := range envs {
-			raw, err := events.Encode(env)
-			require.NoError(t, err)
-			env, err = events.Decode(raw)
-			require.NoError(t, err)
-			evs = append(evs, follow.Event{Env: env, Record: eventstore.RecordedEvent{
-				ID: env.ID, Stream: env.Stream, Revision: env.Revision, Type: env.Type, Data: raw, Position: uint64(len(evs) + 1)}})
-		}
-	}
+	evs := mixedEvents(t, pol)
 	for _, tc := range []struct {
 		name   string
 		tables []string
@@ -83,6 +67,30 @@ func TestPreparedRowsFollowLaterEvents(t *testing.T) {
 			require.Equal(t, fold(false), fold(true))
 		})
 	}
+}
+
+// mixedEvents are the seed disputes and generated ones, a third of them
+// left open halfway (with deadlines), as the follower hands them over.
+func mixedEvents(t *testing.T, pol policy.Policy) []follow.Event {
+	t.Helper()
+	start := time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)
+	var evs []follow.Event
+	for i, sc := range append(scenarios.Seeds(start), scenarios.Generate(7, 40, start, pol)...) {
+		envs, err := scenarios.Play(sc, pol, func() uuid.UUID { return uuid.Must(uuid.NewV7()) })
+		require.NoError(t, err)
+		if i%3 == 0 {
+			envs = envs[:len(envs)/2+1] // left open, with deadlines
+		}
+		for _, env := range envs {
+			raw, err := events.Encode(env)
+			require.NoError(t, err)
+			env, err = events.Decode(raw)
+			require.NoError(t, err)
+			evs = append(evs, follow.Event{Env: env, Record: eventstore.RecordedEvent{
+				ID: env.ID, Stream: env.Stream, Revision: env.Revision, Type: env.Type, Data: raw, Position: uint64(len(evs) + 1)}})
+		}
+	}
+	return evs
 }
 
 func openTestDB(t *testing.T) *DB {

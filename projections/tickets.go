@@ -28,7 +28,7 @@ type TicketStatus struct {
 	rows     rows // the dirty tickets' rows, once prepared
 	prepared bool
 	maxCache int
-	upsert   string // multi-row insert prefix
+	upsert   string // INSERT INTO … (columns), which the rows follow
 	conflict string // its ON CONFLICT clause
 	load     string
 }
@@ -68,7 +68,7 @@ func NewTicketStatus(db *DB) *TicketStatus {
 	}
 	return &TicketStatus{
 		db: db, cache: map[string]*ticketEntry{}, maxCache: DefaultTicketCache, rows: rows{cols: len(ticketColumns)},
-		upsert:   `INSERT INTO rm_ticket_status (` + strings.Join(ticketColumns, ", ") + `) VALUES `,
+		upsert:   `INSERT INTO rm_ticket_status (` + strings.Join(ticketColumns, ", ") + `)`,
 		conflict: ` ON CONFLICT (ticket_id) DO UPDATE SET ` + strings.Join(set, ", "),
 		load:     `SELECT ` + strings.Join(ticketColumns, ", ") + ` FROM rm_ticket_status WHERE ticket_id = ?`,
 	}
