@@ -53,7 +53,31 @@ type rawTokens struct {
 	data  []byte
 	pos   int
 	state tokenState
-	stack []tokenState
+	// The states of the enclosing lists and objects, innermost last: the
+	// first len(near) in near, which keeps the usual depths free of
+	// allocations, the rest in far.
+	depth int
+	near  [16]tokenState
+	far   []tokenState
+}
+
+func (t *rawTokens) push(s tokenState) {
+	if t.depth < len(t.near) {
+		t.near[t.depth] = s
+	} else {
+		t.far = append(t.far, s)
+	}
+	t.depth++
+}
+
+func (t *rawTokens) pop() tokenState {
+	t.depth--
+	if t.depth < len(t.near) {
+		return t.near[t.depth]
+	}
+	s := t.far[len(t.far)-1]
+	t.far = t.far[:len(t.far)-1]
+	return s
 }
 
 func (t *rawTokens) valueAllowed() bool {
@@ -90,7 +114,7 @@ func (t *rawTokens) next() rawToken {
 				return stop
 			}
 			t.pos++
-			t.stack = append(t.stack, t.state)
+			t.push(t.state)
 			t.state = stArrayStart
 			if c == '{' {
 				t.state = stObjectStart
@@ -102,8 +126,7 @@ func (t *rawTokens) next() rawToken {
 				return stop
 			}
 			t.pos++
-			t.state = t.stack[len(t.stack)-1]
-			t.stack = t.stack[:len(t.stack)-1]
+			t.state = t.pop()
 			t.valueEnd()
 			return rawToken{kind: tokClose, object: c == '}'}
 		case ':':

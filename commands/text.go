@@ -54,7 +54,10 @@ func checkRawStrings(path string, raw []byte, target reflect.Type) error {
 		seen      uint64         // the members met, by field index
 		value     reflect.Type   // the type of the current member or item
 	}
-	var stack []frame
+	// Room for the usual depth (a body, its data, a list of items, an item)
+	// without an allocation; deeper inputs grow it.
+	var room [4]frame
+	stack := room[:0]
 	// fieldPath is built once, when a problem is found, in one builder:
 	// joining step by step would copy the path once per level.
 	fieldPath := func() string {
