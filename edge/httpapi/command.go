@@ -60,15 +60,11 @@ func wireOf(res commands.Result) ([]json.RawMessage, error) {
 func (s *Server) answerCommand(w http.ResponseWriter, info *requestInfo, res commands.Result, wire []json.RawMessage) {
 	// Every recorded command answered 201; a replay answers as the first
 	// time did, saying so in a header.
-	status := http.StatusCreated
 	info.outcome = "recorded"
 	if res.Duplicate {
 		info.outcome = "duplicate"
-		w.Header().Set("Idempotent-Replayed", "true")
 	}
-	w.Header().Set("Etag", etag(res.Revision)) // ETag, as net/http spells it on the wire
-	w.Header().Set("Location", "/v1/tickets/"+res.TicketID)
-	writeCommandResponse(w, status, CommandResponse{TicketID: res.TicketID, CommandID: info.commandID, Duplicate: res.Duplicate,
+	writeCommandResponse(w, http.StatusCreated, CommandResponse{TicketID: res.TicketID, CommandID: info.commandID, Duplicate: res.Duplicate,
 		Revision: res.Revision, Events: wire, Ticket: views.Ticket(res.Ticket)})
 }
 

@@ -3,9 +3,11 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,6 +41,7 @@ func TestCommandResponseEncodesAsWriteJSON(t *testing.T) {
 		"no events":     {TicketID: "T-1", CommandID: "c-1", Ticket: views.TicketView{}},
 		"escaped ids":   {TicketID: "T\"1\\<>&", CommandID: "c\u2028\x01é", Events: []json.RawMessage{event}, Ticket: rich},
 		"invalid UTF-8": {TicketID: "T\xff", CommandID: "c\xe4", Ticket: rich},
+		"long":          {TicketID: strings.Repeat("T", 200), CommandID: "c-1", Revision: math.MaxUint64, Events: []json.RawMessage{event}, Ticket: rich},
 	} {
 		t.Run(name, func(t *testing.T) {
 			var want bytes.Buffer
@@ -58,6 +61,18 @@ func TestCommandResponseEncodesAsWriteJSON(t *testing.T) {
 			assert.Equal(t, strconv.Itoa(want.Len()), rec.Header().Get("Content-Length"))
 			assert.Equal(t, "application/json", rec.Header().Get("Content-Type"))
 			assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
+
+			// The headers are what the Header().Set of each would make.
+			set := http.Header{}
+			if r.Duplicate {
+				set.Set("Idempotent-Replayed", "true")
+			}
+			set.Set("ETag", etag(r.Revision))
+			set.Set("Location", "/v1/tickets/"+r.TicketID)
+			set.Set("Content-Type", "application/json")
+			set.Set("Cache-Control", "no-store")
+			set.Set("Content-Length", strconv.Itoa(want.Len()))
+			assert.Equal(t, set, rec.Header())
 		})
 	}
 }
