@@ -18,15 +18,16 @@ import (
 
 // benchCmd is `disputes bench`.
 type benchCmd struct {
-	Quick    bool          `name:"quick" help:"about two minutes: a 100,000-event ledger, shorter turns, fewer rounds (default: 1,000,000 events)"`
-	Only     []string      `name:"only" sep:"," placeholder:"NAME" help:"measure only these figures: ${bench_figures}"`
-	JSON     bool          `name:"json" help:"print the results as a JSON array of {name, value, unit, floor, ratio, …}"`
-	Markdown bool          `name:"markdown" help:"print the results as the summary tables of BENCHMARKS.md, with the machine described"`
-	From     []string      `name:"from" placeholder:"FILE" help:"with --markdown: render these saved --json outputs instead of measuring, one table per ledger size (a run measured in parts with --only makes one)"`
-	Update   string        `name:"update" placeholder:"FILE" help:"with --markdown: write the summary into FILE (BENCHMARKS.md) between its markers instead of printing it"`
-	Cache    string        `name:"cache" env:"DISPUTES_BENCH_CACHE" placeholder:"DIR" help:"where the generated ledgers are kept between runs (default: disputes-bench in the user cache directory)"`
-	Events   int           `name:"events" hidden:"" help:"size of the generated ledger, overriding --quick's and the full run's (tests)"`
-	Turn     time.Duration `name:"turn" hidden:"" help:"length of one timed turn (tests)"`
+	Quick      bool          `name:"quick" help:"about two minutes: a 100,000-event ledger, shorter turns, fewer rounds (default: 1,000,000 events)"`
+	Only       []string      `name:"only" sep:"," placeholder:"NAME" help:"measure only these figures: ${bench_figures}"`
+	JSON       bool          `name:"json" help:"print the results as a JSON array of {name, value, unit, floor, ratio, …}"`
+	Markdown   bool          `name:"markdown" help:"print the results as the summary tables of BENCHMARKS.md, with the machine described"`
+	From       []string      `name:"from" placeholder:"FILE" help:"with --markdown: render these saved --json outputs instead of measuring, one table per ledger size (a run measured in parts with --only makes one)"`
+	Update     string        `name:"update" placeholder:"FILE" help:"with --markdown: write the summary into FILE (BENCHMARKS.md) between its markers instead of printing it"`
+	CPUProfile string        `name:"cpuprofile" placeholder:"FILE" help:"write a CPU profile of the whole run (figures and floors, pprof format) to FILE: what to read first when a ratio falls, and the source of the build's profile-guided optimisation (cmd/disputes/default.pgo)"`
+	Cache      string        `name:"cache" env:"DISPUTES_BENCH_CACHE" placeholder:"DIR" help:"where the generated ledgers are kept between runs (default: disputes-bench in the user cache directory)"`
+	Events     int           `name:"events" hidden:"" help:"size of the generated ledger, overriding --quick's and the full run's (tests)"`
+	Turn       time.Duration `name:"turn" hidden:"" help:"length of one timed turn (tests)"`
 }
 
 // Help says what the figures are and how to read them.
@@ -54,7 +55,12 @@ func (c *benchCmd) Run(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
+	stop, err := startCPUProfile(c.CPUProfile)
+	if err != nil {
+		return err
+	}
 	results, err := bench.Run(ctx, opts)
+	err = errors.Join(err, stop())
 	if errors.Is(err, bench.ErrUnknownFigure) {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"compress/gzip"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -165,4 +167,29 @@ func TestBenchMarkdownFromSavedRuns(t *testing.T) {
 	code, _, errOut = runCLI(t, "", "bench", "--markdown", "--from", bad)
 	assert.Equal(t, 1, code)
 	assert.Contains(t, errOut, "not the output of disputes bench --json")
+}
+
+// TestBenchCPUProfile: --cpuprofile leaves a pprof CPU profile of the run
+// (gzip-compressed protobuf, its sample type cpu/nanoseconds); a profile
+// that cannot be created fails the run before anything is measured.
+func TestBenchCPUProfile(t *testing.T) {
+	t.Parallel()
+	cache := t.TempDir()
+	path := filepath.Join(t.TempDir(), "bench.pprof")
+	code, out, errOut := runCLI(t, "", "bench", "--only", "load_ticket_30", "--events", "600", "--turn", "10ms", "--cache", cache, "--cpuprofile", path, "--json")
+	require.Equal(t, 0, code, errOut)
+	require.NotEmpty(t, out)
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	require.NoError(t, err, "a pprof profile is gzip-compressed")
+	raw, err := io.ReadAll(zr)
+	require.NoError(t, err)
+	assert.Contains(t, string(raw), "nanoseconds", "the profile's sample unit")
+
+	code, out, errOut = runCLI(t, "", "bench", "--only", "load_ticket_30", "--events", "600", "--turn", "10ms", "--cache", cache, "--cpuprofile", filepath.Join(cache, "no", "such", "dir", "p"), "--json")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "cpu profile")
+	assert.Empty(t, out, "nothing is measured without the profile asked for")
 }
