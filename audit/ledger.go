@@ -17,7 +17,9 @@ import (
 //
 // Events are read and prepared (decoded, hashed) on other goroutines, one
 // per core, and tickets checked on goroutines of the Verifier's own
-// (Options.Workers).
+// (Options.Workers). The rows a stream read and the log see differently
+// (StrayReader) are reported first or, when the log finds them as it reads
+// (StrayScanner), each before its event.
 func VerifyLog(ctx context.Context, source string, log Log, seals SealStore, opts Options) (*Report, error) {
 	v := NewVerifier(source, "all", true, opts)
 	stored, err := seals.Seals(ctx)
@@ -30,14 +32,20 @@ func VerifyLog(ctx context.Context, source string, log Log, seals SealStore, opt
 	for _, s := range stored {
 		v.AddSeal(s.Seal, 0)
 	}
-	if err := failStrays(ctx, v, log); err != nil {
+	read, err := readStrays(ctx, v, log)
+	if err != nil {
 		return nil, fmt.Errorf("verify %s: %w", source, err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	free := make(chan []Prepared, 8)
-	batches, errc := prepareLog(ctx, log, free)
+	batches, errc := prepareLog(ctx, read, free)
 	for b := range batches {
+		// Before the batch's events: each finding about a row comes
+		// before those about its event, as when strays are read first.
+		for _, s := range b.strays {
+			failStray(v, s)
+		}
 		<-b.done
 		for _, p := range b.prepared {
 			v.Apply(p)
@@ -54,18 +62,24 @@ func VerifyLog(ctx context.Context, source string, log Log, seals SealStore, opt
 	return v.Finish(), nil
 }
 
-// logBatch is one ReadAll's worth of events, prepared in parallel.
+// logBatch is one ReadAll's worth of events, prepared in parallel, and the
+// stray rows the read found among them.
 type logBatch struct {
 	recs     []eventstore.RecordedEvent
+	strays   []StrayEvent
 	prepared []Prepared
 	done     chan struct{}
 }
+
+// readFunc reads the log as ReadAll does, and the stray rows among what it
+// read when the log finds them as it reads (StrayScanner).
+type readFunc func(ctx context.Context, after uint64, limit int) ([]eventstore.RecordedEvent, []StrayEvent, error)
 
 // prepareLog reads the whole log in order on one goroutine and prepares its
 // events on others. Batches come out in order; the error channel yields the
 // read error, or nil, once the batches are done. Slices of prepared events
 // sent back on free are reused.
-func prepareLog(ctx context.Context, log Log, free <-chan []Prepared) (<-chan *logBatch, <-chan error) {
+func prepareLog(ctx context.Context, read readFunc, free <-chan []Prepared) (<-chan *logBatch, <-chan error) {
 	workers := runtime.GOMAXPROCS(0)
 	// A few batches of slack keep a stage that a GC pause or a slow read
 	// held up from stalling the others.
@@ -88,7 +102,7 @@ func prepareLog(ctx context.Context, log Log, free <-chan []Prepared) (<-chan *l
 		defer close(work)
 		var after uint64
 		for {
-			recs, err := log.ReadAll(ctx, after, scanBatch)
+			recs, strays, err := read(ctx, after, scanBatch)
 			if err != nil {
 				errc <- fmt.Errorf("read log after position %d: %w", after, err)
 				return
@@ -96,7 +110,7 @@ func prepareLog(ctx context.Context, log Log, free <-chan []Prepared) (<-chan *l
 			if len(recs) == 0 {
 				return
 			}
-			b := &logBatch{recs: recs, done: make(chan struct{})}
+			b := &logBatch{recs: recs, strays: strays, done: make(chan struct{})}
 			select {
 			case b.prepared = <-free:
 			default:
@@ -124,26 +138,42 @@ func prepareLog(ctx context.Context, log Log, free <-chan []Prepared) (<-chan *l
 	return ordered, errc
 }
 
-// failStrays reports every event log stores where a ticket's stream read and
-// the global log disagree (see StrayReader).
-func failStrays(ctx context.Context, v *Verifier, log Log) error {
-	sr, ok := log.(StrayReader)
-	if !ok {
-		return nil
+// readStrays reports every event log stores where a ticket's stream read
+// and the global log disagree (see StrayReader), and returns how to read
+// the log. A StrayScanner's rows below the log are reported now, and the
+// others as the read finds them; any other StrayReader's are all read
+// first, in a pass of their own.
+func readStrays(ctx context.Context, v *Verifier, log Log) (readFunc, error) {
+	read := func(ctx context.Context, after uint64, limit int) ([]eventstore.RecordedEvent, []StrayEvent, error) {
+		recs, err := log.ReadAll(ctx, after, limit)
+		return recs, nil, err
 	}
-	strays, err := sr.EventsOutsideLog(ctx)
+	var strays []StrayEvent
+	var err error
+	switch sr := log.(type) {
+	case StrayScanner:
+		strays, err = sr.EventsBelowLog(ctx)
+		read = sr.ReadAllStrays
+	case StrayReader:
+		strays, err = sr.EventsOutsideLog(ctx)
+	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, s := range strays {
-		rev := s.Revision
-		if s.Position <= 0 {
-			v.Fail(Finding{Check: CheckOutsideLog, Ticket: events.TicketOf(s.Stream), Revision: &rev,
-				Message: fmt.Sprintf("an event of %s is stored at position %d, outside the global log: a read of the ticket shows it, but no seal covers it", s.Stream, s.Position)})
-			continue
-		}
-		v.Fail(Finding{Check: CheckColumnMismatch, Position: uint64(s.Position), Ticket: events.TicketOf(s.Stream), Revision: &rev,
-			Message: fmt.Sprintf("a column holds a value of another type than the table declares (%s): a read of the ticket does not find it, though the log holds it", s.StorageClass)})
+		failStray(v, s)
 	}
-	return nil
+	return read, nil
+}
+
+// failStray reports one stray row.
+func failStray(v *Verifier, s StrayEvent) {
+	rev := s.Revision
+	if s.Position <= 0 {
+		v.Fail(Finding{Check: CheckOutsideLog, Ticket: events.TicketOf(s.Stream), Revision: &rev,
+			Message: fmt.Sprintf("an event of %s is stored at position %d, outside the global log: a read of the ticket shows it, but no seal covers it", s.Stream, s.Position)})
+		return
+	}
+	v.Fail(Finding{Check: CheckColumnMismatch, Position: uint64(s.Position), Ticket: events.TicketOf(s.Stream), Revision: &rev,
+		Message: fmt.Sprintf("a column holds a value of another type than the table declares (%s): a read of the ticket does not find it, though the log holds it", s.StorageClass)})
 }

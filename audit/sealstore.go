@@ -66,6 +66,18 @@ type StrayReader interface {
 	EventsOutsideLog(ctx context.Context) ([]StrayEvent, error)
 }
 
+// StrayScanner is a StrayReader that finds the rows of another storage
+// class while it reads the log (ReadAllStrays, ReadAll that also returns
+// the rows it read whose stream, type or revision is not of the class the
+// table declares), so that the verifier reads the table once:
+// EventsBelowLog then returns only the rows at position 0 or below, which
+// no ReadAll reaches.
+type StrayScanner interface {
+	StrayReader
+	EventsBelowLog(ctx context.Context) ([]StrayEvent, error)
+	ReadAllStrays(ctx context.Context, after uint64, limit int) ([]eventstore.RecordedEvent, []StrayEvent, error)
+}
+
 // ErrSealConflict is returned (wrapped) by SealStore.AddSeal for a seal at a
 // size that already has a different seal: two sealers disagree about the log.
 var ErrSealConflict = errors.New("a different seal of this size is already stored")

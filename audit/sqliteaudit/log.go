@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/google/uuid"
 
@@ -13,15 +14,16 @@ import (
 )
 
 var (
-	_ audit.Log         = (*Store)(nil)
-	_ audit.StrayReader = (*Store)(nil)
+	_ audit.Log          = (*Store)(nil)
+	_ audit.StrayScanner = (*Store)(nil)
 )
 
 // strayQuery finds the rows a stream read and ReadAll see differently: at
 // position 0 or below (no ReadAll reaches them), or with a stream, type or
 // revision of another storage class than the table declares (a STRICT
 // table refuses those, but an operator can edit the schema text). It reads
-// the whole table, as verify does anyway.
+// the whole table; EventsBelowLog reads only the rows at position 0 or
+// below, and ReadAllStrays finds the others as it reads the log.
 const strayQuery = `SELECT position, CAST(stream AS TEXT), CAST(revision AS INTEGER),
 	CASE WHEN typeof(stream) <> 'text' THEN 'stream ' || typeof(stream)
 	     WHEN typeof(type) <> 'text' THEN 'type ' || typeof(type)
@@ -31,9 +33,30 @@ const strayQuery = `SELECT position, CAST(stream AS TEXT), CAST(revision AS INTE
 	WHERE position <= 0 OR typeof(stream) <> 'text' OR typeof(type) <> 'text' OR typeof(revision) <> 'integer'
 	ORDER BY position`
 
+// belowLogQuery is strayQuery's rows at position 0 or below: a range of the
+// table's key, so it reads only them.
+const belowLogQuery = `SELECT position, CAST(stream AS TEXT), CAST(revision AS INTEGER),
+	CASE WHEN typeof(stream) <> 'text' THEN 'stream ' || typeof(stream)
+	     WHEN typeof(type) <> 'text' THEN 'type ' || typeof(type)
+	     WHEN typeof(revision) <> 'integer' THEN 'revision ' || typeof(revision)
+	     ELSE '' END
+	FROM events
+	WHERE position <= 0
+	ORDER BY position`
+
 // EventsOutsideLog returns the rows of strayQuery (audit.StrayReader).
-func (s *Store) EventsOutsideLog(ctx context.Context) (_ []audit.StrayEvent, err error) {
-	rows, err := s.db.QueryContext(ctx, strayQuery)
+func (s *Store) EventsOutsideLog(ctx context.Context) ([]audit.StrayEvent, error) {
+	return s.strays(ctx, strayQuery)
+}
+
+// EventsBelowLog returns the rows at position 0 or below
+// (audit.StrayScanner).
+func (s *Store) EventsBelowLog(ctx context.Context) ([]audit.StrayEvent, error) {
+	return s.strays(ctx, belowLogQuery)
+}
+
+func (s *Store) strays(ctx context.Context, query string) (_ []audit.StrayEvent, err error) {
+	rows, err := s.db.QueryContext(ctx, query)
 	if err != nil {
 		return nil, fmt.Errorf("read events outside the log: %w", err)
 	}
@@ -61,7 +84,17 @@ const readAllQuery = `SELECT position, id, stream, revision, type, data FROM eve
 // auditor wants to be shown the gap, not an error. Nor does it refuse an
 // event whose columns disagree with its data (eventstore.ErrCorrupt): the
 // verifier reports each one (audit.CheckColumnMismatch) and goes on.
-func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) (_ []eventstore.RecordedEvent, err error) {
+func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]eventstore.RecordedEvent, error) {
+	recs, _, err := s.ReadAllStrays(ctx, after, limit)
+	return recs, err
+}
+
+// ReadAllStrays is ReadAll that also returns the rows read whose stream,
+// type or revision is stored in another storage class than the table
+// declares, as strayQuery would (audit.StrayScanner). The driver hands each
+// value over as the Go type of its class, so telling them apart costs the
+// read nothing: verify reads the table once, not once more for strays.
+func (s *Store) ReadAllStrays(ctx context.Context, after uint64, limit int) (_ []eventstore.RecordedEvent, strays []audit.StrayEvent, err error) {
 	if limit <= 0 {
 		limit = -1
 	}
@@ -72,7 +105,7 @@ func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) (_ []event
 		rows, err = s.db.QueryContext(ctx, readAllQuery, int64(after), limit)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read events after %d: %w", after, err)
+		return nil, nil, fmt.Errorf("read events after %d: %w", after, err)
 	}
 	defer func() { err = errors.Join(err, rows.Close()) }()
 	var (
@@ -85,37 +118,122 @@ func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) (_ []event
 	}
 	for rows.Next() {
 		var (
-			pos, rev                 int64
-			rawID, stream, typ, data sql.RawBytes
+			pos              int64
+			rawID, data      sql.RawBytes
+			stream, rev, typ any // as the driver hands them over: the class shows
 		)
 		if err := rows.Scan(&pos, &rawID, &stream, &rev, &typ, &data); err != nil {
-			return nil, fmt.Errorf("read events after %d: %w", after, err)
+			return nil, nil, fmt.Errorf("read events after %d: %w", after, err)
+		}
+		revision, err := revisionOf(rev)
+		if err != nil {
+			return nil, nil, fmt.Errorf("read events after %d: position %d: revision: %w", after, pos, err)
 		}
 		if len(data) > cap(slab)-len(slab) {
 			slab = make([]byte, 0, max(1<<20, len(data)))
 		}
 		start := len(slab)
 		slab = append(slab, data...)
-		e := eventstore.RecordedEvent{Position: uint64(pos), Stream: intern(names, stream), Revision: uint64(rev), Type: intern(names, typ),
+		e := eventstore.RecordedEvent{Position: uint64(pos), Stream: intern(names, stream), Revision: uint64(revision), Type: intern(names, typ),
 			Data: slab[start:len(slab):len(slab)]}
 		// A mangled id is the verifier's business (it checks the columns
 		// against the hashed data), not a reason to stop reading.
 		e.ID, _ = uuid.FromBytes(rawID)
 		out = append(out, e)
+		if class := strayClass(stream, typ, rev); class != "" {
+			strays = append(strays, audit.StrayEvent{Position: pos, Stream: e.Stream, Revision: uint64(revision), StorageClass: class})
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read events after %d: %w", after, err)
+		return nil, nil, fmt.Errorf("read events after %d: %w", after, err)
 	}
-	return out, nil
+	return out, strays, nil
+}
+
+// strayClass is strayQuery's StorageClass of a row's stream, type and
+// revision as the driver handed them over: "" when each is of its declared
+// class, else the first that is not, and its class.
+func strayClass(stream, typ, rev any) string {
+	switch {
+	case classOf(stream) != "text":
+		return "stream " + classOf(stream)
+	case classOf(typ) != "text":
+		return "type " + classOf(typ)
+	case classOf(rev) != "integer":
+		return "revision " + classOf(rev)
+	}
+	return ""
+}
+
+// classOf names the SQLite storage class of a value by the Go type the
+// driver hands it over as (SQLite's typeof). Any other type, which the
+// driver makes only of columns declared otherwise than the ledger declares
+// them, is named by its Go type: never "text" or "integer".
+func classOf(v any) string {
+	switch v.(type) {
+	case string:
+		return "text"
+	case int64:
+		return "integer"
+	case []byte:
+		return "blob"
+	case float64:
+		return "real"
+	case nil:
+		return "null"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// revisionOf is the revision column as an integer, converted as
+// database/sql converts any other class into an int64 (a NULL is an error).
+func revisionOf(v any) (int64, error) {
+	if n, ok := v.(int64); ok {
+		return n, nil
+	}
+	var n sql.NullInt64
+	if err := n.Scan(v); err != nil {
+		return 0, err
+	}
+	if !n.Valid {
+		return 0, errors.New("NULL")
+	}
+	return n.Int64, nil
 }
 
 // intern shares one string among the repeated stream and type values of a
-// read.
-func intern(names map[string]string, b []byte) string {
-	if s, ok := names[string(b)]; ok { // no allocation for the lookup
-		return s
+// read. A value of another class than text is read as its bytes, as a
+// read of the column as text would.
+func intern(names map[string]string, v any) string {
+	var s string
+	switch v := v.(type) {
+	case string:
+		s = v
+	case []byte:
+		if s, ok := names[string(v)]; ok { // no allocation for the lookup
+			return s
+		}
+		s = string(v)
+	default:
+		s = textOf(v)
 	}
-	s := string(b)
+	if shared, ok := names[s]; ok {
+		return shared
+	}
 	names[s] = s
 	return s
+}
+
+// textOf is a number's or NULL's text, as database/sql converts one into a
+// string ("" for NULL).
+func textOf(v any) string {
+	switch v := v.(type) {
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case float64:
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	case nil:
+		return ""
+	}
+	return fmt.Sprint(v)
 }
