@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/disputes-ledger/disputes/edge/auth"
@@ -17,13 +19,16 @@ import (
 // by the access log and the metrics when it is done.
 type requestInfo struct {
 	requestID string
-	principal *auth.Principal
-	commandID string
-	ticketID  string
-	command   string
-	outcome   string
-	err       error
-	code      string
+	// principal is who authenticate found the bearer of the request's
+	// token to be; the zero Principal until authenticated says so.
+	principal     auth.Principal
+	authenticated bool
+	commandID     string
+	ticketID      string
+	command       string
+	outcome       string
+	err           error
+	code          string
 }
 
 type infoKey struct{}
@@ -32,6 +37,9 @@ type infoKey struct{}
 type observed struct {
 	info requestInfo
 	sw   StatusWriter
+	// requestIDHeader is the X-Request-Id header's value list, kept here
+	// so that setting it allocates nothing more.
+	requestIDHeader [1]string
 }
 
 func infoOf(ctx context.Context) *requestInfo {
@@ -42,8 +50,8 @@ func infoOf(ctx context.Context) *requestInfo {
 // principalOf returns the authenticated principal of a request that went
 // through authenticate.
 func principalOf(r *http.Request) auth.Principal {
-	if info := infoOf(r.Context()); info != nil && info.principal != nil {
-		return *info.principal
+	if info := infoOf(r.Context()); info != nil && info.authenticated {
+		return info.principal
 	}
 	return auth.Principal{}
 }
@@ -60,9 +68,10 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		o := &observed{info: requestInfo{requestID: requestID(r.Header.Get("X-Request-ID"))}, sw: StatusWriter{ResponseWriter: w}}
 		info, sw := &o.info, &o.sw
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
-		// Header names as net/http canonicalizes them ("X-Request-Id",
-		// "Etag"): spelled otherwise, each Set allocates the canonical form.
-		w.Header().Set("X-Request-Id", info.requestID)
+		// What Header().Set would do, without its allocation: the name as
+		// net/http canonicalizes it, the value list the record's own.
+		o.requestIDHeader[0] = info.requestID
+		w.Header()["X-Request-Id"] = o.requestIDHeader[:]
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
@@ -100,7 +109,7 @@ func (s *Server) done(r *http.Request, sw *StatusWriter, info *requestInfo, elap
 		slog.Int64("bytes", sw.Bytes()),
 		slog.Float64("latency_ms", float64(elapsed.Microseconds())/1000),
 	)
-	if info.principal != nil {
+	if info.authenticated {
 		attrs = append(attrs, slog.String("actor", info.principal.String()))
 	}
 	if info.commandID != "" {
@@ -116,7 +125,31 @@ func (s *Server) done(r *http.Request, sw *StatusWriter, info *requestInfo, elap
 			level = slog.LevelError
 		}
 	}
-	s.log.LogAttrs(r.Context(), level, "request", attrs...)
+	// What s.log.LogAttrs does, but for the record's program counter
+	// (its source, when the handler adds one): LogAttrs walks the stack
+	// for it on every call; it is a line of this function, found once.
+	ctx, h := r.Context(), s.log.Handler()
+	if !h.Enabled(ctx, level) {
+		return
+	}
+	rec := slog.NewRecord(time.Now(), level, "request", accessLogPC())
+	rec.AddAttrs(attrs...)
+	_ = h.Handle(ctx, rec)
+}
+
+// accessLogPCs holds the program counter of the access log's records.
+var accessLogPCs atomic.Uintptr
+
+// accessLogPC returns a program counter in done, where the access log's
+// records come from.
+func accessLogPC() uintptr {
+	if pc := accessLogPCs.Load(); pc != 0 {
+		return pc
+	}
+	var pcs [1]uintptr
+	runtime.Callers(2, pcs[:]) // 0 is Callers, 1 accessLogPC, 2 its caller
+	accessLogPCs.Store(pcs[0])
+	return pcs[0]
 }
 
 // requestID keeps a caller's X-Request-ID when it is short and plain, so
@@ -146,7 +179,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		if info := infoOf(r.Context()); info != nil {
-			info.principal = &p
+			info.principal, info.authenticated = p, true
 		}
 		next.ServeHTTP(w, r)
 	})
