@@ -4,9 +4,17 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/disputes-ledger/disputes/edge/httpapi"
 )
 
 // processCPU is the CPU time the process has used, user and system.
@@ -60,4 +68,64 @@ func BenchmarkHTTPCommandCPU(b *testing.B) {
 	b.ReportMetric(perOp(1), "µs-cpu/http-command")
 	b.ReportMetric(perOp(0), "µs-cpu/direct-command")
 	b.ReportMetric(perOp(0)/perOp(1), "cpu_ratio")
+}
+
+// BenchmarkNetHTTPFloor is what HTTP itself costs http_commands_64 before
+// the API does anything: the same wireClient, 64 clients and server
+// timeouts (NewHTTPServer), against a handler that only reads the body
+// and writes an answer of the API's size that checkOpened accepts. Its
+// µs-cpu/request (client, server, kernel, scheduler and GC) added to
+// BenchmarkHTTPCommandCPU's µs-cpu/direct-command is the least an HTTP
+// command can cost here, whatever the API's layers shed.
+//
+//	go test -run '^$' -bench NetHTTPFloor -benchtime 3x ./cmd/internal/bench/
+func BenchmarkNetHTTPFloor(b *testing.B) {
+	const clients = 64
+	ctx := context.Background()
+	// The API answers open_ticket with about 1.5 KB: one event and the ticket.
+	event := strings.Repeat("e", 1200)
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/tickets/{ticket_id}/commands/open_ticket", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.Copy(io.Discard, r.Body); err != nil {
+			return
+		}
+		id := strings.TrimPrefix(r.PathValue("ticket_id"), "H-")
+		body := `{"ticket_id":"H-` + id + `","command_id":"c-` + id + `","duplicate":false,"revision":0,"events":[{"id":"` +
+			event + `"}],"ticket":{"ticket_id":"H-` + id + `","status":"awaiting_merchant"}}` + "\n"
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(http.StatusCreated)
+		_, _ = io.WriteString(w, body)
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httpapi.NewHTTPServer(ln.Addr().String(), mux, httpapi.Timeouts{})
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	_, data := benchOpen()
+	body, err := json.Marshal(map[string]any{"data": data})
+	if err != nil {
+		b.Fatal(err)
+	}
+	client := newWireClient(ln.Addr().String(), "bench-token-buyer", body, clients)
+	defer func() {
+		client.close()
+		_ = srv.Close()
+		<-served
+	}()
+	var lt loadTurns
+	var cpu time.Duration
+	var ops float64
+	for b.Loop() {
+		before := processCPU(b)
+		n, _, err := lt.turn(2*time.Second, clients, client.open)(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cpu += processCPU(b) - before
+		ops += n
+	}
+	b.ReportMetric(float64(cpu.Microseconds())/ops, "µs-cpu/request")
 }
