@@ -369,6 +369,7 @@ func (mp *MerchantPenalties) prepare() error {
 	}
 	slices.SortFunc(mp.dirty, func(a, b *merchantTicket) int { return strings.Compare(a.ticket, b.ticket) })
 	mp.factRows.reset()
+	mp.factRows.grow(len(mp.facts))
 	for i := range mp.facts {
 		f := &mp.facts[i]
 		mp.factRows.add(func(args []any) []any {
@@ -376,6 +377,7 @@ func (mp *MerchantPenalties) prepare() error {
 		})
 	}
 	mp.ticketRows.reset()
+	mp.ticketRows.grow(len(mp.dirty))
 	for _, mt := range mp.dirty {
 		mp.ticketRows.add(mt.row)
 	}

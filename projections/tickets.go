@@ -180,6 +180,7 @@ func (ts *TicketStatus) prepare() error {
 	}
 	slices.SortFunc(ts.dirty, func(a, b *ticketEntry) int { return strings.Compare(a.t.ID, b.t.ID) })
 	ts.rows.reset()
+	ts.rows.grow(len(ts.dirty))
 	for _, e := range ts.dirty {
 		ts.rows.add(e.row)
 	}
