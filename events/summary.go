@@ -116,7 +116,7 @@ func Summary(env Envelope) string {
 		return "closed as expired: the buyer did not escalate in time"
 	case MessagePosted:
 		b = append(b, "said "...)
-		b = strconv.AppendQuote(b, clip(e.Text)) // what %q writes
+		b = appendQuoted(b, clip(e.Text)) // what %q writes
 		if e.VagueDeadline {
 			b = append(b, " [vague deadline: "...)
 			for i, w := range e.VagueWords {
@@ -201,6 +201,21 @@ func appendTerms(b []byte, t Terms) []byte {
 
 // clip shortens s to 80 runes, the last an ellipsis. Text that fits is
 // returned as it is, without converting it to runes.
+// appendQuoted appends s as strconv.AppendQuote does. A message of
+// printable ASCII without quotes or backslashes, most of them, is written
+// as it is between quotes: AppendQuote looks up each character in the
+// Unicode tables, a visible share of the audit trail's rows.
+func appendQuoted(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
+			return strconv.AppendQuote(b, s)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
 func clip(s string) string {
 	const max = 80
 	if len(s) <= max || utf8.RuneCountInString(s) <= max {
