@@ -103,8 +103,8 @@ func (s *Store) readStream(ctx context.Context, stmt *sql.Stmt, stream string, f
 	return evs, nil
 }
 
-// streamCheckEvery is how many rows a stream read scans between looks at
-// its caller's context.
+// streamCheckEvery is how many rows a stream or log read scans between
+// looks at its caller's context.
 const streamCheckEvery = 256
 
 // scanStream runs one of the stream range queries under ctx, and gives up
@@ -170,6 +170,13 @@ func (s *Store) readAll(ctx context.Context, after uint64, limit int) ([]eventst
 	if err := sqlread.Usable(ctx, s.done, ErrClosed); err != nil {
 		return nil, err
 	}
+	// As a stream read does (see readStream), the query runs under a
+	// context that never ends, and the caller's is looked at every
+	// streamCheckEvery rows: a cancellable one would cost a goroutine of
+	// database/sql's and one of the driver's per read, started and woken
+	// again at its end, and a follower reads the log in chunks of 1,024
+	// events on the goroutine everything else waits for.
+	ctx, caller := context.WithoutCancel(ctx), ctx
 	rows, err := s.r.all.QueryContext(ctx, sqlread.ClampInt64(after), sqlLimit(limit))
 	if err != nil {
 		return nil, err
@@ -184,6 +191,11 @@ func (s *Store) readAll(ctx context.Context, after uint64, limit int) ([]eventst
 		gapless                  = sqlread.GaplessAfter(after)
 	)
 	for rows.Next() {
+		if len(evs)%streamCheckEvery == 0 && len(evs) > 0 {
+			if err := caller.Err(); err != nil {
+				return nil, errors.Join(err, rows.Close())
+			}
+		}
 		e = eventstore.RecordedEvent{}
 		if err := rows.Scan(&pos, &rawID, &stream, &rev, &typ, &data); err != nil {
 			return nil, errors.Join(err, rows.Close())

@@ -14,7 +14,8 @@ import (
 	"github.com/disputes-ledger/disputes/eventstore/sqlite"
 )
 
-// TestStreamReadsStartNoWatcherForTheirContext holds a stream read to the
+// TestStreamReadsStartNoWatcherForTheirContext holds a stream read (and a
+// read of the global log) to the
 // same allocations whether its context can end or not: given one that can,
 // database/sql and the driver would each start a goroutine per statement
 // (and database/sql one per read transaction) to cut it short, which costs
@@ -47,6 +48,7 @@ func TestStreamReadsStartNoWatcherForTheirContext(t *testing.T) {
 			return err
 		}},
 		{"past the end (a read transaction)", func(ctx context.Context) error { _, err := s.ReadStream(ctx, "held", 9, 0); return err }},
+		{"the global log", func(ctx context.Context) error { _, err := s.ReadAll(ctx, 0, 0); return err }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			require.NoError(t, tc.read(deadline)) // prepare on the pooled connection first
@@ -125,4 +127,35 @@ func TestALongStreamReadStopsWhenItsCallerEnds(t *testing.T) {
 	got, err = s.ReadStream(&endsAfter{Context: ctx, n: n}, "long", 0, 0)
 	require.NoError(t, err)
 	assert.Len(t, got, n)
+}
+
+// TestALongLogReadStopsWhenItsCallerEnds: a read of the global log, like a
+// stream read, runs without handing its context to the driver (no watcher
+// goroutines per read, which a follower's chunked reads paid on the
+// goroutine its decoders wait for), but it looks at the context as it
+// scans, so a hung-up caller stops a long read.
+func TestALongLogReadStopsWhenItsCallerEnds(t *testing.T) {
+	s, _ := openStore(t, sqlite.Config{})
+	ctx := context.Background()
+	const n = 1000
+	evs := make([]eventstore.EventData, n)
+	for i := range evs {
+		evs[i] = eventstore.EventData{ID: uuid.New(), Type: "t", Revision: uint64(i), Data: []byte(`{"i":1}`)}
+	}
+	_, err := s.Append(ctx, "long", eventstore.NoStream(), evs)
+	require.NoError(t, err)
+
+	// The first look is before the read; the second comes within the scan.
+	_, err = s.ReadAll(&endsAfter{Context: ctx, n: 2}, 0, 0)
+	require.ErrorIs(t, err, context.Canceled)
+	got, err := s.ReadAll(&endsAfter{Context: ctx, n: 2}, 0, 100)
+	require.NoError(t, err, "a read shorter than one check's rows finishes")
+	assert.Len(t, got, 100)
+	got, err = s.ReadAll(&endsAfter{Context: ctx, n: n}, 0, 0)
+	require.NoError(t, err)
+	assert.Len(t, got, n)
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err = s.ReadAll(cancelled, 0, 0)
+	require.ErrorIs(t, err, context.Canceled, "an ended context reads nothing")
 }
