@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/disputes-ledger/disputes/cmd/internal/batchgc"
 	"github.com/disputes-ledger/disputes/projections"
 )
 
@@ -22,6 +23,7 @@ type rebuildCmd struct {
 
 func (c *rebuildCmd) Run(ctx context.Context, e env) error {
 	sf, rf := c.storeFlags, c.readModelFlags
+	defer batchgc.Set()()
 	store, db, pol, err := readModels(ctx, sf, rf)
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/disputes-ledger/disputes/cmd/internal/batchgc"
 	"github.com/disputes-ledger/disputes/cmd/internal/readmodels"
 	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/events"
@@ -108,9 +109,11 @@ func (r *runner) rebuildTurn(store eventstore.Store, head uint64) turnFunc {
 			return 0, 0, err
 		}
 		p := projections.NewProjector(store, db, projections.Default(db, policy.Default()), projections.Options{})
+		restore := batchgc.Set() // as `disputes rebuild` runs
 		began := time.Now()
 		rep, err := p.Rebuild(ctx)
 		took := time.Since(began)
+		restore()
 		if err = errors.Join(err, db.Close()); err != nil {
 			return 0, took, err
 		}
