@@ -37,8 +37,9 @@ type Deadlines struct {
 	maxCache int
 
 	// What the next Flush writes, once prepared (see preparer): the
-	// closed tickets, those whose deadline rows are replaced, the new
-	// deadline rows and the open tickets' state rows.
+	// closed tickets whose state rows go, the tickets whose deadline rows
+	// go or are replaced, the new deadline rows and the open tickets'
+	// state rows.
 	gone, closedOrMoved  []*deadlineEntry
 	deadlineRows, states rows
 	prepared             bool
@@ -53,7 +54,13 @@ type deadlineEntry struct {
 	t domain.Ticket
 	// stored are the ticket's open deadlines as its rows stand, so that an
 	// event that leaves them as they were (a message) rewrites no row.
-	stored   []events.ScheduledDeadline
+	stored []events.ScheduledDeadline
+	// hasState says rm_deadline_tickets holds the ticket's state: it was
+	// read from there or written by a commit while open. A ticket opened
+	// and closed between two commits, most of a rebuild's, has neither a
+	// state row nor deadline rows (stored is empty), and its close deletes
+	// nothing.
+	hasState bool
 	position uint64 // of the ticket's last event folded, for evictOldest
 	dirty    bool
 }
@@ -141,12 +148,13 @@ func (d *Deadlines) read(ctx context.Context, id string) (*deadlineEntry, error)
 		return nil, fmt.Errorf("read deadline state of ticket %s: the state is of %s at revision %d, the row says revision %d", id, t.ID, t.Revision, revision)
 	}
 	tk := t.Ticket()
-	return &deadlineEntry{t: tk, stored: tk.OpenDeadlines()}, nil
+	return &deadlineEntry{t: tk, stored: tk.OpenDeadlines(), hasState: true}, nil
 }
 
 // prepare sorts the dirty tickets into key order (as TicketStatus.prepare)
 // and builds what Flush writes: a closed ticket's rows go; an open one's
-// state is written, and its deadline rows replaced when they changed.
+// state is written, and its deadline rows replaced when they changed. Only
+// rows that exist are deleted (see hasState and stored).
 func (d *Deadlines) prepare() error {
 	if d.prepared {
 		return nil
@@ -155,10 +163,14 @@ func (d *Deadlines) prepare() error {
 	d.gone, d.closedOrMoved = d.gone[:0], d.closedOrMoved[:0]
 	d.deadlineRows.reset()
 	d.states.reset()
-	var moved []*deadlineEntry
 	for _, e := range d.dirty {
 		if e.t.Status == domain.StatusClosed {
-			d.gone = append(d.gone, e)
+			if e.hasState {
+				d.gone = append(d.gone, e)
+			}
+			if len(e.stored) > 0 {
+				d.closedOrMoved = append(d.closedOrMoved, e)
+			}
 			continue
 		}
 		text, err := encodeSnapshot(e.t.Snapshot())
@@ -167,13 +179,14 @@ func (d *Deadlines) prepare() error {
 		}
 		d.states.add(func(args []any) []any { return append(args, e.t.ID, int64(e.t.Revision), text) })
 		if open := e.t.OpenDeadlines(); !slices.Equal(open, e.stored) {
-			moved = append(moved, e)
+			if len(e.stored) > 0 {
+				d.closedOrMoved = append(d.closedOrMoved, e)
+			}
 			for _, dl := range open {
 				d.deadlineRows.add(func(args []any) []any { return append(args, e.t.ID, string(dl.Kind), formatTime(dl.DueAt)) })
 			}
 		}
 	}
-	d.closedOrMoved = append(append(d.closedOrMoved, d.gone...), moved...)
 	d.prepared = true
 	return nil
 }
@@ -213,7 +226,7 @@ func (d *Deadlines) Committed() {
 			continue
 		}
 		e.t = detachedTicket(e.t)
-		e.stored = e.t.OpenDeadlines()
+		e.stored, e.hasState = e.t.OpenDeadlines(), true
 	}
 	clear(d.dirty) // the closed tickets' entries hold their events' bytes
 	d.dirty = d.dirty[:0]
