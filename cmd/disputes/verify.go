@@ -46,7 +46,11 @@ func (c *verifyCmd) Run(ctx context.Context, e env) error {
 	if c.ReadModels && !ledgerSet {
 		return fmt.Errorf("%w: --read-models verifies a ledger's read models: give --db PATH or --store URL", errUsage)
 	}
-	defer batchgc.Set()()
+	if c.Bundle != "" {
+		defer batchgc.SetBundle()()
+	} else {
+		defer batchgc.Set()()
+	}
 	pub, err := pf.load()
 	if err != nil {
 		return err

@@ -25,6 +25,15 @@ func TestSetAndRestore(t *testing.T) {
 	assert.Equal(t, 150, gcPercent())
 }
 
+func TestSetBundleAndRestore(t *testing.T) {
+	t.Setenv("GOGC", "")
+	defer debug.SetGCPercent(debug.SetGCPercent(150))
+	restore := batchgc.SetBundle()
+	assert.Equal(t, batchgc.BundlePercent, gcPercent())
+	restore()
+	assert.Equal(t, 150, gcPercent())
+}
+
 func TestGOGCWins(t *testing.T) {
 	t.Setenv("GOGC", "150")
 	defer debug.SetGCPercent(debug.SetGCPercent(150))

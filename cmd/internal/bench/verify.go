@@ -43,7 +43,7 @@ func verifyBundle(ctx context.Context, r *runner) ([]Result, error) {
 		})
 	}
 	fig := func(ctx context.Context) (float64, time.Duration, error) {
-		defer batchgc.Set()() // as `disputes verify` runs
+		defer batchgc.SetBundle()() // as `disputes verify BUNDLE` runs
 		return timedPass(uint64(n), func() error {
 			f, err := os.Open(path)
 			if err != nil {
