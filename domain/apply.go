@@ -241,7 +241,10 @@ func (t *folding) startDeadlines(s events.Schedule) {
 	}
 	t.ownDeadlines()
 	for _, d := range s.Deadlines {
-		t.Deadlines[d.Kind] = d.DueAt
+		// Keyed by the kind's constant: the map outlives the event, and
+		// clearDeadlines' lookups then match by pointer (Canonical).
+		kind, _ := d.Kind.Canonical()
+		t.Deadlines[kind] = d.DueAt
 	}
 }
 

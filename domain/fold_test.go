@@ -3,6 +3,7 @@ package domain_test
 import (
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -134,4 +135,30 @@ func TestFoldIsApplyInPlaceOnAnyOrder(t *testing.T) {
 			require.Equal(t, copies[i], st.Snapshot(), "round %d: the state after event %d changed after it was returned", round, i)
 		}
 	}
+}
+
+// TestFoldKeysDeadlinesByTheirConstants: whatever bytes an event's deadline
+// kinds are read from, the folded ticket's deadline map is keyed by the
+// kinds' constants (events.DeadlineKind.Canonical), so it holds no event's
+// bytes and lookups by constant match by pointer.
+func TestFoldKeysDeadlinesByTheirConstants(t *testing.T) {
+	t.Parallel()
+	checked := 0
+	for _, sc := range playSeedsAndGenerated(t, 19, 100) {
+		var folded domain.Ticket
+		for _, env := range sc.envs {
+			raw, err := events.Encode(env)
+			require.NoError(t, err)
+			decoded, err := events.DecodeOwned(raw) // kinds are windows on raw
+			require.NoError(t, err)
+			folded.Fold(decoded)
+			for k := range folded.Deadlines {
+				c, ok := k.Canonical()
+				require.True(t, ok, "%s: %q", sc.Name, k)
+				require.Same(t, unsafe.StringData(string(c)), unsafe.StringData(string(k)), "%s: %s keyed by its constant", sc.Name, k)
+				checked++
+			}
+		}
+	}
+	assert.Greater(t, checked, 100)
 }

@@ -37,3 +37,36 @@ func (k DeadlineKind) Valid() bool {
 	}
 	return false
 }
+
+// Canonical returns the constant above that equals k, and whether there is
+// one. A kind decoded from an event is a window on the event's bytes; its
+// constant is one string for the whole program, so a map keyed by
+// constants compares keys by their pointers (equal strings at one address)
+// and keeps no event's bytes alive.
+func (k DeadlineKind) Canonical() (DeadlineKind, bool) {
+	switch k {
+	case DeadlineMerchantResponse:
+		return DeadlineMerchantResponse, true
+	case DeadlineReturnShipment:
+		return DeadlineReturnShipment, true
+	case DeadlineBuyerEscalation:
+		return DeadlineBuyerEscalation, true
+	case DeadlineMerchantReceipt:
+		return DeadlineMerchantReceipt, true
+	case DeadlineMerchantRefund:
+		return DeadlineMerchantRefund, true
+	case DeadlineMerchantReship:
+		return DeadlineMerchantReship, true
+	case DeadlineBuyerConfirmation:
+		return DeadlineBuyerConfirmation, true
+	case DeadlineNegotiation:
+		return DeadlineNegotiation, true
+	case DeadlineEvidence:
+		return DeadlineEvidence, true
+	case DeadlineRulingSLA:
+		return DeadlineRulingSLA, true
+	case DeadlineAppeal:
+		return DeadlineAppeal, true
+	}
+	return k, false
+}

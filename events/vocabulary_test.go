@@ -1,7 +1,9 @@
 package events_test
 
 import (
+	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 
@@ -42,4 +44,22 @@ func TestVocabularyValidity(t *testing.T) {
 	sys := events.SystemActor()
 	assert.Equal(t, events.RoleSystem, sys.Role)
 	assert.Equal(t, "system:scheduler", sys.String())
+}
+
+// TestDeadlineKindCanonical: a known kind, however it is held (here a
+// copy, as decoding makes a window on an event's bytes), has its constant,
+// the very string of the program's; an unknown one is returned as it is.
+func TestDeadlineKindCanonical(t *testing.T) {
+	t.Parallel()
+	for _, k := range events.DeadlineKinds() {
+		c, ok := events.DeadlineKind(strings.Clone(string(k))).Canonical()
+		assert.True(t, ok, "%s", k)
+		assert.Equal(t, k, c)
+		assert.Same(t, unsafe.StringData(string(k)), unsafe.StringData(string(c)), "%s: the constant itself", k)
+	}
+	for _, k := range []events.DeadlineKind{"", "appeals", "Appeal", "evidence "} {
+		c, ok := k.Canonical()
+		assert.False(t, ok, "%q", k)
+		assert.Equal(t, k, c)
+	}
 }

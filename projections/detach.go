@@ -31,7 +31,7 @@ func detached(s domain.Snapshot) domain.Snapshot {
 	if len(s.Deadlines) > 0 {
 		ds := make(map[events.DeadlineKind]time.Time, len(s.Deadlines))
 		for k, at := range s.Deadlines {
-			ds[interned(k)] = at
+			ds[internedKind(k)] = at
 		}
 		s.Deadlines = ds
 	}
@@ -40,6 +40,16 @@ func detached(s domain.Snapshot) domain.Snapshot {
 
 // detachedTicket returns t cut down to its snapshot, detached.
 func detachedTicket(t domain.Ticket) domain.Ticket { return detached(t.Snapshot()).Ticket() }
+
+// internedKind is interned for a deadline kind: its constant when it is
+// one of the known kinds (events.DeadlineKind.Canonical), which a deadline
+// map's lookups by constant then match by pointer.
+func internedKind(k events.DeadlineKind) events.DeadlineKind {
+	if c, ok := k.Canonical(); ok {
+		return c
+	}
+	return interned(k)
+}
 
 // interned returns s's value from a process-wide set of canonical copies.
 func interned[S ~string](s S) S {

@@ -330,7 +330,8 @@ func decodeDeadlines(s string) (map[events.DeadlineKind]time.Time, error) {
 		if err != nil {
 			return nil, err
 		}
-		out[events.DeadlineKind(kind)] = due
+		k, _ := events.DeadlineKind(kind).Canonical() // a constant key, as the fold's (events.DeadlineKind.Canonical)
+		out[k] = due
 	}
 	return out, nil
 }
