@@ -199,8 +199,6 @@ func appendTerms(b []byte, t Terms) []byte {
 	return b
 }
 
-// clip shortens s to 80 runes, the last an ellipsis. Text that fits is
-// returned as it is, without converting it to runes.
 // appendQuoted appends s as strconv.AppendQuote does. A message of
 // printable ASCII without quotes or backslashes, most of them, is written
 // as it is between quotes: AppendQuote looks up each character in the
@@ -216,6 +214,8 @@ func appendQuoted(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
+// clip shortens s to 80 runes, the last an ellipsis. Text that fits is
+// returned as it is, without converting it to runes.
 func clip(s string) string {
 	const max = 80
 	if len(s) <= max || utf8.RuneCountInString(s) <= max {
