@@ -26,18 +26,9 @@ var afterMap func()
 //
 // A mapped file's bytes are the file's as it is now, not as it was read:
 // if it changes while it is verified, checks could see other bytes than
-// those an event's hash was checked on. The file's times do not tell: a
-// write through another process's shared mapping, whose pages are dirty
-// already, moves none of them. So a file is mapped only under a read lease
-// (F_SETLEASE), which the kernel grants only while no one has the file open
-// for writing (a writable mapping included), and which any later open for
-// writing or truncation breaks: the writer then waits for the lease to be
-// released (up to /proc/sys/fs/lease-break-time), and a lease found broken
-// after the verification is an error, as is a change of the file's size or
-// times. A file the lease is refused on (another owner's, unless the
-// process may take leases on any file; a file open for writing; leases
-// disabled) is read instead. A file cut short all the same (a writer that
-// waited out the lease) makes reading the lost pages fault, which the
+// those an event's hash was checked on, so the file's size, modification
+// and change times are compared before and after, and a change is an
+// error; a file cut short makes reading the lost pages fault, which the
 // goroutines that read them recover (debug.SetPanicOnFault) into the same
 // error instead of a crash. After such an error the mapping is left in
 // place: goroutines checking its events may still be reading it.
@@ -48,7 +39,6 @@ func verifyFile(f *os.File, name string, opts audit.Options) (rep *audit.Report,
 	if !ok {
 		return nil, false, nil
 	}
-	defer releaseLease(f)
 	reg := region{lo: uintptr(unsafe.Pointer(unsafe.SliceData(data))), hi: uintptr(unsafe.Pointer(unsafe.SliceData(data))) + uintptr(len(data))}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
@@ -66,12 +56,11 @@ func verifyFile(f *os.File, name string, opts audit.Options) (rep *audit.Report,
 	if err != nil {
 		return nil, true, err
 	}
-	// Nothing but the report outlives the mapping. (Copied before the
-	// lease is looked at: a writer breaking it from now on waits for it.)
-	detach(rep)
-	if !leaseHeld(f) || !sameFile(f, before) {
+	if !sameFile(f, before) {
 		return nil, true, fmt.Errorf("read bundle %s: %w", name, errChanged)
 	}
+	// Nothing but the report outlives the mapping.
+	detach(rep)
 	if err := unix.Munmap(data); err != nil {
 		return nil, true, fmt.Errorf("unmap bundle %s: %w", name, err)
 	}
@@ -109,8 +98,7 @@ func dropBehind(data []byte) func(line []byte) {
 }
 
 // mapFile maps f, read only, when it is a regular file on a local
-// filesystem with bytes after its offset, start, and a read lease on it is
-// granted (then held until releaseLease).
+// filesystem with bytes after its offset, start.
 func mapFile(f *os.File) (data []byte, start int64, before unix.Stat_t, ok bool) {
 	conn, err := f.SyscallConn()
 	if err != nil {
@@ -121,14 +109,6 @@ func mapFile(f *os.File) (data []byte, start int64, before unix.Stat_t, ok bool)
 		return nil, 0, before, false
 	}
 	cerr := conn.Control(func(fd uintptr) {
-		if _, err := unix.FcntlInt(fd, unix.F_SETLEASE, unix.F_RDLCK); err != nil {
-			return // open for writing somewhere, not ours to lease, or no leases here
-		}
-		defer func() {
-			if !ok {
-				_, _ = unix.FcntlInt(fd, unix.F_SETLEASE, unix.F_UNLCK)
-			}
-		}()
 		var fs unix.Statfs_t
 		if unix.Fstat(int(fd), &before) != nil || before.Mode&unix.S_IFMT != unix.S_IFREG ||
 			before.Size <= start || int64(int(before.Size)) != before.Size ||
@@ -146,40 +126,15 @@ func mapFile(f *os.File) (data []byte, start int64, before unix.Stat_t, ok bool)
 }
 
 // localFilesystem reports whether a filesystem of type t (statfs) keeps a
-// file's pages on this machine, changed only by writers its leases see.
-// Not overlayfs: a mapping of an overlay file maps its upper layer's file,
-// which a process writing to the upper layer directly changes without
-// breaking a lease on the overlay's.
+// file's pages on this machine, changed only by writes that change its
+// times.
 func localFilesystem(t int64) bool {
 	switch uint32(t) {
 	case unix.EXT4_SUPER_MAGIC, unix.XFS_SUPER_MAGIC, unix.BTRFS_SUPER_MAGIC, unix.F2FS_SUPER_MAGIC,
-		unix.TMPFS_MAGIC, unix.RAMFS_MAGIC:
+		unix.TMPFS_MAGIC, unix.RAMFS_MAGIC, unix.OVERLAYFS_SUPER_MAGIC:
 		return true
 	}
 	return false
-}
-
-// leaseHeld reports whether f's read lease (mapFile) is still held: no one
-// opened the file for writing, or truncated it, since it was taken. A
-// lease being broken reports the type it is broken to, F_UNLCK.
-func leaseHeld(f *os.File) bool {
-	conn, err := f.SyscallConn()
-	if err != nil {
-		return false
-	}
-	held := false
-	cerr := conn.Control(func(fd uintptr) {
-		typ, err := unix.FcntlInt(fd, unix.F_GETLEASE, 0)
-		held = err == nil && typ == unix.F_RDLCK
-	})
-	return cerr == nil && held
-}
-
-// releaseLease gives f's read lease back: a writer waiting for it goes on.
-func releaseLease(f *os.File) {
-	if conn, err := f.SyscallConn(); err == nil {
-		_ = conn.Control(func(fd uintptr) { _, _ = unix.FcntlInt(fd, unix.F_SETLEASE, unix.F_UNLCK) })
-	}
 }
 
 // sameFile reports whether f still has the size, modification and change

@@ -100,9 +100,6 @@ func verifyLines(lines lineReader, reg region, verified func(line []byte), name 
 		if verified != nil && len(b.lines) > 0 {
 			verified(b.lines[0])
 		}
-		if afterBatch != nil {
-			afterBatch()
-		}
 	}
 	if v == nil {
 		v = audit.NewVerifier(name, "unknown", false, opts)
@@ -127,10 +124,6 @@ type batch struct {
 }
 
 const batchLines = 512
-
-// afterBatch, when set (tests), runs on the verifying goroutine once the
-// lines of a batch are checked, the file read or mapped.
-var afterBatch func()
 
 // prepareWorkers is how many goroutines prepare event lines; 0 means one
 // per core (the ordered checks are light: the Verifier checks tickets on
