@@ -1,7 +1,5 @@
 package audit
 
-import "runtime/debug"
-
 // parallelBatch is how many events are handed to the shards at a time, and
 // parallelDepth how many such batches may be in flight before Apply waits
 // for the oldest: enough slack that a shard held up by a GC pause or the
@@ -34,9 +32,6 @@ type shardBatch struct {
 	shard  []int      // the shard of each event, -1 for none
 	out    [][]action // per shard, what it found
 	done   []chan struct{}
-	// panics holds, per shard, what its goroutine panicked with, for
-	// mergeOldest to raise again on the Verifier's goroutine.
-	panics []any
 }
 
 func newParallel(shards int) *parallel {
@@ -69,7 +64,7 @@ func (par *parallel) dispatch(v *Verifier) {
 	}
 	n := len(v.shards)
 	b := &shardBatch{events: par.pending, shard: make([]int, len(par.pending)),
-		out: make([][]action, n), done: make([]chan struct{}, n), panics: make([]any, n)}
+		out: make([][]action, n), done: make([]chan struct{}, n)}
 	par.pending = nil
 	// Each ticket's events go to the shard its stream's key picks; the key
 	// was computed where the event was prepared, so this goroutine does not
@@ -87,16 +82,6 @@ func (par *parallel) dispatch(v *Verifier) {
 		b.done[s], par.last[s] = done, done
 		go func() {
 			defer close(done)
-			// The events' bytes may be a memory-mapped file that shrinks
-			// under them (audit/bundle): the fault is a panic, raised
-			// again on the Verifier's goroutine, where its caller can
-			// recover it, rather than a crash of the process.
-			debug.SetPanicOnFault(true)
-			defer func() {
-				if r := recover(); r != nil {
-					b.panics[s] = r
-				}
-			}()
 			if prev != nil {
 				<-prev
 			}
@@ -121,11 +106,6 @@ func (v *Verifier) mergeOldest() {
 	par.inflight = par.inflight[1:]
 	for _, done := range b.done {
 		<-done
-	}
-	for _, r := range b.panics {
-		if r != nil {
-			panic(r)
-		}
 	}
 	next := make([]int, len(b.out))
 	for i := range b.events {

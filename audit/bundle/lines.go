@@ -13,9 +13,7 @@ import (
 var arenaSize = 1 << 20
 
 // lineReader reads a bundle straight into large blocks and hands out its
-// lines as windows on them, without copying them again; given the whole
-// bundle as its block, with err io.EOF and no reader (a mapped file,
-// verifyFile), it only hands out the lines. A block is only
+// lines as windows on them, without copying them again. A block is only
 // ever written past the lines already handed out, and never once the next
 // one is started: the lines are decoded in place (audit.PrepareOwned), so
 // each block stays alive, unchanged, exactly as long as something refers

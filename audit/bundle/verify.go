@@ -6,11 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
-	"runtime/debug"
 	"strconv"
-	"sync"
 
 	"github.com/disputes-ledger/disputes/audit"
 	"github.com/disputes-ledger/disputes/audit/seal"
@@ -23,34 +20,11 @@ import (
 //
 // Lines are read, and event lines decoded and hashed, on other goroutines
 // (audit.Prepare, one per core); the Verifier checks tickets on goroutines
-// of its own (Options.Workers), and reports in the bundle's order. A
-// regular file on a local filesystem is not read but mapped into memory
-// (verifyFile).
+// of its own (Options.Workers), and reports in the bundle's order.
 func Verify(r io.Reader, name string, opts audit.Options) (*audit.Report, error) {
-	if f, ok := r.(*os.File); ok {
-		if rep, mapped, err := verifyFile(f, name, opts); mapped {
-			return rep, err
-		}
-	}
-	return verifyLines(lineReader{r: r}, region{}, nil, name, opts)
-}
-
-// verifyLines verifies the bundle lines reads; reg is the memory a fault
-// in is the bundle's file cut short (verifyFile), none for a read bundle.
-// With a region, it returns once no goroutine of its own reads the lines
-// any more, so that the file can be unmapped; a read bundle's reader may
-// still be blocked reading (a pipe), and is left to end when the read does.
-// verified, when not nil, is told the first line of each batch whose lines
-// before it are all verified.
-func verifyLines(lines lineReader, reg region, verified func(line []byte), name string, opts audit.Options) (*audit.Report, error) {
 	stop := make(chan struct{})
-	batches := readBatches(lines, reg, stop)
-	defer func() {
-		close(stop)
-		if reg != (region{}) {
-			batches.wait()
-		}
-	}()
+	defer close(stop)
+	batches := readBatches(r, stop)
 
 	var (
 		v       *audit.Verifier
@@ -97,9 +71,6 @@ func verifyLines(lines lineReader, reg region, verified func(line []byte), name 
 			}
 		}
 		batches.recycle(b)
-		if verified != nil && len(b.lines) > 0 {
-			verified(b.lines[0])
-		}
 	}
 	if v == nil {
 		v = audit.NewVerifier(name, "unknown", false, opts)
@@ -135,12 +106,7 @@ var prepareWorkers = 0
 type batchReader struct {
 	ordered <-chan *batch
 	free    chan []audit.Prepared // memory handed back by the consumer
-	running *sync.WaitGroup       // the goroutines reading and preparing lines
 }
-
-// wait returns once the goroutines reading and preparing lines have ended,
-// which closing their stop channel makes them do.
-func (br batchReader) wait() { br.running.Wait() }
 
 // recycle returns a checked batch's prepared events for reuse. Its lines
 // are not reused: the events were decoded in place (audit.PrepareOwned),
@@ -153,10 +119,8 @@ func (br batchReader) recycle(b *batch) {
 	}
 }
 
-// readBatches reads lines on its own goroutine. Closing stop ends the
-// reading early. A fault reading memory in reg (a mapped file cut short)
-// is the error of the batch it hit.
-func readBatches(lines lineReader, reg region, stop <-chan struct{}) batchReader {
+// readBatches reads r on its own goroutine. Closing stop ends the reading early.
+func readBatches(r io.Reader, stop <-chan struct{}) batchReader {
 	workers := prepareWorkers
 	switch {
 	case workers < 0:
@@ -169,24 +133,22 @@ func readBatches(lines lineReader, reg region, stop <-chan struct{}) batchReader
 	ordered := make(chan *batch, 16)
 	work := make(chan *batch, 16)
 	free := make(chan []audit.Prepared, 32)
-	running := new(sync.WaitGroup)
 	for range workers {
-		running.Go(func() {
-			debug.SetPanicOnFault(true)
+		go func() {
 			for b := range work {
-				select {
-				case <-stop: // nobody waits for it
-					close(b.done)
-				default:
-					prepareBatch(b, reg)
+				for i, text := range b.lines {
+					if pos, data, ok := fastEvent(text); ok {
+						b.fast[i], b.prepared[i] = true, audit.PrepareOwned(pos, data, nil, b.first+i)
+					}
 				}
+				close(b.done)
 			}
-		})
+		}()
 	}
-	running.Go(func() {
-		debug.SetPanicOnFault(true)
+	go func() {
 		defer close(ordered)
 		defer close(work)
+		lines := lineReader{r: r}
 		next := 1
 		for {
 			b := &batch{first: next, done: make(chan struct{}), lines: make([][]byte, 0, batchLines)}
@@ -194,7 +156,14 @@ func readBatches(lines lineReader, reg region, stop <-chan struct{}) batchReader
 			case b.prepared = <-free:
 			default:
 			}
-			b.err = lines.fillBatch(b, reg)
+			for len(b.lines) < batchLines {
+				line, ok, err := lines.next()
+				if !ok {
+					b.err = err
+					break
+				}
+				b.lines = append(b.lines, line)
+			}
 			b.fast = make([]bool, len(b.lines))
 			if cap(b.prepared) < len(b.lines) {
 				b.prepared = make([]audit.Prepared, len(b.lines))
@@ -225,48 +194,8 @@ func readBatches(lines lineReader, reg region, stop <-chan struct{}) batchReader
 				return
 			}
 		}
-	})
-	return batchReader{ordered: ordered, free: free, running: running}
-}
-
-// fillBatch reads up to batchLines lines into b. The error is the read's,
-// or errChanged for a fault in reg.
-func (lr *lineReader) fillBatch(b *batch, reg region) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			if !reg.holds(r) {
-				panic(r)
-			}
-			err = errChanged
-		}
 	}()
-	for len(b.lines) < batchLines {
-		line, ok, err := lr.next()
-		if !ok {
-			return err
-		}
-		b.lines = append(b.lines, line)
-	}
-	return nil
-}
-
-// prepareBatch decodes and hashes b's event lines in the fast form. A
-// fault in reg is b's error.
-func prepareBatch(b *batch, reg region) {
-	defer close(b.done)
-	defer func() {
-		if r := recover(); r != nil {
-			if !reg.holds(r) {
-				panic(r)
-			}
-			b.err = errChanged
-		}
-	}()
-	for i, text := range b.lines {
-		if pos, data, ok := fastEvent(text); ok {
-			b.fast[i], b.prepared[i] = true, audit.PrepareOwned(pos, data, nil, b.first+i)
-		}
-	}
+	return batchReader{ordered: ordered, free: free}
 }
 
 // fastEvent reads an event line in the form Writer writes without a proof,
