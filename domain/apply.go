@@ -313,3 +313,16 @@ func (t *folding) close(at time.Time, r Resolution) {
 // timePtr returns a pointer to a copy of at. Taking at's own address would
 // move it to the heap on every Apply, not only when a pointer is kept.
 func timePtr(at time.Time) *time.Time { return &at }
+
+// Closes reports whether an event with this payload closes its ticket:
+// Apply closes the ticket on every such event, whatever the state before,
+// and on no other. A reader that keeps less than the ticket (a read model
+// of some of its fields) can tell from it that no further event will come.
+func Closes(payload events.Payload) bool {
+	switch payload.(type) {
+	case events.OfferAccepted, events.ReplacementConfirmed, events.RefundIssued, events.MarkedResolved,
+		events.RulingFinalized, events.TicketWithdrawn, events.TicketAbandoned, events.TicketExpired:
+		return true
+	}
+	return false
+}

@@ -162,3 +162,22 @@ func TestFoldKeysDeadlinesByTheirConstants(t *testing.T) {
 	}
 	assert.Greater(t, checked, 100)
 }
+
+// TestClosesIsWhatTheFoldCloses: at every event of the seed and generated
+// disputes, Closes says whether the fold closed the ticket with it.
+func TestClosesIsWhatTheFoldCloses(t *testing.T) {
+	t.Parallel()
+	closes := 0
+	for _, sc := range playSeedsAndGenerated(t, 23, 300) {
+		var folded domain.Ticket
+		for i, env := range sc.envs {
+			wasClosed := folded.Closed()
+			folded.Fold(env)
+			require.Equal(t, folded.Closed() && !wasClosed, domain.Closes(env.Payload), "%s: event %d (%s)", sc.Name, i, env.Type)
+			if domain.Closes(env.Payload) {
+				closes++
+			}
+		}
+	}
+	assert.Greater(t, closes, 100)
+}

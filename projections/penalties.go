@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/disputes-ledger/disputes/domain"
 	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore/follow"
@@ -89,6 +90,10 @@ type merchantTicket struct {
 	// recorded: what an event that records no version is scored under.
 	policyVersion string
 	dirty         bool
+	// closed is set by the event that closed the ticket (domain.Closes):
+	// the ticket takes no further event, and leaves the cache once its row
+	// is committed.
+	closed bool
 	// effect dates the events an expiry caused (see encodeEffect).
 	effect events.ExpiryEffect
 }
@@ -259,6 +264,7 @@ func (mp *MerchantPenalties) Apply(ctx context.Context, ev follow.Event) error {
 
 	// Commit the decision.
 	next.position = pos
+	next.closed = next.closed || domain.Closes(env.Payload)
 	*mt = next
 	mp.prepared = false
 	if fact != nil {
@@ -437,8 +443,16 @@ func (mp *MerchantPenalties) Flush(ctx context.Context, tx *sql.Tx) error {
 func (mp *MerchantPenalties) Committed() {
 	for _, mt := range mp.dirty {
 		mt.dirty = false
+		if mt.closed {
+			// As TicketStatus.Committed: most tickets of a rebuild open and
+			// close between two commits, and a closed one is read back from
+			// its row should it take an event after all.
+			delete(mp.cache, mt.ticket)
+			continue
+		}
 		mt.detach()
 	}
+	clear(mp.dirty) // the closed tickets hold their events' bytes
 	mp.dirty, mp.facts, mp.reversals = mp.dirty[:0], mp.facts[:0], mp.reversals[:0]
 	mp.factRows.reset()
 	mp.ticketRows.reset()

@@ -257,9 +257,9 @@ func TestTicketStatusAfterALateReturnReceipt(t *testing.T) {
 }
 
 // TestClosedTicketsLeaveTheCaches rebuilds closed and open tickets: after
-// the commit, the per-ticket read models that fold the domain's ticket keep
-// only the open ones in memory (a closed ticket takes no further event),
-// and their rows are those of a projector that ran beside the appends.
+// the commit, the per-ticket read models keep only the open ones in memory
+// (a closed ticket takes no further event), and their rows are those of a
+// projector that ran beside the appends.
 func TestClosedTicketsLeaveTheCaches(t *testing.T) {
 	t.Parallel()
 	l := newLedger(t)
@@ -277,7 +277,7 @@ func TestClosedTicketsLeaveTheCaches(t *testing.T) {
 	require.Equal(t, 10, open)
 	for _, p := range projs {
 		switch p.Name() {
-		case projections.TicketStatusName, projections.DeadlinesName:
+		case projections.TicketStatusName, projections.DeadlinesName, projections.MerchantPenaltiesName:
 			assert.Equal(t, open, reflect.ValueOf(projections.Cache(p)).Len(), "%s caches the open tickets only", p.Name())
 		}
 	}
