@@ -17,7 +17,7 @@ const (
 	CheckEventHash      Check = "event_hash"      // an event's bytes do not decode, or its hash does not match its content
 	CheckLogGap         Check = "log_gap"         // global positions are missing
 	CheckLogOrder       Check = "log_order"       // a position repeats or goes backwards
-	CheckOutsideLog     Check = "outside_log"     // an event is stored at a position the global log never reaches (0 or below)
+	CheckOutsideLog     Check = "outside_log"     // an event is stored at a position the global log never reaches (0 or below, or none)
 	CheckChain          Check = "chain"           // a ticket's revisions or prev_hash links are broken
 	CheckTicketOpen     Check = "ticket_open"     // a ticket's first event is not the request that opens it
 	CheckColumnMismatch Check = "column_mismatch" // the id, stream, revision or type the ledger stores beside an event disagree with its bytes

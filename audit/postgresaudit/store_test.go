@@ -226,4 +226,17 @@ func TestEventsOutsideLog(t *testing.T) {
 	strays, err := raw.EventsOutsideLog(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, []audit.StrayEvent{{Position: -4, Stream: "s", Revision: 2}}, strays)
+
+	// With the key dropped too, a row at no position at all (NULL) is
+	// outside the log as well: "position <= 0" alone never matched it
+	// (session 7's review).
+	_, err = store.Pool().Exec(ctx, `ALTER TABLE eventstore_events DROP CONSTRAINT eventstore_events_pkey`)
+	require.NoError(t, err)
+	_, err = store.Pool().Exec(ctx, `ALTER TABLE eventstore_events ALTER COLUMN position DROP NOT NULL`)
+	require.NoError(t, err)
+	_, err = store.Pool().Exec(ctx, `UPDATE eventstore_events SET position = NULL WHERE position = 2`)
+	require.NoError(t, err)
+	strays, err = raw.EventsOutsideLog(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []audit.StrayEvent{{Position: -4, Stream: "s", Revision: 2}, {Position: 0, Stream: "s", Revision: 1}}, strays)
 }

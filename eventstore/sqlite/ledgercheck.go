@@ -69,16 +69,27 @@ var eventsColumns = []struct{ name, typ string }{
 	{"revision", "INTEGER"}, {"type", "TEXT"}, {"data", "BLOB"},
 }
 
-// checkEventsTable refuses an events table that is not STRICT or whose
-// columns are not eventsColumns, with eventstore.ErrCorrupt.
+// checkEventsTable refuses an events table that is not STRICT, whose
+// columns are not eventsColumns, or whose position is not its rowid, with
+// eventstore.ErrCorrupt.
+//
+// Position must be the rowid (INTEGER PRIMARY KEY of a rowid table, which
+// SQLite makes an alias of the rowid, never NULL): in a table rebuilt with
+// position as a plain column, a row at position NULL is reached neither by
+// a read of the global log ("position > ?") nor by the rows outside it
+// ("position <= 0"), so verify would never see an event a ticket's rows
+// hold.
 func checkEventsTable(ctx context.Context, db *sql.DB) error {
-	var strict bool
-	err := db.QueryRowContext(ctx, `SELECT strict FROM pragma_table_list WHERE schema = 'main' AND name = 'events'`).Scan(&strict)
+	var strict, withoutRowid bool
+	err := db.QueryRowContext(ctx, `SELECT strict, wr FROM pragma_table_list WHERE schema = 'main' AND name = 'events'`).Scan(&strict, &withoutRowid)
 	if err != nil {
 		return fmt.Errorf("check ledger: events table: %w", err)
 	}
 	if !strict {
 		return fmt.Errorf("check ledger: the events table is not STRICT, as the ledger creates it: %w", eventstore.ErrCorrupt)
+	}
+	if err := checkPositionIsRowid(ctx, db, withoutRowid); err != nil {
+		return err
 	}
 	rows, err := db.QueryContext(ctx, `SELECT name, upper(type) FROM pragma_table_info('events') ORDER BY cid`)
 	if err != nil {
@@ -101,6 +112,26 @@ func checkEventsTable(ctx context.Context, db *sql.DB) error {
 	}
 	if !slices.Equal(got, want) {
 		return fmt.Errorf("check ledger: the events table has columns %q, not %q as the ledger creates them: %w", got, want, eventstore.ErrCorrupt)
+	}
+	return nil
+}
+
+// checkPositionIsRowid refuses an events table whose position column is
+// not an alias of its rowid: a table WITHOUT ROWID, a key of other columns
+// than position alone, or a key SQLite keeps in an index of its own (one
+// declared PRIMARY KEY DESC is not an alias) — each with
+// eventstore.ErrCorrupt.
+func checkPositionIsRowid(ctx context.Context, db *sql.DB, withoutRowid bool) error {
+	var keys, positionKey, keyIndexes int
+	err := db.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM pragma_table_info('events') WHERE pk > 0),
+		(SELECT count(*) FROM pragma_table_info('events') WHERE pk = 1 AND name = 'position'),
+		(SELECT count(*) FROM pragma_index_list('events') WHERE origin = 'pk')`).Scan(&keys, &positionKey, &keyIndexes)
+	if err != nil {
+		return fmt.Errorf("check ledger: events table: %w", err)
+	}
+	if withoutRowid || keys != 1 || positionKey != 1 || keyIndexes != 0 {
+		return fmt.Errorf("check ledger: the events table's position is not its rowid (INTEGER PRIMARY KEY), as the ledger creates it: %w", eventstore.ErrCorrupt)
 	}
 	return nil
 }
