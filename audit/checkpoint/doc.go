@@ -1,8 +1,7 @@
 // Package checkpoint writes and reads the ledger's seals as signed
 // checkpoints in the C2SP formats that transparency-log tools share
-// (https://c2sp.org/tlog-checkpoint and https://c2sp.org/signed-note), so
-// that witnesses and monitors can keep what the ledger signed without
-// knowing anything else about it.
+// (tlog-checkpoint and signed-note), so that witnesses and monitors can
+// keep what the ledger signed without knowing anything else about it.
 //
 // A checkpoint's body is three lines: the origin (the ledger's name), the
 // tree size in decimal and the RFC 6962 root hash in standard base64. It is
