@@ -1,7 +1,8 @@
 // Package projections keeps the ledger's read models: ticket status,
-// merchant penalty facts (and the scores computed from them) and the audit
-// trail, as SQL tables that analytics jobs and dashboards query. Their
-// schema, with example queries, is in docs/projections.md.
+// merchant penalty facts (and the scores computed from them), the audit
+// trail and the open deadlines the scheduler fires from, as SQL tables that
+// analytics jobs and dashboards query. Their schema, with example queries,
+// is in docs/projections.md.
 //
 // # How a read model is kept
 //
@@ -32,5 +33,10 @@
 //     without limit while following); Projector.Status shows it.
 //
 // Writes are dialect-neutral SQL (see Dialect), so a PostgreSQL backend can
-// reuse the projections with its own *sql.DB.
+// reuse the projections with its own *sql.DB. Each projection builds the
+// rows of a commit before its transaction begins (rows.go); on SQLite they
+// then go through the transaction's driver connection, each table's rows in
+// one INSERT … SELECT from a virtual table that hands them out of Go memory
+// (feed.go), or bound in multi-row INSERTs when a value would be stored
+// otherwise that way (driverexec.go).
 package projections
