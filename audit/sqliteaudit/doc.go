@@ -1,6 +1,9 @@
 // Package sqliteaudit is the audit's adapter to the SQLite ledger file: a
 // SealStore (package audit) kept in the ledger's own file, and a raw reader
-// of its events table for verification.
+// of its events table for verification, which also names the rows a
+// ticket's stream read and the global log see differently: those of another
+// storage class as it reads them, those at position 0 or below in a query
+// of their own (audit.StrayScanner).
 //
 // It opens its own *sql.DB with sqlite.DSN, as the event store's
 // documentation asks of anything sharing the file, keeps its tables
