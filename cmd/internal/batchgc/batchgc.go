@@ -9,16 +9,17 @@ import (
 	"runtime/debug"
 )
 
-// Percent is the garbage collector's target while `disputes verify` or
-// `disputes rebuild` runs, unless GOGC is set. A verification is a batch job whose live heap (what
-// it remembers of every ticket) grows slowly while it allocates a decoded
-// event and a re-decided decision per event: at the default of 100 the
-// collector ran about as often as the checks let it, for some tenth of the
-// CPU. At 200 the heap may grow to three times the live heap instead of
-// twice, so peak memory stays proportional to the ledger and bounded as
-// before, only higher (1M-event bundle: 284 → 412 MB, CPU 10.3 → 9.3 s). No
-// memory limit is set: a limit below a large ledger's live heap would make
-// the collector run continuously instead.
+// Percent is the garbage collector's target while `disputes rebuild` or
+// `disputes verify` of a ledger (--db, --store) runs, unless GOGC is set; a
+// bundle's verification has BundlePercent. A verification is a batch job
+// whose live heap (what it remembers of every ticket) grows slowly while it
+// allocates a decoded event and a re-decided decision per event: at the
+// default of 100 the collector ran about as often as the checks let it, for
+// some tenth of the CPU. At 200 the heap may grow to three times the live
+// heap instead of twice, so peak memory stays proportional to the ledger
+// and bounded as before, only higher (1M-event bundle: 284 → 412 MB, CPU
+// 10.3 → 9.3 s). No memory limit is set: a limit below a large ledger's
+// live heap would make the collector run continuously instead.
 //
 // A rebuild's live heap does not grow with the log at all (bounded ticket
 // caches, a bounded hold of events between commits, pages in flight)

@@ -50,9 +50,10 @@ func logDecode(ctx context.Context, r *runner) ([]Result, error) {
 // whose tickets were appended whole; the floor is the scan and strict
 // decode of the same log on one goroutine, which any rebuild has to do.
 // The rebuild reads the log as `disputes rebuild` does, without a memory
-// map (sqlite.Config.Unmapped); the floor through the map, which scans
-// faster. (The floor's mapped pages count in the figure's peak memory, up
-// to the map's 256 MiB: the one process runs both.)
+// map (sqlite.Config.Unmapped), and under its GC target (batchgc); the
+// floor reads through the map, which scans faster. (The floor's mapped
+// pages count in the figure's peak memory, up to the map's 256 MiB: the one
+// process runs both.)
 func rebuildAll(ctx context.Context, r *runner) ([]Result, error) {
 	store, head, err := openCached(ctx, r, r.streamsWhole, sqlite.Config{})
 	if err != nil {
