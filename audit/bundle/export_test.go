@@ -15,3 +15,11 @@ func SetArenaSize(n int) int {
 	arenaSize = n
 	return old
 }
+
+// SetAfterBatch has f run once the lines of each batch are checked, and
+// returns what restores the hook before.
+func SetAfterBatch(f func()) (restore func()) {
+	old := afterBatch
+	afterBatch = f
+	return func() { afterBatch = old }
+}

@@ -71,6 +71,9 @@ func Verify(r io.Reader, name string, opts audit.Options) (*audit.Report, error)
 			}
 		}
 		batches.recycle(b)
+		if afterBatch != nil {
+			afterBatch()
+		}
 	}
 	if v == nil {
 		v = audit.NewVerifier(name, "unknown", false, opts)
@@ -95,6 +98,10 @@ type batch struct {
 }
 
 const batchLines = 512
+
+// afterBatch, when set (tests), runs on the verifying goroutine once the
+// lines of a batch are checked.
+var afterBatch func()
 
 // prepareWorkers is how many goroutines prepare event lines; 0 means one
 // per core (the ordered checks are light: the Verifier checks tickets on
