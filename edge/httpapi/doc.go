@@ -11,13 +11,19 @@
 //     stream; ticket lists, audit trails and merchant scores from the
 //     projections (ReadModel); a live stream of events as Server-Sent
 //     Events from any global position.
-//   - Every /v1 route and /metrics need a bearer token (package auth); the
-//     principal is the actor. What it may do is the domain's permission
-//     table and ownership rule; reads are scoped the same way.
+//   - Every /v1 route but the public /v1/checkpoint, and /metrics, need a
+//     bearer token (package auth); the principal is the actor. What it may
+//     do is the domain's permission table and ownership rule; reads are
+//     scoped the same way.
 //   - Errors are RFC 9457 problems with stable codes, mapped in one place
 //     (problem.go) from the write path's classification (commands.Classify).
 //   - Operations: /healthz, /readyz (status and each component's state),
 //     /metrics (Prometheus text format), /openapi.json (generated from the
 //     route table, checked by a test); the operators' listener
-//     (OperatorHandler) serves /metrics and /readyz with every detail.
+//     (OperatorHandler) serves /metrics, /readyz with every detail and the
+//     runtime's profiles under /debug/pprof/.
+//   - Every request gets an X-Request-Id (the caller's when short and
+//     plain, else a made one) and one access-log line: the id, method,
+//     route, path, status, bytes and latency, the principal authenticate
+//     found, the command and ticket ids, and the problem of a refusal.
 package httpapi
