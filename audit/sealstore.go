@@ -45,7 +45,8 @@ type Log interface {
 // the global log see differently.
 type StrayEvent struct {
 	// Position is the stored position column: 0 or below for a row outside
-	// the global log.
+	// the global log (0 also for one at no position, NULL, which a
+	// PostgreSQL table whose key its owner dropped can hold).
 	Position int64
 	// Stream and Revision are the stored columns.
 	Stream   string
@@ -57,10 +58,11 @@ type StrayEvent struct {
 }
 
 // StrayReader is implemented by a Log whose storage can hold rows the global
-// log reads but a stream read does not, or the other way round — an SQLite
-// events table with a row at position 0 or below (outside the log, under no
-// seal, yet in its ticket's stream), or with a stream name stored as a BLOB
-// (in the log, but in no stream read). The verifier asks for them
+// log reads but a stream read does not, or the other way round — an events
+// table (SQLite's, or PostgreSQL's with its checks dropped) with a row at
+// position 0 or below, or at none (outside the log, under no seal, yet in
+// its ticket's stream), or an SQLite one with a stream name stored as a
+// BLOB (in the log, but in no stream read). The verifier asks for them
 // (CheckOutsideLog, CheckColumnMismatch).
 type StrayReader interface {
 	EventsOutsideLog(ctx context.Context) ([]StrayEvent, error)
