@@ -8,13 +8,15 @@ import (
 )
 
 // On SQLite the read models' rows go to the driver's connection directly
-// (sql.Conn.Raw), not through database/sql: a statement of 128 rows binds
-// about 1,700 values, and database/sql would allocate a converted copy of
-// them for every execution and check each one by reflection — about a
-// tenth of a rebuild's time under the write lock and an eighth of what it
-// allocates (BENCHMARKS.md, Projections). The values are converted as
-// database/sql converts them (driver.DefaultParameterConverter: the SQLite
-// driver declares no converter of its own), so the rows are the same.
+// (sql.Conn.Raw), not through database/sql: fed from Go memory by the row
+// feed (feed.go) when every value can be, else bound here. A statement of
+// 128 rows binds about 1,700 values, and database/sql would allocate a
+// converted copy of them for every execution and check each one by
+// reflection — about a tenth of a rebuild's time under the write lock and
+// an eighth of what it allocates (BENCHMARKS.md, Projections). The values
+// are converted as database/sql converts them
+// (driver.DefaultParameterConverter: the SQLite driver declares no
+// converter of its own), so the rows are the same.
 
 // driverRows runs insert + VALUES list + suffix for the rows of cols
 // values in vals, chunk rows at a time, on the driver connection of the
