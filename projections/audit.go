@@ -73,9 +73,10 @@ func (a *AuditTrail) Apply(_ context.Context, ev follow.Event) error {
 
 const auditCols = 13
 
-// auditChunk is the rows per INSERT statement: one statement per many rows
-// saves most of the per-statement cost, and stays under SQLite's limit of
-// 32766 bound parameters.
+// auditChunk is the rows per INSERT statement where rows are bound
+// (PostgreSQL, or SQLite rows the row feed cannot take: see chunked): one
+// statement per many rows saves most of the per-statement cost, and stays
+// under SQLite's limit of 32766 bound parameters.
 const auditChunk = 128
 
 // Flush implements Projection.
