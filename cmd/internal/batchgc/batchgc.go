@@ -37,13 +37,36 @@ const Percent = 200
 // 5.54 → 4.62 / 4.71 / 4.73 s, peak 382–425 → 467–516 MB.
 const BundlePercent = 400
 
+// BundleHeapCeiling is the soft memory limit a bundle's verification runs
+// under (unless GOGC or GOMEMLIMIT is set): BundlePercent lets the heap
+// grow to five times what the checks remember, and a hostile bundle that
+// keeps many tickets open raises that. Above the ceiling the collector
+// runs as often as it must to stay below it (the runtime caps its share
+// of the CPU, so a bundle whose live heap exceeds the ceiling verifies
+// slower, not out of memory sooner): the peak is the larger of the
+// ceiling and what the checks hold, below the three times of Percent
+// wherever that is over the ceiling. A million-event bundle peaks at
+// about half of it.
+const BundleHeapCeiling = 1 << 30
+
 // Set sets the batch job's GC target (Percent), unless GOGC is set, and
 // returns what restores the one before (tests and the bench run
 // verifications and rebuilds in one process with other work).
 func Set() (restore func()) { return set(Percent) }
 
-// SetBundle is Set for the verification of a bundle (BundlePercent).
-func SetBundle() (restore func()) { return set(BundlePercent) }
+// SetBundle is Set for the verification of a bundle: BundlePercent under
+// BundleHeapCeiling.
+func SetBundle() (restore func()) {
+	restoreGC := set(BundlePercent)
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return restoreGC
+	}
+	before := debug.SetMemoryLimit(BundleHeapCeiling)
+	return func() {
+		debug.SetMemoryLimit(before)
+		restoreGC()
+	}
+}
 
 func set(percent int) (restore func()) {
 	if os.Getenv("GOGC") != "" {

@@ -27,9 +27,25 @@ func TestSetAndRestore(t *testing.T) {
 
 func TestSetBundleAndRestore(t *testing.T) {
 	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
 	defer debug.SetGCPercent(debug.SetGCPercent(150))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(3 << 30))
 	restore := batchgc.SetBundle()
 	assert.Equal(t, batchgc.BundlePercent, gcPercent())
+	assert.Equal(t, int64(batchgc.BundleHeapCeiling), debug.SetMemoryLimit(-1), "a bundle's verification has a heap ceiling")
+	restore()
+	assert.Equal(t, 150, gcPercent())
+	assert.Equal(t, int64(3<<30), debug.SetMemoryLimit(-1))
+}
+
+func TestGOMEMLIMITWins(t *testing.T) {
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "2GiB")
+	defer debug.SetGCPercent(debug.SetGCPercent(150))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(2 << 30))
+	restore := batchgc.SetBundle()
+	assert.Equal(t, batchgc.BundlePercent, gcPercent())
+	assert.Equal(t, int64(2<<30), debug.SetMemoryLimit(-1), "GOMEMLIMIT is the operator's choice")
 	restore()
 	assert.Equal(t, 150, gcPercent())
 }
