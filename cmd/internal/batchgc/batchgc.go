@@ -1,7 +1,8 @@
-// Package batchgc holds the garbage collector's target for the batch jobs
-// `disputes verify` and `disputes rebuild`, which the commands set and
-// `disputes bench` sets around their figures, so that the bench measures
-// what the commands run.
+// Package batchgc holds the garbage collector's settings for the batch jobs
+// `disputes verify` and `disputes rebuild` (a target, and for a bundle's
+// verification a soft memory limit), which the commands set and `disputes
+// bench` sets around their figures, so that the bench measures what the
+// commands run.
 package batchgc
 
 import (

@@ -20,7 +20,7 @@ import (
 
 // verifyBundle: `disputes verify BUNDLE` on a complete bundle of the
 // generated ledger (every hash, chain, seal and signature, every ticket's
-// decisions decided again), under the command's GC target (batchgc); the
+// decisions decided again), under the command's GC settings (batchgc); the
 // floor is reading the bundle's event lines and decoding each event
 // strictly on one goroutine, which any verifier of these bundles pays:
 // every event's hash must be recomputed.
