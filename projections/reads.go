@@ -83,7 +83,7 @@ func (r Reads) Checkpoints(ctx context.Context) (map[string]uint64, error) {
 
 // Names are the read models' names, in the order they are reported.
 func Names() []string {
-	return []string{TicketStatusName, MerchantPenaltiesName, AuditTrailName}
+	return []string{TicketStatusName, MerchantPenaltiesName, AuditTrailName, DeadlinesName}
 }
 
 // ErrBadCursor is returned (wrapped) for a cursor this package did not give out.

@@ -24,7 +24,7 @@ type benchCmd struct {
 	Markdown   bool          `name:"markdown" help:"print the results as the summary tables of BENCHMARKS.md, with the machine described"`
 	From       []string      `name:"from" placeholder:"FILE" help:"with --markdown: render these saved --json outputs instead of measuring, one table per ledger size (a run measured in parts with --only makes one)"`
 	Update     string        `name:"update" placeholder:"FILE" help:"with --markdown: write the summary into FILE (BENCHMARKS.md) between its markers instead of printing it"`
-	CPUProfile string        `name:"cpuprofile" placeholder:"FILE" help:"write a CPU profile of the whole run (figures and floors, pprof format) to FILE: what to read first when a ratio falls, and the source of the build's profile-guided optimisation (cmd/disputes/default.pgo)"`
+	CPUProfile string        `name:"cpuprofile" placeholder:"FILE" help:"write a CPU profile of the whole run (figures and floors, pprof format) to FILE: what to read first when a ratio falls (go tool pprof -top FILE)"`
 	Cache      string        `name:"cache" env:"DISPUTES_BENCH_CACHE" placeholder:"DIR" help:"where the generated ledgers are kept between runs (default: disputes-bench in the user cache directory)"`
 	Events     int           `name:"events" hidden:"" help:"size of the generated ledger, overriding --quick's and the full run's (tests)"`
 	Turn       time.Duration `name:"turn" hidden:"" help:"length of one timed turn (tests)"`
