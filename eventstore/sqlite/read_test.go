@@ -61,8 +61,10 @@ func TestStreamReadsStartNoWatcherForTheirContext(t *testing.T) {
 				without = min(without, testing.AllocsPerRun(100, func() { require.NoError(t, tc.read(ctx)) }))
 				with = min(with, testing.AllocsPerRun(100, func() { require.NoError(t, tc.read(deadline)) }))
 			}
-			// The watchers cost at least 5 allocations per statement.
-			assert.Less(t, with, without+3, "a read under a deadline allocates more: a watcher per statement is back")
+			// The watchers cost at least 5 allocations per statement; the
+			// margin is that, as the goroutine reuse above can still leave
+			// the two sides 3 apart on a busy machine.
+			assert.Less(t, with, without+5, "a read under a deadline allocates more: a watcher per statement is back")
 		})
 	}
 }
