@@ -24,25 +24,24 @@ var (
 // table refuses those, but an operator can edit the schema text). It reads
 // the whole table; EventsBelowLog reads only the rows at position 0 or
 // below, and ReadAllStrays finds the others as it reads the log.
-const strayQuery = `SELECT position, CAST(stream AS TEXT), CAST(revision AS INTEGER),
-	CASE WHEN typeof(stream) <> 'text' THEN 'stream ' || typeof(stream)
-	     WHEN typeof(type) <> 'text' THEN 'type ' || typeof(type)
-	     WHEN typeof(revision) <> 'integer' THEN 'revision ' || typeof(revision)
-	     ELSE '' END
-	FROM events
+const strayQuery = straySelect + `
 	WHERE position <= 0 OR typeof(stream) <> 'text' OR typeof(type) <> 'text' OR typeof(revision) <> 'integer'
 	ORDER BY position`
 
 // belowLogQuery is strayQuery's rows at position 0 or below: a range of the
 // table's key, so it reads only them.
-const belowLogQuery = `SELECT position, CAST(stream AS TEXT), CAST(revision AS INTEGER),
+const belowLogQuery = straySelect + `
+	WHERE position <= 0
+	ORDER BY position`
+
+// straySelect is what both name of a stray row: its position, stream and
+// revision as far as they read, and which column holds another class.
+const straySelect = `SELECT position, CAST(stream AS TEXT), CAST(revision AS INTEGER),
 	CASE WHEN typeof(stream) <> 'text' THEN 'stream ' || typeof(stream)
 	     WHEN typeof(type) <> 'text' THEN 'type ' || typeof(type)
 	     WHEN typeof(revision) <> 'integer' THEN 'revision ' || typeof(revision)
 	     ELSE '' END
-	FROM events
-	WHERE position <= 0
-	ORDER BY position`
+	FROM events`
 
 // EventsOutsideLog returns the rows of strayQuery (audit.StrayReader).
 func (s *Store) EventsOutsideLog(ctx context.Context) ([]audit.StrayEvent, error) {

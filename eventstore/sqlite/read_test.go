@@ -107,18 +107,11 @@ func (c *endsAfter) Err() error {
 // so a ticket grown long (a party posting message after message) makes no
 // read that a hung-up caller cannot stop; a short stream is read whole.
 func TestALongStreamReadStopsWhenItsCallerEnds(t *testing.T) {
-	s, _ := openStore(t, sqlite.Config{})
-	ctx := context.Background()
 	const n = 1000
-	evs := make([]eventstore.EventData, n)
-	for i := range evs {
-		evs[i] = eventstore.EventData{ID: uuid.New(), Type: "t", Revision: uint64(i), Data: []byte(`{"i":1}`)}
-	}
-	_, err := s.Append(ctx, "long", eventstore.NoStream(), evs)
-	require.NoError(t, err)
+	s, ctx := longStream(t, n)
 
 	// The first look is before the read; the second comes within the scan.
-	_, err = s.ReadStream(&endsAfter{Context: ctx, n: 2}, "long", 0, 0)
+	_, err := s.ReadStream(&endsAfter{Context: ctx, n: 2}, "long", 0, 0)
 	require.ErrorIs(t, err, context.Canceled)
 	_, err = s.ReadStreamBackward(&endsAfter{Context: ctx, n: 2}, "long", math.MaxUint64, 0)
 	require.ErrorIs(t, err, context.Canceled)
@@ -137,18 +130,11 @@ func TestALongStreamReadStopsWhenItsCallerEnds(t *testing.T) {
 // goroutine its decoders wait for), but it looks at the context as it
 // scans, so a hung-up caller stops a long read.
 func TestALongLogReadStopsWhenItsCallerEnds(t *testing.T) {
-	s, _ := openStore(t, sqlite.Config{})
-	ctx := context.Background()
 	const n = 1000
-	evs := make([]eventstore.EventData, n)
-	for i := range evs {
-		evs[i] = eventstore.EventData{ID: uuid.New(), Type: "t", Revision: uint64(i), Data: []byte(`{"i":1}`)}
-	}
-	_, err := s.Append(ctx, "long", eventstore.NoStream(), evs)
-	require.NoError(t, err)
+	s, ctx := longStream(t, n)
 
 	// The first look is before the read; the second comes within the scan.
-	_, err = s.ReadAll(&endsAfter{Context: ctx, n: 2}, 0, 0)
+	_, err := s.ReadAll(&endsAfter{Context: ctx, n: 2}, 0, 0)
 	require.ErrorIs(t, err, context.Canceled)
 	got, err := s.ReadAll(&endsAfter{Context: ctx, n: 2}, 0, 100)
 	require.NoError(t, err, "a read shorter than one check's rows finishes")
@@ -160,4 +146,18 @@ func TestALongLogReadStopsWhenItsCallerEnds(t *testing.T) {
 	cancel()
 	_, err = s.ReadAll(cancelled, 0, 0)
 	require.ErrorIs(t, err, context.Canceled, "an ended context reads nothing")
+}
+
+// longStream is a store holding one stream "long" of n events.
+func longStream(t *testing.T, n int) (*sqlite.Store, context.Context) {
+	t.Helper()
+	s, _ := openStore(t, sqlite.Config{})
+	ctx := context.Background()
+	evs := make([]eventstore.EventData, n)
+	for i := range evs {
+		evs[i] = eventstore.EventData{ID: uuid.New(), Type: "t", Revision: uint64(i), Data: []byte(`{"i":1}`)}
+	}
+	_, err := s.Append(ctx, "long", eventstore.NoStream(), evs)
+	require.NoError(t, err)
+	return s, ctx
 }
