@@ -218,7 +218,7 @@ func (s *simulation) expire(ctx context.Context, ticket string, kind events.Dead
 	due := s.tickets[ticket].Deadlines[kind]
 	req := commands.Request{
 		CommandID: commands.ExpiryCommandID(ticket, kind, due), TicketID: ticket, CorrelationID: ticket,
-		Actor: events.SystemActor(), Command: "expire_deadline", At: &at,
+		Actor: events.SystemActor(), Command: domain.ExpireDeadline{}.CommandName(), At: &at,
 	}
 	recorded, err := s.handle(ctx, req, domain.ExpireDeadline{Deadline: kind})
 	if recorded {

@@ -37,8 +37,14 @@ type termsForm struct {
 	Evidence     []views.EvidenceView
 }
 
-// actCommands are the commands the console's forms issue.
-var actCommands = []string{"rule", "decide_appeal", "request_evidence", "post_message"}
+// The commands the console's forms issue, named as the domain names them.
+var (
+	ruleCommand            = domain.Rule{}.CommandName()
+	decideAppealCommand    = domain.DecideAppeal{}.CommandName()
+	requestEvidenceCommand = domain.RequestEvidence{}.CommandName()
+	postMessageCommand     = domain.PostMessage{}.CommandName()
+	actCommands            = []string{ruleCommand, decideAppealCommand, requestEvidenceCommand, postMessageCommand}
+)
 
 func (c *Console) formsFor(p auth.Principal, t domain.Ticket) *forms {
 	if t.Closed() {
@@ -53,16 +59,16 @@ func (c *Console) formsFor(p auth.Principal, t domain.Ticket) *forms {
 		return &termsForm{Key: newKey(), Multiple: c.cfg.Policy.CompensationMultiple,
 			Compensation: t.AmountPaid * c.cfg.Policy.CompensationMultiple, Evidence: views.Ticket(t).Evidence}
 	}
-	if may("rule") && t.Status == domain.StatusUnderReview {
+	if may(ruleCommand) && t.Status == domain.StatusUnderReview {
 		f.Rule = terms()
 	}
-	if may("decide_appeal") && t.Status == domain.StatusUnderAppeal {
+	if may(decideAppealCommand) && t.Status == domain.StatusUnderAppeal {
 		f.Appeal = terms()
 	}
-	if may("request_evidence") && t.Status == domain.StatusNegotiation {
+	if may(requestEvidenceCommand) && t.Status == domain.StatusNegotiation {
 		f.RequestEvidence = newKey()
 	}
-	if may("post_message") {
+	if may(postMessageCommand) {
 		f.Message = newKey()
 	}
 	if f.Rule == nil && f.Appeal == nil && f.RequestEvidence == "" && f.Message == "" {
@@ -154,7 +160,7 @@ func (c *Console) refused(w http.ResponseWriter, r *http.Request, id string, cau
 func formData(name string, r *http.Request, compensation int64) (json.RawMessage, error) {
 	var data any
 	switch name {
-	case "rule":
+	case ruleCommand:
 		terms, err := termsOf(r, compensation)
 		if err != nil {
 			return nil, err
@@ -168,7 +174,7 @@ func formData(name string, r *http.Request, compensation int64) (json.RawMessage
 			Rationale string   `json:"rationale"`
 			Evidence  []string `json:"evidence"`
 		}{terms, r.PostFormValue("rationale"), evidence}
-	case "decide_appeal":
+	case decideAppealCommand:
 		d := map[string]any{"decision": r.PostFormValue("decision"), "rationale": r.PostFormValue("rationale")}
 		if r.PostFormValue("decision") == string(events.AppealOverturned) {
 			terms, err := termsOf(r, compensation)
@@ -178,9 +184,9 @@ func formData(name string, r *http.Request, compensation int64) (json.RawMessage
 			d["terms"] = terms
 		}
 		data = d
-	case "request_evidence":
+	case requestEvidenceCommand:
 		data = map[string]string{"note": r.PostFormValue("note")}
-	case "post_message":
+	case postMessageCommand:
 		data = map[string]string{"text": r.PostFormValue("text")}
 	}
 	return json.Marshal(data)
