@@ -169,6 +169,11 @@ func readStrays(ctx context.Context, v *Verifier, log Log) (readFunc, error) {
 // failStray reports one stray row.
 func failStray(v *Verifier, s StrayEvent) {
 	rev := s.Revision
+	if s.NoPosition {
+		v.Fail(Finding{Check: CheckOutsideLog, Ticket: events.TicketOf(s.Stream), Revision: &rev,
+			Message: fmt.Sprintf("an event of %s is stored at no position (NULL), outside the global log: a read of the ticket shows it, but no seal covers it", s.Stream)})
+		return
+	}
 	if s.Position <= 0 {
 		v.Fail(Finding{Check: CheckOutsideLog, Ticket: events.TicketOf(s.Stream), Revision: &rev,
 			Message: fmt.Sprintf("an event of %s is stored at position %d, outside the global log: a read of the ticket shows it, but no seal covers it", s.Stream, s.Position)})

@@ -45,9 +45,11 @@ type Log interface {
 // the global log see differently.
 type StrayEvent struct {
 	// Position is the stored position column: 0 or below for a row outside
-	// the global log (0 also for one at no position, NULL, which a
-	// PostgreSQL table whose key its owner dropped can hold).
+	// the global log.
 	Position int64
+	// NoPosition says the row is at no position at all (NULL, Position 0),
+	// which a PostgreSQL table whose key its owner dropped can hold.
+	NoPosition bool
 	// Stream and Revision are the stored columns.
 	Stream   string
 	Revision uint64

@@ -48,3 +48,35 @@ func TestVerifyLogReportsStraysFirst(t *testing.T) {
 	_, err = audit.VerifyLog(context.Background(), "memory", strayLog{Log: m, err: failed}, &fixture.Seals{}, audit.Options{AllowUnsealed: true})
 	require.ErrorIs(t, err, failed)
 }
+
+// Each stray row's finding says where the row is: at a position outside
+// the log, at no position (NULL), or in the log with a column of another
+// storage class.
+func TestStrayFindingsSayWhereTheRowIs(t *testing.T) {
+	t.Parallel()
+	stream := events.StreamFor("stray")
+	cases := []struct {
+		name    string
+		stray   audit.StrayEvent
+		check   audit.Check
+		message string
+	}{
+		{"below the log", audit.StrayEvent{Position: -4, Stream: stream, Revision: 3}, audit.CheckOutsideLog, "stored at position -4, outside the global log"},
+		{"at position 0", audit.StrayEvent{Position: 0, Stream: stream, Revision: 3}, audit.CheckOutsideLog, "stored at position 0, outside the global log"},
+		{"at no position", audit.StrayEvent{NoPosition: true, Stream: stream, Revision: 3}, audit.CheckOutsideLog, "stored at no position (NULL), outside the global log"},
+		{"storage class", audit.StrayEvent{Position: 7, Stream: stream, Revision: 3, StorageClass: "stream blob"}, audit.CheckColumnMismatch, "(stream blob)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			rep, err := audit.VerifyLog(context.Background(), "memory", strayLog{Log: memoryLog(t, 3), strays: []audit.StrayEvent{c.stray}},
+				&fixture.Seals{}, audit.Options{PublicKey: sealPub(), AllowUnsealed: true})
+			require.NoError(t, err)
+			found := rep.Of(c.check)
+			require.Len(t, found, 1, "%+v", rep.Findings)
+			f := found[0]
+			assert.Equal(t, "stray", f.Ticket)
+			assert.Contains(t, f.Message, c.message)
+		})
+	}
+}

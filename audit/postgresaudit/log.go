@@ -50,11 +50,11 @@ func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]eventst
 var _ audit.StrayReader = (*Store)(nil)
 
 // EventsOutsideLog returns the events stored at position 0 or below, or at
-// none (NULL, reported as 0), which no ReadAll reaches (audit.StrayReader).
+// none (NULL, reported as NoPosition), which no ReadAll reaches (audit.StrayReader).
 // The table's CHECK (position > 0) and PRIMARY KEY keep them out unless an
 // operator dropped them.
 func (s *Store) EventsOutsideLog(ctx context.Context) ([]audit.StrayEvent, error) {
-	rows, err := s.pool.Query(ctx, s.t.expand(`SELECT coalesce(position, 0), stream, revision FROM {events}
+	rows, err := s.pool.Query(ctx, s.t.expand(`SELECT coalesce(position, 0), position IS NULL, stream, revision FROM {events}
 		WHERE position <= 0 OR position IS NULL ORDER BY position NULLS LAST`))
 	if err != nil {
 		return nil, fmt.Errorf("read events outside the log: %w", err)
@@ -65,7 +65,7 @@ func (s *Store) EventsOutsideLog(ctx context.Context) ([]audit.StrayEvent, error
 			e   audit.StrayEvent
 			rev int64
 		)
-		err := scan(&e.Position, &e.Stream, &rev)
+		err := scan(&e.Position, &e.NoPosition, &e.Stream, &rev)
 		e.Revision = uint64(rev)
 		return e, err
 	})

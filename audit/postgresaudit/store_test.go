@@ -238,5 +238,5 @@ func TestEventsOutsideLog(t *testing.T) {
 	require.NoError(t, err)
 	strays, err = raw.EventsOutsideLog(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, []audit.StrayEvent{{Position: -4, Stream: "s", Revision: 2}, {Position: 0, Stream: "s", Revision: 1}}, strays)
+	assert.Equal(t, []audit.StrayEvent{{Position: -4, Stream: "s", Revision: 2}, {Position: 0, NoPosition: true, Stream: "s", Revision: 1}}, strays)
 }
