@@ -49,9 +49,11 @@ func (d *decision) open(c OpenTicket) ([]events.Payload, error) {
 }
 
 func validateOpen(c OpenTicket) error {
-	for field, v := range map[string]string{"ticket_id": c.TicketID, "order_id": c.OrderID, "merchant_id": c.MerchantID} {
-		if strings.TrimSpace(v) == "" {
-			return invalid(field, "is required")
+	// In this order, so that a command missing several names is always
+	// refused for the same one (a map's order would vary from run to run).
+	for _, f := range [...]struct{ field, value string }{{"ticket_id", c.TicketID}, {"order_id", c.OrderID}, {"merchant_id", c.MerchantID}} {
+		if strings.TrimSpace(f.value) == "" {
+			return invalid(f.field, "is required")
 		}
 	}
 	switch c.Kind {

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/disputes-ledger/disputes/domain"
+	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/events"
 )
 
@@ -219,4 +220,28 @@ func noReason(at time.Duration) step {
 	c.DeliveredAt = &d
 	s.cmd, s.at = c, at
 	return s
+}
+
+// A request missing several of its names is refused for the first of them
+// in the command's order, every time: an auditor's report of it, which
+// quotes the refusal, must not change from one run to the next.
+func TestOpenMissingNamesIsRefusedForTheFirst(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		cmd   domain.OpenTicket
+		field string
+	}{
+		{"all three", domain.OpenTicket{}, "ticket_id"},
+		{"order and merchant", domain.OpenTicket{TicketID: "T-1"}, "order_id"},
+		{"merchant", domain.OpenTicket{TicketID: "T-1", OrderID: " "}, "order_id"},
+		{"merchant alone", domain.OpenTicket{TicketID: "T-1", OrderID: "O-1"}, "merchant_id"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for range 20 { // a map's order would show within a few runs
+				_, err := domain.Decide(domain.Ticket{}, buyer, tc.cmd, t0, policy.Default())
+				require.ErrorIs(t, err, domain.ErrInvalidCommand)
+				assert.Contains(t, err.Error(), tc.field+" is required")
+			}
+		})
+	}
 }
