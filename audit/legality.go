@@ -49,7 +49,7 @@ func (c *ticketChecks) legality(st *streamState, pos uint64, env *events.Envelop
 		c.checkDecision(st, false)
 	}
 	st.decision = append(st.decision, recordedEvent{env: *env, pos: pos, line: line})
-	st.advance(env)
+	c.advance(st, env)
 	c.resolveCitations(st, pos, env)
 	if st.closed != nil {
 		// A close ends its decision (anything after it, even with its
@@ -127,7 +127,7 @@ func (c *ticketChecks) decisionPolicy(st *streamState, before *domain.Ticket, en
 	if ver, named := domain.DecisionPolicy(before, envs); named {
 		pol, known := c.policyFor(ver, st, lead, len(envs))
 		if known && st.policy != ver {
-			st.policy = strings.Clone(ver) // not a window on the event's bytes, kept to the end
+			st.policy = c.keep(ver) // not a window on the event's bytes, kept to the end
 		}
 		return pol, known
 	}

@@ -31,6 +31,8 @@ type ticketChecks struct {
 	// lastHeld the one asked for last (heldAddress).
 	held     map[string]string
 	lastHeld struct{ version, address string }
+	// kept holds the strings keep has copied, each under itself.
+	kept map[string]string
 	// unaddressed counts events that name a version but record no address.
 	unaddressed int
 	// mismatched and unknown count, per policy version, the events whose
@@ -105,21 +107,21 @@ func (c *ticketChecks) event(p *Prepared) {
 	c.legality(st, p.pos, &p.env, p.line)
 }
 
-// streamState is what the verifier remembers of one ticket.
+// streamState is what the verifier remembers of one ticket, to the end of
+// the verification: every ticket of the bundle has one (a million-event
+// bundle some 190,000), so its fields are ordered to leave no padding
+// between them.
 type streamState struct {
 	ticket   string
-	seen     bool
 	lastRev  uint64
 	lastHash linkHash
 	lastPos  uint64
 	// open is the replay of a ticket not closed yet, nil before its first
 	// event and once the decision that closed it is checked. closed is what
 	// is kept of a closed ticket: what the domain needs to refuse anything
-	// that follows. damaged stops the legality checks after an event that
-	// could not be read.
-	open    *openTicket
-	closed  *closedTicket
-	damaged bool
+	// that follows.
+	open   *openTicket
+	closed *closedTicket
 	// decision holds the events of the decision in progress (one command
 	// id), and policy the version of the policy the ticket's last decision
 	// was checked under.
@@ -127,6 +129,10 @@ type streamState struct {
 	policy   string
 	// citations are evidence ids a ruling cited that were not on record.
 	citations map[string]citation
+	seen      bool
+	// damaged stops the legality checks after an event that could not be
+	// read.
+	damaged bool
 }
 
 // openTicket is the replay of an open ticket, folded in place (Ticket.Fold):
@@ -197,7 +203,7 @@ func (c *ticketChecks) release(st *streamState) {
 }
 
 // advance folds env into the replayed ticket.
-func (st *streamState) advance(env *events.Envelope) {
+func (c *ticketChecks) advance(st *streamState, env *events.Envelope) {
 	if st.closed != nil {
 		return // whatever follows a close is refused, and changes nothing
 	}
@@ -207,9 +213,31 @@ func (st *streamState) advance(env *events.Envelope) {
 		// open stays until the decision that closed it is checked.
 		// Copies: the strings are windows on the event's decoded bytes,
 		// which a closed ticket, remembered to the end, would keep alive.
-		st.closed = &closedTicket{id: strings.Clone(t.ID), buyer: strings.Clone(t.BuyerID),
-			merchant: strings.Clone(t.MerchantID), resolution: t.Resolution}
+		// The ticket's id is nearly always its stream's, which st holds
+		// already, and its merchant one of a few the shard keeps once.
+		id := st.ticket
+		if t.ID != id {
+			id = strings.Clone(t.ID)
+		}
+		st.closed = &closedTicket{id: id, buyer: strings.Clone(t.BuyerID),
+			merchant: c.keep(t.MerchantID), resolution: t.Resolution}
 	}
+}
+
+// keep returns a copy of s that is not a window on an event's bytes, one
+// per distinct string for the whole shard: for the strings many tickets
+// remember to the end (their merchant, their policy version), of which a
+// bundle holds few.
+func (c *ticketChecks) keep(s string) string {
+	if k, ok := c.kept[s]; ok {
+		return k
+	}
+	if c.kept == nil {
+		c.kept = map[string]string{}
+	}
+	k := strings.Clone(s)
+	c.kept[k] = k
+	return k
 }
 
 // decided folds a checked decision's events into the state decisions are
