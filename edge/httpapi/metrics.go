@@ -42,9 +42,35 @@ type Metrics struct {
 	commands *prometheus.CounterVec
 	appends  prometheus.Histogram
 
+	// byRequest and byCommand hold the series a request counts into, by
+	// their label values (requestKey → *requestSeries, commandKey →
+	// prometheus.Counter): a request finds its own in one lock-free read,
+	// where the vectors hash every label value and look the result up
+	// under a lock, three times a command. The label values are bounded
+	// sets (route patterns, status codes, command names, outcomes), and so
+	// are these; nothing deletes a series from the vectors, which would
+	// leave a remembered one counting where no scrape sees it.
+	byRequest sync.Map
+	byCommand sync.Map
+
 	mu    sync.Mutex
 	extra map[string]Collector // by series name, added by Register
 }
+
+// requestKey is a request's label values: its route and status.
+type requestKey struct {
+	route  string
+	status int
+}
+
+// requestSeries is what a request of one route and status counts into.
+type requestSeries struct {
+	count    prometheus.Counter
+	duration prometheus.Observer
+}
+
+// commandKey is a command's label values.
+type commandKey struct{ command, outcome string }
 
 // Sample is one value of a collected series.
 type Sample struct {
@@ -182,18 +208,36 @@ var statusLabels = func() (l [600]string) {
 }()
 
 func (m *Metrics) observeRequest(route string, status int, d time.Duration) {
+	series := m.requestSeries(route, status)
+	series.count.Inc()
+	series.duration.Observe(d.Seconds())
+}
+
+// requestSeries returns the series of a request of route that ended with
+// status, looked up in the vectors the first time only.
+func (m *Metrics) requestSeries(route string, status int) *requestSeries {
+	key := requestKey{route: route, status: status}
+	if s, ok := m.byRequest.Load(key); ok {
+		return s.(*requestSeries)
+	}
 	var code string
 	if status >= 0 && status < len(statusLabels) {
 		code = statusLabels[status]
 	} else {
 		code = strconv.Itoa(status)
 	}
-	m.requests.WithLabelValues(route, code).Inc()
-	m.reqDur.WithLabelValues(route).Observe(d.Seconds())
+	s, _ := m.byRequest.LoadOrStore(key, &requestSeries{count: m.requests.WithLabelValues(route, code),
+		duration: m.reqDur.WithLabelValues(route)})
+	return s.(*requestSeries)
 }
 
 func (m *Metrics) observeCommand(command, outcome string) {
-	m.commands.WithLabelValues(command, outcome).Inc()
+	key := commandKey{command: command, outcome: outcome}
+	c, ok := m.byCommand.Load(key)
+	if !ok {
+		c, _ = m.byCommand.LoadOrStore(key, m.commands.WithLabelValues(command, outcome))
+	}
+	c.(prometheus.Counter).Inc()
 }
 
 // ObserveAppend records the latency of one event-store append.

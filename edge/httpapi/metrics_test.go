@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -189,4 +190,42 @@ func gather(t *testing.T, m *Metrics) []*dto.MetricFamily {
 	families, err := m.Gatherer().Gather()
 	require.NoError(t, err)
 	return families
+}
+
+// TestRememberedSeriesCountEveryRequest: the remembered series count every request, however many find their
+// series for the first time at once: the series a request's labels name
+// is looked up once and remembered (byRequest, byCommand).
+func TestRememberedSeriesCountEveryRequest(t *testing.T) {
+	t.Parallel()
+	m := NewMetrics()
+	const goroutines, each = 8, 100
+	var wg sync.WaitGroup
+	for range goroutines {
+		wg.Go(func() {
+			for i := range each {
+				m.observeRequest("POST /v1/tickets/{ticket_id}/commands/agree", 201+i%2, time.Millisecond)
+				m.observeCommand("agree", "recorded")
+			}
+		})
+	}
+	wg.Wait()
+	families := scrape(t, m, slog.New(slog.DiscardHandler))
+	route := "POST /v1/tickets/{ticket_id}/commands/agree"
+	for _, tc := range []struct {
+		name   string
+		labels []string
+		want   float64
+	}{
+		{"disputes_http_requests_total", []string{"route", route, "code", "201"}, goroutines * each / 2},
+		{"disputes_http_requests_total", []string{"route", route, "code", "202"}, goroutines * each / 2},
+		{"disputes_http_request_duration_seconds", []string{"route", route}, goroutines * each},
+		{"disputes_commands_total", []string{"command", "agree", "outcome", "recorded"}, goroutines * each},
+	} {
+		got, ok := value(families, tc.name, tc.labels...)
+		assert.True(t, ok, "%s%v", tc.name, tc.labels)
+		assert.Equal(t, tc.want, got, "%s%v", tc.name, tc.labels)
+	}
+	other := NewMetrics()
+	_, ok := value(scrape(t, other, slog.New(slog.DiscardHandler)), "disputes_commands_total", "command", "agree")
+	assert.False(t, ok, "another registry remembers nothing of this one's series")
 }
