@@ -65,7 +65,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		s.metrics.inFlight.Inc()
 		defer s.metrics.inFlight.Dec()
 		// The request's record and its writer in one allocation.
-		o := &observed{info: requestInfo{requestID: requestID(r.Header.Get("X-Request-ID"))}, sw: StatusWriter{ResponseWriter: w}}
+		// The header's name as net/http canonicalizes it: Get would
+		// otherwise canonicalize "X-Request-ID" into a new string each time.
+		o := &observed{info: requestInfo{requestID: requestID(r.Header.Get("X-Request-Id"))}, sw: StatusWriter{ResponseWriter: w}}
 		info, sw := &o.info, &o.sw
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
 		// What Header().Set would do, without its allocation: the name as
