@@ -3,6 +3,7 @@ package sqliteaudit
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strconv"
@@ -93,57 +94,53 @@ func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]eventst
 // declares, as strayQuery would (audit.StrayScanner). The driver hands each
 // value over as the Go type of its class, so telling them apart costs the
 // read nothing: verify reads the table once, not once more for strays.
+//
+// The rows are read on the driver's connection (queryRows), and an
+// event's data is the copy of the column the driver made for that row,
+// handed over: not copied again, as database/sql would into a []byte, and
+// each event's its own, so a verification keeping a ticket's events keeps
+// nothing of the events read beside them.
 func (s *Store) ReadAllStrays(ctx context.Context, after uint64, limit int) (_ []eventstore.RecordedEvent, strays []audit.StrayEvent, err error) {
 	if limit <= 0 {
 		limit = -1
 	}
-	var rows *sql.Rows
-	if s.readAll != nil {
-		rows, err = s.readAll.QueryContext(ctx, int64(after), limit)
-	} else {
-		rows, err = s.db.QueryContext(ctx, readAllQuery, int64(after), limit)
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("read events after %d: %w", after, err)
-	}
-	defer func() { err = errors.Join(err, rows.Close()) }()
 	var (
 		out   []eventstore.RecordedEvent
-		slab  []byte // one allocation holds many events' data
 		names = map[string]string{}
+		last  string // the stream of the row before: a ticket's events follow each other
 	)
 	if limit > 0 {
 		out = make([]eventstore.RecordedEvent, 0, limit)
 	}
-	for rows.Next() {
-		var (
-			pos              int64
-			rawID, data      sql.RawBytes
-			stream, rev, typ any // as the driver hands them over: the class shows
-		)
-		if err := rows.Scan(&pos, &rawID, &stream, &rev, &typ, &data); err != nil {
-			return nil, nil, fmt.Errorf("read events after %d: %w", after, err)
-		}
-		revision, err := revisionOf(rev)
+	args := []driver.NamedValue{{Ordinal: 1, Value: int64(after)}, {Ordinal: 2, Value: int64(limit)}}
+	err = s.queryRows(ctx, readAllQuery, args, func(row []driver.Value) error {
+		pos, rawID, stream, rev, typ, data := row[0], row[1], row[2], row[3], row[4], row[5]
+		position, err := integerOf(pos)
 		if err != nil {
-			return nil, nil, fmt.Errorf("read events after %d: position %d: revision: %w", after, pos, err)
+			return fmt.Errorf("position: %w", err)
 		}
-		if len(data) > cap(slab)-len(slab) {
-			slab = make([]byte, 0, max(1<<20, len(data)))
+		revision, err := integerOf(rev)
+		if err != nil {
+			return fmt.Errorf("position %d: revision: %w", position, err)
 		}
-		start := len(slab)
-		slab = append(slab, data...)
-		e := eventstore.RecordedEvent{Position: uint64(pos), Stream: intern(names, stream), Revision: uint64(revision), Type: intern(names, typ),
-			Data: slab[start:len(slab):len(slab)]}
+		e := eventstore.RecordedEvent{Position: uint64(position), Revision: uint64(revision), Data: bytesOf(data)}
+		if name, ok := stream.(string); ok && name == last {
+			e.Stream = last
+		} else {
+			e.Stream = intern(names, stream)
+			last = e.Stream
+		}
+		e.Type = intern(names, typ)
 		// A mangled id is the verifier's business (it checks the columns
 		// against the hashed data), not a reason to stop reading.
-		e.ID, _ = uuid.FromBytes(rawID)
+		e.ID, _ = uuid.FromBytes(bytesOf(rawID))
 		out = append(out, e)
 		if class := strayClass(stream, typ, rev); class != "" {
-			strays = append(strays, audit.StrayEvent{Position: pos, Stream: e.Stream, Revision: uint64(revision), StorageClass: class})
+			strays = append(strays, audit.StrayEvent{Position: position, Stream: e.Stream, Revision: uint64(revision), StorageClass: class})
 		}
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, nil, fmt.Errorf("read events after %d: %w", after, err)
 	}
 	return out, strays, nil
@@ -184,9 +181,9 @@ func classOf(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
-// revisionOf is the revision column as an integer, converted as
-// database/sql converts any other class into an int64 (a NULL is an error).
-func revisionOf(v any) (int64, error) {
+// integerOf is an integer column's value, converted as database/sql scans
+// any other class into an int64 (a NULL is an error).
+func integerOf(v any) (int64, error) {
 	if n, ok := v.(int64); ok {
 		return n, nil
 	}

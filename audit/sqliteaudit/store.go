@@ -24,8 +24,7 @@ var ErrReadOnly = errors.New("seal store opened read-only")
 
 // Store is a SQLite audit.SealStore. It is safe for concurrent use.
 type Store struct {
-	db      *sql.DB
-	readAll *sql.Stmt
+	db *sql.DB
 	// readOnly is set by OpenReadOnly; noSeals when the ledger has no seal
 	// table yet (it was never sealed).
 	readOnly, noSeals bool
@@ -51,14 +50,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := migrate(ctx, db); err != nil {
 		return nil, errors.Join(fmt.Errorf("open seal store %s: %w", path, err), db.Close())
 	}
-	s := &Store{db: db}
-	// Prepared lazily by SQLite would re-parse per batch; the events table
-	// may not exist yet (a seal store on a fresh file), so a failure here
-	// only defers the error to the first ReadAll.
-	if s.readAll, err = db.PrepareContext(ctx, readAllQuery); err != nil {
-		s.readAll = nil
-	}
-	return s, nil
+	return &Store{db: db}, nil
 }
 
 // OpenReadOnly opens the seals and events of the existing ledger at path
@@ -97,19 +89,12 @@ func OpenReadOnly(ctx context.Context, path string) (_ *Store, err error) {
 		}
 		s.noSeals = v == 0
 	}
-	if s.readAll, err = db.PrepareContext(ctx, readAllQuery); err != nil {
-		return nil, err
-	}
 	return s, nil
 }
 
 // Close releases the connections.
 func (s *Store) Close() error {
-	var stmtErr error
-	if s.readAll != nil {
-		stmtErr = s.readAll.Close()
-	}
-	if err := errors.Join(stmtErr, s.db.Close()); err != nil {
+	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close seal store: %w", err)
 	}
 	return nil
