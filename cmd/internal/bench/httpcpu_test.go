@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/disputes-ledger/disputes/edge/httpapi"
+	"github.com/disputes-ledger/disputes/eventstore"
 )
 
 // processCPU is the CPU time the process has used, user and system.
@@ -38,11 +39,43 @@ func processCPU(tb testing.TB) time.Duration {
 //
 //	go test -run '^$' -bench HTTPCommandCPU -benchtime 3x ./cmd/internal/bench/
 func BenchmarkHTTPCommandCPU(b *testing.B) {
+	commandCPU(b, func(s eventstore.Store) eventstore.Store { return s })
+}
+
+// BenchmarkHTTPPathCPU is BenchmarkHTTPCommandCPU over a store that costs
+// nothing (every stream new, every append answered at once, nothing
+// written): what the HTTP path — net/http, the client, the API's layers —
+// costs a command beside the direct call when neither waits for the
+// ledger, and without the fsyncs that make the figure swing on a shared
+// disk. µs-cpu/http-path is the difference, the CPU an HTTP command
+// cannot shed by any change to the handler or the store.
+//
+//	go test -run '^$' -bench HTTPPathCPU -benchtime 3x ./cmd/internal/bench/
+func BenchmarkHTTPPathCPU(b *testing.B) {
+	commandCPU(b, func(s eventstore.Store) eventstore.Store { return freeStore{s} })
+}
+
+// freeStore answers every stream read as a new stream and every append at
+// once, writing nothing.
+type freeStore struct{ eventstore.Store }
+
+func (freeStore) ReadStream(context.Context, string, uint64, int) ([]eventstore.RecordedEvent, error) {
+	return nil, eventstore.ErrStreamNotFound
+}
+
+func (freeStore) Append(_ context.Context, _ string, _ eventstore.ExpectedRevision, evs []eventstore.EventData) (eventstore.AppendResult, error) {
+	return eventstore.AppendResult{NextExpected: uint64(len(evs) - 1), LastPosition: 1}, nil
+}
+
+// commandCPU runs the two sides of http_commands_64, over the handler's
+// store wrapped by wrap, in alternating 2-second turns and reports each
+// side's process CPU per command.
+func commandCPU(b *testing.B, wrap func(eventstore.Store) eventstore.Store) {
 	const clients = 64
 	ctx := context.Background()
 	r := newRunner(Options{Quick: true}, nil)
 	defer r.close()
-	l, err := startAPI(ctx, r, clients)
+	l, err := startAPIOver(ctx, r, clients, wrap)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -67,6 +100,7 @@ func BenchmarkHTTPCommandCPU(b *testing.B) {
 	perOp := func(side int) float64 { return float64(cpu[side].Microseconds()) / ops[side] }
 	b.ReportMetric(perOp(1), "µs-cpu/http-command")
 	b.ReportMetric(perOp(0), "µs-cpu/direct-command")
+	b.ReportMetric(perOp(1)-perOp(0), "µs-cpu/http-path")
 	b.ReportMetric(perOp(0)/perOp(1), "cpu_ratio")
 }
 
