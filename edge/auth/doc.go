@@ -5,7 +5,7 @@
 //
 //   - Opaque tokens listed in a token file. The file keeps only each token's
 //     SHA-256, so reading the file does not give away a token; a presented
-//     token is hashed and compared with every entry in constant time.
+//     token is hashed and its hash looked up among the file's.
 //   - Signed tokens (JWT, RFC 7519) when keys are configured, verified with
 //     github.com/golang-jwt/jwt/v5: HS256, RS256, ES256 and EdDSA, each key
 //     pinned to its one algorithm and chosen by "kid" (keys from a JWKS
