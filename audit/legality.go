@@ -92,7 +92,7 @@ func (c *ticketChecks) judge(st *streamState, before *domain.Ticket, rec []recor
 	if !ok {
 		return
 	}
-	err := domain.CheckDecision(*before, envs, *pol)
+	err := domain.CheckDecision(before, envs, pol)
 	if err == nil {
 		return
 	}

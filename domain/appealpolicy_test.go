@@ -42,8 +42,8 @@ func TestAppealDecisionRecordsItsPolicy(t *testing.T) {
 	version, named := domain.DecisionPolicy(&before, decision)
 	require.True(t, named)
 	assert.Equal(t, later.Version, version, "checked under its own version, not the ruling's %s", ruling.Version)
-	require.NoError(t, domain.CheckDecision(before, decision, later))
-	err := domain.CheckDecision(before, decision, ruling)
+	require.NoError(t, domain.CheckDecision(&before, decision, &later))
+	err := domain.CheckDecision(&before, decision, &ruling)
 	assert.ErrorIs(t, err, domain.ErrRulingTerms, "under the ruling's multiple of 10 the compensation is wrong")
 }
 

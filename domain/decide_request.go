@@ -10,7 +10,7 @@ import (
 
 func (d *decision) open(c OpenTicket) ([]events.Payload, error) {
 	if d.t.Exists() {
-		return nil, taken(d.t)
+		return nil, taken(&d.t)
 	}
 	if err := validateOpen(c); err != nil {
 		return nil, err

@@ -94,7 +94,8 @@ func withAddressOf(recorded, decided events.Payload) events.Payload {
 // events one command appended to a ticket's stream (consecutive events with
 // one command id), recorded on the ticket in state before, under pol (the
 // policy of the version DecisionPolicy names). It returns nil or an
-// *IllegalEventError.
+// *IllegalEventError. before and pol are only read: an auditor hands over
+// its replay's state and its policy where they are, for every decision.
 //
 // It holds no rule of its own. It rebuilds the command from the decision's
 // first event (CommandOf), asks Decide — the same guards, the same computed
@@ -102,7 +103,7 @@ func withAddressOf(recorded, decided events.Payload) events.Payload {
 // recorded events to be exactly the events Decide returns, with the same
 // actor, time and command id throughout. A rule changed in Decide is thereby
 // the rule the check applies.
-func CheckDecision(before Ticket, recorded []events.Envelope, pol policy.Policy) error {
+func CheckDecision(before *Ticket, recorded []events.Envelope, pol *policy.Policy) error {
 	if len(recorded) == 0 {
 		return &IllegalEventError{Field: "events", Err: fmt.Errorf("%w: a decision records at least one event", ErrNotAsDecided)}
 	}
@@ -113,7 +114,7 @@ func CheckDecision(before Ticket, recorded []events.Envelope, pol policy.Policy)
 			Err: fmt.Errorf("%w: no command records %s first; it follows from another event of its decision", ErrNotAsDecided, lead.Type)}
 	}
 	name := cmd.CommandName()
-	decided, err := Decide(before, lead.Actor, cmd, lead.OccurredAt, pol)
+	decided, err := decide(before, lead.Actor, cmd, lead.OccurredAt, pol)
 	if err != nil {
 		return &IllegalEventError{Type: lead.Type, Command: name, Err: err}
 	}

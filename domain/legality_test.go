@@ -30,19 +30,27 @@ func decisions(stream []events.Envelope) [][]events.Envelope {
 }
 
 // requireLegalStream checks a stream decision by decision, as an auditor
-// replays it.
+// replays it, and that the check leaves the ticket and the policy it reads
+// in place exactly as they were: the auditor's replay goes on from them.
 func requireLegalStream(t *testing.T, stream []events.Envelope, pol policy.Policy) {
 	t.Helper()
-	var tk domain.Ticket
+	var (
+		tk   domain.Ticket
+		seen []events.Envelope
+	)
+	polAsGiven := pol.Canonical()
 	for _, d := range decisions(stream) {
 		version, named := domain.DecisionPolicy(&tk, d)
 		if named {
 			require.Equal(t, pol.Version, version, "%s names its policy", d[0].Type)
 		}
-		require.NoError(t, domain.CheckDecision(tk, d, pol), "%s at revision %d", d[0].Type, d[0].Revision)
+		require.NoError(t, domain.CheckDecision(&tk, d, &pol), "%s at revision %d", d[0].Type, d[0].Revision)
+		require.Equal(t, domain.Replay(seen), tk, "checking %s changed the ticket it was decided on", d[0].Type)
+		require.Equal(t, polAsGiven, pol.Canonical(), "checking %s changed the policy", d[0].Type)
 		for _, env := range d {
 			tk = tk.Apply(env)
 		}
+		seen = append(seen, d...)
 	}
 }
 
@@ -283,14 +291,14 @@ func checkLegality(t *testing.T, before domain.Ticket, d []events.Envelope, pol 
 	if v, named := domain.DecisionPolicy(&before, d); named {
 		require.Equal(t, pol.Version, v)
 	}
-	require.NoError(t, domain.CheckDecision(before, d, pol), "the check refuses what Decide recorded")
+	require.NoError(t, domain.CheckDecision(&before, d, &pol), "the check refuses what Decide recorded")
 	for _, m := range mutations {
 		state, mutated, ok := m.apply(before, d)
 		if !ok {
 			continue
 		}
 		tried[m.name]++
-		err := domain.CheckDecision(state, mutated, pol)
+		err := domain.CheckDecision(&state, mutated, &pol)
 		require.Error(t, err, "mutation %q of %s passed the check", m.name, d[0].Type)
 		m.want(t, err)
 	}
@@ -298,7 +306,7 @@ func checkLegality(t *testing.T, before domain.Ticket, d []events.Envelope, pol 
 
 func TestCheckDecisionRefusesEmpty(t *testing.T) {
 	t.Parallel()
-	err := domain.CheckDecision(domain.Ticket{}, nil, policy.Default())
+	err := domain.CheckDecision(&domain.Ticket{}, nil, new(policy.Default()))
 	require.ErrorIs(t, err, domain.ErrNotAsDecided)
 }
 
@@ -310,10 +318,10 @@ func TestCheckDecisionNamesTheRule(t *testing.T) {
 	require.NoError(t, err)
 	decided := decisions(l.stream)
 	last := decided[len(decided)-1]
-	require.NoError(t, domain.CheckDecision(before, last, l.pol))
+	require.NoError(t, domain.CheckDecision(&before, last, &l.pol))
 
 	same := edit(last, func(_ int, env *events.Envelope) { env.Actor = seniorArb1 })
-	err = domain.CheckDecision(before, same, l.pol)
+	err = domain.CheckDecision(&before, same, &l.pol)
 	var ill *domain.IllegalEventError
 	require.ErrorAs(t, err, &ill)
 	assert.True(t, errors.Is(err, domain.ErrSameArbitrator))
@@ -346,7 +354,7 @@ func TestCheckDecisionLeavesThePolicyAddressToTheAuditor(t *testing.T) {
 					env.Payload = p
 				}
 			})
-			require.NoError(t, domain.CheckDecision(before, readdressed, l.pol), "%s with address %q", d[0].Type, address)
+			require.NoError(t, domain.CheckDecision(&before, readdressed, &l.pol), "%s with address %q", d[0].Type, address)
 		}
 		for _, env := range d {
 			before = before.Apply(env)
