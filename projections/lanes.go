@@ -10,10 +10,10 @@ import (
 )
 
 // lane runs one runner on its own goroutine, so the projections of a
-// projector work side by side: one may fold the next page while another
-// still commits this one. A lane holds at most one page waiting besides the
-// one it works on, so the projector never runs more than two pages ahead
-// of its slowest projection.
+// projector work side by side: one may fold the next pages while another
+// still commits. A lane holds at most laneQueue pages waiting besides the
+// one it works on, so the projector never runs more than laneQueue+1 pages
+// ahead of its slowest projection.
 type lane struct {
 	r       *runner
 	pages   chan follow.Page
@@ -46,6 +46,16 @@ func (l *lane) failed() error {
 	defer l.mu.Unlock()
 	return l.err
 }
+
+// laneQueue is how many pages a lane takes while it still works on one.
+// In a rebuild the per-ticket read models commit tens of thousands of
+// events' rows at once, in turn under the shared write lock; with one page
+// of queue a lane waiting for that lock stopped the follower (each page is
+// handed to every lane), and with it the log read, the decoding and the
+// other read models' folding, so one core idled while the other wrote.
+// Four pages let the rest run on through such a commit, for a few more
+// pages of decoded events in memory (about 3 MB each at 2048 events).
+const laneQueue = 4
 
 // lanes are a projector's runners at work on the pages of one follower.
 type lanes []*lane
@@ -87,7 +97,7 @@ func (p *Projector) follow(ctx context.Context, runners []*runner, until uint64)
 	ls := make(lanes, len(runners))
 	var wg sync.WaitGroup
 	for i, r := range runners {
-		ls[i] = &lane{r: r, pages: make(chan follow.Page, 1)}
+		ls[i] = &lane{r: r, pages: make(chan follow.Page, laneQueue)}
 		wg.Go(func() { ls[i].run(ctx) })
 	}
 	defer func() {

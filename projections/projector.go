@@ -25,7 +25,7 @@ type Options struct {
 	// Default 1024 when following, 2048 otherwise (project to the head,
 	// rebuild): a follower shares the SQLite file's write lock with the
 	// ledger's appends and keeps its transactions short. Pages bound the
-	// decoded events in flight (about four pages); the read models that
+	// decoded events in flight (at most laneQueue+2 pages); the read models that
 	// hold several pages per transaction make transactions large without
 	// large pages (BENCHMARKS.md, Projections).
 	PageSize int
