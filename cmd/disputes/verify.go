@@ -46,11 +46,7 @@ func (c *verifyCmd) Run(ctx context.Context, e env) error {
 	if c.ReadModels && !ledgerSet {
 		return fmt.Errorf("%w: --read-models verifies a ledger's read models: give --db PATH or --store URL", errUsage)
 	}
-	if c.Bundle != "" {
-		defer batchgc.SetBundle()()
-	} else {
-		defer batchgc.Set()()
-	}
+	defer batchgc.SetVerify()()
 	pub, err := pf.load()
 	if err != nil {
 		return err

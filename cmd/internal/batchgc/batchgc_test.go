@@ -1,6 +1,7 @@
 package batchgc_test
 
 import (
+	"runtime"
 	"runtime/debug"
 	"testing"
 
@@ -25,17 +26,18 @@ func TestSetAndRestore(t *testing.T) {
 	assert.Equal(t, 150, gcPercent())
 }
 
-func TestSetBundleAndRestore(t *testing.T) {
+func TestSetVerifyAndRestore(t *testing.T) {
 	t.Setenv("GOGC", "")
 	t.Setenv("GOMEMLIMIT", "")
 	defer debug.SetGCPercent(debug.SetGCPercent(150))
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(3 << 30))
-	restore := batchgc.SetBundle()
-	assert.Equal(t, batchgc.BundlePercent, gcPercent())
-	assert.Equal(t, int64(batchgc.BundleHeapCeiling), debug.SetMemoryLimit(-1), "a bundle's verification has a heap ceiling")
+	restore := batchgc.SetVerify()
+	assert.Equal(t, batchgc.VerifyPercent, gcPercent())
+	assert.Equal(t, int64(3<<30), debug.SetMemoryLimit(-1), "a verification sets no memory limit: its budget is a target's")
 	restore()
 	assert.Equal(t, 150, gcPercent())
-	assert.Equal(t, int64(3<<30), debug.SetMemoryLimit(-1))
+	runtime.GC()
+	assert.Equal(t, 150, gcPercent(), "a collection after restore tunes nothing")
 }
 
 func TestGOMEMLIMITWins(t *testing.T) {
@@ -43,8 +45,8 @@ func TestGOMEMLIMITWins(t *testing.T) {
 	t.Setenv("GOMEMLIMIT", "2GiB")
 	defer debug.SetGCPercent(debug.SetGCPercent(150))
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(2 << 30))
-	restore := batchgc.SetBundle()
-	assert.Equal(t, batchgc.BundlePercent, gcPercent())
+	restore := batchgc.SetVerify()
+	assert.Equal(t, batchgc.VerifyPercent, gcPercent())
 	assert.Equal(t, int64(2<<30), debug.SetMemoryLimit(-1), "GOMEMLIMIT is the operator's choice")
 	restore()
 	assert.Equal(t, 150, gcPercent())
@@ -53,8 +55,12 @@ func TestGOMEMLIMITWins(t *testing.T) {
 func TestGOGCWins(t *testing.T) {
 	t.Setenv("GOGC", "150")
 	defer debug.SetGCPercent(debug.SetGCPercent(150))
-	restore := batchgc.Set()
-	assert.Equal(t, 150, gcPercent(), "GOGC is the operator's choice")
-	restore()
-	assert.Equal(t, 150, gcPercent())
+	for _, set := range []func() func(){batchgc.Set, batchgc.SetVerify} {
+		restore := set()
+		assert.Equal(t, 150, gcPercent(), "GOGC is the operator's choice")
+		runtime.GC()
+		assert.Equal(t, 150, gcPercent(), "and no collection tunes it")
+		restore()
+		assert.Equal(t, 150, gcPercent())
+	}
 }

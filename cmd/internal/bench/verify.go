@@ -43,7 +43,7 @@ func verifyBundle(ctx context.Context, r *runner) ([]Result, error) {
 		})
 	}
 	fig := func(ctx context.Context) (float64, time.Duration, error) {
-		defer batchgc.SetBundle()() // as `disputes verify BUNDLE` runs
+		defer batchgc.SetVerify()() // as `disputes verify BUNDLE` runs
 		return timedPass(uint64(n), func() error {
 			f, err := os.Open(path)
 			if err != nil {
@@ -65,7 +65,7 @@ func verifyBundle(ctx context.Context, r *runner) ([]Result, error) {
 }
 
 // verifyLedger: `disputes verify --db` on the generated, sealed ledger,
-// under the command's GC target (batchgc); the floor is the raw read of its events table (audit.ScanLog).
+// under the command's GC settings (batchgc); the floor is the raw read of its events table (audit.ScanLog).
 func verifyLedger(ctx context.Context, r *runner) ([]Result, error) {
 	path, err := r.streamsWhole(ctx)
 	if err != nil {
@@ -91,7 +91,7 @@ func verifyLedger(ctx context.Context, r *runner) ([]Result, error) {
 		})
 	}
 	fig := func(ctx context.Context) (float64, time.Duration, error) {
-		defer batchgc.Set()() // as `disputes verify --db` runs
+		defer batchgc.SetVerify()() // as `disputes verify --db` runs
 		return timedPass(head, func() error {
 			rep, err := audit.VerifyLog(ctx, path, raw, raw, audit.Options{PublicKey: sealPublic(), Policies: audit.NewPolicySet(policy.Default())})
 			if err != nil {
