@@ -36,13 +36,19 @@ type Deadlines struct {
 	dirty    []*deadlineEntry
 	maxCache int
 
-	// What the next Flush writes, once prepared (see preparer): the
-	// closed tickets whose state rows go, the tickets whose deadline rows
-	// go or are replaced, the new deadline rows and the open tickets'
-	// state rows.
-	gone, closedOrMoved  []*deadlineEntry
+	// What the next Flush writes, once prepared (see preparer): the ids
+	// of the closed tickets whose state rows go and of the tickets whose
+	// deadline rows go or are replaced, the new deadline rows and the open
+	// tickets' state rows.
+	gone, closedOrMoved  rows
 	deadlineRows, states rows
 	prepared             bool
+	// snaps and opens are, by the open tickets' index in dirty, their
+	// snapshots and open deadlines as prepare wrote them, which Committed
+	// keeps: each taken once per commit.
+	snaps []domain.Snapshot
+	opens [][]events.ScheduledDeadline
+	enc   snapshotEncoder
 }
 
 // deadlineEntry is an open ticket as the projection holds it in memory: the
@@ -160,27 +166,38 @@ func (d *Deadlines) prepare() error {
 		return nil
 	}
 	slices.SortFunc(d.dirty, func(a, b *deadlineEntry) int { return strings.Compare(a.t.ID, b.t.ID) })
-	d.gone, d.closedOrMoved = d.gone[:0], d.closedOrMoved[:0]
+	d.gone.reset()
+	d.closedOrMoved.reset()
 	d.deadlineRows.reset()
 	d.states.reset()
-	for _, e := range d.dirty {
+	id := func(e *deadlineEntry) func(args []any) []any {
+		return func(args []any) []any { return append(args, e.t.ID) }
+	}
+	n := len(d.dirty)
+	d.snaps, d.opens = slices.Grow(d.snaps[:0], n)[:n], slices.Grow(d.opens[:0], n)[:n]
+	clear(d.snaps)
+	clear(d.opens)
+	for i, e := range d.dirty {
 		if e.t.Status == domain.StatusClosed {
 			if e.hasState {
-				d.gone = append(d.gone, e)
+				d.gone.add(id(e))
 			}
 			if len(e.stored) > 0 {
-				d.closedOrMoved = append(d.closedOrMoved, e)
+				d.closedOrMoved.add(id(e))
 			}
 			continue
 		}
-		text, err := encodeSnapshot(e.t.Snapshot())
+		d.snaps[i] = e.t.Snapshot()
+		text, err := d.enc.encode(&d.snaps[i])
 		if err != nil {
 			return fmt.Errorf("ticket %s: %w", e.t.ID, err)
 		}
 		d.states.add(func(args []any) []any { return append(args, e.t.ID, int64(e.t.Revision), text) })
-		if open := e.t.OpenDeadlines(); !slices.Equal(open, e.stored) {
+		open := e.t.OpenDeadlines()
+		d.opens[i] = open
+		if !slices.Equal(open, e.stored) {
 			if len(e.stored) > 0 {
-				d.closedOrMoved = append(d.closedOrMoved, e)
+				d.closedOrMoved.add(id(e))
 			}
 			for _, dl := range open {
 				d.deadlineRows.add(func(args []any) []any { return append(args, e.t.ID, string(dl.Kind), formatTime(dl.DueAt)) })
@@ -196,13 +213,10 @@ func (d *Deadlines) Flush(ctx context.Context, tx *sql.Tx) error {
 	if err := d.prepare(); err != nil {
 		return err
 	}
-	ids := func(es []*deadlineEntry) func(i int, args []any) []any {
-		return func(i int, args []any) []any { return append(args, es[i].t.ID) }
-	}
-	if err := deleteIn(ctx, tx, d.db, `DELETE FROM rm_deadline_tickets WHERE ticket_id IN `, len(d.gone), ids(d.gone)); err != nil {
+	if err := deleteIn(ctx, tx, d.db, `DELETE FROM rm_deadline_tickets WHERE ticket_id IN `, &d.gone); err != nil {
 		return fmt.Errorf("drop closed tickets: %w", err)
 	}
-	if err := deleteIn(ctx, tx, d.db, `DELETE FROM rm_deadlines WHERE ticket_id IN `, len(d.closedOrMoved), ids(d.closedOrMoved)); err != nil {
+	if err := deleteIn(ctx, tx, d.db, `DELETE FROM rm_deadlines WHERE ticket_id IN `, &d.closedOrMoved); err != nil {
 		return fmt.Errorf("drop deadlines: %w", err)
 	}
 	if err := chunked(ctx, tx, d.db, `INSERT INTO rm_deadlines (ticket_id, kind, due_at)`, ``, 128, &d.deadlineRows); err != nil {
@@ -217,16 +231,23 @@ func (d *Deadlines) Flush(ctx context.Context, tx *sql.Tx) error {
 
 // Committed implements Projection. Closed tickets leave the cache: nothing
 // of them is kept, so they are not detached first (most tickets of a
-// rebuild open and close between two commits).
+// rebuild open and close between two commits). An open one is cut down to
+// the snapshot prepare wrote, detached, and its rows stand as prepare
+// found its deadlines (whose kinds are the constants OpenDeadlines lists).
 func (d *Deadlines) Committed() {
-	for _, e := range d.dirty {
+	for i, e := range d.dirty {
 		e.dirty = false
 		if e.t.Status == domain.StatusClosed {
 			delete(d.cache, e.t.ID)
 			continue
 		}
-		e.t = detachedTicket(e.t)
-		e.stored, e.hasState = e.t.OpenDeadlines(), true
+		if d.prepared {
+			e.t, e.stored = detached(d.snaps[i]).Ticket(), d.opens[i]
+		} else { // committed without prepare (nothing calls it so): as prepare would take them
+			e.t = detachedTicket(e.t)
+			e.stored = e.t.OpenDeadlines()
+		}
+		e.hasState = true
 	}
 	clear(d.dirty) // the closed tickets' entries hold their events' bytes
 	d.dirty = d.dirty[:0]
@@ -242,36 +263,44 @@ func (d *Deadlines) Full() bool { return len(d.cache) > d.maxCache }
 func (d *Deadlines) Reset() {
 	d.cache = map[string]*deadlineEntry{}
 	d.dirty = nil
-	d.gone, d.closedOrMoved = nil, nil
+	d.gone, d.closedOrMoved = rows{cols: 1}, rows{cols: 1}
 	d.deadlineRows, d.states = rows{cols: 3}, rows{cols: 3}
+	d.snaps, d.opens = nil, nil
 	d.prepared = false
 }
 
 // clearPrepared lets go of what prepare built, once written.
 func (d *Deadlines) clearPrepared() {
-	clear(d.gone)
-	clear(d.closedOrMoved)
-	d.gone, d.closedOrMoved = d.gone[:0], d.closedOrMoved[:0]
+	d.gone.reset()
+	d.closedOrMoved.reset()
 	d.deadlineRows.reset()
 	d.states.reset()
+	clear(d.snaps) // their strings are the events'
+	clear(d.opens)
+	d.snaps, d.opens = d.snaps[:0], d.opens[:0]
 	d.prepared = false
 }
 
-// deleteIn runs prefix followed by "(?, ?, …)" for n keys, in chunks.
-func deleteIn(ctx context.Context, tx *sql.Tx, db *DB, prefix string, n int, key func(i int, args []any) []any) error {
+// deleteIn runs prefix followed by "(…)" for the keys, rows of one value:
+// on SQLite, once for them all with the keys fed (the row feed's SELECT
+// between the parentheses, see feedRows), else with "?, ?, …" 256 keys at
+// a time.
+func deleteIn(ctx context.Context, tx *sql.Tx, db *DB, prefix string, keys *rows) error {
+	n := keys.len()
+	if n == 0 {
+		return nil
+	}
+	if ok, err := db.feedRows(ctx, prefix+"(", ")", 1, keys.vals); ok {
+		return err
+	}
 	const chunk = 256
-	args := make([]any, 0, min(n, chunk))
 	for start := 0; start < n; start += chunk {
 		end := min(start+chunk, n)
-		args = args[:0]
-		for i := start; i < end; i++ {
-			args = key(i, args)
-		}
 		st, err := db.stmt(ctx, prefix+"("+strings.TrimSuffix(strings.Repeat("?, ", end-start), ", ")+")")
 		if err != nil {
 			return err
 		}
-		if _, err := tx.StmtContext(ctx, st).ExecContext(ctx, args...); err != nil {
+		if _, err := tx.StmtContext(ctx, st).ExecContext(ctx, keys.vals[start:end]...); err != nil {
 			return err
 		}
 	}

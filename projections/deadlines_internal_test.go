@@ -52,10 +52,10 @@ func TestDeadlinesDeleteOnlyRowsThatExist(t *testing.T) {
 				ID: env.ID, Stream: env.Stream, Revision: env.Revision, Type: env.Type, Data: raw, Position: pos}}))
 		}
 	}
-	ids := func(es []*deadlineEntry) []string {
+	ids := func(keys rows) []string {
 		out := []string{}
-		for _, e := range es {
-			out = append(out, e.t.ID)
+		for _, v := range keys.vals {
+			out = append(out, v.(string))
 		}
 		return out
 	}

@@ -27,6 +27,10 @@ type TicketStatus struct {
 	dirty    []*ticketEntry
 	rows     rows // the dirty tickets' rows, once prepared
 	prepared bool
+	// snaps are the dirty tickets' snapshots, by index in dirty, as
+	// prepare wrote their rows: Committed cuts an open ticket down to its
+	// own, so each is taken once per commit.
+	snaps    []domain.Snapshot
 	maxCache int
 	upsert   string // INSERT INTO … (columns), which the rows follow
 	conflict string // its ON CONFLICT clause
@@ -181,8 +185,12 @@ func (ts *TicketStatus) prepare() error {
 	slices.SortFunc(ts.dirty, func(a, b *ticketEntry) int { return strings.Compare(a.t.ID, b.t.ID) })
 	ts.rows.reset()
 	ts.rows.grow(len(ts.dirty))
-	for _, e := range ts.dirty {
-		ts.rows.add(e.row)
+	n := len(ts.dirty)
+	ts.snaps = slices.Grow(ts.snaps[:0], n)[:n]
+	for i, e := range ts.dirty {
+		s := &ts.snaps[i]
+		*s = e.t.Snapshot()
+		ts.rows.add(func(args []any) []any { return e.row(args, s) })
 	}
 	ts.prepared = true
 	return nil
@@ -198,7 +206,7 @@ func (ts *TicketStatus) Flush(ctx context.Context, tx *sql.Tx) error {
 
 // Committed implements Projection.
 func (ts *TicketStatus) Committed() {
-	for _, e := range ts.dirty {
+	for i, e := range ts.dirty {
 		e.dirty = false
 		if e.t.Closed() {
 			// A closed ticket takes no further event (domain.Decide refuses
@@ -209,11 +217,16 @@ func (ts *TicketStatus) Committed() {
 			delete(ts.cache, e.t.ID)
 			continue
 		}
-		e.t = detachedTicket(e.t)
+		if ts.prepared {
+			e.t = detached(ts.snaps[i]).Ticket()
+		} else { // committed without prepare (nothing calls it so)
+			e.t = detachedTicket(e.t)
+		}
 		e.rulingOutcome = interned(e.rulingOutcome)
 	}
 	clear(ts.dirty) // the closed tickets' entries hold their events' bytes
-	ts.dirty = ts.dirty[:0]
+	clear(ts.snaps) // and their snapshots the events' strings
+	ts.dirty, ts.snaps = ts.dirty[:0], ts.snaps[:0]
 	ts.rows.reset()
 	ts.prepared = false
 	evictOldest(ts.cache, ts.maxCache, func(e *ticketEntry) uint64 { return e.position })
@@ -226,16 +239,15 @@ func (ts *TicketStatus) Full() bool { return len(ts.cache) > ts.maxCache }
 // Reset implements Projection.
 func (ts *TicketStatus) Reset() {
 	ts.cache = map[string]*ticketEntry{}
-	ts.dirty = nil
+	ts.dirty, ts.snaps = nil, nil
 	ts.rows, ts.prepared = rows{cols: len(ticketColumns)}, false
 }
 
 // row appends the entry's column values in ticketColumns order: the
-// ticket's domain.Snapshot, which is what the next events need (see read),
-// beside the columns derived from it for readers.
-func (e *ticketEntry) row(args []any) []any {
+// ticket's domain.Snapshot s, which is what the next events need (see
+// read), beside the columns derived from it for readers.
+func (e *ticketEntry) row(args []any, s *domain.Snapshot) []any {
 	t := &e.t
-	s := t.Snapshot()
 	var nextKind, nextAt any
 	if k, at, ok := t.NextDeadline(); ok {
 		nextKind, nextAt = string(k), formatTime(at)

@@ -31,7 +31,9 @@ func TestStoredSnapshotCarriesTheFold(t *testing.T) {
 		)
 		for _, env := range envs {
 			straight = straight.Apply(env)
-			text, err := encodeSnapshot(stored.Apply(env))
+			next := stored.Apply(env)
+			var enc snapshotEncoder
+			text, err := enc.encode(&next)
 			require.NoError(t, err)
 			stored, err = decodeSnapshot(text)
 			require.NoError(t, err)
