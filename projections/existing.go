@@ -15,8 +15,8 @@ var ErrNoReadModels = errors.New("no read models here yet")
 // queries: unlike NewDB it creates nothing, so it serves read-only
 // connections. CheckReadModels says whether the read models are there.
 //
-// On SQLite it registers the row feed's module (feed.go) on db's driver,
-// for the connections the pool opens from then on.
+// On SQLite it makes sure the row feed's module (feed.go) is on db's
+// driver, which the package put there as it was initialised.
 func Existing(db *sql.DB, d Dialect) *DB {
 	if d == SQLite {
 		registerFeed(db)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	_ "modernc.org/sqlite" // the driver registerFeedEarly installs the module on
 	"modernc.org/sqlite/vtab"
 )
 
@@ -73,6 +74,24 @@ func (r *feedRegistry) get(key int64) *feed {
 type feed struct {
 	cols int
 	vals []any
+}
+
+// The module goes on the engine's driver ("sqlite", the one every SQLite
+// database of the binary is opened with) as the package is initialised,
+// before any connection can open: the driver reads its modules without a
+// lock as each connection opens, so a registration made later — serve's
+// projector opening its read models while the API's requests open the
+// ledger's connections — would race on that map, which the runtime may end
+// the process for (TestFeedModuleIsOnTheDriverAtInit).
+func init() { registerFeedEarly() }
+
+func registerFeedEarly() {
+	db, err := sql.Open("sqlite", "") // opens no connection
+	if err != nil {
+		return // registerFeed tries again with the database it is given
+	}
+	registerFeed(db)
+	_ = db.Close()
 }
 
 // registerFeed installs the module on db's driver, once per driver; a
