@@ -8,8 +8,12 @@
 //
 //  1. One follower of the global log (package eventstore/follow) feeds
 //     every projection of a Projector, starting after the lowest of their
-//     checkpoints; it decodes each event once and hands over one page at
-//     a time, reading at most one page ahead.
+//     checkpoints; it decodes each event once and reads at most one page
+//     ahead. It hands each page to every projection's lane (lanes.go),
+//     which takes up to four pages while it works on one, so that one
+//     projection's commit waiting for the shared write lock does not stop
+//     the log read and the others' folding; the follower waits once a lane
+//     holds four.
 //  2. A page is consecutive events. Each projection folds them into
 //     pending changes in memory (Projection.Apply), side by side with the
 //     others, skipping any position at or below its own checkpoint.

@@ -3,7 +3,10 @@
 // of its events table for verification, which also names the rows a
 // ticket's stream read and the global log see differently: those of another
 // storage class as it reads them, those at position 0 or below in a query
-// of their own (audit.StrayScanner).
+// of their own (audit.StrayScanner). That read runs on the driver's
+// connection (rows.go): each row's values as the driver hands them over,
+// an event's data the driver's own copy of its blob, kept without being
+// copied again as database/sql would copy it.
 //
 // It opens its own *sql.DB with sqlite.DSN, as the event store's
 // documentation asks of anything sharing the file, keeps its tables
