@@ -13,9 +13,10 @@ import (
 )
 
 // runner feeds one projection the pages of the projector's follower. It is
-// called for one page at a time (the follower hands over the next page only
-// after every runner returned), so its fields need no lock except the
-// outcome, which Report reads.
+// called for one page at a time, in order, on its lane's goroutine only
+// (lanes.go; the follower reads its positions at a restart only once every
+// lane has handled every page it was given), so its fields need no lock
+// except the outcome, which the follower and Report read.
 type runner struct {
 	proj Projection
 	db   *DB
