@@ -22,17 +22,21 @@ import (
 	"github.com/disputes-ledger/disputes/internal/testenv"
 )
 
-// waitReady waits until the server at base answers /readyz with 200.
+// waitReady waits until the server at base answers /readyz with 200:
+// within 30 s, as startReady waits for a replica, since a server started
+// after a SIGKILL recovers its ledger first and under a loaded machine
+// (the full suite beside other work) 15 s were once not enough.
 func waitReady(t *testing.T, base string, logs *testenv.LogBuffer) {
 	t.Helper()
+	client := &http.Client{Timeout: 5 * time.Second}
 	require.Eventually(t, func() bool {
-		res, err := http.Get(base + "/readyz")
+		res, err := client.Get(base + "/readyz")
 		if err != nil {
 			return false
 		}
 		res.Body.Close()
 		return res.StatusCode == http.StatusOK
-	}, 15*time.Second, 10*time.Millisecond, "server never became ready: %s", logs)
+	}, 30*time.Second, 10*time.Millisecond, "server never became ready: %s", logs)
 }
 
 func freeAddr(t *testing.T) string {
