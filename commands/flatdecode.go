@@ -32,7 +32,26 @@ import (
 //
 // It runs after checkRawStrings, as the decoder did, and does not rely on
 // it: whatever that walk refuses is refused before either decoder runs.
-func decodeFlat(data []byte, v any) bool {
+func decodeFlat(data []byte, v any) bool { return decodeFlatWith(data, v, false) }
+
+// decodeFlatChecked is decodeFlat that also does checkRawStrings' work in
+// the same walk: it reports true only for a body that checkRawStrings
+// would pass and decodeFlat would decode, and then has decoded it. Beyond
+// decodeFlat it gives up on "" as an enumeration's value, and in a raw
+// member on null, on a string or member name with an escape or that is not
+// valid UTF-8, and on nesting past maxCheckedDepth: everything that walk
+// refuses and a little more, which the callers then run through the walk
+// and decodeFlat as before, so that a refusal is the same refusal
+// (FuzzDecodeFlatCheckedOnlyTakesWhatTheWalkPasses). A command's body
+// and its data were walked twice each, once per check, and the walk cost
+// about as much as the decode.
+func decodeFlatChecked(data []byte, v any) bool { return decodeFlatWith(data, v, true) }
+
+// maxCheckedDepth is the deepest a raw member decodeFlatChecked takes
+// may nest, well within checkRawStrings' maxNesting.
+const maxCheckedDepth = maxNesting / 2
+
+func decodeFlatWith(data []byte, v any, checked bool) bool {
 	ptr := reflect.ValueOf(v)
 	if ptr.Kind() != reflect.Pointer || ptr.IsNil() || ptr.Elem().Kind() != reflect.Struct {
 		return false
@@ -77,6 +96,9 @@ func decodeFlat(data []byte, v any) bool {
 			if tok.kind != tokString || bytes.IndexByte(tok.lit, '\\') >= 0 || !utf8.Valid(tok.lit) {
 				return false
 			}
+			if checked && len(tok.lit) == 2 && plan.fields[f].enum {
+				return false // the walk refuses "" as an enumeration's value
+			}
 			lit = tok.lit[1 : len(tok.lit)-1]
 		case flatInt, flatBool:
 			if tok.kind != tokScalar {
@@ -93,15 +115,23 @@ func decodeFlat(data []byte, v any) bool {
 			}
 			start, depth := toks.pos-1, 1
 			for depth > 0 {
-				switch toks.next().kind {
+				switch tok := toks.next(); tok.kind {
 				case tokStop:
 					return false
 				case tokOpen:
-					if depth++; depth > maxFlatDepth {
+					if depth++; depth > maxFlatDepth || checked && depth > maxCheckedDepth {
 						return false // encoding/json's scanner refuses past 10000 levels
 					}
 				case tokClose:
 					depth--
+				case tokNull:
+					if checked {
+						return false // the walk refuses null inside a body
+					}
+				case tokKey, tokString:
+					if checked && (bytes.IndexByte(tok.lit, '\\') >= 0 || !utf8.Valid(tok.lit)) {
+						return false
+					}
 				}
 			}
 			lit = toks.data[start:toks.pos]
@@ -172,6 +202,7 @@ type flatPlan struct {
 type flatField struct {
 	index int // in the struct
 	kind  flatKind
+	enum  bool // a string field of an enumeration's type (isEnum)
 }
 
 func (p *flatPlan) index(name []byte) int {
@@ -260,7 +291,7 @@ func buildFlatPlan(t reflect.Type) *flatPlan {
 			return nil
 		}
 		p.names = append(p.names, name)
-		p.fields = append(p.fields, flatField{index: i, kind: kind})
+		p.fields = append(p.fields, flatField{index: i, kind: kind, enum: kind == flatString && isEnum(f.Type)})
 	}
 	if len(p.names) > 64 {
 		return nil

@@ -115,6 +115,9 @@ func ParseRequest(data []byte, limits Limits) (Request, domain.Command, error) {
 // of plain members (strings, integers, booleans, a raw object) is decoded
 // without encoding/json, to the value it would give (decodeFlat).
 func DecodeStrict(whole string, data []byte, v any) error {
+	if decodeFlatChecked(data, v) {
+		return nil // what the walk passes, decoded as decodeFlat would
+	}
 	if err := checkRawStrings("", data, reflect.TypeOf(v)); err != nil {
 		return err
 	}
@@ -141,10 +144,13 @@ func DecodeStrict(whole string, data []byte, v any) error {
 func DecodeCommand(name string, data json.RawMessage) (domain.Command, error) {
 	if spec, ok := domain.LookupCommand(name); ok {
 		zero := spec.Zero
+		ptr := reflect.New(reflect.TypeOf(zero))
+		if decodeFlatChecked(data, ptr.Interface()) {
+			return ptr.Elem().Interface().(domain.Command), nil // what the walk passes, decoded as decodeFlat would
+		}
 		if err := checkRawStrings("data", data, reflect.TypeOf(zero)); err != nil {
 			return nil, err
 		}
-		ptr := reflect.New(reflect.TypeOf(zero))
 		if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 && !bytes.Equal(trimmed, []byte("null")) && !decodeFlat(data, ptr.Interface()) {
 			dec := json.NewDecoder(bytes.NewReader(data))
 			dec.DisallowUnknownFields()
