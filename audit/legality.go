@@ -49,12 +49,13 @@ func (c *ticketChecks) legality(st *streamState, pos uint64, env *events.Envelop
 		c.checkDecision(st, false)
 	}
 	st.decision = append(st.decision, recordedEvent{env: *env, pos: pos, line: line})
-	c.advance(st, env)
+	closes := st.closed == nil && domain.Closes(env.Payload)
 	c.resolveCitations(st, pos, env)
-	if st.closed != nil {
+	if closes || st.closed != nil {
 		// A close ends its decision (anything after it, even with its
 		// command id, is refused as closed_ticket): check it now and keep
-		// nothing of a closed ticket but whose it was.
+		// nothing of a closed ticket but whose it was (decided). What
+		// follows a close is checked alone, each event as it comes.
 		c.checkDecision(st, false)
 		st.decision = nil
 	}

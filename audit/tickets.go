@@ -135,13 +135,14 @@ type streamState struct {
 	damaged bool
 }
 
-// openTicket is the replay of an open ticket, folded in place (Ticket.Fold):
-// state up to the last event, before up to the last event before the
-// decision in progress, the state that decision was decided on. Folding
-// each event twice copies no map, where taking before as a copy of state at
-// every decision made Apply copy the maps they would share on every event.
+// openTicket is the replay of an open ticket, folded in place (Ticket.Fold)
+// up to the last event before the decision in progress: the state that
+// decision is decided on. A decision's events are folded into it once the
+// decision is checked, so each event is folded once; whether an event
+// closes the ticket, which ends its decision at once, the domain says of
+// the event alone (domain.Closes), with no state folded ahead of the check.
 type openTicket struct {
-	state, before domain.Ticket
+	before domain.Ticket
 	// decision is the buffer the stream's decisions in progress are kept
 	// in, handed on with the replay when it is reused.
 	decision []recordedEvent
@@ -181,7 +182,6 @@ func (c *ticketChecks) replayFor(st *streamState) {
 	o := c.spare[n-1]
 	c.spare[n-1] = nil
 	c.spare = c.spare[:n-1]
-	o.state.Reuse()
 	o.before.Reuse()
 	clear(o.decision) // let go of the last ticket's events
 	o.decision = o.decision[:0]
@@ -202,28 +202,6 @@ func (c *ticketChecks) release(st *streamState) {
 	c.spare = append(c.spare, o)
 }
 
-// advance folds env into the replayed ticket.
-func (c *ticketChecks) advance(st *streamState, env *events.Envelope) {
-	if st.closed != nil {
-		return // whatever follows a close is refused, and changes nothing
-	}
-	t := &st.open.state
-	t.Fold(*env)
-	if t.Closed() {
-		// open stays until the decision that closed it is checked.
-		// Copies: the strings are windows on the event's decoded bytes,
-		// which a closed ticket, remembered to the end, would keep alive.
-		// The ticket's id is nearly always its stream's, which st holds
-		// already, and its merchant one of a few the shard keeps once.
-		id := st.ticket
-		if t.ID != id {
-			id = strings.Clone(t.ID)
-		}
-		st.closed = &closedTicket{id: id, buyer: strings.Clone(t.BuyerID),
-			merchant: c.keep(t.MerchantID), resolution: t.Resolution}
-	}
-}
-
 // keep returns a copy of s that is not a window on an event's bytes, one
 // per distinct string for the whole shard: for the strings many tickets
 // remember to the end (their merchant, their policy version), of which a
@@ -241,17 +219,31 @@ func (c *ticketChecks) keep(s string) string {
 }
 
 // decided folds a checked decision's events into the state decisions are
-// decided on, which then is the state after the last event again; a closed
-// ticket's replay is released for another ticket.
+// decided on, which then is the state after the decision; a ticket the
+// decision closed keeps only whose it was, and its replay is released for
+// another ticket.
 func (c *ticketChecks) decided(st *streamState, rec []recordedEvent) {
-	switch {
-	case st.closed != nil:
-		c.release(st)
-	case st.open != nil:
-		for i := range rec {
-			st.open.before.Fold(rec[i].env)
-		}
+	if st.open == nil {
+		return // closed before this decision: what follows a close changes nothing
 	}
+	t := &st.open.before
+	for i := range rec {
+		t.Fold(rec[i].env)
+	}
+	if !t.Closed() {
+		return
+	}
+	// Copies: the strings are windows on the events' decoded bytes, which a
+	// closed ticket, remembered to the end, would keep alive. The ticket's
+	// id is nearly always its stream's, which st holds already, and its
+	// merchant one of a few the shard keeps once.
+	id := st.ticket
+	if t.ID != id {
+		id = strings.Clone(t.ID)
+	}
+	st.closed = &closedTicket{id: id, buyer: strings.Clone(t.BuyerID),
+		merchant: c.keep(t.MerchantID), resolution: t.Resolution}
+	c.release(st)
 }
 
 type citation struct {

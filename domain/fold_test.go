@@ -181,3 +181,46 @@ func TestClosesIsWhatTheFoldCloses(t *testing.T) {
 	}
 	assert.Greater(t, closes, 100)
 }
+
+// TestClosesWhateverTheState: the auditor's replay ends a decision at an
+// event Closes names, and folds the decision only once it is checked
+// (audit/legality.go), so Closes must say what the fold does with any event
+// in any state, including one no rule would have allowed there. Every type
+// of the catalogue, folded into the zero ticket and into every open state
+// the seed and generated disputes reach, closes the ticket exactly when
+// Closes says.
+func TestClosesWhateverTheState(t *testing.T) {
+	t.Parallel()
+	every := []events.Payload{events.RefundRequested{}, events.RequestRevised{}, events.MerchantAgreed{},
+		events.MerchantRejected{}, events.OfferMade{}, events.OfferAccepted{}, events.OfferDeclined{},
+		events.ReturnShipped{}, events.ReturnReceived{}, events.ReturnProblemReported{},
+		events.ReplacementShipped{}, events.ReplacementConfirmed{}, events.RefundIssued{},
+		events.InterventionRequested{}, events.EvidenceRequested{}, events.EvidenceSubmitted{},
+		events.MarkedResolved{}, events.RulingRecorded{}, events.AppealFiled{}, events.AppealDecided{},
+		events.RulingFinalized{}, events.TicketWithdrawn{}, events.TicketAbandoned{}, events.TicketExpired{},
+		events.MessagePosted{}, events.DeadlineExpired{}, events.RulingSLABreached{}}
+	names := make([]string, len(every))
+	for i, p := range every {
+		names[i] = p.EventType()
+	}
+	require.ElementsMatch(t, events.Types(), names, "every type of the catalogue is listed here")
+	probed := 0
+	probe := func(name string, state domain.Ticket) {
+		for _, p := range every {
+			after := state.Apply(events.Envelope{Type: p.EventType(), Actor: events.Actor{Role: events.RoleSystem, ID: "s"}, Payload: p})
+			require.Equal(t, domain.Closes(p), after.Closed(), "%s, status %q: %s", name, state.Status, p.EventType())
+			probed++
+		}
+	}
+	probe("zero ticket", domain.Ticket{})
+	for _, sc := range playSeedsAndGenerated(t, 29, 100) {
+		var state domain.Ticket
+		for _, env := range sc.envs {
+			state = state.Apply(env)
+			if !state.Closed() {
+				probe(sc.Name, state)
+			}
+		}
+	}
+	assert.Greater(t, probed, 1000)
+}
