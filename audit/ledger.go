@@ -47,8 +47,8 @@ func VerifyLog(ctx context.Context, source string, log Log, seals SealStore, opt
 			failStray(v, s)
 		}
 		<-b.done
-		for _, p := range b.prepared {
-			v.Apply(p)
+		for i := range b.prepared {
+			v.Apply(&b.prepared[i])
 		}
 		clear(b.prepared) // keeps no envelope alive
 		select {

@@ -39,7 +39,7 @@ func newParallel(shards int) *parallel {
 }
 
 // add queues p, handing a full batch to the shards.
-func (par *parallel) add(v *Verifier, p Prepared) {
+func (par *parallel) add(v *Verifier, p *Prepared) {
 	if par.pending == nil {
 		if n := len(par.free); n > 0 {
 			par.pending, par.free = par.free[n-1], par.free[:n-1]
@@ -47,7 +47,7 @@ func (par *parallel) add(v *Verifier, p Prepared) {
 			par.pending = make([]Prepared, 0, parallelBatch)
 		}
 	}
-	par.pending = append(par.pending, p)
+	par.pending = append(par.pending, *p)
 	if len(par.pending) < parallelBatch {
 		return
 	}

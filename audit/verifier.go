@@ -318,7 +318,8 @@ func (v *Verifier) checkProof(from, to *sealEntry) {
 // Event checks the event at global position pos, whose stored bytes are
 // data. proof is its inclusion proof, needed only in partial mode.
 func (v *Verifier) Event(pos uint64, data []byte, proof *InclusionProof, line int) {
-	v.Apply(Prepare(pos, data, proof, line))
+	p := Prepare(pos, data, proof, line)
+	v.Apply(&p)
 }
 
 // Prepared is an event decoded, its hash checked and its leaf computed: the
@@ -375,17 +376,20 @@ func prepare(pos uint64, data []byte, proof *InclusionProof, line int, decode fu
 // Apply checks a prepared event. Events must be applied in position order.
 // With Options.Workers above 1 the event's ticket checks run on another
 // goroutine, and what they find is reported, in order, before anything
-// else the Verifier is told or asked next.
-func (v *Verifier) Apply(p Prepared) {
+// else the Verifier is told or asked next. Apply copies *p once, where
+// the checks read it, so the caller may reuse *p when Apply returns (a
+// Prepared is some 400 bytes: copied by value on every call on its way to
+// a shard's batch, it was copied three or four times per event).
+func (v *Verifier) Apply(p *Prepared) {
 	v.start()
 	if v.par != nil {
 		v.par.add(v, p)
 		return
 	}
 	c := v.shards[0]
-	v.applyLog(&p)
+	v.applyLog(p)
 	if p.ref.stream != "" {
-		c.event(&p)
+		c.event(p)
 	}
 	v.act(c.out)
 	c.out = c.out[:0]

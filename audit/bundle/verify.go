@@ -49,7 +49,7 @@ func Verify(r io.Reader, name string, opts audit.Options) (*audit.Report, error)
 				// at its text again would read it into this core's cache
 				// for nothing.
 				inEvent, events = true, events+1
-				v.Apply(b.prepared[i])
+				v.Apply(&b.prepared[i])
 			case len(bytes.TrimSpace(text)) == 0:
 			case v == nil:
 				var h Header
@@ -63,7 +63,8 @@ func Verify(r io.Reader, name string, opts audit.Options) (*audit.Report, error)
 			case b.inline && isFastEvent(text):
 				pos, data, _ := fastEvent(text)
 				inEvent, events = true, events+1
-				v.Apply(audit.PrepareOwned(pos, data, nil, line))
+				p := audit.PrepareOwned(pos, data, nil, line)
+				v.Apply(&p)
 			default:
 				if record(v, text, line, inEvent, fail) {
 					inEvent, events = true, events+1
@@ -304,7 +305,7 @@ func record(v *audit.Verifier, text []byte, line int, inEvent bool, fail func(st
 		if e.Columns != nil {
 			p.CheckColumns(data, *e.Columns)
 		}
-		v.Apply(p)
+		v.Apply(&p)
 		return true
 	default:
 		fail("unknown record kind %q", probe.Kind)
