@@ -3,7 +3,6 @@ package audit
 import (
 	"context"
 	"fmt"
-	"runtime"
 
 	"github.com/disputes-ledger/disputes/events"
 	"github.com/disputes-ledger/disputes/eventstore"
@@ -15,9 +14,9 @@ import (
 // names the ledger in the report. The error is for failures to read; what
 // the checks find is in the report.
 //
-// Events are read and prepared (decoded, hashed) on other goroutines, one
-// per core, and tickets checked on goroutines of the Verifier's own
-// (Options.Workers). The rows a stream read and the log see differently
+// Events are read on another goroutine, and decoded, hashed and checked on
+// the goroutines of the Verifier's own (Options.Workers), each event on the
+// one that checks its ticket. The rows a stream read and the log see differently
 // (StrayReader) are reported first or, when the log finds them as it reads
 // (StrayScanner), each before its event.
 func VerifyLog(ctx context.Context, source string, log Log, seals SealStore, opts Options) (*Report, error) {
@@ -38,22 +37,15 @@ func VerifyLog(ctx context.Context, source string, log Log, seals SealStore, opt
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	free := make(chan []Prepared, 8)
-	batches, errc := prepareLog(ctx, read, free)
+	batches, errc := readLog(ctx, read)
 	for b := range batches {
 		// Before the batch's events: each finding about a row comes
 		// before those about its event, as when strays are read first.
 		for _, s := range b.strays {
 			failStray(v, s)
 		}
-		<-b.done
-		for i := range b.prepared {
-			v.Apply(&b.prepared[i])
-		}
-		clear(b.prepared) // keeps no envelope alive
-		select {
-		case free <- b.prepared[:0]:
-		default:
+		for i := range b.recs {
+			v.applyRecord(&b.recs[i], b.hints[i])
 		}
 	}
 	if err := <-errc; err != nil {
@@ -62,44 +54,31 @@ func VerifyLog(ctx context.Context, source string, log Log, seals SealStore, opt
 	return v.Finish(), nil
 }
 
-// logBatch is one ReadAll's worth of events, prepared in parallel, and the
-// stray rows the read found among them.
+// logBatch is one ReadAll's worth of events, the hint of each (its stream
+// column's), and the stray rows the read found among them.
 type logBatch struct {
-	recs     []eventstore.RecordedEvent
-	strays   []StrayEvent
-	prepared []Prepared
-	done     chan struct{}
+	recs   []eventstore.RecordedEvent
+	hints  []RouteHint
+	strays []StrayEvent
 }
 
 // readFunc reads the log as ReadAll does, and the stray rows among what it
 // read when the log finds them as it reads (StrayScanner).
 type readFunc func(ctx context.Context, after uint64, limit int) ([]eventstore.RecordedEvent, []StrayEvent, error)
 
-// prepareLog reads the whole log in order on one goroutine and prepares its
-// events on others. Batches come out in order; the error channel yields the
-// read error, or nil, once the batches are done. Slices of prepared events
-// sent back on free are reused.
-func prepareLog(ctx context.Context, read readFunc, free <-chan []Prepared) (<-chan *logBatch, <-chan error) {
-	workers := runtime.GOMAXPROCS(0)
+// readLog reads the whole log in order on its own goroutine, hashing each
+// row's stream column for the Verifier to route its event by (the
+// Verifier decodes each event on the goroutine that checks its ticket).
+// The error channel yields the read error, or nil, once the batches are
+// done.
+func readLog(ctx context.Context, read readFunc) (<-chan *logBatch, <-chan error) {
 	// A few batches of slack keep a stage that a GC pause or a slow read
 	// held up from stalling the others.
 	ordered := make(chan *logBatch, 4)
-	work := make(chan *logBatch, 4)
 	errc := make(chan error, 1)
-	for range workers {
-		go func() {
-			for b := range work {
-				for i, r := range b.recs {
-					b.prepared[i] = PrepareRecord(r)
-				}
-				close(b.done)
-			}
-		}()
-	}
 	go func() {
 		defer close(errc)
 		defer close(ordered)
-		defer close(work)
 		var after uint64
 		for {
 			recs, strays, err := read(ctx, after, scanBatch)
@@ -110,24 +89,15 @@ func prepareLog(ctx context.Context, read readFunc, free <-chan []Prepared) (<-c
 			if len(recs) == 0 {
 				return
 			}
-			b := &logBatch{recs: recs, strays: strays, done: make(chan struct{})}
+			b := &logBatch{recs: recs, strays: strays, hints: make([]RouteHint, len(recs))}
+			for i := range recs {
+				b.hints[i] = StreamHint(recs[i].Stream)
+			}
 			select {
-			case b.prepared = <-free:
-			default:
-			}
-			if cap(b.prepared) < len(recs) {
-				b.prepared = make([]Prepared, len(recs))
-			}
-			b.prepared = b.prepared[:len(recs)]
-			// To the workers first: a batch the checker waits for must be
-			// one that will be prepared, even if ctx ends in between.
-			for _, ch := range []chan *logBatch{work, ordered} {
-				select {
-				case ch <- b:
-				case <-ctx.Done():
-					errc <- ctx.Err()
-					return
-				}
+			case ordered <- b:
+			case <-ctx.Done():
+				errc <- ctx.Err()
+				return
 			}
 			after = recs[len(recs)-1].Position
 			if len(recs) < scanBatch {

@@ -395,6 +395,64 @@ func (v *Verifier) Apply(p *Prepared) {
 	c.out = c.out[:0]
 }
 
+// RouteHint names the ticket shard an event handed over undecoded is most
+// likely checked on (ApplyOwned): a hash of the stream its row or its bytes
+// name. It is never trusted: each event is checked on the shard of the
+// stream it decodes to, and a wrong hint only makes its shard read it from
+// another core.
+type RouteHint uint64
+
+// StreamHint is the hint of an event whose row names stream.
+func StreamHint(stream string) RouteHint { return RouteHint(streamKey(stream)) }
+
+// HintOf is the hint of an event's stored bytes: the stream they name, as
+// written (the first "stream" member's text up to its closing quote; 0 when
+// there is none), read without decoding them.
+func HintOf(data []byte) RouteHint {
+	const member = `"stream":"`
+	i := bytes.Index(data[:min(len(data), 128)], []byte(member))
+	if i < 0 {
+		return 0
+	}
+	rest := data[i+len(member):]
+	end := bytes.IndexByte(rest[:min(len(rest), 256)], '"')
+	if end < 0 {
+		return 0
+	}
+	return RouteHint(maphash.Bytes(streamSeed, rest[:end]))
+}
+
+// ApplyOwned is Apply(PrepareOwned(pos, data, nil, line)) with the event
+// decoded on the goroutine that checks its ticket, which hint names most of
+// the time, rather than on the caller's: the same checks, the same report,
+// and the event's bytes and its decoded envelope read on the core that
+// wrote them. data is handed over as to PrepareOwned: nobody may modify it
+// afterwards.
+func (v *Verifier) ApplyOwned(pos uint64, data []byte, line int, hint RouteHint) {
+	v.applyRaw(rawEvent{pos: pos, data: data, line: line}, hint)
+}
+
+// applyRecord is ApplyOwned for a ledger's row, whose columns are checked
+// (PrepareRecord). rec is not changed, and kept until it is checked.
+func (v *Verifier) applyRecord(rec *eventstore.RecordedEvent, hint RouteHint) {
+	v.applyRaw(rawEvent{pos: rec.Position, data: rec.Data, rec: rec}, hint)
+}
+
+func (v *Verifier) applyRaw(r rawEvent, hint RouteHint) {
+	v.start()
+	if v.par != nil {
+		v.par.addRaw(v, r, hint)
+		return
+	}
+	var p Prepared
+	if r.rec != nil {
+		p = PrepareRecord(*r.rec)
+	} else {
+		p = PrepareOwned(r.pos, r.data, nil, r.line)
+	}
+	v.Apply(&p)
+}
+
 // applyLog checks what a prepared event says about the log as a whole:
 // that it verifies, its columns, its position, the tree and the seals.
 func (v *Verifier) applyLog(p *Prepared) {

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -449,6 +450,56 @@ func TestVerifyPipelineOrder(t *testing.T) {
 	assert.Contains(t, checks(reports[0]), audit.CheckLogGap)
 	for _, rep := range reports[1:] {
 		assert.Equal(t, reports[0], rep)
+	}
+}
+
+// TestVerifyRoutesByTheDecodedStream: the Verifier decodes each event line
+// on the shard of the stream its bytes name as written (audit.HintOf), but
+// checks it on the shard of the stream it decodes to. Lines whose written
+// stream is not the one they decode to — an escape the strict decoder
+// refuses, which the lenient reading of a broken event resolves, and a
+// second stream member, the last of which the lenient reading keeps — are
+// reported exactly as when every line is prepared and checked on one
+// goroutine: their tickets' chains go on past them on the right shard, and
+// nothing else is found. Not parallel: it changes the package's worker
+// setting.
+func TestVerifyRoutesByTheDecodedStream(t *testing.T) {
+	l := newLedger(t, 300, policy.Default(), false)
+	buf, _ := l.export(t, bundle.Scope{Kind: bundle.ScopeAll})
+	var moved []string
+	broken := edit(buf.Bytes(), func(ls [][]byte) [][]byte {
+		events := bytes.Count(buf.Bytes(), []byte(`{"kind":"event"`))
+		require.Greater(t, events, 3*512, "the bundle must span batches")
+		for n := 40; n < events/2; n += 97 {
+			i := eventLine(t, ls, n)
+			other := ls[eventLine(t, ls, n+events/3)]
+			stream := regexp.MustCompile(`"stream":"(ticket-[^"]*)"`)
+			own, theirs := stream.FindSubmatch(ls[i]), stream.FindSubmatch(other)
+			require.NotNil(t, own)
+			require.NotNil(t, theirs)
+			if n%2 == 0 {
+				escaped := bytes.Replace(own[1], []byte("-"), []byte(`\u002d`), 1)
+				ls[i] = bytes.Replace(ls[i], own[0], []byte(`"stream":"`+string(escaped)+`"`), 1)
+			} else {
+				ls[i] = bytes.Replace(ls[i], own[0], append(append([]byte{}, own[0]...), `,"stream":"`+string(theirs[1])+`"`...), 1)
+			}
+			moved = append(moved, string(own[1]))
+		}
+		return ls
+	})
+	var reports []*audit.Report
+	for _, workers := range []struct{ prepare, check int }{{-1, 1}, {0, 2}, {0, 3}, {0, 5}} {
+		old := bundle.SetPrepareWorkers(workers.prepare)
+		rep, err := bundle.Verify(bytes.NewReader(broken), "test.jsonl", audit.Options{PublicKey: pub(), Workers: workers.check, MaxFindings: -1})
+		bundle.SetPrepareWorkers(old)
+		require.NoError(t, err)
+		reports = append(reports, rep)
+	}
+	serial := reports[0]
+	require.Equal(t, len(moved), serial.Counts[audit.CheckEventHash], "each edited line is an event that does not verify: %v", serial.Counts)
+	assert.NotEmpty(t, serial.Warnings)
+	for i, rep := range reports[1:] {
+		assert.Equal(t, serial, rep, "configuration %d disagrees with one goroutine", i+1)
 	}
 }
 

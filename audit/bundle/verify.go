@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"runtime"
 	"strconv"
 
 	"github.com/disputes-ledger/disputes/audit"
@@ -18,9 +17,11 @@ import (
 // bundle's name in the report. The error is for failures to read r; every
 // problem with the bundle's content is a finding in the report.
 //
-// Lines are read, and event lines decoded and hashed, on other goroutines
-// (audit.Prepare, one per core); the Verifier checks tickets on goroutines
-// of its own (Options.Workers), and reports in the bundle's order.
+// Lines are read on another goroutine, which also reads where each event
+// line's event is and the stream its bytes name (audit.HintOf); the
+// Verifier decodes and hashes each event on the goroutine of its own that
+// checks its ticket (Options.Workers, ApplyOwned), and reports in the
+// bundle's order.
 func Verify(r io.Reader, name string, opts audit.Options) (*audit.Report, error) {
 	stop := make(chan struct{})
 	defer close(stop)
@@ -37,19 +38,19 @@ func Verify(r io.Reader, name string, opts audit.Options) (*audit.Report, error)
 		v.Fail(audit.Finding{Check: audit.CheckBundleFormat, Line: line, Message: fmt.Sprintf(msg, args...)})
 	}
 	for b := range batches.ordered {
-		<-b.done
 		if b.err != nil {
 			return nil, fmt.Errorf("read bundle %s line %d: %w", name, b.first+len(b.lines), b.err)
 		}
 		for i, text := range b.lines {
 			line = b.first + i
 			switch {
-			case v != nil && b.fast[i]:
-				// First: a prepared event line is never blank, and looking
-				// at its text again would read it into this core's cache
-				// for nothing.
+			case v != nil && b.events[i].fast:
+				// First: an event line in the fast form is never blank,
+				// and looking at its text again would read it into this
+				// core's cache for nothing.
+				e := &b.events[i]
 				inEvent, events = true, events+1
-				v.Apply(&b.prepared[i])
+				v.ApplyOwned(e.pos, e.data, line, e.hint)
 			case len(bytes.TrimSpace(text)) == 0:
 			case v == nil:
 				var h Header
@@ -87,15 +88,22 @@ func Verify(r io.Reader, name string, opts audit.Options) (*audit.Report, error)
 	return v.Finish(), nil
 }
 
-// batch is a run of consecutive lines, prepared in parallel and checked in order.
+// batch is a run of consecutive lines, checked in order.
 type batch struct {
-	first    int      // line number of lines[0]
-	lines    [][]byte // windows on an arena, without the line end
-	fast     []bool   // lines[i] is an event line in the fast form, prepared
-	prepared []audit.Prepared
-	inline   bool          // not prepared: the consumer prepares each line
-	err      error         // a read error after the lines
-	done     chan struct{} // closed once prepared
+	first  int      // line number of lines[0]
+	lines  [][]byte // windows on an arena, without the line end
+	events []eventLine
+	inline bool  // events not read: the consumer prepares each line
+	err    error // a read error after the lines
+}
+
+// eventLine is what the reading goroutine read of an event line in the
+// fast form (fastEvent): its position, its event's bytes and their hint.
+type eventLine struct {
+	fast bool // the line is an event line in the fast form
+	pos  uint64
+	data []byte
+	hint audit.RouteHint
 }
 
 const batchLines = 512
@@ -104,64 +112,44 @@ const batchLines = 512
 // lines of a batch are checked.
 var afterBatch func()
 
-// prepareWorkers is how many goroutines prepare event lines; 0 means one
-// per core (the ordered checks are light: the Verifier checks tickets on
-// goroutines of its own). Benchmarks set it to compare.
+// prepareWorkers, when negative, has the consumer prepare each event line
+// itself, on its own goroutine, and hand the Verifier the prepared event;
+// otherwise the Verifier decodes each on the goroutine that checks its
+// ticket (ApplyOwned). Tests and benchmarks set it to compare.
 var prepareWorkers = 0
 
-// batchReader yields a bundle's lines in order, in batches whose event
-// lines are prepared by a pool of workers.
+// batchReader yields a bundle's lines in order, in batches.
 type batchReader struct {
 	ordered <-chan *batch
-	free    chan []audit.Prepared // memory handed back by the consumer
+	free    chan []eventLine // memory handed back by the consumer
 }
 
-// recycle returns a checked batch's prepared events for reuse. Its lines
-// are not reused: the events were decoded in place (audit.PrepareOwned),
-// and the Verifier may keep strings of theirs.
+// recycle returns a checked batch's event slice for reuse. Its lines are
+// not reused: the events are decoded in place (audit.PrepareOwned), and
+// the Verifier may keep strings of theirs.
 func (br batchReader) recycle(b *batch) {
-	clear(b.prepared) // keeps no envelope alive
+	clear(b.events) // keeps no window on the lines
 	select {
-	case br.free <- b.prepared[:0]:
+	case br.free <- b.events[:0]:
 	default:
 	}
 }
 
 // readBatches reads r on its own goroutine. Closing stop ends the reading early.
 func readBatches(r io.Reader, stop <-chan struct{}) batchReader {
-	workers := prepareWorkers
-	switch {
-	case workers < 0:
-		workers = 0 // the consumer prepares each line itself
-	case workers == 0:
-		workers = runtime.GOMAXPROCS(0)
-	}
+	inline := prepareWorkers < 0
 	// Slack of 16 batches (8,000 lines) keeps a stage that a GC pause held
 	// up from stalling the others: with 2 it ran 30% slower.
 	ordered := make(chan *batch, 16)
-	work := make(chan *batch, 16)
-	free := make(chan []audit.Prepared, 32)
-	for range workers {
-		go func() {
-			for b := range work {
-				for i, text := range b.lines {
-					if pos, data, ok := fastEvent(text); ok {
-						b.fast[i], b.prepared[i] = true, audit.PrepareOwned(pos, data, nil, b.first+i)
-					}
-				}
-				close(b.done)
-			}
-		}()
-	}
+	free := make(chan []eventLine, 32)
 	go func() {
 		defer close(ordered)
-		defer close(work)
 		lines := lineReader{r: r}
 		next := 1
 		for {
-			b := &batch{first: next, done: make(chan struct{}), lines: make([][]byte, 0, batchLines)}
+			b := &batch{first: next, lines: make([][]byte, 0, batchLines), inline: inline}
 			select {
-			case b.prepared = <-free:
+			case b.events = <-free:
 			default:
 			}
 			for len(b.lines) < batchLines {
@@ -172,11 +160,20 @@ func readBatches(r io.Reader, stop <-chan struct{}) batchReader {
 				}
 				b.lines = append(b.lines, line)
 			}
-			b.fast = make([]bool, len(b.lines))
-			if cap(b.prepared) < len(b.lines) {
-				b.prepared = make([]audit.Prepared, len(b.lines))
+			if cap(b.events) < len(b.lines) {
+				b.events = make([]eventLine, len(b.lines))
 			}
-			b.prepared = b.prepared[:len(b.lines)]
+			b.events = b.events[:len(b.lines)]
+			if !inline && b.err == nil {
+				// Here, where the line was just read: the consumer then
+				// reads none of an event line's bytes, and the Verifier's
+				// shard decoding it reads them only there.
+				for i, text := range b.lines {
+					if pos, data, ok := fastEvent(text); ok {
+						b.events[i] = eventLine{fast: true, pos: pos, data: data, hint: audit.HintOf(data)}
+					}
+				}
+			}
 			last := len(b.lines) < batchLines || b.err != nil
 			select {
 			case ordered <- b:
@@ -184,18 +181,7 @@ func readBatches(r io.Reader, stop <-chan struct{}) batchReader {
 				return
 			}
 			if b.err != nil {
-				close(b.done)
 				return
-			}
-			if workers == 0 {
-				b.inline = true
-				close(b.done)
-			} else {
-				select {
-				case work <- b:
-				case <-stop:
-					return
-				}
 			}
 			next += len(b.lines)
 			if last {
