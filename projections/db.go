@@ -34,11 +34,22 @@ type DB struct {
 	// feedReady says conn has its row feed table (feed.go), noFeed that
 	// it cannot have one; both for the write in progress.
 	feedReady, noFeed bool
+	// nativeReady says conn has its native row feed table
+	// (feednative.go), noNative that it cannot have one; both for the
+	// write in progress.
+	nativeReady, noNative bool
 	// bindRows has every write bind its rows (driverRows) rather than feed
 	// them, as on a connection without the feed: tests compare the two.
 	bindRows bool
-	// fed counts the statements whose rows went through the feed.
-	fed int
+	// fed counts the statements whose rows went through the feed, and
+	// fedNative those of them that went through the native feed.
+	fed, fedNative int
+	// native is the memory of the native feed's writes (feednative.go),
+	// guarded by writing.
+	native nativeArena
+	// goFeed has every write use the Go module's feed rather than the
+	// native one: tests compare the two.
+	goFeed bool
 }
 
 // write runs fn in a write transaction and commits it.
@@ -67,7 +78,7 @@ func (db *DB) write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx
 		db.conn, begin = conn, conn.BeginTx
 		defer func() {
 			err = errors.Join(err, db.closeDriverStmts(), conn.Close())
-			db.conn, db.feedReady, db.noFeed = nil, false, false
+			db.conn, db.feedReady, db.noFeed, db.nativeReady, db.noNative = nil, false, false, false, false
 		}()
 	}
 	tx, err := begin(ctx, nil)
@@ -140,6 +151,9 @@ func (db *DB) Close() error {
 	}
 	db.stmts = nil
 	db.mu.Unlock()
+	db.writing.Lock()
+	db.native.close()
+	db.writing.Unlock()
 	return errors.Join(append(errs, db.SQL.Close())...)
 }
 

@@ -160,6 +160,16 @@ func (db *DB) feedRows(ctx context.Context, insert, suffix string, cols int, val
 		if !ok {
 			return errNoDriverPath
 		}
+		if !db.noNative && !db.goFeed {
+			done, err := db.nativeRows(ctx, dc, prep, insert, suffix, cols, vals)
+			if done {
+				if err == nil {
+					db.fed++
+				}
+				return err
+			}
+			db.noNative = true
+		}
 		if !db.feedReady {
 			if err := db.createFeed(ctx, prep); err != nil {
 				return errNoDriverPath

@@ -3,6 +3,7 @@ package projections
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"modernc.org/libc"
 
 	"github.com/disputes-ledger/disputes/domain/policy"
 	"github.com/disputes-ledger/disputes/eventstore/sqlite"
@@ -34,10 +36,10 @@ func TestRowFeedWritesWhatBindingWrites(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			write := func(bind bool) map[string][]string {
+			write := func(bind, goFeed bool) map[string][]string {
 				ctx := context.Background()
 				db := openTestDB(t)
-				db.bindRows = bind
+				db.bindRows, db.goFeed = bind, goFeed
 				proj := tc.make(db)
 				for _, tbl := range proj.Schema().Tables {
 					_, err := db.SQL.ExecContext(ctx, db.Dialect.Table(tbl.DDL))
@@ -52,10 +54,14 @@ func TestRowFeedWritesWhatBindingWrites(t *testing.T) {
 					require.NoError(t, db.write(ctx, proj.Flush))
 					proj.Committed()
 				}
-				if bind {
+				switch {
+				case bind:
 					require.Zero(t, db.fed)
-				} else {
+				case goFeed:
 					require.NotZero(t, db.fed, "no rows went through the feed")
+					require.Zero(t, db.fedNative)
+				default:
+					require.NotZero(t, db.fedNative, "no rows went through the native feed")
 				}
 				out := map[string][]string{}
 				for _, tbl := range proj.Schema().Tables {
@@ -64,7 +70,9 @@ func TestRowFeedWritesWhatBindingWrites(t *testing.T) {
 				}
 				return out
 			}
-			require.Equal(t, write(true), write(false))
+			bound := write(true, false)
+			require.Equal(t, bound, write(false, true), "the Go module's feed")
+			require.Equal(t, bound, write(false, false), "the native feed")
 		})
 	}
 }
@@ -157,4 +165,45 @@ func TestRowFeedRefusesOtherUses(t *testing.T) {
 	defer hostile.Close()
 	_, err = hostile.ExecContext(ctx, `SELECT c0 FROM stolen WHERE feed = 1`)
 	assert.ErrorContains(t, err, "temp schema only")
+}
+
+// TestNativeFeedRefusesOtherUses: the native feed's table, once its module
+// is on a connection, is read by key only and holds no rows but a write's
+// in progress; it lives in the temp schema only and cannot be read from a
+// trigger or a view (SQLITE_VTAB_DIRECTONLY), as the Go module's.
+func TestNativeFeedRefusesOtherUses(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openTestDB(t)
+	conn, err := db.SQL.Conn(ctx)
+	require.NoError(t, err)
+	defer conn.Close()
+	require.NoError(t, conn.Raw(func(dc any) error {
+		handle, ok := connHandle(dc)
+		require.True(t, ok, "the driver connection's handle")
+		tls := libc.NewTLS()
+		defer tls.Close()
+		return createNativeFeed(ctx, tls, handle, dc.(driver.ConnPrepareContext))
+	}))
+	for _, q := range []string{
+		`SELECT c0 FROM ` + nativeFeedTable,
+		`SELECT c0 FROM ` + nativeFeedTable + ` WHERE feed = 12345678`,
+		`SELECT c0 FROM ` + nativeFeedTable + ` WHERE feed = 0`,
+		`CREATE VIRTUAL TABLE main.stolen USING ` + nativeFeedModuleName,
+	} {
+		_, err = conn.ExecContext(ctx, q)
+		assert.Error(t, err, q)
+	}
+	_, err = conn.ExecContext(ctx, `CREATE TABLE leak (c0)`)
+	require.NoError(t, err)
+	_, err = conn.ExecContext(ctx, `CREATE TEMP VIEW peek AS SELECT c0 FROM `+nativeFeedTable+` WHERE feed = 1`)
+	if err == nil {
+		_, err = conn.ExecContext(ctx, `SELECT * FROM peek`)
+	}
+	assert.Error(t, err, "a view cannot read the feed")
+	_, err = conn.ExecContext(ctx, `CREATE TEMP TRIGGER spy AFTER INSERT ON leak BEGIN INSERT INTO leak SELECT c0 FROM `+nativeFeedTable+` WHERE feed = 1; END`)
+	if err == nil {
+		_, err = conn.ExecContext(ctx, `INSERT INTO leak VALUES (1)`)
+	}
+	assert.Error(t, err, "a trigger cannot read the feed")
 }

@@ -38,10 +38,10 @@ func TestRowFeedStoresEveryValueKindAsBindingDoes(t *testing.T) {
 	require.True(t, feedable(feedValueKinds), "the feed takes them all")
 	const ddl = `(k INTEGER, t TEXT, i INTEGER, r REAL, b BLOB, n NUMERIC, x, ts TIMESTAMPTZ, d DATETIME, bo BOOLEAN)`
 	cols := []string{"t", "i", "r", "b", "n", "x", "ts", "d", "bo"}
-	write := func(bind bool, vals []any) ([]string, error) {
+	write := func(bind, goFeed bool, vals []any) ([]string, error) {
 		ctx := context.Background()
 		db := openTestDB(t)
-		db.bindRows = bind
+		db.bindRows, db.goFeed = bind, goFeed
 		_, err := db.SQL.ExecContext(ctx, `CREATE TABLE v `+ddl)
 		require.NoError(t, err)
 		rs := rows{cols: 1 + len(cols)}
@@ -54,10 +54,15 @@ func TestRowFeedStoresEveryValueKindAsBindingDoes(t *testing.T) {
 		err = db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 			return chunked(ctx, tx, db, `INSERT INTO v (k, `+strings.Join(cols, ", ")+`)`, ``, 128, &rs)
 		})
-		if bind {
+		switch {
+		case bind:
 			require.Zero(t, db.fed)
-		} else if err == nil {
+		case err != nil:
+		case goFeed:
 			require.NotZero(t, db.fed, "the rows went through the feed")
+			require.Zero(t, db.fedNative)
+		default:
+			require.NotZero(t, db.fedNative, "the rows went through the native feed")
 		}
 		if err != nil {
 			return nil, err
@@ -71,13 +76,15 @@ func TestRowFeedStoresEveryValueKindAsBindingDoes(t *testing.T) {
 		return out, nil
 	}
 	// All at once, and each alone (an error names one value).
-	bound, berr := write(true, feedValueKinds)
-	fed, ferr := write(false, feedValueKinds)
+	bound, berr := write(true, false, feedValueKinds)
 	require.NoError(t, berr)
-	require.NoError(t, ferr)
-	require.Len(t, fed, len(feedValueKinds))
-	for i := range bound {
-		assert.Equal(t, bound[i], fed[i], "value %#v", feedValueKinds[i])
+	for _, goFeed := range []bool{true, false} {
+		fed, ferr := write(false, goFeed, feedValueKinds)
+		require.NoError(t, ferr)
+		require.Len(t, fed, len(feedValueKinds))
+		for i := range bound {
+			assert.Equal(t, bound[i], fed[i], "value %#v, Go module's feed %v", feedValueKinds[i], goFeed)
+		}
 	}
 }
 
@@ -88,9 +95,9 @@ func TestRowFeedIntoStrictTablesRefusesAsBindingDoes(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	for _, typ := range []string{"TEXT", "INTEGER", "REAL", "BLOB", "ANY"} {
-		write := func(bind bool) (out []string) {
+		write := func(bind, goFeed bool) (out []string) {
 			db := openTestDB(t)
-			db.bindRows = bind
+			db.bindRows, db.goFeed = bind, goFeed
 			for i, v := range feedValueKinds {
 				table := fmt.Sprintf("s%d", i)
 				_, err := db.SQL.ExecContext(ctx, `CREATE TABLE `+table+` (c `+typ+`) STRICT`)
@@ -108,9 +115,10 @@ func TestRowFeedIntoStrictTablesRefusesAsBindingDoes(t *testing.T) {
 			}
 			return out
 		}
-		bound, fed := write(true), write(false)
+		bound, fed, native := write(true, false), write(false, true), write(false, false)
 		for i := range bound {
 			assert.Equal(t, bound[i], fed[i], "%s %#v", typ, feedValueKinds[i])
+			assert.Equal(t, bound[i], native[i], "native: %s %#v", typ, feedValueKinds[i])
 		}
 	}
 }
