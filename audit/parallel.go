@@ -1,6 +1,11 @@
 package audit
 
-import "github.com/disputes-ledger/disputes/eventstore"
+import (
+	"cmp"
+	"slices"
+
+	"github.com/disputes-ledger/disputes/eventstore"
+)
 
 // parallelBatch is how many events are handed to the shards at a time, and
 // parallelDepth how many such batches may be in flight before Apply waits
@@ -268,9 +273,21 @@ func (v *Verifier) finishStreams() {
 	for _, s := range v.seals {
 		cutShort = cutShort || v.complete && s.valid && s.Size >= v.next
 	}
+	var out []action
 	for _, c := range v.shards {
 		c.finishStreams(cutShort)
-		v.act(c.out)
+		out = append(out, c.out...)
 		c.out = c.out[:0]
 	}
+	// Each shard finds these walking its tickets, and a ruling's
+	// citations, in map order: reported as found, they came out in another
+	// order every run and for every number of shards, and past
+	// MaxFindings another choice of them was listed. In log order, then by
+	// ticket and finding, they are the same every time
+	// (TestVerifyReportsTheEndTheSameEveryRun).
+	slices.SortStableFunc(out, func(a, b action) int {
+		return cmp.Or(cmp.Compare(a.finding.Position, b.finding.Position), cmp.Compare(a.finding.Ticket, b.finding.Ticket),
+			cmp.Compare(a.finding.Check, b.finding.Check), cmp.Compare(a.finding.Message, b.finding.Message), cmp.Compare(a.msg, b.msg))
+	})
+	v.act(out)
 }
