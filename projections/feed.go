@@ -132,8 +132,9 @@ func feedable(vals []any) bool {
 	return true
 }
 
-// feedSelect returns the SELECT that reads cols columns of the feed.
-func feedSelect(cols int) string {
+// feedSelect returns the SELECT that reads cols columns of the feed table
+// (feedTable, or the native module's nativeFeedTable).
+func feedSelect(table string, cols int) string {
 	var b strings.Builder
 	b.WriteString(" SELECT ")
 	for i := range cols {
@@ -142,7 +143,7 @@ func feedSelect(cols int) string {
 		}
 		b.WriteString("c" + strconv.Itoa(i))
 	}
-	b.WriteString(" FROM " + feedTable + " WHERE feed = ?")
+	b.WriteString(" FROM " + table + " WHERE feed = ?")
 	return b.String()
 }
 
@@ -176,7 +177,7 @@ func (db *DB) feedRows(ctx context.Context, insert, suffix string, cols int, val
 			}
 			db.feedReady = true
 		}
-		query := insert + feedSelect(cols) + suffix
+		query := insert + feedSelect(feedTable, cols) + suffix
 		st, err := db.driverStmt(ctx, prep, query)
 		if err != nil {
 			return err

@@ -208,7 +208,7 @@ func (db *DB) nativeRows(ctx context.Context, dc any, prep driver.ConnPrepareCon
 		}
 		db.nativeReady = true
 	}
-	st, err := db.driverStmt(ctx, prep, insert+nativeFeedSelect(cols)+suffix)
+	st, err := db.driverStmt(ctx, prep, insert+feedSelect(nativeFeedTable, cols)+suffix)
 	if err != nil {
 		return true, err
 	}
@@ -321,21 +321,6 @@ func cPtr(p uintptr) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&
 // address of the function value's code pointer, which for a top-level
 // function lies in read-only data and never moves.
 func cFunc[T any](f T) uintptr { return *(*uintptr)(unsafe.Pointer(&f)) }
-
-// nativeFeedSelect returns the SELECT that reads cols columns of the
-// native feed.
-func nativeFeedSelect(cols int) string {
-	var b strings.Builder
-	b.WriteString(" SELECT ")
-	for i := range cols {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("c" + strconv.Itoa(i))
-	}
-	b.WriteString(" FROM " + nativeFeedTable + " WHERE feed = ?")
-	return b.String()
-}
 
 // nativeDeclaration is the table the module declares: feedColumns columns
 // and the hidden key.
