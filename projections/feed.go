@@ -205,7 +205,13 @@ func (db *DB) feedRows(ctx context.Context, insert, suffix string, cols int, val
 // connection opened before the module was registered refuses (no such
 // module).
 func (db *DB) createFeed(ctx context.Context, prep driver.ConnPrepareContext) error {
-	st, err := prep.PrepareContext(ctx, `CREATE VIRTUAL TABLE IF NOT EXISTS `+feedTable+` USING `+feedModuleName)
+	return createFeedTable(ctx, prep, feedTable, feedModuleName)
+}
+
+// createFeedTable creates table, a virtual table of module, on the
+// connection if it has none yet (the Go feed's and the native one's).
+func createFeedTable(ctx context.Context, prep driver.ConnPrepareContext, table, module string) error {
+	st, err := prep.PrepareContext(ctx, `CREATE VIRTUAL TABLE IF NOT EXISTS `+table+` USING `+module)
 	if err != nil {
 		return err
 	}

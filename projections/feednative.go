@@ -250,18 +250,7 @@ func connHandle(dc any) (uintptr, bool) {
 // createNativeFeed creates the connection's native feed table, first
 // registering the module on the connection if it lacks it.
 func createNativeFeed(ctx context.Context, tls *libc.TLS, handle uintptr, prep driver.ConnPrepareContext) error {
-	create := func() error {
-		st, err := prep.PrepareContext(ctx, `CREATE VIRTUAL TABLE IF NOT EXISTS `+nativeFeedTable+` USING `+nativeFeedModuleName)
-		if err != nil {
-			return err
-		}
-		exec, ok := st.(driver.StmtExecContext)
-		if !ok {
-			return errors.Join(errNoDriverPath, st.Close())
-		}
-		_, err = exec.ExecContext(ctx, nil)
-		return errors.Join(err, st.Close())
-	}
+	create := func() error { return createFeedTable(ctx, prep, nativeFeedTable, nativeFeedModuleName) }
 	if create() == nil {
 		return nil
 	}
